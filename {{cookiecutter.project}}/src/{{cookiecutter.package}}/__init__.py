@@ -1,0 +1,1 @@
+"""Train a scikit-learn model, export it to ONNX and serve it over HTTP."""

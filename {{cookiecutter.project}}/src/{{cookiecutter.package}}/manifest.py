@@ -1,0 +1,88 @@
+"""The model manifest: what training, export and serving agree a model is, stored as manifest.json."""
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MANIFEST_FILE = "manifest.json"
+ONNX_FILE = "model.onnx"
+ONNX_INPUT = "input"
+
+Task = Literal["binary", "multiclass", "regression"]
+
+
+class FeatureSummary(BaseModel):
+    """Training-data reference for one feature; serving compares live inputs against it."""
+
+    mean: float
+    std: float
+    min: float
+    max: float
+    # Decile edges (11 values) of the training distribution, the bins of the drift statistic.
+    quantiles: list[float]
+
+
+class Feature(BaseModel):
+    name: str
+    dtype: Literal["float", "integer"]
+    summary: FeatureSummary
+
+
+class Parity(BaseModel):
+    """How closely ONNX reproduced scikit-learn on the held-out rows."""
+
+    rows: int
+    tolerance: float
+    max_abs_diff: float
+    label_mismatches: int = 0
+
+
+class OnnxModel(BaseModel):
+    file: str = ONNX_FILE
+    sha256: str
+    opset: int
+    parity: Parity
+    outputs: list[str] = Field(description="ONNX output names: label and probabilities, or variable")
+
+
+class ModelManifest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: str = Field(description="Unique per training run: <created_at:%Y%m%d%H%M%S>-<data fingerprint[:8]>")
+    task: Task
+    estimator: str
+    target: str
+    features: list[Feature]
+    classes: list[str] | None = Field(None, description="Class labels in probability-column order")
+    metrics: dict[str, float]
+    data_source: str
+    data_fingerprint: str = Field(description="sha256 of the training data in canonical form")
+    library_versions: dict[str, str]
+    created_at: datetime
+    onnx: OnnxModel | None = Field(None, description="Filled in by export")
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [feature.name for feature in self.features]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(model_dir: Path) -> ModelManifest:
+    return ModelManifest.model_validate_json((model_dir / MANIFEST_FILE).read_text())
+
+
+def write_manifest(model_dir: Path, manifest: ModelManifest) -> Path:
+    path = model_dir / MANIFEST_FILE
+    path.write_text(manifest.model_dump_json(indent=2) + "\n")
+    return path

@@ -1,0 +1,48 @@
+"""Run-time configuration: the one Settings class and the only module that reads the environment."""
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def cpu_limit() -> int:
+    """CPUs this process may use: the cgroup quota when one is set, else the affinity mask."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            return max(1, int(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Settings(BaseSettings):
+    """Every value comes from an `APP_`-prefixed variable; the defaults run the server on a laptop."""
+
+    model_config = SettingsConfigDict(env_prefix="APP_", env_file=".env", extra="ignore", frozen=True)
+
+    model_dir: Path = Field(Path("artifacts"), description="Directory holding model.onnx and manifest.json")
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    workers: int = Field(default_factory=cpu_limit, ge=1, description="uvicorn worker processes")
+    intra_op_threads: int = Field(1, ge=1, description="onnxruntime threads per inference")
+    inter_op_threads: int = Field(1, ge=1, description="onnxruntime parallel graph branches")
+    max_batch_rows: int = Field(1024, ge=1, description="Largest batch one request may carry")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
+    request_timeout_s: float = Field(10.0, gt=0, description="Requests running longer get a 503")
+    shutdown_timeout_s: float = Field(20.0, gt=0, description="Drain time after SIGTERM; keep under the grace period")
+    drift_window: int = Field(1000, ge=10, description="Recent input rows kept for the drift statistic")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_json: bool = True
+    git_revision: str = Field("unknown", description="Commit the image was built from; set by the build")
+    otel_enabled: bool = False
+    otel_endpoint: str = Field("http://localhost:4318", description="OTLP/HTTP collector for traces")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
