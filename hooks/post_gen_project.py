@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 # Rendered by cookiecutter; the pre-generation hook has already checked these are booleans.
-RAW_OPTIONS = r'''{"include_preview": {{ cookiecutter.include_preview | tojson }}}'''
+RAW_OPTIONS = r"""{"include_preview": {{ cookiecutter.include_preview | tojson }}}"""
 
 # Each option maps to the paths it owns; they are deleted when the option is off.
 OWNED_PATHS = {

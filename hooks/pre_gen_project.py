@@ -19,7 +19,7 @@ FIELDS = (
     "include_preview",
 )
 # Rendered by cookiecutter; tojson escapes quotes, so any answer survives the trip into this literal.
-RAW_CONTEXT = r'''{{ cookiecutter | tojson }}'''
+RAW_CONTEXT = r"""{{ cookiecutter | tojson }}"""
 
 # `<project>-production` and `<project>-pr-<n>` must stay valid 63-character namespace names,
 # and `<project>-server-canary` a valid Service name.
@@ -68,7 +68,11 @@ def check_owner(value: object) -> str | None:
 
 def check_host(value: object) -> str | None:
     labels = value.split(".") if isinstance(value, str) else []
-    if len(labels) < 2 or len(str(value)) > 253 or not all(HOST_LABEL_RE.fullmatch(x) and len(x) <= 63 for x in labels):
+    if (
+        len(labels) < 2
+        or len(str(value)) > 253
+        or not all(HOST_LABEL_RE.fullmatch(x) and len(x) <= 63 for x in labels)
+    ):
         return "must be a lowercase DNS name with at least two labels, such as app.example.com"
     return None
 

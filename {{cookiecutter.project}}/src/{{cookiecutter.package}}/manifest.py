@@ -52,7 +52,8 @@ class ModelManifest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    version: str = Field(description="Unique per training run: <created_at:%Y%m%d%H%M%S>-<data fingerprint[:8]>")
+    # Unique per training run: <created_at:%Y%m%d%H%M%S>-<first 8 hex digits of the data fingerprint>.
+    version: str
     task: Task
     estimator: str
     target: str

@@ -1,0 +1,36 @@
+# Tasks of the template itself. The generated project has its own Makefile.
+DEMO_DIR ?= build/demo
+UV := $(shell command -v uv 2>/dev/null)
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test test-fast check lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install: ## Install uv if missing, then the template's dev tools into .venv
+	@[ -n "$(UV)" ] || python3 -m pip install --quiet uv
+	uv sync --frozen
+
+demo: install ## Bake with the defaults, train, serve, predict over HTTP, load-test, stop
+	scripts/demo.sh $(DEMO_DIR)
+
+test: install ## Run every template test, the slow ones included
+	uv run --frozen pytest
+
+test-fast: install ## Run the template tests that take seconds
+	uv run --frozen pytest -m "not slow"
+
+check: install ## Lint the template: Python, workflows, shell scripts
+	uv run --frozen ruff check .
+	uv run --frozen ruff format --check .
+	uv run --frozen mypy
+	uv run --frozen actionlint .github/workflows/*.yml
+	uv run --frozen zizmor --offline .github/workflows
+	uv run --frozen shellcheck scripts/*.sh .ci/run
+
+lock: install ## Re-lock the generated project's dependencies (after editing its pyproject.toml)
+	uv run --frozen python scripts/lock_generated.py
+
+clean: ## Remove build output
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

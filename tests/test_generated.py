@@ -1,0 +1,39 @@
+"""The template's main test: a freshly baked project passes its own `make install check test`."""
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from baking import bake
+
+# Two or three bakes that between them cover every task, estimator family and Python version.
+GENERATED_COMBINATIONS: list[dict[str, Any]] = [
+    {},
+    {"dataset": "wine", "estimator": "random_forest", "python_version": "3.12", "include_preview": False},
+    {"dataset": "diabetes", "estimator": "gradient_boosting", "python_version": "3.11"},
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "answers",
+    GENERATED_COMBINATIONS,
+    ids=[",".join(f"{k}={v}" for k, v in a.items()) or "defaults" for a in GENERATED_COMBINATIONS],
+)
+def test_baked_project_passes_its_own_checks_and_tests(tmp_path: Path, answers: dict[str, Any]) -> None:
+    project = bake(tmp_path, **answers)
+    # A fresh environment: nothing leaks in from the template's own virtualenv.
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    result = subprocess.run(
+        ["make", "install", "check", "test"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1500,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-4000:]
