@@ -1,5 +1,6 @@
 """Lock the generated project's dependencies: bake, `uv lock`, store the lock back as a template file."""
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,7 +22,9 @@ def main() -> int:
             )
         )
         (project / "uv.lock").unlink(missing_ok=True)
-        subprocess.run(["uv", "lock"], cwd=project, check=True)
+        # A uv reached through a pyenv shim pins PYENV_VERSION, hiding the project's Python from uv.
+        env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYENV_VERSION", "PYENV_DIR"}}
+        subprocess.run(["uv", "lock"], cwd=project, env=env, check=True)
         lock = (project / "uv.lock").read_text()
     if lock.count(f'name = "{PLACEHOLDER}"') != 1:
         print("error: expected the project name once in uv.lock", file=sys.stderr)

@@ -1,5 +1,6 @@
 """Bake the template with cookiecutter itself, as a user would."""
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,3 +19,13 @@ def bake(output_dir: Path, **answers: Any) -> Path:
         accept_hooks=True,
     )
     return Path(project)
+
+
+def project_env() -> dict[str, str]:
+    """The environment for commands run inside a baked project, free of this repo's virtualenv.
+
+    A uv installed through a pyenv shim exports PYENV_VERSION, which would hide every other Python
+    from the baked project's uv; and a baked project must never resolve into our .venv.
+    """
+    leaked = {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYENV_VERSION", "PYENV_DIR"}
+    return {key: value for key, value in os.environ.items() if key not in leaked}

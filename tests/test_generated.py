@@ -1,12 +1,11 @@
 """The template's main test: a freshly baked project passes its own `make install check test`."""
 
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from baking import bake
+from baking import bake, project_env
 
 # Two or three bakes that between them cover every task, estimator family and Python version.
 GENERATED_COMBINATIONS: list[dict[str, Any]] = [
@@ -24,13 +23,11 @@ GENERATED_COMBINATIONS: list[dict[str, Any]] = [
 )
 def test_baked_project_passes_its_own_checks_and_tests(tmp_path: Path, answers: dict[str, Any]) -> None:
     project = bake(tmp_path, **answers)
-    # A fresh environment: nothing leaks in from the template's own virtualenv.
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     result = subprocess.run(
         ["make", "install", "check", "test"],
         cwd=project,
-        env=env,
+        env=project_env(),
         capture_output=True,
         text=True,
         check=False,

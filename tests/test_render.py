@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from baking import TEMPLATE_DIR, bake
+from baking import TEMPLATE_DIR, bake, project_env
 
 PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project}}"
 LEFTOVER_JINJA = re.compile(r"\{\{-? ?cookiecutter|\{%|%\}|\{#")
@@ -83,6 +83,11 @@ def test_bake_records_its_context_for_cruft(tmp_path: Path, combination: dict[st
 def test_baked_lock_is_consistent_with_pyproject(tmp_path: Path, combination: dict[str, Any]) -> None:
     project = bake(tmp_path, **combination)
     result = subprocess.run(
-        ["uv", "lock", "--check", "--offline"], cwd=project, capture_output=True, text=True, check=False
+        ["uv", "lock", "--check", "--offline"],
+        cwd=project,
+        env=project_env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
