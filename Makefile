@@ -15,7 +15,7 @@ install: ## Install uv if missing, then the template's dev tools into .venv
 demo: install ## Bake with the defaults, train, serve, predict over HTTP, load-test, stop
 	scripts/demo.sh $(DEMO_DIR)
 
-test: install ## Run every template test, the slow ones included
+test: check ## Lint, then run every template test, the slow ones included
 	uv run --frozen pytest
 
 test-fast: install ## Run the template tests that take seconds
