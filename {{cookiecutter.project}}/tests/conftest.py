@@ -1,0 +1,26 @@
+"""Shared fixtures: one model trained and exported with the real code, once per test session."""
+
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package }}.config import ModelConfig, load_config
+from {{ cookiecutter.package }}.export import export_model
+from {{ cookiecutter.package }}.training.train import train_model
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def model_config() -> ModelConfig:
+    """The project's own model.toml, so tests exercise the dataset and estimator it ships with."""
+    return load_config(PROJECT_DIR / "model.toml")
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir(tmp_path_factory: pytest.TempPathFactory, model_config: ModelConfig) -> Path:
+    """A directory with model.onnx, manifest.json and the training leftovers export and the gate read."""
+    artifacts = tmp_path_factory.mktemp("artifacts")
+    train_model(model_config.data, model_config.train, artifacts, name="test-model")
+    export_model(artifacts, model_config.gate.parity_tolerance)
+    return artifacts
