@@ -1,5 +1,6 @@
 """Shared fixtures: one model trained and exported with the real code, once per test session."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,9 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory, model_config: ModelC
     train_model(model_config.data, model_config.train, artifacts, name="test-model")
     export_model(artifacts, model_config.gate.parity_tolerance)
     return artifacts
+
+
+@pytest.fixture
+def artifacts_copy(artifacts_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the session artifacts for tests that change or add files."""
+    return Path(shutil.copytree(artifacts_dir, tmp_path / "artifacts"))

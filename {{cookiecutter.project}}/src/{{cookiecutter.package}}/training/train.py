@@ -52,6 +52,28 @@ def build_pipeline(estimator: Estimator, task: Task, seed: int) -> Pipeline:
     return Pipeline([("model", boosting(max_iter=100, random_state=seed))])
 
 
+def round_thresholds_down(model: Any) -> None:
+    """Make tree splits exact in float32, the type ONNX compares in.
+
+    scikit-learn splits at float64 midpoints, and rounding one to float32 can land on a training
+    value and send that row the other way in ONNX. The largest float32 at or below each threshold
+    splits every float32 input exactly as before, so predictions do not change.
+    """
+    if hasattr(model, "_predictors"):
+        for predictors in model._predictors:
+            for predictor in predictors:
+                predictor.nodes["num_threshold"] = float32_floor(predictor.nodes["num_threshold"])
+    for tree in getattr(model, "estimators_", []):
+        tree.tree_.threshold[:] = float32_floor(tree.tree_.threshold)
+
+
+def float32_floor(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    rounded = values.astype(np.float32)
+    above = rounded > values
+    rounded[above] = np.nextafter(rounded[above], np.float32(-np.inf))
+    return rounded.astype(np.float64)
+
+
 def score(
     pipeline: Pipeline, task: Task, x: npt.NDArray[np.float32], y: npt.NDArray[Any]
 ) -> dict[str, float]:
@@ -96,6 +118,7 @@ def train_model(data: DataConfig, train: TrainConfig, out: Path, name: str | Non
     # Plain float32 arrays, as serving will send: the pipeline then expects no column names.
     x_train, x_holdout = split.x_train.to_numpy(np.float32), split.x_test.to_numpy(np.float32)
     pipeline.fit(x_train, split.y_train.to_numpy())
+    round_thresholds_down(pipeline[-1])
     metrics = score(pipeline, dataset.task, x_holdout, split.y_test.to_numpy())
     out.mkdir(parents=True, exist_ok=True)
     joblib.dump(pipeline, out / PIPELINE_FILE)
