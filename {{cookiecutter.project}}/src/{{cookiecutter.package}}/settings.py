@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,15 +29,32 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     workers: int = Field(default_factory=cpu_limit, ge=1, description="uvicorn worker processes")
-    intra_op_threads: int = Field(1, ge=1, description="onnxruntime threads per inference")
+    # Workers already use every CPU, so one onnxruntime thread each avoids oversubscription.
+    intra_op_threads: int = Field(
+        default_factory=lambda data: max(1, cpu_limit() // data["workers"]),
+        ge=1,
+        description="onnxruntime threads per inference",
+    )
     inter_op_threads: int = Field(1, ge=1, description="onnxruntime parallel graph branches")
     max_batch_rows: int = Field(1024, ge=1, description="Largest batch one request may carry")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
     request_timeout_s: float = Field(10.0, gt=0, description="Requests running longer get a 503")
-    shutdown_timeout_s: float = Field(20.0, gt=0, description="Drain time after SIGTERM; keep under the grace period")
+    shutdown_timeout_s: float = Field(
+        20.0, gt=0, description="Drain time after SIGTERM; keep under the grace period"
+    )
+    drain_delay_s: float = Field(
+        0.0, ge=0, description="After SIGTERM, fail readiness but keep serving this long before draining"
+    )
+    # Named without the prefix because prometheus-client reads this exact variable in every worker.
+    prometheus_multiproc_dir: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "APP_PROMETHEUS_MULTIPROC_DIR"),
+        description="Shared metrics directory for several workers; serve creates one when unset",
+    )
     drift_window: int = Field(1000, ge=10, description="Recent input rows kept for the drift statistic")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_json: bool = True
+    access_log: bool = Field(False, description="One log line per request; metrics already count them")
     git_revision: str = Field("unknown", description="Commit the image was built from; set by the build")
     otel_enabled: bool = False
     otel_endpoint: str = Field("http://localhost:4318", description="OTLP/HTTP collector for traces")
@@ -46,3 +63,8 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def export_multiproc_dir(path: Path) -> None:
+    """Hand the metrics directory to worker processes, where prometheus-client reads it at import."""
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)

@@ -1,0 +1,1 @@
+"""The HTTP server: a FastAPI app on onnxruntime speaking /predict and the Open Inference Protocol."""

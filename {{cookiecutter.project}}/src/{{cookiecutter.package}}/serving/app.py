@@ -1,0 +1,126 @@
+"""create_app(): the FastAPI app with health, model, metrics, /predict and OIP v2 routes."""
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from types import FrameType
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from prometheus_client import CONTENT_TYPE_LATEST, multiprocess
+from starlette.responses import Response
+
+from ..settings import Settings, get_settings
+from . import oip, predict, schemas
+from .fastlane import FastLane
+from .logs import configure_logging
+from .middleware import RequestGuard
+from .problems import install_handlers
+from .service import Service
+from .tracing import install_tracing
+
+log = logging.getLogger(__name__)
+
+
+def _json(content: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(content), status, media_type="application/json")
+
+
+def _drain_on_sigterm(service: Service) -> None:
+    """Fail readiness at once on SIGTERM, then hand the signal to uvicorn after drain_delay_s."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def handle(sig: int, frame: FrameType | None) -> None:
+        service.predictor.draining = True
+        log.info("SIGTERM: readiness now fails; draining in %ss", service.settings.drain_delay_s)
+        if callable(previous):
+            forward: Callable[[], Any] = lambda: previous(sig, frame)  # noqa: E731
+            threading.Timer(service.settings.drain_delay_s, forward).start()
+
+    signal.signal(signal.SIGTERM, handle)
+
+
+def _lifespan(service: Service) -> Callable[[FastAPI], Any]:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # uvicorn installs its signal handlers before startup, so ours wraps them.
+        _drain_on_sigterm(service)
+        yield
+        if service.settings.prometheus_multiproc_dir is not None:
+            multiprocess.mark_process_dead(os.getpid(), str(service.settings.prometheus_multiproc_dir))
+
+    return lifespan
+
+
+def _add_probes(app: FastAPI, service: Service) -> None:
+    @app.get("/healthz", tags=["Operations"], summary="Liveness: the process answers")
+    async def healthz() -> Response:
+        return _json({"status": "ok"})
+
+    @app.get("/readyz", tags=["Operations"], summary="Readiness: model loaded, verified, not draining")
+    async def readyz() -> Response:
+        predictor = service.predictor
+        problem = "draining" if predictor.draining else predictor.problem
+        return _json(
+            {"ready": True} if predictor.ready else {"ready": False, "reason": problem},
+            200 if predictor.ready else 503,
+        )
+
+    @app.get("/model", tags=["Operations"], summary="The model manifest and the image's git revision")
+    async def model() -> Response:
+        document = service.manifest.model_dump(mode="json")
+        return _json({**document, "git_revision": service.settings.git_revision})
+
+    @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        if service.monitor is not None:
+            service.monitor.refresh_drift()
+        return Response(service.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    service = Service.start(settings)
+    name = service.predictor.manifest.name if service.predictor.manifest else "model"
+    app = FastAPI(title=name, version=_package_version(), lifespan=_lifespan(service))
+    install_handlers(app)
+    _add_probes(app, service)
+    predict_router, predict_handler = predict.build_router(service)
+    oip_router, infer_handler = oip.build_router(service, name, _package_version())
+    app.include_router(predict_router)
+    app.include_router(oip_router)
+    models = [schemas.InferenceRequest]
+    if service.predictor.manifest is not None:
+        models += schemas.predict_models(service.predictor.manifest, settings.max_batch_rows)
+    schemas.add_components(app, models)
+    hot = {"/predict": predict_handler, "/v2/models/{name}/infer": infer_handler}
+    hot["/v2/models/{name}/versions/{version}/infer"] = infer_handler
+    routes = [
+        (route, hot[route.path]) for route in app.routes if isinstance(route, APIRoute) and route.path in hot
+    ]
+    app.add_middleware(FastLane, routes=routes)
+    app.add_middleware(
+        RequestGuard,
+        metrics=service.metrics,
+        max_body_bytes=settings.max_body_bytes,
+        timeout_s=settings.request_timeout_s,
+        access_log=settings.access_log,
+    )
+    install_tracing(app, settings)
+    return app
+
+
+def _package_version() -> str:
+    try:
+        return version(__package__.split(".")[0] if __package__ else "")
+    except (PackageNotFoundError, ValueError):
+        return "0"

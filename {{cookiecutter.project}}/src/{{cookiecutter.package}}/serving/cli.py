@@ -1,0 +1,52 @@
+"""`serve`: run the app under uvicorn the way the image does, with its workers and drain timeout."""
+
+import argparse
+import math
+import tempfile
+from pathlib import Path
+
+from ..settings import Settings, export_multiproc_dir, get_settings
+from .logs import configure_logging
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "serve",
+        help="Serve the model over HTTP",
+        description="Serve the model; every option is an APP_* variable.",
+    )
+    parser.set_defaults(handler=serve)
+
+
+def serve(_: argparse.Namespace) -> int:
+    import uvicorn  # imported here so the other commands start fast
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    prepare_metrics_dir(settings)
+    uvicorn.run(
+        f"{__package__}.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s),
+        log_config=None,
+        access_log=False,
+        server_header=False,
+    )
+    return 0
+
+
+def prepare_metrics_dir(settings: Settings) -> Path | None:
+    """Several workers share metrics through files in one directory, emptied at start (stale pids)."""
+    directory = settings.prometheus_multiproc_dir
+    if directory is None and settings.workers > 1:
+        directory = Path(tempfile.mkdtemp(prefix="prometheus-"))
+        export_multiproc_dir(directory)
+        get_settings.cache_clear()
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+    return directory

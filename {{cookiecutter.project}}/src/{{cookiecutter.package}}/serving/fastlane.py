@@ -1,0 +1,75 @@
+"""The two hot routes answered straight from ASGI: FastAPI documents them, this layer serves them.
+
+FastAPI's per-request pipeline (exception middleware, router scan, Request and Response objects)
+costs more than a single-row inference, and the throughput target is a FastAPI endpoint that does
+nothing at all. Both lanes call the same handler functions, so behaviour cannot drift apart.
+"""
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+
+import orjson
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .problems import ApiError
+
+log = logging.getLogger(__name__)
+
+# (body, headers with lower-case names, path parameters) -> JSON response body
+Handler = Callable[[bytes, Mapping[str, str], dict[str, str]], bytes]
+JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def path_pattern(route: APIRoute) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", route.path))
+
+
+class FastLane:
+    def __init__(self, app: ASGIApp, routes: list[tuple[APIRoute, Handler]]) -> None:
+        self.app = app
+        self.routes = [(path_pattern(route), route, handler) for route, handler in routes]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            for pattern, route, handler in self.routes:
+                match = pattern.fullmatch(scope["path"])
+                if match:
+                    scope["route"] = route
+                    await self._serve(handler, match.groupdict(), scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+    async def _serve(
+        self, handler: Handler, params: dict[str, str], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        status = 200
+        try:
+            content = handler(await _read_body(receive), _headers(scope), params)
+        except ApiError as error:
+            status, content = error.status, orjson.dumps({"error": error.message})
+        except Exception:
+            log.exception("unexpected error while predicting")
+            status, content = (
+                500,
+                orjson.dumps({"error": "internal error; the server log has the request id"}),
+            )
+        headers = [*JSON_HEADERS, (b"content-length", str(len(content)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ApiError(400, "client disconnected before sending the whole body")
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}

@@ -1,0 +1,194 @@
+"""Open Inference Protocol v2 over REST (the KServe/Triton API), for OIP clients and tooling."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ..manifest import ONNX_INPUT
+from . import schemas
+from .fastlane import Handler
+from .inputs import check_values, decode_json, to_array
+from .problems import ApiError
+from .service import Service
+
+NUMERIC = frozenset(
+    {"FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"}
+)
+DATATYPES = {"f": "FP32", "i": "INT64", "u": "UINT64", "b": "BOOL"}
+ORT_DATATYPES = {"tensor(float)": "FP32", "tensor(int64)": "INT64", "tensor(string)": "BYTES"}
+JSON = "application/json"
+
+
+def _json(content: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), status, media_type=JSON)
+
+
+def _check_model(service: Service, name: str, version: str | None) -> None:
+    manifest = service.manifest
+    if name != manifest.name:
+        raise ApiError(404, f"model {name!r} not found; this server serves {manifest.name!r}")
+    if version is not None and version != manifest.version:
+        raise ApiError(404, f"version {version!r} not found; this server serves {manifest.version!r}")
+
+
+def read_tensor(service: Service, document: Any, body: bytes) -> tuple[np.ndarray, list[str]]:
+    """The input rows and the output names a v2 inference request asks for."""
+    if not isinstance(document, dict) or not isinstance(document.get("inputs"), list):
+        raise ApiError(422, 'body must be a JSON object with an "inputs" list')
+    inputs = document["inputs"]
+    if len(inputs) != 1 or not isinstance(inputs[0], dict) or inputs[0].get("name") != ONNX_INPUT:
+        raise ApiError(422, f'"inputs" must hold exactly one tensor, named {ONNX_INPUT!r}')
+    tensor = inputs[0]
+    if tensor.get("datatype") not in NUMERIC:
+        raise ApiError(422, f"datatype {tensor.get('datatype')!r} is not supported; use FP32")
+    features = len(service.manifest.features)
+    shape = tensor.get("shape")
+    if not (isinstance(shape, list) and len(shape) == 2 and all(type(s) is int for s in shape)):
+        raise ApiError(422, f"shape must be [rows, {features}]")
+    if shape[1] != features or shape[0] < 1:
+        raise ApiError(422, f"shape {shape} does not match [rows >= 1, {features}]")
+    if shape[0] > service.settings.max_batch_rows:
+        raise ApiError(413, f"batch has {shape[0]} rows; the limit is {service.settings.max_batch_rows}")
+    data = tensor.get("data")
+    values = to_array(data if isinstance(data, list) else [], body)
+    if values.size != shape[0] * shape[1]:
+        raise ApiError(422, f"data holds {values.size} values but shape {shape} needs {shape[0] * shape[1]}")
+    return check_values(values.reshape(shape)), _requested_outputs(service, document.get("outputs"))
+
+
+def _requested_outputs(service: Service, requested: Any) -> list[str]:
+    available = service.predictor.output_names
+    if requested is None:
+        return available
+    names = (
+        [item.get("name") for item in requested if isinstance(item, dict)]
+        if isinstance(requested, list)
+        else []
+    )
+    unknown = [name for name in names if name not in available]
+    if not names or unknown or len(names) != len(requested):
+        raise ApiError(422, f'"outputs" must name some of {available}; got {requested!r}')
+    return names
+
+
+def write_outputs(
+    service: Service, outputs: dict[str, np.ndarray], names: list[str], request_id: Any
+) -> bytes:
+    manifest = service.manifest
+    tensors = [
+        {
+            "name": name,
+            "datatype": DATATYPES.get(outputs[name].dtype.kind, "BYTES"),
+            "shape": list(outputs[name].shape),
+            "data": outputs[name].ravel()
+            if outputs[name].dtype.kind in "fiu"
+            else outputs[name].ravel().tolist(),
+        }
+        for name in names
+    ]
+    response = {"model_name": manifest.name, "model_version": manifest.version, "outputs": tensors}
+    if request_id is not None:
+        response["id"] = request_id
+    return orjson.dumps(response, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _metadata(service: Service, name: str, version: str | None) -> dict[str, Any]:
+    _check_model(service, name, version)
+    manifest = service.manifest
+    session = service.predictor.session
+    assert session is not None, "a manifest is only returned for a loaded model"
+    return {
+        "name": manifest.name,
+        "versions": [manifest.version],
+        "platform": "onnxruntime_onnx",
+        "inputs": [{"name": ONNX_INPUT, "datatype": "FP32", "shape": [-1, len(manifest.features)]}],
+        "outputs": [
+            {
+                "name": out.name,
+                "datatype": ORT_DATATYPES.get(out.type, "BYTES"),
+                "shape": [-1, *out.shape[1:]],
+            }
+            for out in session.get_outputs()
+        ],
+    }
+
+
+def build_router(service: Service, server_name: str, server_version: str) -> tuple[APIRouter, Handler]:
+    """Routes of the v2 protocol; each model path also exists under /versions/{version}."""
+    router = APIRouter(prefix="/v2", tags=["Open Inference Protocol v2"])
+    errors: dict[int | str, dict[str, Any]] = {
+        code: {"model": schemas.Error} for code in (404, 413, 415, 422, 503)
+    }
+    handle = infer_handler(service)
+
+    @router.get("", summary="Server metadata")
+    async def server_metadata() -> Response:
+        return _json({"name": server_name, "version": server_version, "extensions": []})
+
+    @router.get("/health/live", summary="Server liveness")
+    async def server_live() -> Response:
+        return _json({"live": True})
+
+    @router.get("/health/ready", summary="Server readiness", responses={503: {"model": schemas.Error}})
+    async def server_ready() -> Response:
+        return _json({"ready": service.predictor.ready}, 200 if service.predictor.ready else 503)
+
+    @router.get("/models/{name}", summary="Model metadata", responses=errors)
+    async def model_metadata(name: str) -> Response:
+        return _json(_metadata(service, name, None))
+
+    @router.get("/models/{name}/versions/{version}", summary="Model version metadata", responses=errors)
+    async def version_metadata(name: str, version: str) -> Response:
+        return _json(_metadata(service, name, version))
+
+    @router.get("/models/{name}/ready", summary="Model readiness", responses=errors)
+    async def model_ready(name: str) -> Response:
+        return _readiness(service, name, None)
+
+    @router.get(
+        "/models/{name}/versions/{version}/ready", summary="Model version readiness", responses=errors
+    )
+    async def version_ready(name: str, version: str) -> Response:
+        return _readiness(service, name, version)
+
+    extra = schemas.body_schema("InferenceRequest")
+    ok: dict[int | str, dict[str, Any]] = {200: {"model": schemas.InferenceResponse}, **errors}
+
+    # The fast lane answers these two; the routes document them and serve when it is absent.
+    @router.post("/models/{name}/infer", summary="Inference", openapi_extra=extra, responses=ok)
+    async def infer(request: Request, name: str) -> Response:
+        return Response(handle(await request.body(), request.headers, {"name": name}), media_type=JSON)
+
+    @router.post(
+        "/models/{name}/versions/{version}/infer",
+        summary="Version inference",
+        openapi_extra=extra,
+        responses=ok,
+    )
+    async def infer_version(request: Request, name: str, version: str) -> Response:
+        params = {"name": name, "version": version}
+        return Response(handle(await request.body(), request.headers, params), media_type=JSON)
+
+    return router, handle
+
+
+def _readiness(service: Service, name: str, version: str | None) -> Response:
+    _check_model(service, name, version)
+    ready = service.predictor.ready
+    return _json({"name": name, "ready": ready}, 200 if ready else 503)
+
+
+def infer_handler(service: Service) -> Handler:
+    def handle(body: bytes, headers: Mapping[str, str], params: dict[str, str]) -> bytes:
+        _check_model(service, params["name"], params.get("version"))
+        if "inference-header-content-length" in headers:
+            raise ApiError(415, "the binary tensor extension is not supported; send JSON (binary_data=False)")
+        document = decode_json(body, headers.get("content-type"))
+        rows, names = read_tensor(service, document, body)
+        return write_outputs(service, service.infer(rows), names, document.get("id"))
+
+    return handle

@@ -1,0 +1,52 @@
+"""What the routes share: the settings, the predictor, the metrics, and one timed inference call."""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..manifest import ModelManifest
+from ..settings import Settings
+from .inputs import RowReader
+from .metrics import Metrics, ModelMonitor
+from .predictor import Outputs, Predictor
+from .problems import ApiError
+
+
+@dataclass
+class Service:
+    settings: Settings
+    predictor: Predictor
+    metrics: Metrics
+    monitor: ModelMonitor | None = None
+    reader: RowReader | None = None
+
+    @classmethod
+    def start(cls, settings: Settings) -> "Service":
+        """Load the model now, so that a worker is ready as soon as it accepts connections."""
+        predictor = Predictor()
+        predictor.load(settings.model_dir, settings.intra_op_threads, settings.inter_op_threads)
+        service = cls(settings, predictor, Metrics(settings.prometheus_multiproc_dir))
+        if predictor.manifest is not None and predictor.session is not None:
+            manifest = predictor.manifest
+            service.monitor = ModelMonitor(
+                service.metrics, manifest, settings.git_revision, settings.drift_window
+            )
+            service.reader = RowReader(manifest, settings.max_batch_rows)
+        return service
+
+    @property
+    def manifest(self) -> ModelManifest:
+        if self.predictor.session is None or self.predictor.manifest is None:
+            raise ApiError(503, f"model not ready: {self.predictor.problem}")
+        return self.predictor.manifest
+
+    def infer(self, rows: np.ndarray) -> Outputs:
+        """Run the model on checked rows and record them; inputs are already validated."""
+        assert self.monitor is not None, "infer() is reached only through a loaded model"
+        started = time.perf_counter()
+        outputs = self.predictor.run(rows)
+        scores = outputs.get("probabilities", outputs.get("variable"))
+        assert scores is not None, "the model contract names probabilities or variable as an output"
+        self.monitor.observe(rows, scores, time.perf_counter() - started)
+        return outputs

@@ -1,0 +1,113 @@
+"""Helpers for the serving tests: typical rows, an in-process client, and a real server process."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package }}.manifest import ONNX_FILE, ModelManifest, read_manifest
+from {{ cookiecutter.package }}.serving.app import create_app
+from {{ cookiecutter.package }}.settings import Settings
+
+PACKAGE = "{{ cookiecutter.package }}"
+
+
+def typical_rows(manifest: ModelManifest, count: int = 1) -> list[dict[str, float]]:
+    """Rows spread between each feature's training minimum and maximum (integers kept whole)."""
+    rows = []
+    for index in range(count):
+        share = (index + 1) / (count + 1)
+        row = {}
+        for feature in manifest.features:
+            value = feature.summary.min + share * (feature.summary.max - feature.summary.min)
+            row[feature.name] = float(round(value)) if feature.dtype == "integer" else value
+        rows.append(row)
+    return rows
+
+
+def as_matrix(manifest: ModelManifest, rows: list[dict[str, float]]) -> np.ndarray:
+    return np.array([[row[name] for name in manifest.feature_names] for row in rows], dtype=np.float32)
+
+
+def onnx_outputs(model_dir: Path, matrix: np.ndarray) -> dict[str, np.ndarray]:
+    """What the exported model itself answers, the reference for every server result."""
+    session = ort.InferenceSession(str(model_dir / ONNX_FILE), providers=["CPUExecutionProvider"])
+    names = [output.name for output in session.get_outputs()]
+    return dict(zip(names, session.run(names, {"input": matrix}), strict=True))
+
+
+def make_client(model_dir: Path, **overrides: Any) -> TestClient:
+    settings = Settings(model_dir=model_dir, workers=1, log_json=True, **overrides)
+    return TestClient(create_app(settings), raise_server_exceptions=False)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    manifest: ModelManifest
+
+    def log(self) -> str:
+        return self.process.stdout.read().decode() if self.process.stdout else ""
+
+
+def wait_until_ready(url: str, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{url} did not become ready within {timeout_s}s")
+
+
+@contextmanager
+def live_server(model_dir: Path, workers: int = 1, **env: str) -> Iterator[LiveServer]:
+    """`python -m <package> serve` on a free port of 127.0.0.1, stopped with SIGTERM afterwards."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "APP_MODEL_DIR": str(model_dir),
+        "APP_HOST": "127.0.0.1",
+        "APP_PORT": str(port),
+        "APP_WORKERS": str(workers),
+        "APP_INTRA_OP_THREADS": "1",
+        **env,
+    }
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", PACKAGE, "serve"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url)
+        yield LiveServer(url, port, process, read_manifest(model_dir))
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
