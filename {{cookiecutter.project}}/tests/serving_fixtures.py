@@ -111,3 +111,30 @@ def live_server(model_dir: Path, workers: int = 1, **env: str) -> Iterator[LiveS
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def start_request(port: int, path: str, body: bytes, sent: int) -> socket.socket:
+    """Open a POST and send only the first `sent` body bytes, leaving the request in flight."""
+    connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    connection.sendall(head.encode() + body[:sent])
+    return connection
+
+
+def finish_request(connection: socket.socket, body: bytes, sent: int) -> tuple[int, bytes]:
+    """Send the rest of the body and return the status and response body."""
+    with connection:
+        if sent < len(body):
+            connection.sendall(body[sent:])
+        return read_response(connection)
+
+
+def read_response(connection: socket.socket) -> tuple[int, bytes]:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    head, _, payload = b"".join(chunks).partition(b"\r\n\r\n")
+    return int(head.split()[1]), payload
