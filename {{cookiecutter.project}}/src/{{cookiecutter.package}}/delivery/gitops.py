@@ -22,9 +22,8 @@ def git(root: Path, *args: str) -> str:
 def upstream(root: Path) -> tuple[str, str]:
     """The (remote, branch) the current branch tracks, else origin and the same branch name."""
     try:
-        remote, _, branch = git(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}").partition(
-            "/"
-        )
+        tracked = git(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}")
+        remote, _, branch = tracked.partition("/")
         return remote, branch
     except CliError:
         pass
@@ -50,9 +49,18 @@ def push_with_retry(
             if attempt == attempts - 1:
                 raise
         sleep(backoff_s * 2**attempt)
+        rebase_onto(root, remote, branch)
+
+
+def rebase_onto(root: Path, remote: str, branch: str) -> None:
+    """Replay our commit on what landed first; leave no half-done rebase behind if that fails."""
+    try:
         # -X theirs: when both sides changed the same line, the commit being replayed (ours, the later
         # delivery) wins, so the final state is the newest delivery's.
         git(root, "pull", "--rebase", "-X", "theirs", remote, branch)
+    except CliError:
+        subprocess.run(["git", "rebase", "--abort"], cwd=root, capture_output=True, check=False)
+        raise
 
 
 def commit(root: Path, message: str, paths: Sequence[str]) -> bool:
