@@ -8,11 +8,12 @@ import joblib
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package }}.config import DataConfig, ModelConfig, TrainConfig
+from {{ cookiecutter.package }}.config import DataConfig, Estimator, ModelConfig, TrainConfig
 from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.manifest import read_manifest
 from {{ cookiecutter.package }}.training import cli
-from {{ cookiecutter.package }}.training.train import train_model
+from {{ cookiecutter.package }}.training.data import load_dataset
+from {{ cookiecutter.package }}.training.train import build_pipeline, round_thresholds_down, train_model
 
 METRICS = {
     "binary": {"accuracy", "f1", "roc_auc", "log_loss"},
@@ -87,3 +88,13 @@ def test_user_csv_trains_end_to_end(tmp_path: Path) -> None:
     assert manifest.task == "binary"
     assert manifest.feature_names == ["a", "b", "c"]
     assert manifest.metrics["accuracy"] > 0.8
+
+
+@pytest.mark.parametrize("estimator", ["random_forest", "gradient_boosting"])
+def test_float32_threshold_rounding_keeps_predictions(estimator: Estimator) -> None:
+    dataset = load_dataset("diabetes")
+    x = dataset.features.to_numpy(np.float32)
+    pipeline = build_pipeline(estimator, "regression", seed=0).fit(x, dataset.target)
+    before = pipeline.predict(x)
+    round_thresholds_down(pipeline[-1])
+    assert np.array_equal(pipeline.predict(x), before)
