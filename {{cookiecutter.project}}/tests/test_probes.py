@@ -77,8 +77,16 @@ class FakeTime:
 
 def test_wait_for_revision_backs_off_until_the_revision_is_served(server: str) -> None:
     time = FakeTime()
-    wait_for_revision(server, "abcdef1234567890", 600, sleep=time.sleep, clock=time.clock)
+    wait_for_revision(server, "abcdef1234567890", 600, samples=1, sleep=time.sleep, clock=time.clock)
     assert time.sleeps == [2.0, 4.0, 8.0]
+
+
+def test_wait_for_revision_does_not_count_a_canary_at_partial_weight(server: str) -> None:
+    StandIn.revisions = ["new", "new", "old", "new", "new", "new"]
+    time = FakeTime()
+    wait_for_revision(server, "new", 600, samples=3, sleep=time.sleep, clock=time.clock)
+    assert time.sleeps == [2.0]
+    assert StandIn.revisions == ["new"]
 
 
 def test_wait_for_revision_gives_up_at_the_timeout_naming_what_it_saw(server: str) -> None:

@@ -40,7 +40,7 @@ def url(args: argparse.Namespace) -> int:
 def wait_for_revision(args: argparse.Namespace) -> int:
     from .probes import wait_for_revision as wait
 
-    wait(args.url, args.revision, args.timeout)
+    wait(args.url, args.revision, args.timeout, args.samples)
     print(f"{args.url} serves {args.revision}")
     return 0
 
@@ -78,6 +78,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     command.add_argument("url")
     command.add_argument("revision")
     command.add_argument("--timeout", type=float, default=600.0, help="Seconds (default 600)")
+    command.add_argument(
+        "--samples", type=int, default=10, help="Answers in a row that must report REVISION (default 10)"
+    )
     command.set_defaults(handler=wait_for_revision)
 
     command = commands.add_parser("smoke", help="Check readiness and predict one typical row")

@@ -12,6 +12,7 @@ from ..errors import CliError
 REQUEST_TIMEOUT_S = 10.0
 FIRST_BACKOFF_S = 2.0
 MAX_BACKOFF_S = 30.0
+DEFAULT_SAMPLES = 10
 
 
 def fetch(url: str, body: object | None = None) -> bytes:
@@ -44,22 +45,36 @@ def revision_matches(reported: object, wanted: str) -> bool:
     )
 
 
+def serving(base_url: str, revision: str, samples: int) -> tuple[bool, object]:
+    """Whether `samples` answers in a row report `revision`, and the first answer that did not.
+
+    Several answers, because during a rollout the Service spreads requests over old and new pods:
+    one answer from a canary at 10% weight must not count as the new revision being served.
+    """
+    for _ in range(samples):
+        try:
+            seen: object = request_json(f"{base_url.rstrip('/')}/model").get("git_revision")
+        except CliError as error:
+            return False, f"no answer ({error})"
+        if not revision_matches(seen, revision):
+            return False, seen
+    return True, revision
+
+
 def wait_for_revision(
     base_url: str,
     revision: str,
     timeout_s: float,
+    samples: int = DEFAULT_SAMPLES,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Poll `/model` until it reports `revision`, backing off exponentially, for at most `timeout_s`."""
+    """Poll `/model` until it serves `revision`, backing off exponentially, for at most `timeout_s`."""
     deadline = clock() + timeout_s
     backoff = FIRST_BACKOFF_S
     while True:
-        try:
-            seen: object = request_json(f"{base_url.rstrip('/')}/model").get("git_revision")
-        except CliError as error:
-            seen = f"no answer ({error})"
-        if revision_matches(seen, revision):
+        served, seen = serving(base_url, revision, samples)
+        if served:
             return
         remaining = deadline - clock()
         if remaining <= 0:
