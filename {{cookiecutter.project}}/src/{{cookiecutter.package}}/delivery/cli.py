@@ -79,7 +79,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     command.add_argument("revision")
     command.add_argument("--timeout", type=float, default=600.0, help="Seconds (default 600)")
     command.add_argument(
-        "--samples", type=int, default=10, help="Answers in a row that must report REVISION (default 10)"
+        "--samples", type=int, default=20, help="Answers in a row that must report REVISION (default 20)"
     )
     command.set_defaults(handler=wait_for_revision)
 

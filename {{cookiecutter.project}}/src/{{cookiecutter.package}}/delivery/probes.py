@@ -12,7 +12,7 @@ from ..errors import CliError
 REQUEST_TIMEOUT_S = 10.0
 FIRST_BACKOFF_S = 2.0
 MAX_BACKOFF_S = 30.0
-DEFAULT_SAMPLES = 10
+DEFAULT_SAMPLES = 20
 
 
 def fetch(url: str, body: object | None = None) -> bytes:
