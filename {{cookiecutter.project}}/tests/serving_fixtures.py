@@ -83,8 +83,11 @@ def wait_until_ready(url: str, timeout_s: float = 20.0) -> None:
 
 
 @contextmanager
-def live_server(model_dir: Path, workers: int = 1, **env: str) -> Iterator[LiveServer]:
-    """`python -m <package> serve` on a free port of 127.0.0.1, stopped with SIGTERM afterwards."""
+def live_server(model_dir: Path, workers: int = 1, prelude: str = "", **env: str) -> Iterator[LiveServer]:
+    """`python -m <package> serve` on a free port of 127.0.0.1, stopped with SIGTERM afterwards.
+
+    `prelude` is Python run first in the server process, for example to block an import.
+    """
     port = free_port()
     environment = {
         **os.environ,
@@ -97,7 +100,8 @@ def live_server(model_dir: Path, workers: int = 1, **env: str) -> Iterator[LiveS
     }
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", PACKAGE, "serve"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [sys.executable, "-c", f"{prelude}\nimport runpy\nrunpy.run_module({PACKAGE!r}, run_name='__main__')", "serve"],
+        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
