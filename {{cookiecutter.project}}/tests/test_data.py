@@ -113,3 +113,11 @@ def test_fingerprint_identifies_the_data() -> None:
     wine = load_dataset("wine")
     assert fingerprint(wine) == fingerprint(load_dataset("wine"))
     assert fingerprint(wine) != fingerprint(load_dataset("breast_cancer"))
+
+
+def test_class_too_rare_to_split_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    user_frame(rows=10).drop(columns=["price"]).assign(label=["a"] * 9 + ["b"]).to_csv(path, index=False)
+    dataset = load_dataset(str(path), "label")
+    with pytest.raises(CliError, match=r"cannot split with test_size=0\.25"):
+        split_dataset(dataset, 0.25, seed=0)

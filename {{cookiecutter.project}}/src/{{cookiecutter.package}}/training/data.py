@@ -140,9 +140,13 @@ def split_dataset(dataset: Dataset, test_size: float, seed: int) -> Split:
     from sklearn.model_selection import train_test_split
 
     stratify = None if dataset.task == "regression" else dataset.target
-    x_train, x_test, y_train, y_test = train_test_split(
-        dataset.features, dataset.target, test_size=test_size, random_state=seed, stratify=stratify
-    )
+    try:
+        x_train, x_test, y_train, y_test = train_test_split(
+            dataset.features, dataset.target, test_size=test_size, random_state=seed, stratify=stratify
+        )
+    except ValueError as error:
+        # Too few rows, or a class too rare to appear on both sides of a stratified split.
+        raise CliError(f"{dataset.source}: cannot split with test_size={test_size}: {error}") from None
     return Split(x_train, x_test, y_train, y_test)
 
 
