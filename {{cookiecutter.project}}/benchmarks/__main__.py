@@ -1,0 +1,117 @@
+"""python -m benchmarks --artifacts DIR --out build/bench.json [--seconds 5] [--workers 1] [--sizes]"""
+
+import argparse
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import inprocess, load, report, servers
+
+CONCURRENCIES = [1, 16, 64]
+BATCH = 64
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def make_rows(manifest: dict[str, Any], count: int) -> list[dict[str, float]]:
+    """Rows spread across each feature's training range, so the model does real work."""
+    rows = []
+    for index in range(count):
+        share = (index + 1) / (count + 1)
+        rows.append(
+            {
+                f["name"]: f["summary"]["min"] + share * (f["summary"]["max"] - f["summary"]["min"])
+                for f in manifest["features"]
+            }
+        )
+    return rows
+
+
+def bodies(manifest: dict[str, Any], rows: list[dict[str, float]]) -> dict[str, bytes]:
+    matrix = [list(row.values()) for row in rows]
+    tensor = {"name": "input", "datatype": "FP32", "shape": [len(rows), len(matrix[0])], "data": matrix}
+    return {
+        "predict": json.dumps(rows[0] if len(rows) == 1 else {"rows": rows}).encode(),
+        "oip": json.dumps({"inputs": [tensor]}).encode(),
+    }
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "--artifacts", type=Path, required=True, help="Directory with model.onnx and manifest.json"
+    )
+    parser.add_argument("--out", type=Path, default=Path("build/bench.json"))
+    parser.add_argument("--seconds", type=int, default=5, help="Duration of each wrk run")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers, for both servers")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=CONCURRENCIES)
+    parser.add_argument(
+        "--sizes", action="store_true", help="Also build venvs to compare site-packages sizes"
+    )
+    return parser.parse_args()
+
+
+def measure(args: argparse.Namespace, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Every wrk cell, floor first in each so that box noise hits both sides alike."""
+    model_name = manifest["name"]
+    cells: list[load.Cell] = []
+    with servers.start(*servers.model_server(args.artifacts, free_port(), args.workers)) as model:
+        with servers.start(*servers.floor_server(args.artifacts, free_port(), args.workers)) as floor:
+            for payload, count in (("single", 1), ("batch64", BATCH)):
+                body = bodies(manifest, make_rows(manifest, count))
+                floor_url = f"{floor.url}/predict" if count == 1 else f"{floor.url}/predict_batch"
+                targets = [
+                    ("floor", floor_url, body["predict"]),
+                    ("predict", f"{model.url}/predict", body["predict"]),
+                    ("oip", f"{model.url}/v2/models/{model_name}/infer", body["oip"]),
+                ]
+                for concurrency in args.concurrency:
+                    for target, url, content in targets:
+                        cells.append(load.drive(url, content, concurrency, args.seconds, target, payload))
+                        print(report.table(cells[-1:]).splitlines()[-1], flush=True)
+        return {"cells": cells, "ready_s": model.ready_s, "rss_mib": model.rss_mib()}
+
+
+def main() -> int:
+    args = parse_args()
+    load.require_wrk()
+    manifest = json.loads((args.artifacts / "manifest.json").read_text())
+    measured = measure(args, manifest)
+    cells: list[load.Cell] = measured["cells"]
+    onnx = {
+        payload: inprocess.onnx_timing(
+            args.artifacts / "model.onnx",
+            np.array([list(r.values()) for r in make_rows(manifest, count)], np.float32),
+            2000,
+        )
+        for payload, count in (("single", 1), ("batch64", BATCH))
+    }
+    results: dict[str, Any] = {
+        "seconds_per_cell": args.seconds,
+        "workers": args.workers,
+        "cells": [cell.as_dict() for cell in cells],
+        "ratio_to_floor": report.ratios(cells),
+        "onnxruntime_in_process": onnx,
+        "ready_s": round(measured["ready_s"], 3),
+        "rss_mib_after_load": measured["rss_mib"],
+        "targets": report.verdict(cells, measured["ready_s"], measured["rss_mib"], args.concurrency),
+    }
+    if args.sizes:
+        serving, with_sklearn = inprocess.site_packages_mib([]), inprocess.site_packages_mib(["scikit-learn"])
+        results["site_packages_mib"] = {"serving": serving, "with_scikit_learn": with_sklearn}
+    print(report.table(cells))
+    print(json.dumps({key: results[key] for key in results if key != "cells"}, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
