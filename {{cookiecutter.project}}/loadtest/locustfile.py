@@ -20,10 +20,18 @@ BATCH_ROWS = 16
 @events.init_command_line_parser.add_listener
 def add_thresholds(parser: Any) -> None:
     parser.add_argument(
-        "--max-fail-ratio", type=float, default=0.0, env_var="LOCUST_MAX_FAIL_RATIO", help="Fail above this ratio"
+        "--max-fail-ratio",
+        type=float,
+        default=0.0,
+        env_var="LOCUST_MAX_FAIL_RATIO",
+        help="Fail above this ratio",
     )
     parser.add_argument(
-        "--max-p99-ms", type=float, default=0.0, env_var="LOCUST_MAX_P99_MS", help="Fail above this p99 (0: off)"
+        "--max-p99-ms",
+        type=float,
+        default=0.0,
+        env_var="LOCUST_MAX_P99_MS",
+        help="Fail above this p99 (0: off)",
     )
 
 
@@ -73,7 +81,9 @@ class ModelClient(FastHttpUser):
     @task(2)
     def predict_batch(self) -> None:
         rows = [self.row() for _ in range(BATCH_ROWS)]
-        with self.client.post("/predict", json={"rows": rows}, name="/predict [batch]", catch_response=True) as response:
+        with self.client.post(
+            "/predict", json={"rows": rows}, name="/predict [batch]", catch_response=True
+        ) as response:
             check(response, lambda body: len(body["predictions"]) == BATCH_ROWS)
 
     @task(2)
@@ -82,7 +92,9 @@ class ModelClient(FastHttpUser):
         width = len(self.model["features"])
         tensor = {"name": "input", "shape": [BATCH_ROWS, width], "datatype": "FP32", "data": rows}
         path = f"/v2/models/{self.model['name']}/infer"
-        with self.client.post(path, json={"inputs": [tensor]}, name="/v2/models/[name]/infer", catch_response=True) as response:
+        with self.client.post(
+            path, json={"inputs": [tensor]}, name="/v2/models/[name]/infer", catch_response=True
+        ) as response:
             check(response, lambda body: all(out["shape"][0] == BATCH_ROWS for out in body["outputs"]))
 
 

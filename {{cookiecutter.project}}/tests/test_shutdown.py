@@ -41,7 +41,9 @@ def test_readiness_fails_before_the_server_stops_serving(artifacts_dir: Path) ->
         time.sleep(0.3)
         assert status_of(f"{server.url}/readyz") == 503
         assert status_of(f"{server.url}/healthz") == 200
-        request = urllib.request.Request(f"{server.url}/predict", data=row, headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{server.url}/predict", data=row, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 200
         started = time.monotonic()
