@@ -130,3 +130,17 @@ def test_actions_are_pinned_to_full_commit_shas_with_their_version() -> None:
     assert remote
     for use in remote:
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", use), use
+
+
+def test_previews_are_built_only_for_labelled_pull_requests_from_this_repository() -> None:
+    ci = load("ci")
+    assert "labeled" in ci["on"]["pull_request"]["types"]
+    condition = ci["jobs"]["preview"]["if"]
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+    assert "contains(github.event.pull_request.labels.*.name, 'preview')" in condition
+
+
+def test_setup_takes_python_from_the_python_version_file() -> None:
+    action = yaml.safe_load((GITHUB / "actions" / "setup" / "action.yml").read_text())
+    python = next(step for step in action["runs"]["steps"] if "setup-python" in step.get("uses", ""))
+    assert python["with"] == {"python-version-file": ".python-version"}
