@@ -1,9 +1,10 @@
 # Tasks of the template itself. The generated project has its own Makefile.
 DEMO_DIR ?= build/demo
+BAKE_DIR ?= build/bake
 UV := $(shell command -v uv 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast check lock clean
+.PHONY: help install demo bake test test-fast check lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -14,6 +15,10 @@ install: ## Install uv if missing, then the template's dev tools into .venv
 
 demo: install ## Bake with the defaults, train, serve, predict over HTTP, load-test, stop
 	scripts/demo.sh $(DEMO_DIR)
+
+bake: install ## Bake with ANSWERS (e.g. ANSWERS="dataset=wine include_preview=false") into $(BAKE_DIR)
+	rm -rf $(BAKE_DIR)
+	uv run --frozen cookiecutter --no-input --output-dir $(BAKE_DIR) . $(ANSWERS)
 
 test: check ## Lint, then run every template test, the slow ones included
 	uv run --frozen pytest
