@@ -105,7 +105,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hot = {"/predict": predict_handler, "/v2/models/{name}/infer": infer_handler}
     hot["/v2/models/{name}/versions/{version}/infer"] = infer_handler
     routes = [
-        (route, hot[route.path]) for route in app.routes if isinstance(route, APIRoute) and route.path in hot
+        (route, hot[route.path])
+        for router in (predict_router, oip_router)
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path in hot
     ]
     app.add_middleware(FastLane, routes=routes)
     app.add_middleware(

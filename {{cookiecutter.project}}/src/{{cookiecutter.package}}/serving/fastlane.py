@@ -71,5 +71,9 @@ async def _read_body(receive: Receive) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+# The only headers the handlers read; decoding the others would be wasted work on every request.
+_WANTED = frozenset({b"content-type", b"inference-header-content-length"})
+
+
 def _headers(scope: Scope) -> dict[str, str]:
-    return {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+    return {key.decode(): value.decode("latin-1") for key, value in scope["headers"] if key in _WANTED}

@@ -49,9 +49,6 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.inference = Histogram(
-            "model_inference_seconds", "onnxruntime time per request", buckets=LATENCY_BUCKETS, registry=r
-        )
         self.info = Gauge(
             "model_info",
             "The model being served (value 1)",
@@ -99,9 +96,8 @@ class ModelMonitor:
         sha = manifest.onnx.sha256 if manifest.onnx else ""
         metrics.info.labels(manifest.name, manifest.version, sha, manifest.task, git_revision).set(1)
 
-    def observe(self, rows: np.ndarray, scores: np.ndarray, seconds: float) -> None:
+    def observe(self, rows: np.ndarray, scores: np.ndarray) -> None:
         """Record one request: rows fed in, then probabilities [n, classes] or values [n] or [n, 1]."""
-        self.metrics.inference.observe(seconds)
         if self.classes and len(scores) == 1:
             self.classes[int(scores[0].argmax())].inc()
         elif self.classes:

@@ -1,6 +1,5 @@
-"""What the routes share: the settings, the predictor, the metrics, and one timed inference call."""
+"""What the routes share: the settings, the predictor, the metrics, and one monitored inference call."""
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,9 +43,8 @@ class Service:
     def infer(self, rows: np.ndarray) -> Outputs:
         """Run the model on checked rows and record them; inputs are already validated."""
         assert self.monitor is not None, "infer() is reached only through a loaded model"
-        started = time.perf_counter()
         outputs = self.predictor.run(rows)
         scores = outputs.get("probabilities", outputs.get("variable"))
         assert scores is not None, "the model contract names probabilities or variable as an output"
-        self.monitor.observe(rows, scores, time.perf_counter() - started)
+        self.monitor.observe(rows, scores)
         return outputs
