@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 BATCH_ROWS = 16
 
 
-@events.init_command_line_parser.add_listener
+@events.init_command_line_parser.add_listener  # type: ignore[untyped-decorator]
 def add_thresholds(parser: Any) -> None:
     parser.add_argument(
         "--max-fail-ratio",
@@ -35,7 +35,7 @@ def add_thresholds(parser: Any) -> None:
     )
 
 
-@events.quitting.add_listener
+@events.quitting.add_listener  # type: ignore[untyped-decorator]
 def apply_thresholds(environment: Environment, **_: Any) -> None:
     """Set the exit code from the totals: non-zero when a threshold was crossed or nothing ran."""
     total = environment.stats.total

@@ -100,8 +100,15 @@ def live_server(model_dir: Path, workers: int = 1, prelude: str = "", **env: str
     }
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
     process = subprocess.Popen(
-        [sys.executable, "-c", f"{prelude}\nimport runpy\nrunpy.run_module({PACKAGE!r}, run_name='__main__')", "serve"],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [
+            sys.executable,
+            "-c",
+            f"{prelude}\nimport runpy\nrunpy.run_module({PACKAGE!r}, run_name='__main__')",
+            "serve",
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from serving_fixtures import as_matrix, make_client, onnx_outputs, typical_rows
 
 from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
+from serving_fixtures import as_matrix, make_client, onnx_outputs, typical_rows
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,9 @@ def test_predict_accepts_integers_for_float_features(client: TestClient, manifes
     assert client.post("/predict", json=row).status_code == 200
 
 
-def test_model_returns_the_manifest_with_the_git_revision(client: TestClient, manifest: ModelManifest) -> None:
+def test_model_returns_the_manifest_with_the_git_revision(
+    client: TestClient, manifest: ModelManifest
+) -> None:
     body = client.get("/model").json()
     assert body["git_revision"] == "abc1234"
     assert body["version"] == manifest.version

@@ -6,17 +6,19 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from serving_fixtures import live_server, typical_rows
 
 from {{ cookiecutter.package }}.serving.cli import prepare_metrics_dir
 from {{ cookiecutter.package }}.settings import Settings
+from serving_fixtures import live_server, typical_rows
 
 TRAINING_ONLY = ("sklearn", "pandas", "skl2onnx", "onnx", "pyarrow")
 BLOCK_TRAINING = f"import sys\nsys.modules.update(dict.fromkeys({TRAINING_ONLY!r}))"
 
 
 def post(url: str, body: object) -> dict[str, object]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         answer: dict[str, object] = json.loads(response.read())
         return answer

@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
-from serving_fixtures import make_client, typical_rows
-
 from {{ cookiecutter.package }}.manifest import read_manifest
 from {{ cookiecutter.package }}.serving.fastlane import FastLane
+from serving_fixtures import make_client, typical_rows
 
 
 def test_fast_lane_serves_predict_and_both_infer_paths(artifacts_dir: Path) -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from serving_fixtures import make_client, typical_rows
 
 from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
+from serving_fixtures import make_client, typical_rows
 
 MAX_ROWS = 8
 
@@ -53,7 +53,12 @@ INFER_CASES: list[tuple[str, Callable[[list[float], int], Any] | bytes, int, str
     ("bad-shape", lambda data, n: {"inputs": [tensor(data, n, shape="1x2")]}, 422, "shape must be"),
     ("string-data", lambda data, n: {"inputs": [tensor(["a"] * n, n)]}, 422, "single number"),
     ("boolean-data", lambda data, n: {"inputs": [tensor([True] * n, n)]}, 422, "single number"),
-    ("unknown-output", lambda data, n: {"inputs": [tensor(data, n)], "outputs": [{"name": "x"}]}, 422, "outputs"),
+    (
+        "unknown-output",
+        lambda data, n: {"inputs": [tensor(data, n)], "outputs": [{"name": "x"}]},
+        422,
+        "outputs",
+    ),
     ("oversize-batch", lambda data, n: {"inputs": [tensor(data, n, shape=[MAX_ROWS + 1, n])]}, 413, "limit"),
     ("malformed-json", b'{"inputs": [', 400, "not valid JSON"),
 ]
@@ -80,7 +85,9 @@ def send(client: TestClient, path: str, body: Any) -> Any:
     return client.post(path, json=body)
 
 
-@pytest.mark.parametrize(("case", "body", "status", "words"), PREDICT_CASES, ids=[c[0] for c in PREDICT_CASES])
+@pytest.mark.parametrize(
+    ("case", "body", "status", "words"), PREDICT_CASES, ids=[c[0] for c in PREDICT_CASES]
+)
 def test_predict_rejects_bad_input_with_a_useful_message(
     client: TestClient, manifest: ModelManifest, case: str, body: Body, status: int, words: str
 ) -> None:
@@ -104,13 +111,17 @@ def test_infer_rejects_bad_input_with_a_useful_message(
 
 @pytest.mark.parametrize("path", ["/predict", "/v2/models/{name}/infer"])
 def test_wrong_content_type_is_refused(client: TestClient, manifest: ModelManifest, path: str) -> None:
-    response = client.post(path.format(name=manifest.name), content=b"a=1", headers={"Content-Type": "text/plain"})
+    response = client.post(
+        path.format(name=manifest.name), content=b"a=1", headers={"Content-Type": "text/plain"}
+    )
     assert response.status_code == 415
     assert "application/json" in response.json()["error"]
 
 
 @pytest.mark.parametrize("path", ["/predict", "/v2/models/{name}/infer"])
-def test_oversize_body_is_refused_before_it_is_read(client: TestClient, manifest: ModelManifest, path: str) -> None:
+def test_oversize_body_is_refused_before_it_is_read(
+    client: TestClient, manifest: ModelManifest, path: str
+) -> None:
     response = client.post(path.format(name=manifest.name), content=b" " * (64 * 1024 + 1))
     assert response.status_code == 413
     assert "exceeds 65536 bytes" in response.json()["error"]

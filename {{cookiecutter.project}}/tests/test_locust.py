@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from serving_fixtures import live_server
 
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "loadtest" / "locustfile.py"

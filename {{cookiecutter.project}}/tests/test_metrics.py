@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from serving_fixtures import make_client, typical_rows
 
 from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
+from serving_fixtures import make_client, typical_rows
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def client(artifacts_dir: Path) -> TestClient:
 def sample(text: str, name: str, **labels: str) -> float:
     """The value of one series, matching the given labels and ignoring the rest."""
     for line in text.splitlines():
-        match = re.fullmatch(rf"{name}(?:\{{(.*)\}})? (\S+)", line)
+        match = re.fullmatch(name + r"(?:\{(.*)\})? (\S+)", line)
         if match and all(f'{key}="{value}"' in (match.group(1) or "") for key, value in labels.items()):
             return float(match.group(2))
     raise AssertionError(f"no sample {name} {labels}")
@@ -42,7 +42,9 @@ def test_predictions_are_counted_by_class_or_value(client: TestClient, manifest:
     client.post("/predict", json={"rows": typical_rows(manifest, 3)})
     text = client.get("/metrics").text
     if manifest.classes:
-        counted = sum(sample(text, "model_predictions_total", **{"class": label}) for label in manifest.classes)
+        counted = sum(
+            sample(text, "model_predictions_total", **{"class": label}) for label in manifest.classes
+        )
     else:
         counted = sample(text, "model_prediction_value_count")
     assert counted == 3

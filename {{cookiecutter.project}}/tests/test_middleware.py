@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from serving_fixtures import live_server, read_response, start_request, typical_rows
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from serving_fixtures import as_matrix, live_server, make_client, onnx_outputs, typical_rows
 
 from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
+from serving_fixtures import as_matrix, live_server, make_client, onnx_outputs, typical_rows
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +43,15 @@ def test_unknown_model_or_version_is_a_404(client: TestClient, manifest: ModelMa
     assert manifest.version in response.json()["error"]
 
 
-def test_infer_matches_the_onnx_model(client: TestClient, manifest: ModelManifest, artifacts_dir: Path) -> None:
+def test_infer_matches_the_onnx_model(
+    client: TestClient, manifest: ModelManifest, artifacts_dir: Path
+) -> None:
     matrix = as_matrix(manifest, typical_rows(manifest, 3))
     request = {
         "id": "r1",
-        "inputs": [{"name": "input", "shape": list(matrix.shape), "datatype": "FP32", "data": matrix.tolist()}],
+        "inputs": [
+            {"name": "input", "shape": list(matrix.shape), "datatype": "FP32", "data": matrix.tolist()}
+        ],
     }
     response = client.post(f"/v2/models/{manifest.name}/versions/{manifest.version}/infer", json=request)
     assert response.status_code == 200
@@ -65,7 +69,14 @@ def test_infer_returns_only_the_requested_outputs(client: TestClient, manifest: 
     matrix = as_matrix(manifest, typical_rows(manifest))
     wanted = manifest.onnx.outputs[-1] if manifest.onnx else ""
     request = {
-        "inputs": [{"name": "input", "shape": list(matrix.shape), "datatype": "FP32", "data": matrix.ravel().tolist()}],
+        "inputs": [
+            {
+                "name": "input",
+                "shape": list(matrix.shape),
+                "datatype": "FP32",
+                "data": matrix.ravel().tolist(),
+            }
+        ],
         "outputs": [{"name": wanted}],
     }
     body = client.post(f"/v2/models/{manifest.name}/infer", json=request).json()

@@ -5,9 +5,9 @@ import logging
 from pathlib import Path
 
 import pytest
-from serving_fixtures import make_client
 
 from {{ cookiecutter.package }}.manifest import MANIFEST_FILE, ONNX_FILE
+from serving_fixtures import make_client
 
 
 def break_missing_model(model_dir: Path) -> None:

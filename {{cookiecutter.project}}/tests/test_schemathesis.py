@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from serving_fixtures import live_server
 
 

@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from serving_fixtures import finish_request, live_server, start_request, typical_rows
 
 

@@ -14,6 +14,7 @@ import orjson
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, multiprocess
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from ..settings import Settings, get_settings
@@ -55,7 +56,7 @@ def _lifespan(service: Service) -> Callable[[FastAPI], Any]:
         _drain_on_sigterm(service)
         yield
         if service.settings.prometheus_multiproc_dir is not None:
-            multiprocess.mark_process_dead(os.getpid(), str(service.settings.prometheus_multiproc_dir))
+            multiprocess.mark_process_dead(os.getpid(), str(service.settings.prometheus_multiproc_dir))  # type: ignore[no-untyped-call]
 
     return lifespan
 
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     oip_router, infer_handler = oip.build_router(service, name, _package_version())
     app.include_router(predict_router)
     app.include_router(oip_router)
-    models = [schemas.InferenceRequest]
+    models: list[type[BaseModel]] = [schemas.InferenceRequest]
     if service.predictor.manifest is not None:
         models += schemas.predict_models(service.predictor.manifest, settings.max_batch_rows)
     schemas.add_components(app, models)

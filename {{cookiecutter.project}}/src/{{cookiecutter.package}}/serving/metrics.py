@@ -26,7 +26,7 @@ VALUE_BUCKETS = tuple(
 DRIFT_REFRESH_S = 1.0
 
 # The *_created series double the exposition for no use in the queries of docs/monitoring.md.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 
 class Metrics:
@@ -79,7 +79,7 @@ class Metrics:
         if self.multiproc_dir is None:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=str(self.multiproc_dir))
+        multiprocess.MultiProcessCollector(registry, path=str(self.multiproc_dir))  # type: ignore[no-untyped-call]
         return generate_latest(registry)
 
 

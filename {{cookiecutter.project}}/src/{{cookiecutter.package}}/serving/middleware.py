@@ -1,10 +1,10 @@
 """One ASGI layer for every request: request id, body limit, timeout, metrics and the access log."""
 
 import asyncio
-import logging
-import time
 import itertools
+import logging
 import os
+import time
 
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send

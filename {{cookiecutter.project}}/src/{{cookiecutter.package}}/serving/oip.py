@@ -64,15 +64,11 @@ def _requested_outputs(service: Service, requested: Any) -> list[str]:
     available = service.predictor.output_names
     if requested is None:
         return available
-    names = (
-        [item.get("name") for item in requested if isinstance(item, dict)]
-        if isinstance(requested, list)
-        else []
-    )
-    unknown = [name for name in names if name not in available]
-    if not names or unknown or len(names) != len(requested):
+    items = requested if isinstance(requested, list) else []
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    if not names or len(names) != len(items) or any(name not in available for name in names):
         raise ApiError(422, f'"outputs" must name some of {available}; got {requested!r}')
-    return names
+    return [str(name) for name in names]
 
 
 def write_outputs(

@@ -55,33 +55,32 @@ class Error(BaseModel):
 
 def predict_models(manifest: ModelManifest, max_rows: int) -> list[type[BaseModel]]:
     """Row, Rows, Prediction and Predictions for this model's features and task."""
-    row: type[BaseModel] = create_model(
-        "Row",
-        __config__=ConfigDict(extra="forbid", populate_by_name=False),
-        **{
-            f"f{i}": (
-                int if feature.dtype == "integer" else float,
-                Field(alias=feature.name, description=_describe(manifest, i)),
-            )
-            for i, feature in enumerate(manifest.features)
-        },
-    )
-    rows = create_model("Rows", rows=(list[row], Field(min_length=1, max_length=max_rows)))  # type: ignore[valid-type]
-    prediction = _prediction_model(manifest)
-    predictions = create_model("Predictions", predictions=(list[prediction], ...))  # type: ignore[valid-type]
+    # Fields are named f0, f1, ... with the feature names as aliases: names need not be identifiers.
+    fields: dict[str, Any] = {
+        f"f{i}": (
+            int if feature.dtype == "integer" else float,
+            Field(alias=feature.name, description=_describe(manifest, i)),
+        )
+        for i, feature in enumerate(manifest.features)
+    }
+    row: Any = create_model("Row", __config__=ConfigDict(extra="forbid"), **fields)
+    rows = create_model("Rows", rows=(list[row], Field(min_length=1, max_length=max_rows)))
+    prediction: Any = _prediction_model(manifest)
+    predictions = create_model("Predictions", predictions=(list[prediction], ...))
     return [row, rows, prediction, predictions]
 
 
 def _prediction_model(manifest: ModelManifest) -> type[BaseModel]:
     if not manifest.classes:
         return create_model("Prediction", value=(float, Field(description=f"Predicted {manifest.target}")))
-    probabilities = create_model(
-        "Probabilities",
-        **{f"p{i}": (float, Field(alias=label, ge=0, le=1)) for i, label in enumerate(manifest.classes)},
-    )
+    fields: dict[str, Any] = {
+        f"p{i}": (float, Field(alias=label, ge=0, le=1)) for i, label in enumerate(manifest.classes)
+    }
+    probabilities = create_model("Probabilities", **fields)
+    label: Any = Literal[tuple(manifest.classes)]
     return create_model(
         "Prediction",
-        label=(Literal[tuple(manifest.classes)], Field(description="The most probable class")),
+        label=(label, Field(description="The most probable class")),
         probabilities=(probabilities, Field(description="Probability of each class")),
     )
 

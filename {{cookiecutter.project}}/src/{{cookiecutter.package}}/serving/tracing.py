@@ -33,16 +33,15 @@ def _absent(module: str) -> bool:
 
 
 def _tracer(service_name: str, endpoint: str) -> Any:
-    from opentelemetry import trace
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    provider.add_span_processor(
-        BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces"))
-    )
+    # Imported by name: the packages are optional, so neither the code nor mypy may require them.
+    trace = importlib.import_module("opentelemetry.trace")
+    exporter = importlib.import_module("opentelemetry.exporter.otlp.proto.http.trace_exporter")
+    resources = importlib.import_module("opentelemetry.sdk.resources")
+    sdk_trace = importlib.import_module("opentelemetry.sdk.trace")
+    export = importlib.import_module("opentelemetry.sdk.trace.export")
+    provider = sdk_trace.TracerProvider(resource=resources.Resource.create({"service.name": service_name}))
+    spans = exporter.OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces")
+    provider.add_span_processor(export.BatchSpanProcessor(spans))
     trace.set_tracer_provider(provider)
     return trace.get_tracer(__name__)
 
@@ -58,8 +57,8 @@ class TracingLayer:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        from opentelemetry import propagate, trace
-
+        propagate = importlib.import_module("opentelemetry.propagate")
+        trace = importlib.import_module("opentelemetry.trace")
         carrier = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
         with self.tracer.start_as_current_span(
             f"{scope['method']} {scope['path']}",
