@@ -106,6 +106,11 @@ def main() -> int:
     if args.sizes:
         serving, with_sklearn = inprocess.site_packages_mib([]), inprocess.site_packages_mib(["scikit-learn"])
         results["site_packages_mib"] = {"serving": serving, "with_scikit_learn": with_sklearn}
+        share = serving / with_sklearn
+        results["targets"]["serving env <= 60% of a scikit-learn one"] = {
+            "value": round(share, 2),
+            "met": share <= 0.6,
+        }
     print(report.table(cells))
     print(json.dumps({key: results[key] for key in results if key != "cells"}, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -83,6 +83,8 @@ def _open_session(model_bytes: bytes, intra_op_threads: int, inter_op_threads: i
     # Idle onnxruntime threads spin by default, stealing the CPU that parses the next request.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    # The arena pre-allocates megabytes that exported scikit-learn graphs never need.
+    options.enable_cpu_mem_arena = False
     try:
         return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises several undocumented types for a bad file
