@@ -63,10 +63,12 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 3
 @contextmanager
 def start(command: list[str], probe_url: str, env: dict[str, str]) -> Iterator[Server]:
     """Run command until the block ends; ready_s is process start to the first 200 from probe_url."""
+    # The image ships compiled bytecode (UV_COMPILE_BYTECODE=1); let Python write it here too.
+    environment = {
+        key: value for key, value in {**os.environ, **env}.items() if key != "PYTHONDONTWRITEBYTECODE"
+    }
     started = time.monotonic()
-    process = subprocess.Popen(
-        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_ready(probe_url, process)
         yield Server(probe_url.rsplit("/", 1)[0], process, time.monotonic() - started)
