@@ -1,5 +1,6 @@
 """Open Inference Protocol v2: metadata, readiness and inference, in process and with Triton's client."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -83,8 +84,62 @@ def test_infer_returns_only_the_requested_outputs(client: TestClient, manifest: 
     assert [output["name"] for output in body["outputs"]] == [wanted]
 
 
+def test_binary_tensor_extension_round_trips(
+    client: TestClient, manifest: ModelManifest, artifacts_dir: Path
+) -> None:
+    matrix = as_matrix(manifest, typical_rows(manifest, 2))
+    raw = matrix.astype("<f4").tobytes()
+    tensor = {"name": "input", "shape": list(matrix.shape), "datatype": "FP32"}
+    header = json.dumps(
+        {
+            "inputs": [{**tensor, "parameters": {"binary_data_size": len(raw)}}],
+            "parameters": {"binary_data_output": True},
+        }
+    ).encode()
+    response = client.post(
+        f"/v2/models/{manifest.name}/infer",
+        content=header + raw,
+        headers={"Inference-Header-Content-Length": str(len(header))},
+    )
+    assert response.status_code == 200, response.text
+    json_length = int(response.headers["inference-header-content-length"])
+    body = json.loads(response.content[:json_length])
+    offset = json_length
+    expected = onnx_outputs(artifacts_dir, matrix)
+    for output in body["outputs"]:
+        size = output["parameters"]["binary_data_size"]
+        reference = expected[output["name"]]
+        got = np.frombuffer(response.content[offset : offset + size], dtype=reference.dtype.newbyteorder("<"))
+        np.testing.assert_allclose(got.reshape(reference.shape), reference, rtol=1e-6)
+        offset += size
+
+
+@pytest.mark.parametrize(
+    ("header_length", "size", "words"),
+    [("x", 8, "byte count"), ("10000", 8, "byte count"), (None, 7, "does not match")],
+    ids=["header=not-a-number", "header=beyond-body", "size=mismatch"],
+)
+def test_bad_binary_requests_are_refused(
+    client: TestClient, manifest: ModelManifest, header_length: str | None, size: int, words: str
+) -> None:
+    tensor = {"name": "input", "shape": [1, len(manifest.features)], "datatype": "FP32"}
+    header = json.dumps({"inputs": [{**tensor, "parameters": {"binary_data_size": size}}]}).encode()
+    raw = b"\0" * 4 * len(manifest.features)
+    length = header_length or str(len(header))
+    response = client.post(
+        f"/v2/models/{manifest.name}/infer",
+        content=header + raw,
+        headers={"Inference-Header-Content-Length": length},
+    )
+    assert response.status_code in (400, 422)
+    assert words in response.json()["error"]
+
+
 @pytest.mark.slow
-def test_triton_http_client_gets_the_onnx_results(artifacts_dir: Path, manifest: ModelManifest) -> None:
+@pytest.mark.parametrize("binary", [False, True], ids=["tensors=json", "tensors=binary"])
+def test_triton_http_client_gets_the_onnx_results(
+    artifacts_dir: Path, manifest: ModelManifest, binary: bool
+) -> None:
     import tritonclient.http as triton
 
     matrix = as_matrix(manifest, typical_rows(manifest, 4))
@@ -96,9 +151,10 @@ def test_triton_http_client_gets_the_onnx_results(artifacts_dir: Path, manifest:
         assert client.is_model_ready(manifest.name)
         assert client.get_model_metadata(manifest.name)["versions"] == [manifest.version]
         tensor = triton.InferInput("input", list(matrix.shape), "FP32")
-        tensor.set_data_from_numpy(matrix, binary_data=False)
-        outputs = [triton.InferRequestedOutput(name, binary_data=False) for name in expected]
-        result = client.infer(manifest.name, [tensor], outputs=outputs)
-        for name, reference in expected.items():
-            np.testing.assert_allclose(result.as_numpy(name), reference, rtol=1e-6)
+        tensor.set_data_from_numpy(matrix, binary_data=binary)
+        outputs = [triton.InferRequestedOutput(name, binary_data=binary) for name in expected]
+        for requested in (outputs, None):
+            result = client.infer(manifest.name, [tensor], outputs=requested)
+            for name, reference in expected.items():
+                np.testing.assert_allclose(result.as_numpy(name), reference, rtol=1e-6)
         client.close()

@@ -11,15 +11,38 @@ from collections.abc import Callable, Mapping
 
 import orjson
 from fastapi.routing import APIRoute
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .problems import ApiError
 
 log = logging.getLogger(__name__)
 
-# (body, headers with lower-case names, path parameters) -> JSON response body
-Handler = Callable[[bytes, Mapping[str, str], dict[str, str]], bytes]
+# A response body, and the length of its JSON header when binary tensor data follows it.
+Reply = tuple[bytes, int | None]
+# (body, headers with lower-case names, path parameters) -> Reply
+Handler = Callable[[bytes, Mapping[str, str], dict[str, str]], Reply]
 JSON_HEADERS = [(b"content-type", b"application/json")]
+_INTERNAL_ERROR: Reply = (orjson.dumps({"error": "internal error; the server log has the request id"}), None)
+
+
+def reply_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
+    content, json_length = reply
+    if json_length is None:
+        return [*JSON_HEADERS, (b"content-length", str(len(content)).encode())]
+    return [
+        (b"content-type", b"application/octet-stream"),
+        (b"inference-header-content-length", str(json_length).encode()),
+        (b"content-length", str(len(content)).encode()),
+    ]
+
+
+def reply_response(reply: Reply) -> Response:
+    """The same reply for the documented FastAPI routes."""
+    headers = {
+        key.decode(): value.decode() for key, value in reply_headers(reply) if key != b"content-length"
+    }
+    return Response(reply[0], headers=headers)
 
 
 def path_pattern(route: APIRoute) -> re.Pattern[str]:
@@ -44,20 +67,16 @@ class FastLane:
     async def _serve(
         self, handler: Handler, params: dict[str, str], scope: Scope, receive: Receive, send: Send
     ) -> None:
-        status = 200
+        status, reply = 200, _INTERNAL_ERROR
         try:
-            content = handler(await _read_body(receive), _headers(scope), params)
+            reply = handler(await _read_body(receive), _headers(scope), params)
         except ApiError as error:
-            status, content = error.status, orjson.dumps({"error": error.message})
+            status, reply = error.status, (orjson.dumps({"error": error.message}), None)
         except Exception:
             log.exception("unexpected error while predicting")
-            status, content = (
-                500,
-                orjson.dumps({"error": "internal error; the server log has the request id"}),
-            )
-        headers = [*JSON_HEADERS, (b"content-length", str(len(content)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
+            status = 500
+        await send({"type": "http.response.start", "status": status, "headers": reply_headers(reply)})
+        await send({"type": "http.response.body", "body": reply[0]})
 
 
 async def _read_body(receive: Receive) -> bytes:

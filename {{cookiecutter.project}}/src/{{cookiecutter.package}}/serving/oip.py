@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..manifest import ONNX_INPUT
+from . import binary as binary_tensors
 from . import schemas
-from .fastlane import Handler
+from .fastlane import Handler, Reply, reply_response
 from .inputs import check_values, decode_json, to_array
 from .problems import ApiError
 from .service import Service
@@ -35,7 +36,7 @@ def _check_model(service: Service, name: str, version: str | None) -> None:
         raise ApiError(404, f"version {version!r} not found; this server serves {manifest.version!r}")
 
 
-def read_tensor(service: Service, document: Any, body: bytes) -> tuple[np.ndarray, list[str]]:
+def read_tensor(service: Service, document: Any, body: bytes, binary: bytes) -> tuple[np.ndarray, list[str]]:
     """The input rows and the output names a v2 inference request asks for."""
     if not isinstance(document, dict) or not isinstance(document.get("inputs"), list):
         raise ApiError(422, 'body must be a JSON object with an "inputs" list')
@@ -53,8 +54,11 @@ def read_tensor(service: Service, document: Any, body: bytes) -> tuple[np.ndarra
         raise ApiError(422, f"shape {shape} does not match [rows >= 1, {features}]")
     if shape[0] > service.settings.max_batch_rows:
         raise ApiError(413, f"batch has {shape[0]} rows; the limit is {service.settings.max_batch_rows}")
-    data = tensor.get("data")
-    values = to_array(data if isinstance(data, list) else [], body)
+    if "binary_data_size" in (tensor.get("parameters") or {}):
+        values = binary_tensors.read_binary_input(tensor, binary)
+    else:
+        data = tensor.get("data")
+        values = to_array(data if isinstance(data, list) else [], body)
     if values.size != shape[0] * shape[1]:
         raise ApiError(422, f"data holds {values.size} values but shape {shape} needs {shape[0] * shape[1]}")
     return check_values(values.reshape(shape)), _requested_outputs(service, document.get("outputs"))
@@ -71,25 +75,29 @@ def _requested_outputs(service: Service, requested: Any) -> list[str]:
     return [str(name) for name in names]
 
 
-def write_outputs(
-    service: Service, outputs: dict[str, np.ndarray], names: list[str], request_id: Any
-) -> bytes:
+def write_outputs(service: Service, outputs: dict[str, np.ndarray], names: list[str], document: Any) -> Reply:
+    """The response body, with raw tensor bytes after the JSON for outputs asked for in binary."""
     manifest = service.manifest
-    tensors = [
-        {
+    tensors, parts = [], []
+    for name in names:
+        values = outputs[name]
+        tensor: dict[str, Any] = {
             "name": name,
-            "datatype": DATATYPES.get(outputs[name].dtype.kind, "BYTES"),
-            "shape": list(outputs[name].shape),
-            "data": outputs[name].ravel()
-            if outputs[name].dtype.kind in "fiu"
-            else outputs[name].ravel().tolist(),
+            "datatype": DATATYPES.get(values.dtype.kind, "BYTES"),
+            "shape": list(values.shape),
         }
-        for name in names
-    ]
+        if binary_tensors.wants_binary(document, name):
+            parts.append(binary_tensors.raw_bytes(values))
+            tensor["parameters"] = {"binary_data_size": len(parts[-1])}
+        else:
+            tensor["data"] = values.ravel() if values.dtype.kind in "fiu" else values.ravel().tolist()
+        tensors.append(tensor)
     response = {"model_name": manifest.name, "model_version": manifest.version, "outputs": tensors}
-    if request_id is not None:
-        response["id"] = request_id
-    return orjson.dumps(response, option=orjson.OPT_SERIALIZE_NUMPY)
+    if document.get("id") is not None:
+        response["id"] = document["id"]
+    if parts:
+        return binary_tensors.join(response, parts)
+    return orjson.dumps(response, option=orjson.OPT_SERIALIZE_NUMPY), None
 
 
 def _metadata(service: Service, name: str, version: str | None) -> dict[str, Any]:
@@ -157,7 +165,7 @@ def build_router(service: Service, server_name: str, server_version: str) -> tup
     # The fast lane answers these two; the routes document them and serve when it is absent.
     @router.post("/models/{name}/infer", summary="Inference", openapi_extra=extra, responses=ok)
     async def infer(request: Request, name: str) -> Response:
-        return Response(handle(await request.body(), request.headers, {"name": name}), media_type=JSON)
+        return reply_response(handle(await request.body(), request.headers, {"name": name}))
 
     @router.post(
         "/models/{name}/versions/{version}/infer",
@@ -167,7 +175,7 @@ def build_router(service: Service, server_name: str, server_version: str) -> tup
     )
     async def infer_version(request: Request, name: str, version: str) -> Response:
         params = {"name": name, "version": version}
-        return Response(handle(await request.body(), request.headers, params), media_type=JSON)
+        return reply_response(handle(await request.body(), request.headers, params))
 
     return router, handle
 
@@ -179,12 +187,16 @@ def _readiness(service: Service, name: str, version: str | None) -> Response:
 
 
 def infer_handler(service: Service) -> Handler:
-    def handle(body: bytes, headers: Mapping[str, str], params: dict[str, str]) -> bytes:
+    def handle(body: bytes, headers: Mapping[str, str], params: dict[str, str]) -> Reply:
         _check_model(service, params["name"], params.get("version"))
-        if "inference-header-content-length" in headers:
-            raise ApiError(415, "the binary tensor extension is not supported; send JSON (binary_data=False)")
-        document = decode_json(body, headers.get("content-type"))
-        rows, names = read_tensor(service, document, body)
-        return write_outputs(service, service.infer(rows), names, document.get("id"))
+        header_length = headers.get(binary_tensors.HEADER)
+        if header_length is None:
+            document = decode_json(body, headers.get("content-type"))
+            binary = b""
+        else:
+            header, binary = binary_tensors.split_body(body, header_length)
+            document = decode_json(header, None)
+        rows, names = read_tensor(service, document, body, binary)
+        return write_outputs(service, service.infer(rows), names, document)
 
     return handle

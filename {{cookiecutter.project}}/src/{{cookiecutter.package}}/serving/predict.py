@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from . import schemas
-from .fastlane import Handler
+from .fastlane import Handler, Reply, reply_response
 from .inputs import decode_json
 from .predictor import Outputs
 from .problems import ApiError
@@ -34,11 +34,11 @@ def format_predictions(classes: list[str] | None, outputs: Outputs, batch: bool)
 
 
 def predict_handler(service: Service) -> Handler:
-    def handle(body: bytes, headers: Mapping[str, str], _: dict[str, str]) -> bytes:
+    def handle(body: bytes, headers: Mapping[str, str], _: dict[str, str]) -> Reply:
         if service.reader is None:
             raise ApiError(503, f"model not ready: {service.predictor.problem}")
         rows, batch = service.reader.read(decode_json(body, headers.get("content-type")), body)
-        return format_predictions(service.manifest.classes, service.infer(rows), batch)
+        return format_predictions(service.manifest.classes, service.infer(rows), batch), None
 
     return handle
 
@@ -65,6 +65,6 @@ def build_router(service: Service) -> tuple[APIRouter, Handler]:
     )
     async def predict(request: Request) -> Response:
         # The fast lane answers this route; the function documents it and serves when the lane is absent.
-        return Response(handle(await request.body(), request.headers, {}), media_type=JSON)
+        return reply_response(handle(await request.body(), request.headers, {}))
 
     return router, handle
