@@ -43,8 +43,7 @@ def _drain_on_sigterm(service: Service) -> None:
         service.predictor.draining = True
         log.info("SIGTERM: readiness now fails; draining in %ss", service.settings.drain_delay_s)
         if callable(previous):
-            forward: Callable[[], Any] = lambda: previous(sig, frame)  # noqa: E731
-            threading.Timer(service.settings.drain_delay_s, forward).start()
+            threading.Timer(service.settings.drain_delay_s, previous, args=(sig, frame)).start()
 
     signal.signal(signal.SIGTERM, handle)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..settings import Settings, export_multiproc_dir, get_settings
 from .logs import configure_logging
+from .tracing import require_tracing
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -23,6 +24,7 @@ def serve(_: argparse.Namespace) -> int:
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    require_tracing(settings)
     prepare_metrics_dir(settings)
     uvicorn.run(
         f"{__package__}.app:create_app",

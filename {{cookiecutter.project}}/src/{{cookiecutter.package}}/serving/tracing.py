@@ -12,17 +12,21 @@ from ..settings import Settings
 REQUIRED = ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
 
 
-def install_tracing(app: FastAPI, settings: Settings) -> None:
-    """Add the tracing layer when APP_OTEL_ENABLED is true; costs nothing when it is off."""
-    if not settings.otel_enabled:
-        return
-    missing = [name for name in REQUIRED if _absent(name)]
+def require_tracing(settings: Settings) -> None:
+    """Fail with one line, before the server starts, when tracing is on but its packages are absent."""
+    missing = [name for name in REQUIRED if _absent(name)] if settings.otel_enabled else []
     if missing:
         raise CliError(
-            "APP_OTEL_ENABLED=true needs the tracing extra: install with `uv sync --extra tracing` "
+            "APP_OTEL_ENABLED=true needs the tracing extra: install it with `uv sync --extra tracing` "
             f"(missing: {', '.join(missing)})"
         )
-    app.add_middleware(TracingLayer, tracer=_tracer(app.title, settings.otel_endpoint))
+
+
+def install_tracing(app: FastAPI, settings: Settings) -> None:
+    """Add the tracing layer when APP_OTEL_ENABLED is true; costs nothing when it is off."""
+    if settings.otel_enabled:
+        require_tracing(settings)
+        app.add_middleware(TracingLayer, tracer=_tracer(app.title, settings.otel_endpoint))
 
 
 def _absent(module: str) -> bool:
