@@ -85,8 +85,9 @@ class RequestGuard:
             self.histograms.setdefault(route, self.metrics.latency.labels(route))
         counter.inc()
         self.histograms[route].observe(seconds)
-        if self.access_log or status >= 500:
-            level = logging.INFO if status < 500 else logging.ERROR
+        # 503s (not ready, timed out) are expected states, logged where they arise; a 500 is a bug.
+        if self.access_log or status == 500:
+            level = logging.ERROR if status == 500 else logging.INFO
             extra = {
                 "method": scope["method"],
                 "path": scope["path"],

@@ -3,23 +3,18 @@
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..manifest import ONNX_INPUT
 from . import binary as binary_tensors
-from . import schemas
+from . import schemas, tensors
 from .fastlane import Handler, Reply, reply_response
-from .inputs import check_values, decode_json, to_array
+from .inputs import decode_json
 from .problems import ApiError
 from .service import Service
 
-NUMERIC = frozenset(
-    {"FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"}
-)
-DATATYPES = {"f": "FP32", "i": "INT64", "u": "UINT64", "b": "BOOL"}
 ORT_DATATYPES = {"tensor(float)": "FP32", "tensor(int64)": "INT64", "tensor(string)": "BYTES"}
 JSON = "application/json"
 
@@ -34,70 +29,6 @@ def _check_model(service: Service, name: str, version: str | None) -> None:
         raise ApiError(404, f"model {name!r} not found; this server serves {manifest.name!r}")
     if version is not None and version != manifest.version:
         raise ApiError(404, f"version {version!r} not found; this server serves {manifest.version!r}")
-
-
-def read_tensor(service: Service, document: Any, body: bytes, binary: bytes) -> tuple[np.ndarray, list[str]]:
-    """The input rows and the output names a v2 inference request asks for."""
-    if not isinstance(document, dict) or not isinstance(document.get("inputs"), list):
-        raise ApiError(422, 'body must be a JSON object with an "inputs" list')
-    inputs = document["inputs"]
-    if len(inputs) != 1 or not isinstance(inputs[0], dict) or inputs[0].get("name") != ONNX_INPUT:
-        raise ApiError(422, f'"inputs" must hold exactly one tensor, named {ONNX_INPUT!r}')
-    tensor = inputs[0]
-    if tensor.get("datatype") not in NUMERIC:
-        raise ApiError(422, f"datatype {tensor.get('datatype')!r} is not supported; use FP32")
-    features = len(service.manifest.features)
-    shape = tensor.get("shape")
-    if not (isinstance(shape, list) and len(shape) == 2 and all(type(s) is int for s in shape)):
-        raise ApiError(422, f"shape must be [rows, {features}]")
-    if shape[1] != features or shape[0] < 1:
-        raise ApiError(422, f"shape {shape} does not match [rows >= 1, {features}]")
-    if shape[0] > service.settings.max_batch_rows:
-        raise ApiError(413, f"batch has {shape[0]} rows; the limit is {service.settings.max_batch_rows}")
-    if "binary_data_size" in (tensor.get("parameters") or {}):
-        values = binary_tensors.read_binary_input(tensor, binary)
-    else:
-        data = tensor.get("data")
-        values = to_array(data if isinstance(data, list) else [], body)
-    if values.size != shape[0] * shape[1]:
-        raise ApiError(422, f"data holds {values.size} values but shape {shape} needs {shape[0] * shape[1]}")
-    return check_values(values.reshape(shape)), _requested_outputs(service, document.get("outputs"))
-
-
-def _requested_outputs(service: Service, requested: Any) -> list[str]:
-    available = service.predictor.output_names
-    if requested is None:
-        return available
-    items = requested if isinstance(requested, list) else []
-    names = [item.get("name") for item in items if isinstance(item, dict)]
-    if not names or len(names) != len(items) or any(name not in available for name in names):
-        raise ApiError(422, f'"outputs" must name some of {available}; got {requested!r}')
-    return [str(name) for name in names]
-
-
-def write_outputs(service: Service, outputs: dict[str, np.ndarray], names: list[str], document: Any) -> Reply:
-    """The response body, with raw tensor bytes after the JSON for outputs asked for in binary."""
-    manifest = service.manifest
-    tensors, parts = [], []
-    for name in names:
-        values = outputs[name]
-        tensor: dict[str, Any] = {
-            "name": name,
-            "datatype": DATATYPES.get(values.dtype.kind, "BYTES"),
-            "shape": list(values.shape),
-        }
-        if binary_tensors.wants_binary(document, name):
-            parts.append(binary_tensors.raw_bytes(values))
-            tensor["parameters"] = {"binary_data_size": len(parts[-1])}
-        else:
-            tensor["data"] = values.ravel() if values.dtype.kind in "fiu" else values.ravel().tolist()
-        tensors.append(tensor)
-    response = {"model_name": manifest.name, "model_version": manifest.version, "outputs": tensors}
-    if document.get("id") is not None:
-        response["id"] = document["id"]
-    if parts:
-        return binary_tensors.join(response, parts)
-    return orjson.dumps(response, option=orjson.OPT_SERIALIZE_NUMPY), None
 
 
 def _metadata(service: Service, name: str, version: str | None) -> dict[str, Any]:
@@ -196,7 +127,7 @@ def infer_handler(service: Service) -> Handler:
         else:
             header, binary = binary_tensors.split_body(body, header_length)
             document = decode_json(header, None)
-        rows, names = read_tensor(service, document, body, binary)
-        return write_outputs(service, service.infer(rows), names, document)
+        rows, names = tensors.read_tensor(service, document, body, binary)
+        return tensors.write_outputs(service, service.infer(rows), names, document)
 
     return handle
