@@ -27,3 +27,21 @@ def test_fast_lane_counts_requests_under_the_route_template(artifacts_dir: Path)
 def test_fast_lane_leaves_other_methods_to_fastapi(artifacts_dir: Path) -> None:
     response = make_client(artifacts_dir).get("/predict")
     assert response.status_code == 405
+
+
+def test_documented_routes_answer_like_the_fast_lane(artifacts_dir: Path) -> None:
+    manifest = read_manifest(artifacts_dir)
+    row = typical_rows(manifest)[0]
+    tensor = {"name": "input", "shape": [1, len(row)], "datatype": "FP32", "data": list(row.values())}
+    requests = [
+        ("/predict", row),
+        ("/predict", {"rows": []}),
+        (f"/v2/models/{manifest.name}/infer", {"inputs": [tensor]}),
+        (f"/v2/models/{manifest.name}/versions/{manifest.version}/infer", {"inputs": [tensor], "id": "7"}),
+    ]
+    fast = make_client(artifacts_dir)
+    plain = make_client(artifacts_dir)
+    plain.app.user_middleware = [m for m in plain.app.user_middleware if m.cls is not FastLane]  # type: ignore[attr-defined]
+    for path, body in requests:
+        expected, got = fast.post(path, json=body), plain.post(path, json=body)
+        assert (got.status_code, got.json()) == (expected.status_code, expected.json()), path
