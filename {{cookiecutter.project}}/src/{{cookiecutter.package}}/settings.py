@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=cpu_limit, ge=1, description="uvicorn worker processes")
     # Workers already use every CPU, so one onnxruntime thread each avoids oversubscription.
     intra_op_threads: int = Field(
-        default_factory=lambda data: max(1, cpu_limit() // data["workers"]),
+        default_factory=lambda data: max(1, cpu_limit() // data.get("workers", 1)),
         ge=1,
         description="onnxruntime threads per inference",
     )

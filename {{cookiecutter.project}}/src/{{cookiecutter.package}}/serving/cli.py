@@ -2,6 +2,7 @@
 
 import argparse
 import math
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -20,12 +21,22 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def serve(_: argparse.Namespace) -> int:
-    import uvicorn  # imported here so the other commands start fast
-
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     require_tracing(settings)
-    prepare_metrics_dir(settings)
+    made_here = settings.prometheus_multiproc_dir is None
+    metrics_dir = prepare_metrics_dir(settings)
+    try:
+        _run(settings)
+    finally:
+        if made_here and metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0
+
+
+def _run(settings: Settings) -> None:
+    import uvicorn  # imported here so the other commands start fast
+
     uvicorn.run(
         f"{__package__}.app:create_app",
         factory=True,
@@ -37,7 +48,6 @@ def serve(_: argparse.Namespace) -> int:
         access_log=False,
         server_header=False,
     )
-    return 0
 
 
 def prepare_metrics_dir(settings: Settings) -> Path | None:
