@@ -7,6 +7,7 @@ import pytest
 
 from {{ cookiecutter.package }}.config import ModelConfig, load_config
 from {{ cookiecutter.package }}.export import export_model
+from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
 from {{ cookiecutter.package }}.training.train import train_model
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -25,6 +26,11 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory, model_config: ModelC
     train_model(model_config.data, model_config.train, artifacts, name="test-model")
     export_model(artifacts, model_config.gate.parity_tolerance)
     return artifacts
+
+
+@pytest.fixture(scope="session")
+def manifest(artifacts_dir: Path) -> ModelManifest:
+    return read_manifest(artifacts_dir)
 
 
 @pytest.fixture

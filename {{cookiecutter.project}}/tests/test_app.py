@@ -6,13 +6,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
+from {{ cookiecutter.package }}.manifest import ModelManifest
 from serving_fixtures import as_matrix, make_client, onnx_outputs, typical_rows
-
-
-@pytest.fixture(scope="module")
-def manifest(artifacts_dir: Path) -> ModelManifest:
-    return read_manifest(artifacts_dir)
 
 
 @pytest.fixture(scope="module")

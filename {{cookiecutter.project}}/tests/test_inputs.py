@@ -69,11 +69,6 @@ def tensor(data: list[Any], width: int, **changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def manifest(artifacts_dir: Path) -> ModelManifest:
-    return read_manifest(artifacts_dir)
-
-
-@pytest.fixture(scope="module")
 def client(artifacts_dir: Path) -> TestClient:
     return make_client(artifacts_dir, max_batch_rows=MAX_ROWS, max_body_bytes=64 * 1024)
 

@@ -6,13 +6,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
+from {{ cookiecutter.package }}.manifest import ModelManifest
 from serving_fixtures import make_client, typical_rows
-
-
-@pytest.fixture(scope="module")
-def manifest(artifacts_dir: Path) -> ModelManifest:
-    return read_manifest(artifacts_dir)
 
 
 @pytest.fixture
