@@ -83,7 +83,7 @@ def test_bake_records_its_context_for_cruft(tmp_path: Path, combination: dict[st
 def test_baked_lock_is_consistent_with_pyproject(tmp_path: Path, combination: dict[str, Any]) -> None:
     project = bake(tmp_path, **combination)
     result = subprocess.run(
-        ["uv", "lock", "--check", "--offline"],
+        ["uv", "lock", "--check"],
         cwd=project,
         env=project_env(),
         capture_output=True,
