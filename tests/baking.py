@@ -7,6 +7,8 @@ from typing import Any
 from cookiecutter.main import cookiecutter
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+# Measurements tests report (image size, build time); conftest prints them after the run.
+FIGURES: list[str] = []
 
 
 def bake(output_dir: Path, **answers: Any) -> Path:

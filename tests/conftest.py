@@ -3,6 +3,7 @@
 from typing import Any, NamedTuple
 
 import pytest
+from baking import FIGURES
 
 # Answers over the defaults of cookiecutter.json: every option value at least once,
 # plus the pairs that interact (task x estimator, preview off).
@@ -67,3 +68,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("combination", COMBINATIONS, ids=combination_id)
     if "invalid" in metafunc.fixturenames:
         metafunc.parametrize("invalid", INVALID, ids=[combination_id(case.answers) for case in INVALID])
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

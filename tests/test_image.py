@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import httpx
 import pytest
-from baking import bake, project_env
+from baking import FIGURES, bake, project_env
 
 # A version the local stand-in base image exists for (../shared/tools/container-engine.sh).
 PYTHON_VERSION = "3.11"
@@ -78,8 +78,9 @@ def build_image(project: Path, engine: str, image: str) -> None:
         project,
         {**env, "CONTAINER_ENGINE": engine, "IMAGE": image, "TAG": "test", "BUILD_FLAGS": flags},
     )
+    build_s = time.monotonic() - started
     size = run([engine, "image", "inspect", f"{image}:test", "--format", "{{.Size}}"])
-    print(f"\nimage {image}:test: {int(size) / 1e6:.0f} MB, built in {time.monotonic() - started:.0f} s")
+    FIGURES.append(f"image {image}:test: {int(size) / 1e6:.0f} MB, built in {build_s:.0f} s")
 
 
 def wait_until_ready(url: str, container: str, engine: str) -> None:
