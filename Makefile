@@ -1,7 +1,11 @@
 # Tasks of the template itself. The generated project has its own Makefile.
 DEMO_DIR ?= build/demo
 BAKE_DIR ?= build/bake
-UV := $(shell command -v uv 2>/dev/null)
+# A pinned uv of our own: a uv behind a pyenv shim is not found in a baked project whose
+# .python-version names another Python, and pins PYENV_VERSION for everything it starts.
+UV_VERSION := 0.13.9
+TOOLS := $(CURDIR)/.tools
+export PATH := $(TOOLS)/bin:$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo bake test test-fast check lock clean
@@ -9,9 +13,13 @@ UV := $(shell command -v uv 2>/dev/null)
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: ## Install uv if missing, then the template's dev tools into .venv
-	@[ -n "$(UV)" ] || python3 -m pip install --quiet uv
+install: $(TOOLS)/bin/uv ## Install uv and the template's dev tools (into .tools and .venv)
 	uv sync --frozen
+
+$(TOOLS)/bin/uv:
+	python3 -m venv $(TOOLS)/venv
+	$(TOOLS)/venv/bin/pip install --quiet uv==$(UV_VERSION)
+	mkdir -p $(TOOLS)/bin && ln -sf $(TOOLS)/venv/bin/uv $@
 
 demo: install ## Bake with the defaults, train, serve, predict over HTTP, load-test, stop
 	scripts/demo.sh $(DEMO_DIR)
@@ -37,5 +45,5 @@ check: install ## Lint the template: Python, workflows, shell scripts
 lock: install ## Re-lock the generated project's dependencies (after editing its pyproject.toml)
 	uv run --frozen python scripts/lock_generated.py
 
-clean: ## Remove build output
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove build output and the tools
+	rm -rf build .tools .pytest_cache .mypy_cache .ruff_cache
