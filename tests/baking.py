@@ -1,9 +1,11 @@
 """Bake the template with cookiecutter itself, as a user would."""
 
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
+import httpx
 from cookiecutter.main import cookiecutter
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
@@ -31,3 +33,18 @@ def project_env() -> dict[str, str]:
     """
     leaked = {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYENV_VERSION", "PYENV_DIR"}
     return {key: value for key, value in os.environ.items() if key not in leaked}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def is_ready(url: str, timeout_s: float) -> bool:
+    """One readiness probe: whether `url`/readyz answers 200 now."""
+    try:
+        return httpx.get(f"{url}/readyz", timeout=timeout_s).status_code == 200
+    except httpx.TransportError:
+        return False

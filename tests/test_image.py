@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -12,7 +11,7 @@ from typing import Any, NamedTuple
 
 import httpx
 import pytest
-from baking import FIGURES, bake, project_env
+from baking import FIGURES, bake, free_port, is_ready, project_env
 
 # A version the local stand-in base image exists for (../shared/tools/container-engine.sh).
 PYTHON_VERSION = "3.11"
@@ -54,13 +53,6 @@ def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None 
     return result.stdout.strip()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def build_image(project: Path, engine: str, image: str) -> None:
     env = project_env()
     run(["git", "init", "-q"], project)
@@ -86,11 +78,8 @@ def build_image(project: Path, engine: str, image: str) -> None:
 def wait_until_ready(url: str, container: str, engine: str) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+        if is_ready(url, timeout_s=2):
+            return
         time.sleep(0.5)
     logs = subprocess.run([engine, "logs", container], capture_output=True, text=True, check=False)
     pytest.fail(f"not ready within {READY_TIMEOUT_S} s:\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")

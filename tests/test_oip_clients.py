@@ -2,7 +2,6 @@
 
 import asyncio
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from typing import Any, NamedTuple
 import httpx
 import numpy as np
 import pytest
-from baking import bake, project_env
+from baking import bake, free_port, is_ready, project_env
 from kserve import InferenceRESTClient, InferInput, InferRequest, InferResponse, RESTConfig
 
 PACKAGE = "ml_service"
@@ -33,21 +32,11 @@ def run(command: list[str], cwd: Path) -> None:
     assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+        if is_ready(url, timeout_s=1):
+            return
         time.sleep(0.2)
     process.kill()
     process.wait()
