@@ -8,7 +8,11 @@ from typing import Any, ClassVar
 
 import pytest
 
-from {{ cookiecutter.package }}.delivery.probes import revision_matches, smoke, wait_for_revision
+from {{ cookiecutter.package }}.delivery.probes import (
+    revision_matches,
+    smoke,
+    wait_for_revision,
+)
 from {{ cookiecutter.package }}.errors import CliError
 
 FEATURES = [

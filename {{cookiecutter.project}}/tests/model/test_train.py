@@ -8,9 +8,18 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package }}.manifest import read_manifest
-from {{ cookiecutter.package }}.model.config import DataConfig, Estimator, ModelConfig, TrainConfig
+from {{ cookiecutter.package }}.model.config import (
+    DataConfig,
+    Estimator,
+    ModelConfig,
+    TrainConfig,
+)
 from {{ cookiecutter.package }}.model.data import load_dataset
-from {{ cookiecutter.package }}.model.train import build_pipeline, round_thresholds_down, train_model
+from {{ cookiecutter.package }}.model.train import (
+    build_pipeline,
+    round_thresholds_down,
+    train_model,
+)
 
 METRICS = {
     "binary": {"accuracy", "f1", "roc_auc", "log_loss"},
