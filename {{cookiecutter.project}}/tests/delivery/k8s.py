@@ -188,6 +188,12 @@ def workloads(objects: list[K8sObject]) -> list[K8sObject]:
     return [obj for obj in objects if pod_spec(obj) is not None]
 
 
+def deployment_images(overlay: Path) -> set[str]:
+    """The images the overlay's Deployment runs, as Argo CD would apply them."""
+    deployments = [obj for obj in render(overlay) if obj["kind"] == "Deployment"]
+    return {container["image"] for obj in deployments for container in containers(obj)}
+
+
 CRD_HOWTO = (
     "set CRD_SCHEMAS_DIR to a directory holding the Argo CD, Argo Rollouts and ServiceMonitor CRD files "
     "(docs/deploy.md says where to download them)"

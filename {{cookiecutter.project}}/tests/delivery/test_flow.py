@@ -1,7 +1,6 @@
 """The whole delivery, offline: staging pin, verification against a real server, production pin, rollback."""
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from {{ cookiecutter.package }}.delivery.probes import smoke, wait_for_revision
 
 from .. import PROJECT_DIR
 from ..servers import live_server
+from .k8s import deployment_images
 from .repos import bare_remote, clone, git
 
 RELEASE = "sha256:" + "1" * 64
@@ -37,22 +37,8 @@ def server(artifacts_dir: Path) -> Iterator[str]:
 
 
 def rendered_images(repo: Path) -> dict[str, set[str]]:
-    """Every container image each overlay renders to, as Argo CD would apply it."""
-    images: dict[str, set[str]] = {}
-    for env in ("staging", "production"):
-        output = subprocess.run(
-            ["kubectl", "kustomize", str(repo / "k8s" / "overlays" / env)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        images[env] = {
-            container["image"]
-            for document in yaml.safe_load_all(output)
-            if document and document["kind"] == "Deployment"
-            for container in document["spec"]["template"]["spec"]["containers"]
-        }
-    return images
+    """The image each overlay's Deployment runs, as Argo CD would apply it."""
+    return {env: deployment_images(repo / "k8s" / "overlays" / env) for env in ("staging", "production")}
 
 
 def deliver(repo: Path, env: str, digest: str) -> None:

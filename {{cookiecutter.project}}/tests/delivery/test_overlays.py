@@ -1,7 +1,6 @@
 """Pinning image digests in overlays: only the images block changes, bad input is refused."""
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from {{ cookiecutter.package }}.delivery.overlays import pin_digest, read_digest
 from {{ cookiecutter.package }}.errors import CliError
 
 from .. import PROJECT_DIR
+from .k8s import deployment_images
 
 DIGEST = "sha256:" + "a" * 64
 OTHER_DIGEST = "sha256:" + "b" * 64
@@ -113,18 +113,7 @@ REAL_OVERLAYS = sorted(
 def test_real_overlay_renders_the_pinned_digest(tmp_path: Path, env: str) -> None:
     shutil.copytree(PROJECT_DIR / "k8s", tmp_path / "k8s")
     set_image(tmp_path, env, DIGEST)
-    rendered = subprocess.run(
-        ["kubectl", "kustomize", str(tmp_path / "k8s" / "overlays" / env)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    images = {
-        container["image"]
-        for document in yaml.safe_load_all(rendered)
-        if document and document["kind"] == "Deployment"
-        for container in document["spec"]["template"]["spec"]["containers"]
-    }
+    images = deployment_images(tmp_path / "k8s" / "overlays" / env)
     assert images == {f"{read_image_name(tmp_path, env)}@{DIGEST}"}
 
 

@@ -1,7 +1,8 @@
-"""The serving tests' app: `client` talks to it in process, built fresh for every test."""
+"""The serving tests' app: `client` talks to it in process, built fresh for every test; `server`
+is the real process, shared by the tests that only send it requests."""
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.settings import Settings
+
+from ..servers import LiveServer, live_server
 
 
 @pytest.fixture
@@ -41,3 +44,10 @@ def settings(model_dir: Path, app_settings: dict[str, Any]) -> Settings:
 def client(settings: Settings) -> TestClient:
     """The app in process; a server error comes back as a 500, as a real client would see it."""
     return TestClient(create_app(settings), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def server(artifacts_dir: Path) -> Iterator[LiveServer]:
+    """`python -m <package> serve` with the default settings, started once per test process."""
+    with live_server(artifacts_dir) as running:
+        yield running

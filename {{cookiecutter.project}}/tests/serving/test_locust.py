@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from .. import PROJECT_DIR
-from ..servers import live_server
+from ..servers import LiveServer, live_server
 
 LOCUSTFILE = PROJECT_DIR / "loadtest" / "locustfile.py"
 
@@ -30,9 +30,8 @@ def test_locust_run_against_both_apis_has_no_failures(artifacts_dir: Path) -> No
 
 
 @pytest.mark.slow
-def test_locust_exits_non_zero_when_a_threshold_is_crossed(artifacts_dir: Path) -> None:
-    with live_server(artifacts_dir) as server:
-        # Every request takes longer than a microsecond, so a second of load crosses the threshold.
-        result = run_locust(server.url, "1s", "--max-p99-ms", "0.001")
+def test_locust_exits_non_zero_when_a_threshold_is_crossed(server: LiveServer) -> None:
+    # Every request takes longer than a microsecond, so a second of load crosses the threshold.
+    result = run_locust(server.url, "1s", "--max-p99-ms", "0.001")
     assert result.returncode == 1
     assert "load test failed: p99" in result.stderr

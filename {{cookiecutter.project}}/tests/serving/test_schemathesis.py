@@ -2,17 +2,15 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from ..servers import live_server
+from ..servers import LiveServer
 
 
 @pytest.mark.slow
-def test_no_generated_request_gets_a_server_error(artifacts_dir: Path) -> None:
-    with live_server(artifacts_dir) as server:
-        command = [sys.executable, "-m", "schemathesis.cli", "run", f"{server.url}/openapi.json"]
-        command += ["--checks", "not_a_server_error", "--max-examples", "10", "--seed", "1"]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=240, check=False)
+def test_no_generated_request_gets_a_server_error(server: LiveServer) -> None:
+    command = [sys.executable, "-m", "schemathesis.cli", "run", f"{server.url}/openapi.json"]
+    command += ["--checks", "not_a_server_error", "--max-examples", "10", "--seed", "1"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=240, check=False)
     assert result.returncode == 0, result.stdout[-3000:]

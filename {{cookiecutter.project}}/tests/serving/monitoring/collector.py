@@ -29,8 +29,7 @@ def run_collector() -> Iterator[Collector]:
             """Keep test output quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    # A short poll interval, so that shutdown() returns at once rather than after half a second.
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield Collector(f"http://127.0.0.1:{server.server_address[1]}", paths)

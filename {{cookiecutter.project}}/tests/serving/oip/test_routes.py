@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
-from ...servers import live_server
+from ...servers import LiveServer
 from ..rows import as_matrix, onnx_outputs, typical_rows
 
 
@@ -80,23 +80,22 @@ def test_infer_returns_only_the_requested_outputs(
 @pytest.mark.slow
 @pytest.mark.parametrize("binary", [False, True], ids=["tensors=json", "tensors=binary"])
 def test_triton_http_client_gets_the_onnx_results(
-    artifacts_dir: Path, manifest: ModelManifest, binary: bool
+    server: LiveServer, manifest: ModelManifest, artifacts_dir: Path, binary: bool
 ) -> None:
     import tritonclient.http as triton
 
     matrix = as_matrix(manifest, typical_rows(manifest, 4))
     expected = onnx_outputs(artifacts_dir, matrix)
-    with live_server(artifacts_dir) as server:
-        client = triton.InferenceServerClient(url=f"127.0.0.1:{server.port}")
-        assert client.is_server_live()
-        assert client.is_server_ready()
-        assert client.is_model_ready(manifest.name)
-        assert client.get_model_metadata(manifest.name)["versions"] == [manifest.version]
-        tensor = triton.InferInput("input", list(matrix.shape), "FP32")
-        tensor.set_data_from_numpy(matrix, binary_data=binary)
-        outputs = [triton.InferRequestedOutput(name, binary_data=binary) for name in expected]
-        for requested in (outputs, None):
-            result = client.infer(manifest.name, [tensor], outputs=requested)
-            for name, reference in expected.items():
-                np.testing.assert_allclose(result.as_numpy(name), reference, rtol=1e-6)
-        client.close()
+    client = triton.InferenceServerClient(url=f"127.0.0.1:{server.port}")
+    assert client.is_server_live()
+    assert client.is_server_ready()
+    assert client.is_model_ready(manifest.name)
+    assert client.get_model_metadata(manifest.name)["versions"] == [manifest.version]
+    tensor = triton.InferInput("input", list(matrix.shape), "FP32")
+    tensor.set_data_from_numpy(matrix, binary_data=binary)
+    outputs = [triton.InferRequestedOutput(name, binary_data=binary) for name in expected]
+    for requested in (outputs, None):
+        result = client.infer(manifest.name, [tensor], outputs=requested)
+        for name, reference in expected.items():
+            np.testing.assert_allclose(result.as_numpy(name), reference, rtol=1e-6)
+    client.close()

@@ -45,15 +45,24 @@ def _metadata(service: Service, name: str, version: str | None) -> dict[str, Any
     }
 
 
-def oip_router(service: Service, server_name: str, server_version: str) -> tuple[APIRouter, Handler]:
-    """Routes of the v2 protocol; each model path also exists under /versions/{version}."""
-    router = APIRouter(prefix="/v2", tags=["Open Inference Protocol v2"])
-    errors: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (404, 413, 415, 422, 503)}
-    handle = infer_handler(service)
+# Errors any model route may answer with.
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (404, 413, 415, 422, 503)}
 
+
+def oip_router(service: Service, server_name: str, server_version: str) -> tuple[APIRouter, Handler]:
+    """Routes of the v2 protocol, and the inference handler that the fast lane calls directly."""
+    router = APIRouter(prefix="/v2", tags=["Open Inference Protocol v2"])
+    _add_server_routes(router, service, server_name, server_version)
+    _add_model_routes(router, service)
+    handle = infer_handler(service)
+    _add_infer_routes(router, handle)
+    return router, handle
+
+
+def _add_server_routes(router: APIRouter, service: Service, name: str, version: str) -> None:
     @router.get("", summary="Server metadata")
     async def server_metadata() -> Response:
-        return respond(json_reply({"name": server_name, "version": server_version, "extensions": []}))
+        return respond(json_reply({"name": name, "version": version, "extensions": []}))
 
     @router.get("/health/live", summary="Server liveness")
     async def server_live() -> Response:
@@ -64,28 +73,34 @@ def oip_router(service: Service, server_name: str, server_version: str) -> tuple
         ready = service.predictor.ready
         return respond(json_reply({"ready": ready}), 200 if ready else 503)
 
-    @router.get("/models/{name}", summary="Model metadata", responses=errors)
+
+def _add_model_routes(router: APIRouter, service: Service) -> None:
+    """Model metadata and readiness; each path also exists under /versions/{version}."""
+
+    @router.get("/models/{name}", summary="Model metadata", responses=ERRORS)
     async def model_metadata(name: str) -> Response:
         return respond(json_reply(_metadata(service, name, None)))
 
-    @router.get("/models/{name}/versions/{version}", summary="Model version metadata", responses=errors)
+    @router.get("/models/{name}/versions/{version}", summary="Model version metadata", responses=ERRORS)
     async def version_metadata(name: str, version: str) -> Response:
         return respond(json_reply(_metadata(service, name, version)))
 
-    @router.get("/models/{name}/ready", summary="Model readiness", responses=errors)
+    @router.get("/models/{name}/ready", summary="Model readiness", responses=ERRORS)
     async def model_ready(name: str) -> Response:
         return _readiness(service, name, None)
 
     @router.get(
-        "/models/{name}/versions/{version}/ready", summary="Model version readiness", responses=errors
+        "/models/{name}/versions/{version}/ready", summary="Model version readiness", responses=ERRORS
     )
     async def version_ready(name: str, version: str) -> Response:
         return _readiness(service, name, version)
 
-    extra = body_schema("InferenceRequest")
-    ok: dict[int | str, dict[str, Any]] = {200: {"model": InferenceResponse}, **errors}
 
-    # The fast lane answers these two; the routes document them and serve when it is absent.
+def _add_infer_routes(router: APIRouter, handle: Handler) -> None:
+    """The fast lane answers these two; the routes document them and serve when it is absent."""
+    extra = body_schema("InferenceRequest")
+    ok: dict[int | str, dict[str, Any]] = {200: {"model": InferenceResponse}, **ERRORS}
+
     @router.post("/models/{name}/infer", summary="Inference", openapi_extra=extra, responses=ok)
     async def infer(request: Request, name: str) -> Response:
         return respond(handle(await request.body(), request.headers, {"name": name}))
@@ -99,8 +114,6 @@ def oip_router(service: Service, server_name: str, server_version: str) -> tuple
     async def infer_version(request: Request, name: str, version: str) -> Response:
         params = {"name": name, "version": version}
         return respond(handle(await request.body(), request.headers, params))
-
-    return router, handle
 
 
 def _readiness(service: Service, name: str, version: str | None) -> Response:
