@@ -1,5 +1,6 @@
 """Optional tracing: a clear error without the extra, and spans exported over OTLP/HTTP with it."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,9 +14,14 @@ from .collector import Collector
 
 
 @pytest.fixture
-def app_settings(collector: Collector) -> dict[str, Any]:
+def app_settings(collector: Collector) -> Iterator[dict[str, Any]]:
     pytest.importorskip("opentelemetry.sdk")
-    return {"otel_enabled": True, "otel_endpoint": collector.url}
+    from opentelemetry import trace
+
+    yield {"otel_enabled": True, "otel_endpoint": collector.url}
+    # The app installs the process-wide tracer provider, which FastAPI reports its own spans to as
+    # well: shut it down, or the apps of later tests in this process export to a stopped collector.
+    trace.get_tracer_provider().shutdown()  # type: ignore[attr-defined]
 
 
 def test_tracing_without_its_packages_fails_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
