@@ -1,16 +1,14 @@
-"""Shared fixtures: one model trained and exported with the real code, once per test session."""
+"""Fixtures for every area: one model trained and exported with the real code, once per test session."""
 
 import shutil
 from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.config import ModelConfig, load_config
-from {{ cookiecutter.package }}.export import export_model
 from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
-from {{ cookiecutter.package }}.training.train import train_model
+from {{ cookiecutter.package }}.model.config import ModelConfig, load_config
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from . import PROJECT_DIR
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +20,11 @@ def model_config() -> ModelConfig:
 @pytest.fixture(scope="session")
 def artifacts_dir(tmp_path_factory: pytest.TempPathFactory, model_config: ModelConfig) -> Path:
     """A directory with model.onnx, manifest.json and the training leftovers export and the gate read."""
+    # Imported here, not at the top: pytest-xdist's controller process loads this file but runs no
+    # test, and scikit-learn takes seconds to import.
+    from {{ cookiecutter.package }}.model.export import export_model
+    from {{ cookiecutter.package }}.model.train import train_model
+
     artifacts = tmp_path_factory.mktemp("artifacts")
     train_model(model_config.data, model_config.train, artifacts, name="test-model")
     export_model(artifacts, model_config.gate.parity_tolerance)

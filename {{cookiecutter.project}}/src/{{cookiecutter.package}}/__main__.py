@@ -1,24 +1,24 @@
-"""Command line: `python -m <package> COMMAND`; each concern registers its own commands."""
+"""Command line: `python -m <package> COMMAND`; each area (model, serving, delivery) adds its commands."""
 
 import argparse
 import sys
 from collections.abc import Sequence
 
-from .delivery import cli as delivery_cli
+from .delivery.cli import add_delivery_commands
 from .errors import CliError
-from .serving import cli as serving_cli
-from .training import cli as training_cli
+from .model.cli import add_model_commands
+from .serving.cli import add_serving_commands
 
-# Each module's register() adds its sub-commands; none of them imports scikit-learn at import time,
-# so the serving image (which has no scikit-learn) can run `serve`.
-COMMAND_GROUPS = (training_cli, serving_cli, delivery_cli)
+# Each area adds its own sub-commands; none imports scikit-learn at import time, so the serving
+# image (which has no scikit-learn) can run `serve`.
+COMMAND_GROUPS = (add_model_commands, add_serving_commands, add_delivery_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in COMMAND_GROUPS:
-        group.register(commands)
+    for add_commands in COMMAND_GROUPS:
+        add_commands(commands)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The model manifest: what training, export and serving agree a model is, stored as manifest.json."""
+"""The model manifest (what training, export and serving agree a model is) and every artifact's file name."""
 
 import hashlib
 from datetime import datetime
@@ -7,8 +7,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import CliError
+
+# The files of an artifacts directory: train writes the first four, export the ONNX model, validate
+# the gate report and card the model card. The image ships only the ONNX model and the manifest.
 MANIFEST_FILE = "manifest.json"
+PIPELINE_FILE = "model.joblib"
+HOLDOUT_FILE = "holdout.npz"
+METRICS_FILE = "metrics.json"
 ONNX_FILE = "model.onnx"
+GATE_FILE = "gate.json"
+CARD_FILE = "MODEL_CARD.md"
+# The name of the model's one input tensor: [rows, features] of float32.
 ONNX_INPUT = "input"
 
 Task = Literal["binary", "multiclass", "regression"]
@@ -87,3 +97,11 @@ def write_manifest(model_dir: Path, manifest: ModelManifest) -> Path:
     path = model_dir / MANIFEST_FILE
     path.write_text(manifest.model_dump_json(indent=2) + "\n")
     return path
+
+
+def require_manifest(artifacts: Path) -> ModelManifest:
+    """The manifest of an artifacts directory, or a CliError saying which step to run first."""
+    try:
+        return read_manifest(artifacts)
+    except FileNotFoundError:
+        raise CliError(f"{artifacts}: no manifest.json; run train first") from None

@@ -10,7 +10,6 @@ from importlib.metadata import PackageNotFoundError, version
 from types import FrameType
 from typing import Any
 
-import orjson
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, multiprocess
@@ -18,19 +17,19 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from ..settings import Settings, get_settings
-from . import oip, predict, schemas
 from .fastlane import FastLane
-from .logs import configure_logging
 from .middleware import RequestGuard
-from .problems import install_handlers
+from .monitoring.logs import configure_logging
+from .monitoring.tracing import install_tracing
+from .oip.routes import oip_router
+from .oip.schemas import InferenceRequest
+from .predict.routes import predict_router
+from .predict.schemas import predict_models
+from .responses import Handler, install_handlers, json_reply, respond
+from .schemas import add_components
 from .service import Service
-from .tracing import install_tracing
 
 log = logging.getLogger(__name__)
-
-
-def _json(content: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(content), status, media_type="application/json")
 
 
 def _drain_on_sigterm(service: Service) -> None:
@@ -63,21 +62,21 @@ def _lifespan(service: Service) -> Callable[[FastAPI], Any]:
 def _add_probes(app: FastAPI, service: Service) -> None:
     @app.get("/healthz", tags=["Operations"], summary="Liveness: the process answers")
     async def healthz() -> Response:
-        return _json({"status": "ok"})
+        return respond(json_reply({"status": "ok"}))
 
     @app.get("/readyz", tags=["Operations"], summary="Readiness: model loaded, verified, not draining")
     async def readyz() -> Response:
         predictor = service.predictor
         problem = "draining" if predictor.draining else predictor.problem
-        return _json(
-            {"ready": True} if predictor.ready else {"ready": False, "reason": problem},
+        return respond(
+            json_reply({"ready": True} if predictor.ready else {"ready": False, "reason": problem}),
             200 if predictor.ready else 503,
         )
 
     @app.get("/model", tags=["Operations"], summary="The model manifest and the image's git revision")
     async def model() -> Response:
         document = service.manifest.model_dump(mode="json")
-        return _json({**document, "git_revision": service.settings.git_revision})
+        return respond(json_reply({**document, "git_revision": service.settings.git_revision}))
 
     @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:
@@ -94,23 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title=name, version=_package_version(), lifespan=_lifespan(service))
     install_handlers(app)
     _add_probes(app, service)
-    predict_router, predict_handler = predict.build_router(service)
-    oip_router, infer_handler = oip.build_router(service, name, _package_version())
-    app.include_router(predict_router)
-    app.include_router(oip_router)
-    models: list[type[BaseModel]] = [schemas.InferenceRequest]
-    if service.predictor.manifest is not None:
-        models += schemas.predict_models(service.predictor.manifest, settings.max_batch_rows)
-    schemas.add_components(app, models)
-    hot = {"/predict": predict_handler, "/v2/models/{name}/infer": infer_handler}
-    hot["/v2/models/{name}/versions/{version}/infer"] = infer_handler
-    routes = [
-        (route, hot[route.path])
-        for router in (predict_router, oip_router)
-        for route in router.routes
-        if isinstance(route, APIRoute) and route.path in hot
-    ]
-    app.add_middleware(FastLane, routes=routes)
+    app.add_middleware(FastLane, routes=_add_apis(app, service, name))
     app.add_middleware(
         RequestGuard,
         metrics=service.metrics,
@@ -120,6 +103,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_tracing(app, settings)
     return app
+
+
+def _add_apis(app: FastAPI, service: Service, name: str) -> list[tuple[APIRoute, Handler]]:
+    """Mount /predict and OIP v2 and document their bodies; return the hot routes and their handlers."""
+    predict_routes, predict_handler = predict_router(service)
+    oip_routes, infer_handler = oip_router(service, name, _package_version())
+    app.include_router(predict_routes)
+    app.include_router(oip_routes)
+    models: list[type[BaseModel]] = [InferenceRequest]
+    if service.predictor.manifest is not None:
+        models += predict_models(service.predictor.manifest, service.settings.max_batch_rows)
+    add_components(app, models)
+    hot = {
+        "/predict": predict_handler,
+        "/v2/models/{name}/infer": infer_handler,
+        "/v2/models/{name}/versions/{version}/infer": infer_handler,
+    }
+    return [
+        (route, hot[route.path])
+        for router in (predict_routes, oip_routes)
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path in hot
+    ]
 
 
 def _package_version() -> str:

@@ -7,34 +7,34 @@ import tempfile
 from pathlib import Path
 
 from ..settings import Settings, export_multiproc_dir, get_settings
-from .logs import configure_logging
-from .tracing import require_tracing
+from .monitoring.logs import configure_logging
+from .monitoring.tracing import require_tracing
 
 
-def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def add_serving_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "serve",
         help="Serve the model over HTTP",
         description="Serve the model; every option is an APP_* variable.",
     )
-    parser.set_defaults(handler=serve)
+    parser.set_defaults(handler=run_serve)
 
 
-def serve(_: argparse.Namespace) -> int:
+def run_serve(_: argparse.Namespace) -> int:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     require_tracing(settings)
     made_here = settings.prometheus_multiproc_dir is None
     metrics_dir = prepare_metrics_dir(settings)
     try:
-        _run(settings)
+        _start_uvicorn(settings)
     finally:
         if made_here and metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 
-def _run(settings: Settings) -> None:
+def _start_uvicorn(settings: Settings) -> None:
     import uvicorn  # imported here so the other commands start fast
 
     uvicorn.run(

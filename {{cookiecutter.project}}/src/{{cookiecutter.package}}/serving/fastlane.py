@@ -7,42 +7,15 @@ nothing at all. Both lanes call the same handler functions, so behaviour cannot 
 
 import logging
 import re
-from collections.abc import Callable, Mapping
 
-import orjson
 from fastapi.routing import APIRoute
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .problems import ApiError
+from .responses import ApiError, Handler, error_reply, reply_headers
 
 log = logging.getLogger(__name__)
 
-# A response body, and the length of its JSON header when binary tensor data follows it.
-Reply = tuple[bytes, int | None]
-# (body, headers with lower-case names, path parameters) -> Reply
-Handler = Callable[[bytes, Mapping[str, str], dict[str, str]], Reply]
-JSON_HEADERS = [(b"content-type", b"application/json")]
-_INTERNAL_ERROR: Reply = (orjson.dumps({"error": "internal error; the server log has the request id"}), None)
-
-
-def reply_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
-    content, json_length = reply
-    if json_length is None:
-        return [*JSON_HEADERS, (b"content-length", str(len(content)).encode())]
-    return [
-        (b"content-type", b"application/octet-stream"),
-        (b"inference-header-content-length", str(json_length).encode()),
-        (b"content-length", str(len(content)).encode()),
-    ]
-
-
-def reply_response(reply: Reply) -> Response:
-    """The same reply for the documented FastAPI routes."""
-    headers = {
-        key.decode(): value.decode() for key, value in reply_headers(reply) if key != b"content-length"
-    }
-    return Response(reply[0], headers=headers)
+_INTERNAL_ERROR = error_reply("internal error; the server log has the request id")
 
 
 def path_pattern(route: APIRoute) -> re.Pattern[str]:
@@ -71,7 +44,7 @@ class FastLane:
         try:
             reply = handler(await _read_body(receive), _headers(scope), params)
         except ApiError as error:
-            status, reply = error.status, (orjson.dumps({"error": error.message}), None)
+            status, reply = error.status, error_reply(error.message)
         except Exception:
             log.exception("unexpected error while predicting")
             status = 500

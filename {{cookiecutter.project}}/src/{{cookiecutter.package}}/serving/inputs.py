@@ -1,13 +1,11 @@
-"""The hot path in: raw JSON bytes to a validated float32 array, with vectorised checks only."""
+"""The hot path in, for both APIs: a JSON body parsed, its numbers checked as one float32 array."""
 
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import orjson
 
-from ..manifest import ModelManifest
-from .problems import ApiError
+from .responses import ApiError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -64,44 +62,3 @@ def check_values(values: np.ndarray, integer_columns: np.ndarray | None = None) 
         if (columns != np.round(columns)).any():
             raise ApiError(422, "integer features must have whole-number values")
     return as_float
-
-
-class RowReader:
-    """Reads /predict bodies: one row as an object of features, or {"rows": [objects]}."""
-
-    def __init__(self, manifest: ModelManifest, max_rows: int) -> None:
-        self.names = manifest.feature_names
-        self.name_set = frozenset(self.names)
-        self.max_rows = max_rows
-        getter = itemgetter(*self.names)
-        self.getter = getter if len(self.names) > 1 else lambda row: (getter(row),)
-        integer = np.array([feature.dtype == "integer" for feature in manifest.features])
-        self.integer_columns = integer if integer.any() else None
-
-    def read(self, document: Any, body: bytes) -> tuple[np.ndarray, bool]:
-        """Return ([n, features] float32, whether the body was a batch)."""
-        if not isinstance(document, dict):
-            raise ApiError(422, 'body must be a JSON object: one row of features, or {"rows": [...]}')
-        batch = len(document) == 1 and isinstance(document.get("rows"), list)
-        rows: list[Any] = document["rows"] if batch else [document]
-        if not rows:
-            raise ApiError(422, '"rows" is empty; send at least one row')
-        if len(rows) > self.max_rows:
-            raise ApiError(413, f"batch has {len(rows)} rows; the limit is {self.max_rows}")
-        for index, row in enumerate(rows):
-            if not isinstance(row, dict) or row.keys() != self.name_set:
-                raise ApiError(422, self._describe(index, row, batch))
-        values = to_array([self.getter(row) for row in rows], body)
-        if values.ndim != 2:
-            raise ApiError(422, NOT_A_NUMBER)
-        return check_values(values, self.integer_columns), batch
-
-    def _describe(self, index: int, row: Any, batch: bool) -> str:
-        where = f"rows[{index}]" if batch else "body"
-        if not isinstance(row, dict):
-            return f"{where} must be an object of feature values"
-        missing = [name for name in self.names if name not in row]
-        extra = sorted(set(row) - self.name_set)
-        parts = [f"missing features: {', '.join(missing)}"] if missing else []
-        parts += [f"unknown features: {', '.join(extra)}"] if extra else []
-        return f"{where}: {'; '.join(parts)}"

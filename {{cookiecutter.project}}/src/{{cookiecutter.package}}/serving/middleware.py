@@ -9,9 +9,9 @@ import time
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .logs import request_id
-from .metrics import Metrics
-from .problems import ApiError, error_response
+from .monitoring.logs import request_id
+from .monitoring.metrics import Metrics
+from .responses import ApiError, error_reply, respond
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,9 @@ class RequestGuard:
         self, scope: Scope, receive: Receive, response: "_Response", length: bytes | None
     ) -> None:
         limit = self.max_body_bytes
+        too_large = f"request body exceeds {limit} bytes"
         if length is not None and (not length.isdigit() or int(length) > limit):
-            await error_response(413, f"request body exceeds {limit} bytes")(scope, receive, response.send)
+            await respond(error_reply(too_large), 413)(scope, receive, response.send)
             return
         received = 0
 
@@ -64,7 +65,7 @@ class RequestGuard:
             message = await receive()
             received += len(message.get("body", b""))
             if received > limit:
-                raise ApiError(413, f"request body exceeds {limit} bytes")
+                raise ApiError(413, too_large)
             return message
 
         try:
@@ -74,7 +75,7 @@ class RequestGuard:
             log.warning("request timed out after %ss", self.timeout_s)
             if not response.started:
                 message = f"request took longer than {self.timeout_s}s and was abandoned; retry later"
-                await error_response(503, message)(scope, receive, response.send)
+                await respond(error_reply(message), 503)(scope, receive, response.send)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route = getattr(scope.get("route"), "path", "unmatched")

@@ -6,10 +6,10 @@ import numpy as np
 
 from ..manifest import ModelManifest
 from ..settings import Settings
-from .inputs import RowReader
-from .metrics import Metrics, ModelMonitor
+from .monitoring.metrics import Metrics, ModelMonitor
+from .predict.rows import RowReader
 from .predictor import Outputs, Predictor
-from .problems import ApiError
+from .responses import ApiError
 
 
 @dataclass

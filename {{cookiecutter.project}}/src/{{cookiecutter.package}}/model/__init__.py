@@ -1,0 +1,1 @@
+"""The model's life before serving: load the data, train, export to ONNX, validate, describe."""

@@ -1,0 +1,119 @@
+"""MODEL_CARD.md: a readable account of one trained model, written from its manifest and gate report."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..manifest import CARD_FILE, GATE_FILE, ModelManifest, require_manifest
+
+
+def write_card(artifacts: Path) -> Path:
+    manifest = require_manifest(artifacts)
+    gate_path = artifacts / GATE_FILE
+    gate = json.loads(gate_path.read_text()) if gate_path.is_file() else None
+    path = artifacts / CARD_FILE
+    path.write_text(render_card(manifest, gate))
+    return path
+
+
+def render_card(manifest: ModelManifest, gate: dict[str, Any] | None) -> str:
+    sections = [
+        overview(manifest),
+        features_table(manifest),
+        metrics_table(manifest),
+        onnx_section(manifest),
+        gate_section(gate),
+        limits(manifest),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def overview(manifest: ModelManifest) -> str:
+    classes = ", ".join(manifest.classes) if manifest.classes else "none (regression)"
+    versions = ", ".join(f"{name} {version}" for name, version in manifest.library_versions.items())
+    return "\n".join(
+        [
+            f"# Model card: {manifest.name} {manifest.version}",
+            "",
+            f"- Task: {manifest.task}, predicting `{manifest.target}`",
+            f"- Estimator: {manifest.estimator}",
+            f"- Classes (probability column order): {classes}",
+            f"- Data source: {manifest.data_source}",
+            f"- Data fingerprint (sha256): `{manifest.data_fingerprint}`",
+            f"- Trained at: {manifest.created_at:%Y-%m-%d %H:%M:%S} UTC",
+            f"- Libraries: {versions}",
+        ]
+    )
+
+
+def features_table(manifest: ModelManifest) -> str:
+    lines = [
+        "## Features",
+        "",
+        "In ONNX input column order; statistics of the training split.",
+        "",
+        "| # | name | type | mean | std | min | median | max |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for index, feature in enumerate(manifest.features):
+        s = feature.summary
+        median = s.quantiles[len(s.quantiles) // 2]
+        lines.append(
+            f"| {index} | `{feature.name}` | {feature.dtype} | {s.mean:.4g} | {s.std:.4g} "
+            f"| {s.min:.4g} | {median:.4g} | {s.max:.4g} |"
+        )
+    return "\n".join(lines)
+
+
+def metrics_table(manifest: ModelManifest) -> str:
+    lines = ["## Metrics", "", "On the held-out split.", "", "| metric | value |", "|---|---|"]
+    lines += [f"| {name} | {value:.4f} |" for name, value in manifest.metrics.items()]
+    return "\n".join(lines)
+
+
+def onnx_section(manifest: ModelManifest) -> str:
+    onnx = manifest.onnx
+    if onnx is None:
+        return "## ONNX\n\nNot exported yet: run `make export`."
+    parity = onnx.parity
+    return "\n".join(
+        [
+            "## ONNX",
+            "",
+            f"- File: `{onnx.file}` (opset {onnx.opset}), sha256 `{onnx.sha256}`",
+            f"- Outputs: {', '.join(onnx.outputs)}",
+            f"- Parity with scikit-learn on {parity.rows} held-out rows: "
+            f"max abs diff {parity.max_abs_diff:.3g} (tolerance {parity.tolerance:.3g}), "
+            f"{parity.label_mismatches} label mismatches",
+        ]
+    )
+
+
+def gate_section(gate: dict[str, Any] | None) -> str:
+    if gate is None:
+        return "## Validation gate\n\nNot run yet: run `make validate`."
+    verdict = "passed" if gate["passed"] else "FAILED"
+    lines = [
+        f"## Validation gate ({verdict})",
+        "",
+        "| check | value | threshold | result |",
+        "|---|---|---|---|",
+    ]
+    for check in gate["checks"]:
+        value = "-" if check["value"] is None else f"{check['value']:.4g}"
+        result = "PASS" if check["passed"] else "FAIL"
+        lines.append(f"| {check['name']} | {value} | {check['threshold']} | {result} |")
+    return "\n".join(lines)
+
+
+def limits(manifest: ModelManifest) -> str:
+    return "\n".join(
+        [
+            "## Intended use and limits",
+            "",
+            f"- Intended for inputs like the training data from `{manifest.data_source}`; inputs outside the "
+            "min/max above are extrapolation, and the service's drift statistic reports them.",
+            "- Metrics come from one held-out split of a small dataset; expect variation on new data.",
+            "- Not validated for decisions about individual people without human review.",
+        ]
+    )

@@ -1,0 +1,99 @@
+"""Commands of the model's life before serving: train, export, validate and card."""
+
+import argparse
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import ValidationError
+
+from ..errors import CliError
+from .config import CONFIG_FILE, Estimator, ModelConfig, describe_error, load_config
+
+
+def add_model_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    train = commands.add_parser("train", help="Train the model named in model.toml; writes --out")
+    add_config(train)
+    train.add_argument("--data", help="Bundled dataset name or CSV/Parquet path; overrides [data] source")
+    train.add_argument("--target", help="Target column of a data file; overrides [data] target")
+    train.add_argument("--estimator", choices=get_args(Estimator), help="Overrides [train] estimator")
+    train.add_argument("--seed", type=int, help="Overrides [train] seed")
+    train.add_argument("--out", type=Path, required=True, help="Artifacts directory to write")
+    train.set_defaults(handler=run_train)
+
+    export = commands.add_parser("export", help="Export the trained model to ONNX and check parity")
+    add_artifacts(export)
+    add_config(export)
+    export.set_defaults(handler=run_export)
+
+    validate = commands.add_parser("validate", help="Run the validation gate; exit 1 when a check fails")
+    add_artifacts(validate)
+    add_config(validate)
+    validate.add_argument("--champion", type=Path, help="manifest.json or metrics.json of production")
+    validate.set_defaults(handler=run_validate)
+
+    card = commands.add_parser("card", help="Write MODEL_CARD.md into the artifacts directory")
+    add_artifacts(card)
+    card.set_defaults(handler=run_card)
+
+
+def add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help=f"Model config (default: {CONFIG_FILE} when present)")
+
+
+def add_artifacts(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--artifacts", type=Path, required=True, help="Artifacts directory of train")
+
+
+def config_from(args: argparse.Namespace) -> ModelConfig:
+    if args.config is not None:
+        return load_config(args.config)
+    return load_config(CONFIG_FILE) if CONFIG_FILE.is_file() else ModelConfig()
+
+
+def apply_overrides(config: ModelConfig, args: argparse.Namespace) -> ModelConfig:
+    data: dict[str, Any] = {"source": args.data, "target": args.target}
+    train: dict[str, Any] = {"estimator": args.estimator, "seed": args.seed}
+    raw = config.model_dump()
+    raw["data"].update({key: value for key, value in data.items() if value is not None})
+    raw["train"].update({key: value for key, value in train.items() if value is not None})
+    try:
+        return ModelConfig.model_validate(raw)
+    except ValidationError as error:
+        raise CliError(describe_error(error)) from None
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from .train import train_model
+
+    config = apply_overrides(config_from(args), args)
+    manifest = train_model(config.data, config.train, args.out)
+    metrics = ", ".join(f"{name}={value:.4f}" for name, value in manifest.metrics.items())
+    print(f"trained {manifest.estimator} on {manifest.data_source} ({manifest.task}): {metrics}")
+    print(f"wrote {args.out}/ (version {manifest.version})")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from .export import export_model
+
+    manifest = export_model(args.artifacts, config_from(args).gate.parity_tolerance)
+    assert manifest.onnx is not None
+    parity = manifest.onnx.parity
+    print(
+        f"wrote {args.artifacts / manifest.onnx.file}: parity max abs diff {parity.max_abs_diff:.3g} "
+        f"over {parity.rows} held-out rows (tolerance {parity.tolerance:.3g})"
+    )
+    return 0
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from .gate import run_gate
+
+    return run_gate(args.artifacts, config_from(args).gate, args.champion)
+
+
+def run_card(args: argparse.Namespace) -> int:
+    from .card import write_card
+
+    print(f"wrote {write_card(args.artifacts)}")
+    return 0

@@ -1,0 +1,76 @@
+"""model.toml: what to train and the thresholds the validation gate holds a model to."""
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import CliError
+
+CONFIG_FILE = Path("model.toml")
+# Datasets that ship with scikit-learn, so a fresh project trains without downloading anything.
+BUNDLED_DATASETS = ("breast_cancer", "wine", "diabetes")
+
+Estimator = Literal["linear", "random_forest", "gradient_boosting"]
+TaskChoice = Literal["auto", "binary", "multiclass", "regression"]
+
+
+class Section(BaseModel):
+    # A misspelt key should fail loudly rather than silently fall back to a default.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(Section):
+    source: str = Field("breast_cancer", min_length=1)
+    target: str | None = None
+    task: TaskChoice = "auto"
+
+
+class TrainConfig(Section):
+    estimator: Estimator = "linear"
+    seed: int = Field(42, ge=0, le=2**32 - 1)
+    test_size: float = Field(0.25, gt=0, lt=1)
+
+
+class GateConfig(Section):
+    minimum: dict[str, float] = Field(default_factory=dict)
+    maximum: dict[str, float] = Field(default_factory=dict)
+    parity_tolerance: float = Field(1e-4, gt=0)
+    latency_budget_ms: float = Field(5.0, gt=0)
+    champion_tolerance: float = Field(0.02, ge=0)
+
+
+class ModelConfig(Section):
+    data: DataConfig = Field(default_factory=DataConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    gate: GateConfig = Field(default_factory=GateConfig)
+
+
+def load_config(path: Path) -> ModelConfig:
+    """Read and check model.toml; a relative data source is taken relative to the file."""
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise CliError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CliError(f"{path}: not valid TOML: {error}") from None
+    try:
+        config = ModelConfig.model_validate(raw)
+    except ValidationError as error:
+        raise CliError(f"{path}: {describe_error(error)}") from None
+    return resolve_source(config, path.parent)
+
+
+def describe_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    return f"{key}: {first['msg']} (got {first.get('input')!r})"
+
+
+def resolve_source(config: ModelConfig, base: Path) -> ModelConfig:
+    source = config.data.source
+    if source in BUNDLED_DATASETS or Path(source).is_absolute():
+        return config
+    data = config.data.model_copy(update={"source": str(base / source)})
+    return config.model_copy(update={"data": data})

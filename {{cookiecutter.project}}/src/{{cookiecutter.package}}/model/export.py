@@ -1,0 +1,135 @@
+"""Convert the fitted pipeline to ONNX and prove onnxruntime reproduces scikit-learn on held-out rows."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import CliError
+from ..manifest import (
+    HOLDOUT_FILE,
+    ONNX_FILE,
+    ONNX_INPUT,
+    PIPELINE_FILE,
+    ModelManifest,
+    OnnxModel,
+    Parity,
+    require_manifest,
+    sha256_file,
+    write_manifest,
+)
+
+# Opset 17 runs on every onnxruntime from 1.13 on, including the ones inside model servers.
+TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """What one runtime predicts for the held-out rows: probabilities and labels, or regression values."""
+
+    values: FloatArray
+    labels: npt.NDArray[np.int64] | None
+
+
+def export_model(artifacts: Path, tolerance: float) -> ModelManifest:
+    """Write model.onnx next to the pipeline, check parity and record it in manifest.json."""
+    import joblib
+
+    manifest = require_manifest(artifacts)
+    pipeline = joblib.load(artifacts / PIPELINE_FILE)
+    onnx_bytes = convert(pipeline, len(manifest.features), manifest.task != "regression")
+    x_holdout = load_holdout(artifacts)
+    parity = check_parity(
+        predict_sklearn(pipeline, x_holdout), predict_onnx(onnx_bytes, x_holdout), tolerance
+    )
+    path = artifacts / ONNX_FILE
+    path.write_bytes(onnx_bytes)
+    outputs = ["variable"] if manifest.task == "regression" else ["label", "probabilities"]
+    onnx = OnnxModel(sha256=sha256_file(path), opset=TARGET_OPSET[""], parity=parity, outputs=outputs)
+    exported = manifest.model_copy(update={"onnx": onnx})
+    write_manifest(artifacts, exported)
+    return exported
+
+
+def convert(pipeline: Any, n_features: int, classifier: bool) -> bytes:
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+
+    # Without zipmap the probabilities come out as one float tensor rather than a list of dicts.
+    options = {id(pipeline): {"zipmap": False}} if classifier else None
+    model = to_onnx(
+        pipeline,
+        initial_types=[(ONNX_INPUT, FloatTensorType([None, n_features]))],
+        options=options,
+        target_opset=TARGET_OPSET,
+    )
+    return bytes(model.SerializeToString())
+
+
+def load_holdout(artifacts: Path) -> npt.NDArray[np.float32]:
+    try:
+        with np.load(artifacts / HOLDOUT_FILE) as holdout:
+            return np.asarray(holdout["x"], dtype=np.float32)
+    except FileNotFoundError:
+        raise CliError(f"{artifacts / HOLDOUT_FILE}: not found; run train first") from None
+
+
+def predict_sklearn(pipeline: Any, x: npt.NDArray[np.float32]) -> Predictions:
+    if hasattr(pipeline, "predict_proba"):
+        probabilities = np.asarray(pipeline.predict_proba(x), dtype=np.float64)
+        return Predictions(probabilities, np.asarray(pipeline.predict(x), dtype=np.int64))
+    return Predictions(np.asarray(pipeline.predict(x), dtype=np.float64).reshape(-1, 1), None)
+
+
+def predict_onnx(onnx_bytes: bytes, x: npt.NDArray[np.float32]) -> Predictions:
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+    results = session.run(None, {ONNX_INPUT: x})
+    if len(results) == 2:
+        return Predictions(np.asarray(results[1], dtype=np.float64), np.asarray(results[0], dtype=np.int64))
+    return Predictions(np.asarray(results[0], dtype=np.float64).reshape(-1, 1), None)
+
+
+def check_parity(expected: Predictions, actual: Predictions, tolerance: float) -> Parity:
+    """Compare row by row; regression tolerance scales with the largest prediction."""
+    diffs = np.abs(expected.values - actual.values).max(axis=1)
+    if expected.labels is None:
+        tolerance *= max(1.0, float(np.abs(expected.values).max()))
+    worst = int(np.argmax(diffs))
+    if diffs[worst] > tolerance:
+        raise CliError(
+            parity_message(expected, actual, worst, f"max abs diff {diffs[worst]:.3g} > {tolerance:.3g}")
+        )
+    mismatches = 0
+    if expected.labels is not None and actual.labels is not None:
+        mismatched = expected.labels != actual.labels
+        mismatches = int(mismatched.sum())
+        # Two classes whose probabilities are within the tolerance are a tie either runtime may break.
+        clear = margins(expected.values) > 2 * tolerance
+        if (mismatched & clear).any():
+            row = int(np.flatnonzero(mismatched & clear)[0])
+            raise CliError(parity_message(expected, actual, row, "labels differ on a clear-margin row"))
+    return Parity(
+        rows=len(diffs), tolerance=tolerance, max_abs_diff=float(diffs.max()), label_mismatches=mismatches
+    )
+
+
+def margins(probabilities: FloatArray) -> FloatArray:
+    top_two = np.sort(probabilities, axis=1)[:, -2:]
+    return np.asarray(top_two[:, 1] - top_two[:, 0], dtype=np.float64)
+
+
+def parity_message(expected: Predictions, actual: Predictions, row: int, reason: str) -> str:
+    def show(predictions: Predictions) -> str:
+        values = np.array2string(predictions.values[row], precision=6, separator=", ")
+        return values if predictions.labels is None else f"label {predictions.labels[row]} {values}"
+
+    return (
+        f"ONNX parity failed ({reason}); worst held-out row {row}: "
+        f"scikit-learn {show(expected)} vs onnx {show(actual)}"
+    )

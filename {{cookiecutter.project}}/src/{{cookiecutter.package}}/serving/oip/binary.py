@@ -1,0 +1,56 @@
+"""The binary tensor extension of OIP v2 REST: raw little-endian tensor bytes after the JSON header.
+
+Triton's and KServe's clients use it by default; JSON alone stays the portable form.
+"""
+
+import struct
+from typing import Any
+
+import numpy as np
+
+from ..responses import ApiError, Reply, json_reply
+from .datatypes import input_dtype
+
+HEADER = "inference-header-content-length"
+
+
+def split_body(body: bytes, header_length: str) -> tuple[bytes, bytes]:
+    """The JSON header and the binary part, as the Inference-Header-Content-Length header divides them."""
+    if not header_length.isdigit() or int(header_length) > len(body):
+        raise ApiError(400, f"{HEADER} is {header_length!r}; it must be a byte count within the body")
+    return body[: int(header_length)], body[int(header_length) :]
+
+
+def read_binary_input(tensor: dict[str, Any], binary: bytes) -> np.ndarray:
+    """The values of an input sent as raw bytes (parameters.binary_data_size), as a flat array."""
+    size = tensor.get("parameters", {}).get("binary_data_size")
+    dtype = input_dtype(tensor.get("datatype"))
+    if dtype is None:
+        raise ApiError(422, f"datatype {tensor.get('datatype')!r} is not supported; use FP32")
+    if type(size) is not int or size != len(binary) or size % dtype.itemsize:
+        raise ApiError(
+            422, f"binary_data_size {size!r} does not match the {len(binary)} bytes after the header"
+        )
+    return np.frombuffer(binary, dtype=dtype)
+
+
+def wants_binary(document: dict[str, Any], name: str) -> bool:
+    """Whether the request asks for this output as raw bytes."""
+    for output in document.get("outputs") or []:
+        if isinstance(output, dict) and output.get("name") == name:
+            return bool((output.get("parameters") or {}).get("binary_data"))
+    return bool((document.get("parameters") or {}).get("binary_data_output"))
+
+
+def raw_bytes(values: np.ndarray) -> bytes:
+    """Tensor bytes as the extension lays them out; strings get a 4-byte little-endian length each."""
+    if values.dtype.kind in "fiub":
+        return values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes()
+    encoded = [str(value).encode() for value in values.ravel()]
+    return b"".join(struct.pack("<I", len(item)) + item for item in encoded)
+
+
+def join(response: dict[str, Any], parts: list[bytes]) -> Reply:
+    """The JSON header followed by the raw tensor bytes, with the header's length."""
+    header, _ = json_reply(response)
+    return header + b"".join(parts), len(header)

@@ -1,0 +1,138 @@
+"""The OIP v2 routes: server and model metadata, health, readiness, and inference."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ...manifest import ONNX_INPUT
+from ..inputs import decode_json
+from ..responses import ApiError, Handler, Reply, json_reply, respond
+from ..schemas import Error, body_schema
+from ..service import Service
+from . import binary, tensors
+from .datatypes import datatype_of_onnx
+from .schemas import InferenceResponse
+
+
+def _check_model(service: Service, name: str, version: str | None) -> None:
+    manifest = service.manifest
+    if name != manifest.name:
+        raise ApiError(404, f"model {name!r} not found; this server serves {manifest.name!r}")
+    if version is not None and version != manifest.version:
+        raise ApiError(404, f"version {version!r} not found; this server serves {manifest.version!r}")
+
+
+def _metadata(service: Service, name: str, version: str | None) -> dict[str, Any]:
+    _check_model(service, name, version)
+    manifest = service.manifest
+    session = service.predictor.session
+    assert session is not None, "a manifest is only returned for a loaded model"
+    return {
+        "name": manifest.name,
+        "versions": [manifest.version],
+        "platform": "onnxruntime_onnx",
+        "inputs": [{"name": ONNX_INPUT, "datatype": "FP32", "shape": [-1, len(manifest.features)]}],
+        "outputs": [
+            {
+                "name": out.name,
+                "datatype": datatype_of_onnx(out.type),
+                "shape": [-1, *out.shape[1:]],
+            }
+            for out in session.get_outputs()
+        ],
+    }
+
+
+# Errors any model route may answer with.
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (404, 413, 415, 422, 503)}
+
+
+def oip_router(service: Service, server_name: str, server_version: str) -> tuple[APIRouter, Handler]:
+    """Routes of the v2 protocol, and the inference handler that the fast lane calls directly."""
+    router = APIRouter(prefix="/v2", tags=["Open Inference Protocol v2"])
+    _add_server_routes(router, service, server_name, server_version)
+    _add_model_routes(router, service)
+    handle = infer_handler(service)
+    _add_infer_routes(router, handle)
+    return router, handle
+
+
+def _add_server_routes(router: APIRouter, service: Service, name: str, version: str) -> None:
+    @router.get("", summary="Server metadata")
+    async def server_metadata() -> Response:
+        return respond(json_reply({"name": name, "version": version, "extensions": []}))
+
+    @router.get("/health/live", summary="Server liveness")
+    async def server_live() -> Response:
+        return respond(json_reply({"live": True}))
+
+    @router.get("/health/ready", summary="Server readiness", responses={503: {"model": Error}})
+    async def server_ready() -> Response:
+        ready = service.predictor.ready
+        return respond(json_reply({"ready": ready}), 200 if ready else 503)
+
+
+def _add_model_routes(router: APIRouter, service: Service) -> None:
+    """Model metadata and readiness; each path also exists under /versions/{version}."""
+
+    @router.get("/models/{name}", summary="Model metadata", responses=ERRORS)
+    async def model_metadata(name: str) -> Response:
+        return respond(json_reply(_metadata(service, name, None)))
+
+    @router.get("/models/{name}/versions/{version}", summary="Model version metadata", responses=ERRORS)
+    async def version_metadata(name: str, version: str) -> Response:
+        return respond(json_reply(_metadata(service, name, version)))
+
+    @router.get("/models/{name}/ready", summary="Model readiness", responses=ERRORS)
+    async def model_ready(name: str) -> Response:
+        return _readiness(service, name, None)
+
+    @router.get(
+        "/models/{name}/versions/{version}/ready", summary="Model version readiness", responses=ERRORS
+    )
+    async def version_ready(name: str, version: str) -> Response:
+        return _readiness(service, name, version)
+
+
+def _add_infer_routes(router: APIRouter, handle: Handler) -> None:
+    """The fast lane answers these two; the routes document them and serve when it is absent."""
+    extra = body_schema("InferenceRequest")
+    ok: dict[int | str, dict[str, Any]] = {200: {"model": InferenceResponse}, **ERRORS}
+
+    @router.post("/models/{name}/infer", summary="Inference", openapi_extra=extra, responses=ok)
+    async def infer(request: Request, name: str) -> Response:
+        return respond(handle(await request.body(), request.headers, {"name": name}))
+
+    @router.post(
+        "/models/{name}/versions/{version}/infer",
+        summary="Version inference",
+        openapi_extra=extra,
+        responses=ok,
+    )
+    async def infer_version(request: Request, name: str, version: str) -> Response:
+        params = {"name": name, "version": version}
+        return respond(handle(await request.body(), request.headers, params))
+
+
+def _readiness(service: Service, name: str, version: str | None) -> Response:
+    _check_model(service, name, version)
+    ready = service.predictor.ready
+    return respond(json_reply({"name": name, "ready": ready}), 200 if ready else 503)
+
+
+def infer_handler(service: Service) -> Handler:
+    def handle(body: bytes, headers: Mapping[str, str], params: dict[str, str]) -> Reply:
+        _check_model(service, params["name"], params.get("version"))
+        header_length = headers.get(binary.HEADER)
+        if header_length is None:
+            document = decode_json(body, headers.get("content-type"))
+            raw = b""
+        else:
+            header, raw = binary.split_body(body, header_length)
+            document = decode_json(header, None)
+        rows, names = tensors.read_tensor(service, document, body, raw)
+        return tensors.write_outputs(service, service.infer(rows), names, document)
+
+    return handle

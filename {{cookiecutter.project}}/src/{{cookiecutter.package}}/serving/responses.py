@@ -1,0 +1,83 @@
+"""Every answer the server writes: JSON bodies, OIP replies with binary tensors, errors as `{"error": ...}`.
+
+Handlers build a Reply (the body bytes); `respond` sends one through Starlette, and the fast lane
+sends it straight over ASGI with `reply_headers`. Both lanes therefore answer byte for byte alike.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+JSON = "application/json"
+# A response body, and the length of its JSON header when binary tensor data follows it.
+Reply = tuple[bytes, int | None]
+# (body, headers with lower-case names, path parameters) -> Reply: what the hot routes run.
+Handler = Callable[[bytes, Mapping[str, str], dict[str, str]], Reply]
+
+
+class ApiError(Exception):
+    """A request the server refuses; the message tells the client what to change."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def json_reply(content: Any) -> Reply:
+    return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), None
+
+
+def error_reply(message: str) -> Reply:
+    return json_reply({"error": message})
+
+
+def reply_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
+    """The raw ASGI headers of a reply, for the fast lane: content headers and the length."""
+    return [*_content_headers(reply), (b"content-length", str(len(reply[0])).encode())]
+
+
+def respond(reply: Reply, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """The reply as a Starlette response (which sets the length), for routes, handlers and middleware."""
+    content = {key.decode(): value.decode() for key, value in _content_headers(reply)}
+    return Response(reply[0], status, headers={**content, **(headers or {})})
+
+
+def _content_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
+    json_length = reply[1]
+    if json_length is None:
+        return [(b"content-type", b"application/json")]
+    return [
+        (b"content-type", b"application/octet-stream"),
+        (b"inference-header-content-length", str(json_length).encode()),
+    ]
+
+
+async def _api_error(_: Request, error: Exception) -> Response:
+    assert isinstance(error, ApiError)
+    return respond(error_reply(error.message), error.status)
+
+
+async def _http_error(_: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    return respond(error_reply(str(error.detail)), error.status_code, error.headers)
+
+
+async def _validation_error(_: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    details = "; ".join(
+        f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
+    )
+    return respond(error_reply(details), 422)
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Answer FastAPI's own errors (404, 405, validation) in the same `{"error": ...}` shape."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,0 +1,25 @@
+"""Git repositories for the delivery tests: a bare remote seeded with files, and clones of it as CI has."""
+
+import subprocess
+from pathlib import Path
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def bare_remote(seed: Path, remote: Path) -> Path:
+    """A bare repository whose main branch holds one commit of everything in `seed`."""
+    git(seed, "init", "--quiet", "--initial-branch=main")
+    git(seed, "add", ".")
+    git(seed, "-c", "user.name=seed", "-c", "user.email=seed@example.com", "commit", "--quiet", "-m", "seed")
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(seed), str(remote)], check=True)
+    return remote
+
+
+def clone(remote: Path, target: Path) -> Path:
+    """A clone with a committer identity, as a CI job checks the repository out."""
+    subprocess.run(["git", "clone", "--quiet", str(remote), str(target)], check=True)
+    git(target, "config", "user.name", "delivery-test")
+    git(target, "config", "user.email", "delivery-test@example.com")
+    return target

@@ -1,0 +1,61 @@
+"""The model commands as the CLI runs them: overrides of model.toml, and readable failures."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.manifest import CARD_FILE, GATE_FILE, read_manifest
+
+from .. import PROJECT_DIR
+
+Command = Callable[..., int]
+CONFIG = str(PROJECT_DIR / "model.toml")
+
+
+def test_train_command_applies_overrides(
+    run_command: Command, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "model.toml"
+    config.write_text("[data]\nsource = 'breast_cancer'\n")
+    argv = ["--config", str(config), "--data", "wine", "--seed", "3", "--out", str(tmp_path / "out")]
+    assert run_command("train", *argv) == 0
+    manifest = read_manifest(tmp_path / "out")
+    assert (manifest.data_source, manifest.task) == ("wine", "multiclass")
+    assert "trained linear on wine" in capsys.readouterr().out
+
+
+def test_train_command_rejects_a_bad_override(run_command: Command, tmp_path: Path) -> None:
+    config = tmp_path / "model.toml"
+    config.write_text("")
+    with pytest.raises(CliError, match=r"train\.seed"):
+        run_command("train", "--config", str(config), "--seed", "-2", "--out", str(tmp_path))
+
+
+def test_train_command_needs_an_existing_config(run_command: Command, tmp_path: Path) -> None:
+    with pytest.raises(CliError, match="config file not found"):
+        run_command("train", "--config", str(tmp_path / "absent.toml"), "--out", str(tmp_path))
+
+
+def test_export_validate_and_card_commands_describe_what_they_wrote(
+    run_command: Command, artifacts_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    artifacts = str(artifacts_copy)
+    assert run_command("export", "--artifacts", artifacts, "--config", CONFIG) == 0
+    assert "parity max abs diff" in capsys.readouterr().out
+    assert run_command("validate", "--artifacts", artifacts, "--config", CONFIG) == 0
+    assert "gate PASSED" in capsys.readouterr().out
+    assert run_command("card", "--artifacts", artifacts) == 0
+    assert capsys.readouterr().out == f"wrote {artifacts_copy / CARD_FILE}\n"
+    assert (artifacts_copy / GATE_FILE).is_file()
+
+
+@pytest.mark.parametrize(
+    "argv", [["export", "--config", CONFIG], ["validate", "--config", CONFIG], ["card"]], ids=lambda a: a[0]
+)
+def test_commands_after_train_say_to_train_first(
+    run_command: Command, tmp_path: Path, argv: list[str]
+) -> None:
+    with pytest.raises(CliError, match="run train first"):
+        run_command(*argv, "--artifacts", str(tmp_path))

@@ -1,0 +1,57 @@
+"""model.toml loading: valid files load, bad values fail with the key named."""
+
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.model.config import BUNDLED_DATASETS, ModelConfig, load_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "model.toml"
+    path.write_text(text)
+    return path
+
+
+def test_project_config_names_a_bundled_dataset(model_config: ModelConfig) -> None:
+    assert model_config.data.source in BUNDLED_DATASETS
+    assert model_config.gate.minimum or model_config.gate.maximum
+
+
+def test_missing_sections_take_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[train]\nseed = 7\n"))
+    assert config.train.seed == 7
+    assert config.data.source == "breast_cancer"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[train]\ntest_size = 1.5\n", "train.test_size"),
+        ("[train]\nestimator = 'svm'\n", "train.estimator"),
+        ("[train]\nseed = -1\n", "train.seed"),
+        ("[gate]\nparity_tolerance = 0\n", "gate.parity_tolerance"),
+        ("[gate]\nminimum = { accuracy = 'high' }\n", "gate.minimum.accuracy"),
+        ("[gate]\nlatency_ms = 3\n", "gate.latency_ms"),
+        ("[data]\ntask = 'ranking'\n", "data.task"),
+    ],
+)
+def test_bad_value_names_the_key(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(CliError, match=rf"model\.toml: {key}:"):
+        load_config(write(tmp_path, text))
+
+
+def test_invalid_toml_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(CliError, match="not valid TOML"):
+        load_config(write(tmp_path, "[train\n"))
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(CliError, match="config file not found"):
+        load_config(tmp_path / "absent.toml")
+
+
+def test_relative_data_file_is_found_next_to_the_config(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[data]\nsource = 'data/train.csv'\ntarget = 'y'\n"))
+    assert Path(config.data.source) == tmp_path / "data" / "train.csv"

@@ -1,0 +1,123 @@
+"""Data loading and splitting: bundled datasets, user CSV/Parquet files and the errors they raise."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.model.data import fingerprint, load_dataset, split_dataset
+
+
+def user_frame(rows: int = 60, classes: int = 2) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 90, rows),
+            "income": rng.normal(50_000, 10_000, rows),
+            "label": [f"class-{i % classes}" for i in range(rows)],
+            "price": rng.normal(100, 30, rows),
+        }
+    )
+
+
+def test_split_is_deterministic_for_a_seed() -> None:
+    dataset = load_dataset("wine")
+    first, again = split_dataset(dataset, 0.25, seed=3), split_dataset(dataset, 0.25, seed=3)
+    other = split_dataset(dataset, 0.25, seed=4)
+    assert list(first.x_test.index) == list(again.x_test.index)
+    assert list(first.x_test.index) != list(other.x_test.index)
+
+
+def test_classification_split_keeps_class_proportions() -> None:
+    dataset = load_dataset("breast_cancer")
+    split = split_dataset(dataset, 0.25, seed=0)
+    assert split.y_train.mean() == pytest.approx(split.y_test.mean(), abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("name", "task"), [("breast_cancer", "binary"), ("wine", "multiclass"), ("diabetes", "regression")]
+)
+def test_bundled_datasets_have_identifier_feature_names(name: str, task: str) -> None:
+    dataset = load_dataset(name)
+    assert dataset.task == task
+    assert all(column.isidentifier() for column in dataset.features.columns)
+    assert (dataset.features.dtypes == np.float32).all()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_user_file_trains_a_classifier_on_a_text_target(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"data{suffix}"
+    frame = user_frame().drop(columns=["price"])
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(path)
+    dataset = load_dataset(str(path), "label")
+    assert dataset.task == "binary"
+    assert dataset.classes == ["class-0", "class-1"]
+    assert dataset.kinds == {"age": "integer", "income": "float"}
+    assert set(dataset.target) == {0, 1}
+
+
+def test_user_file_with_many_numeric_values_is_regression(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    user_frame().drop(columns=["label"]).to_csv(path, index=False)
+    assert load_dataset(str(path), "price").task == "regression"
+
+
+def test_explicit_task_overrides_inference(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    user_frame(classes=3).drop(columns=["price"]).to_csv(path, index=False)
+    assert load_dataset(str(path), "label", task="multiclass").classes == ["class-0", "class-1", "class-2"]
+    with pytest.raises(CliError, match="task is binary but target 'label' has 3 classes"):
+        load_dataset(str(path), "label", task="binary")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda frame: frame.assign(city="Paris"), "feature column 'city' is "),
+        (lambda frame: frame.drop(columns=["label"]), "target column 'label' not found"),
+        (lambda frame: frame.iloc[:0], "has no rows"),
+        (lambda frame: frame.assign(income=np.nan), "feature column 'income' has missing values"),
+        (lambda frame: frame.assign(label="only"), "single class"),
+        (lambda frame: frame[["label"]], "no feature columns"),
+    ],
+    ids=["non-numeric", "missing-target", "empty", "missing-values", "one-class", "no-features"],
+)
+def test_bad_user_data_is_rejected_by_name(
+    tmp_path: Path, change: Callable[[pd.DataFrame], pd.DataFrame], message: str
+) -> None:
+    path = tmp_path / "data.csv"
+    change(user_frame().drop(columns=["price"])).to_csv(path, index=False)
+    with pytest.raises(CliError, match=message):
+        load_dataset(str(path), "label")
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "message"),
+    [
+        ("absent.csv", "label", "data file not found"),
+        ("data.xlsx", "label", "use .csv or .parquet"),
+        ("data.csv", None, "name the target"),
+    ],
+)
+def test_unusable_sources_are_rejected(tmp_path: Path, name: str, target: str | None, message: str) -> None:
+    (tmp_path / "data.xlsx").write_text("x")
+    (tmp_path / "data.csv").write_text("a,label\n1,2\n")
+    with pytest.raises(CliError, match=message):
+        load_dataset(str(tmp_path / name), target)
+
+
+def test_fingerprint_identifies_the_data() -> None:
+    wine = load_dataset("wine")
+    assert fingerprint(wine) == fingerprint(load_dataset("wine"))
+    assert fingerprint(wine) != fingerprint(load_dataset("breast_cancer"))
+
+
+def test_class_too_rare_to_split_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    user_frame(rows=10).drop(columns=["price"]).assign(label=["a"] * 9 + ["b"]).to_csv(path, index=False)
+    dataset = load_dataset(str(path), "label")
+    with pytest.raises(CliError, match=r"cannot split with test_size=0\.25"):
+        split_dataset(dataset, 0.25, seed=0)

@@ -1,0 +1,115 @@
+"""The server as a real process on a free local port, and raw sockets to hold a request in flight."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
+
+PACKAGE = "{{ cookiecutter.package }}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    manifest: ModelManifest
+
+    def log(self) -> str:
+        return self.process.stdout.read().decode() if self.process.stdout else ""
+
+
+def wait_until_ready(url: str, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{url} did not become ready within {timeout_s}s")
+
+
+@contextmanager
+def live_server(model_dir: Path, workers: int = 1, prelude: str = "", **env: str) -> Iterator[LiveServer]:
+    """`python -m <package> serve` on a free port of 127.0.0.1, stopped with SIGTERM afterwards.
+
+    `prelude` is Python run first in the server process, for example to block an import.
+    """
+    port = free_port()
+    environment = {
+        **os.environ,
+        "APP_MODEL_DIR": str(model_dir),
+        "APP_HOST": "127.0.0.1",
+        "APP_PORT": str(port),
+        "APP_WORKERS": str(workers),
+        "APP_INTRA_OP_THREADS": "1",
+        **env,
+    }
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"{prelude}\nimport runpy\nrunpy.run_module({PACKAGE!r}, run_name='__main__')",
+            "serve",
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url)
+        yield LiveServer(url, port, process, read_manifest(model_dir))
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def start_request(port: int, path: str, body: bytes, sent: int) -> socket.socket:
+    """Open a POST and send only the first `sent` body bytes, leaving the request in flight."""
+    connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    connection.sendall(head.encode() + body[:sent])
+    return connection
+
+
+def finish_request(connection: socket.socket, body: bytes, sent: int) -> tuple[int, bytes]:
+    """Send the rest of the body and return the status and response body."""
+    with connection:
+        if sent < len(body):
+            connection.sendall(body[sent:])
+        return read_response(connection)
+
+
+def read_response(connection: socket.socket) -> tuple[int, bytes]:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    head, _, payload = b"".join(chunks).partition(b"\r\n\r\n")
+    return int(head.split()[1]), payload

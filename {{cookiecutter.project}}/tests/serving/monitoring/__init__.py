@@ -1,0 +1,1 @@
+"""Tests of what the server tells operators: metrics, drift, traces."""

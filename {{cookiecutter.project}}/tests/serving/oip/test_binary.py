@@ -1,0 +1,68 @@
+"""The binary tensor extension: raw tensor bytes both ways, and clear refusals of bad framing."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package }}.manifest import ModelManifest
+
+from ..rows import as_matrix, onnx_outputs, typical_rows
+
+
+def test_binary_tensor_extension_round_trips(
+    client: TestClient, manifest: ModelManifest, artifacts_dir: Path, infer_path: str
+) -> None:
+    matrix = as_matrix(manifest, typical_rows(manifest, 2))
+    raw = matrix.astype("<f4").tobytes()
+    tensor = {"name": "input", "shape": list(matrix.shape), "datatype": "FP32"}
+    header = json.dumps(
+        {
+            "inputs": [{**tensor, "parameters": {"binary_data_size": len(raw)}}],
+            "parameters": {"binary_data_output": True},
+        }
+    ).encode()
+    response = client.post(
+        infer_path,
+        content=header + raw,
+        headers={"Inference-Header-Content-Length": str(len(header))},
+    )
+    assert response.status_code == 200, response.text
+    json_length = int(response.headers["inference-header-content-length"])
+    body = json.loads(response.content[:json_length])
+    offset = json_length
+    expected = onnx_outputs(artifacts_dir, matrix)
+    for output in body["outputs"]:
+        size = output["parameters"]["binary_data_size"]
+        reference = expected[output["name"]]
+        got = np.frombuffer(response.content[offset : offset + size], dtype=reference.dtype.newbyteorder("<"))
+        np.testing.assert_allclose(got.reshape(reference.shape), reference, rtol=1e-6)
+        offset += size
+
+
+@pytest.mark.parametrize(
+    ("header_length", "size", "words"),
+    [("x", 8, "byte count"), ("10000", 8, "byte count"), (None, 7, "does not match")],
+    ids=["header=not-a-number", "header=beyond-body", "size=mismatch"],
+)
+def test_bad_binary_requests_are_refused(
+    client: TestClient,
+    manifest: ModelManifest,
+    infer_path: str,
+    header_length: str | None,
+    size: int,
+    words: str,
+) -> None:
+    tensor = {"name": "input", "shape": [1, len(manifest.features)], "datatype": "FP32"}
+    header = json.dumps({"inputs": [{**tensor, "parameters": {"binary_data_size": size}}]}).encode()
+    raw = b"\0" * 4 * len(manifest.features)
+    length = header_length or str(len(header))
+    response = client.post(
+        infer_path,
+        content=header + raw,
+        headers={"Inference-Header-Content-Length": length},
+    )
+    assert response.status_code in (400, 422)
+    assert words in response.json()["error"]

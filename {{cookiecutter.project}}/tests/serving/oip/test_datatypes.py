@@ -1,0 +1,63 @@
+"""One datatype table: the OpenAPI documents what the reader accepts, and metadata matches answers."""
+
+import json
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package }}.manifest import ModelManifest
+from {{ cookiecutter.package }}.serving.oip.datatypes import DATATYPES, INPUT_DATATYPES
+
+
+def tensor(datatype: str, rows: int, width: int) -> dict[str, object]:
+    return {"name": "input", "datatype": datatype, "shape": [rows, width], "data": [1] * rows * width}
+
+
+def documented_datatypes(client: TestClient) -> list[str]:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    enum: list[str] = schemas["TensorInput"]["properties"]["datatype"]["enum"]
+    return enum
+
+
+@pytest.mark.parametrize("datatype", list(DATATYPES))
+def test_the_reader_accepts_exactly_the_documented_datatypes(
+    client: TestClient, manifest: ModelManifest, infer_path: str, datatype: str
+) -> None:
+    body = {"inputs": [tensor(datatype, 1, len(manifest.features))]}
+    response = client.post(infer_path, json=body)
+    if datatype in documented_datatypes(client):
+        assert response.status_code == 200, response.text
+    else:
+        assert response.status_code == 422
+        assert "datatype" in response.json()["error"]
+
+
+@pytest.mark.parametrize("datatype", INPUT_DATATYPES)
+def test_binary_inputs_of_every_numeric_datatype_read_the_same_numbers(
+    client: TestClient, manifest: ModelManifest, infer_path: str, datatype: str
+) -> None:
+    # Small whole numbers, which every numeric type holds exactly.
+    values = np.arange(2 * len(manifest.features)).reshape(2, -1) % 7
+
+    def infer(name: str) -> dict[str, list[float]]:
+        raw = values.astype(DATATYPES[name][0]).tobytes()
+        described: dict[str, object] = {"name": "input", "datatype": name, "shape": list(values.shape)}
+        described["parameters"] = {"binary_data_size": len(raw)}
+        header = json.dumps({"inputs": [described]}).encode()
+        response = client.post(
+            infer_path, content=header + raw, headers={"Inference-Header-Content-Length": str(len(header))}
+        )
+        assert response.status_code == 200, response.text
+        return {output["name"]: output["data"] for output in response.json()["outputs"]}
+
+    assert infer(datatype) == infer("FP32")
+
+
+def test_answers_carry_the_datatypes_the_model_metadata_announces(
+    client: TestClient, manifest: ModelManifest, infer_path: str
+) -> None:
+    metadata = client.get(f"/v2/models/{manifest.name}").json()
+    body = client.post(infer_path, json={"inputs": [tensor("FP32", 2, len(manifest.features))]}).json()
+    announced = {output["name"]: output["datatype"] for output in metadata["outputs"]}
+    assert {output["name"]: output["datatype"] for output in body["outputs"]} == announced

@@ -1,0 +1,56 @@
+"""The fast lane answers the hot routes itself, with the same results and errors as the documented routes."""
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package }}.manifest import ModelManifest
+from {{ cookiecutter.package }}.serving.app import create_app
+from {{ cookiecutter.package }}.serving.fastlane import FastLane
+from {{ cookiecutter.package }}.settings import Settings
+
+from .rows import typical_rows
+
+
+def without_fast_lane(app: FastAPI) -> FastAPI:
+    """The same app with only the documented FastAPI routes left to answer."""
+    # Starlette types `cls` as a middleware factory, which the FastLane class is at run time.
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not FastLane]  # type: ignore[comparison-overlap]
+    return app
+
+
+def test_fast_lane_serves_predict_and_both_infer_paths(client: TestClient) -> None:
+    lanes = [m for m in client.app.user_middleware if m.cls is FastLane]  # type: ignore[attr-defined]
+    served = {route.path for route, _ in lanes[0].kwargs["routes"]}
+    assert served == {"/predict", "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer"}
+
+
+def test_fast_lane_counts_requests_under_the_route_template(
+    client: TestClient, manifest: ModelManifest
+) -> None:
+    client.post("/predict", json=typical_rows(manifest)[0])
+    client.post(f"/v2/models/{manifest.name}/infer", json={"inputs": []})
+    text = client.get("/metrics").text
+    assert 'http_requests_total{method="POST",route="/predict",status="200"} 1.0' in text
+    assert 'http_requests_total{method="POST",route="/v2/models/{name}/infer",status="422"} 1.0' in text
+
+
+def test_fast_lane_leaves_other_methods_to_fastapi(client: TestClient) -> None:
+    response = client.get("/predict")
+    assert response.status_code == 405
+
+
+def test_documented_routes_answer_like_the_fast_lane(
+    client: TestClient, settings: Settings, manifest: ModelManifest
+) -> None:
+    row = typical_rows(manifest)[0]
+    tensor = {"name": "input", "shape": [1, len(row)], "datatype": "FP32", "data": list(row.values())}
+    requests = [
+        ("/predict", row),
+        ("/predict", {"rows": []}),
+        (f"/v2/models/{manifest.name}/infer", {"inputs": [tensor]}),
+        (f"/v2/models/{manifest.name}/versions/{manifest.version}/infer", {"inputs": [tensor], "id": "7"}),
+    ]
+    plain = TestClient(without_fast_lane(create_app(settings)), raise_server_exceptions=False)
+    for path, body in requests:
+        expected, got = client.post(path, json=body), plain.post(path, json=body)
+        assert (got.status_code, got.json()) == (expected.status_code, expected.json()), path

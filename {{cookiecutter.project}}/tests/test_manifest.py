@@ -1,0 +1,24 @@
+"""The model manifest: it survives its file, and a missing one says which step to run."""
+
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.manifest import (
+    MANIFEST_FILE,
+    ModelManifest,
+    read_manifest,
+    require_manifest,
+    write_manifest,
+)
+
+
+def test_manifest_reads_back_as_written(manifest: ModelManifest, tmp_path: Path) -> None:
+    assert write_manifest(tmp_path, manifest) == tmp_path / MANIFEST_FILE
+    assert read_manifest(tmp_path) == manifest
+
+
+def test_missing_manifest_says_to_train_first(tmp_path: Path) -> None:
+    with pytest.raises(CliError, match=r"no manifest\.json; run train first"):
+        require_manifest(tmp_path)
