@@ -22,10 +22,17 @@ CHOICES: dict[str, list[str]] = {key: value for key, value in PROMPTS.items() if
 TOGGLES: dict[str, bool] = {key: value for key, value in PROMPTS.items() if isinstance(value, bool)}
 # Options whose values interact (the task decides the estimator class): every pair of values is baked.
 INTERACTING = ("dataset", "estimator")
+# Free text as a user might type it, with characters that YAML, TOML, JSON, Dockerfiles, shells and
+# Markdown each treat specially.
+TYPED_TEXT: dict[str, str] = {
+    "description": 'Scores "fraud" & <risk> for $TEAM\'s {ops} \\ naïve # 100%',
+    "author": "O'Brien & Søn <ml@example.com>",
+}
 # Free-form identity answers away from the defaults, each spread over one combination.
 IDENTITIES: list[dict[str, Any]] = [
     {"project": "fraud-scorer", "package": "fraud"},
     {"github_owner": "data-team-42", "staging_host": "a.b.example.org"},
+    TYPED_TEXT,
 ]
 # Every answer, valid, spelled out: the base for hook unit tests.
 VALID_ANSWERS: dict[str, Any] = {
@@ -113,7 +120,8 @@ INVALID: list[Invalid] = [
 
 
 def combination_id(answers: dict[str, Any]) -> str:
-    return ",".join(f"{key}={value}" for key, value in answers.items()) or "defaults"
+    shown = {key: "typed" if key in TYPED_TEXT else value for key, value in answers.items()}
+    return ",".join(f"{key}={value}" for key, value in shown.items()) or "defaults"
 
 
 def bake(output_dir: Path, **answers: Any) -> Path:
