@@ -1,28 +1,15 @@
 """Hypothesis strategies for cookiecutter answers: valid ones around every edge, and invalid ones."""
 
 import ast
-import importlib.util
 import re
 import string
 import sys
 from typing import Any, NamedTuple
 
-from baking import CHOICES, PROJECT_TEMPLATE, TEMPLATE_DIR, TOGGLES
+from baking import CHOICES, PROJECT_TEMPLATE, TOGGLES, load_hook
 from hypothesis import strategies as st
 
-
-def load_pre_gen_hook() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "pre_gen_project", TEMPLATE_DIR / "hooks/pre_gen_project.py"
-    )
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-HOOK = load_pre_gen_hook()
+HOOK = load_hook("pre_gen_project")
 MAX_PROJECT = HOOK.MAX_PROJECT_LENGTH
 LOWER_ALNUM = string.ascii_lowercase + string.digits
 # Text the formats treat specially, drawn often: quotes, escapes, expansion, markup, comments, braces.
@@ -50,10 +37,11 @@ def bake_module_names() -> list[str]:
 
 
 def near(module: str, side: str, tail: str) -> str:
-    """A project name that sorts just before, at, or just after `module` (as a package name)."""
+    """A name sorting just before `module` (a prefix, or its last character lowered, then `tail`) or just
+    after it (its last character raised, or `module` extended with `tail`)."""
     stem = module.replace("_", "-")
     if side == "prefix":
-        return stem[: max(1, len(stem) - len(tail) % len(stem))]
+        return stem[: max(1, len(stem) - 1)]
     if side == "below" and stem[-1] not in "a0-":
         return stem[:-1] + chr(ord(stem[-1]) - 1) + tail
     if side == "above" and stem[-1] not in "z9-":
@@ -71,19 +59,16 @@ def is_valid_project(project: str) -> bool:
     return HOOK.check_project(project) is None and HOOK.check_package(project.replace("-", "_")) is None
 
 
-TAILS = st.from_regex(r"[a-z0-9-]{0,40}", fullmatch=True)
-PROJECTS = st.builds(
-    as_project,
-    st.one_of(
-        st.builds(
-            near,
-            st.sampled_from(bake_module_names()),
-            st.sampled_from(["prefix", "below", "above", "at"]),
-            TAILS,
-        ),
-        st.from_regex(r"[a-z][a-z0-9-]{0,45}", fullmatch=True),
-    ),
-    st.integers(1, MAX_PROJECT),
+AROUND_MODULES = st.builds(
+    near,
+    st.sampled_from(bake_module_names()),
+    st.sampled_from(["prefix", "below", "above", "after"]),
+    st.from_regex(r"[a-z0-9-]{0,40}", fullmatch=True),
+)
+PROJECTS = st.one_of(
+    st.builds(as_project, AROUND_MODULES, st.integers(1, MAX_PROJECT)),
+    st.from_regex(r"[a-z]([a-z0-9-]{0,38}[a-z0-9])?", fullmatch=True),
+    st.from_regex(rf"[a-z][a-z0-9-]{{{MAX_PROJECT - 2}}}[a-z0-9]", fullmatch=True),
 ).filter(is_valid_project)
 
 OWNERS = st.one_of(

@@ -1,10 +1,12 @@
 """Bake the template with cookiecutter itself, as a user would, and the answers the tests bake with."""
 
+import importlib.util
 import itertools
 import json
 import os
 import socket
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NamedTuple
 
 import httpx
@@ -50,6 +52,16 @@ VALID_ANSWERS: dict[str, Any] = {
 }
 # Measurements tests report (image size, build time); conftest prints them after the run.
 FIGURES: list[str] = []
+
+
+def load_hook(name: str) -> ModuleType:
+    """A hook as a module, unrendered: its functions and generated tables are plain Python."""
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE_DIR / "hooks" / f"{name}.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def default(key: str) -> Any:

@@ -1,25 +1,13 @@
 """The hooks as units, and as cookiecutter runs them: bad answers stop generation and leave nothing."""
 
 import hashlib
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from baking import INVALID, PROJECT_TEMPLATE, TEMPLATE_DIR, VALID_ANSWERS, Invalid, combination_id
+from baking import INVALID, PROJECT_TEMPLATE, TEMPLATE_DIR, VALID_ANSWERS, Invalid, combination_id, load_hook
 from lock_generated import BLOCK_END, BLOCK_START, project_modules
-
-
-def load_hook(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, TEMPLATE_DIR / "hooks" / f"{name}.py")
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 pre_gen = load_hook("pre_gen_project")
 post_gen = load_hook("post_gen_project")
