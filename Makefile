@@ -8,7 +8,7 @@ TOOLS := $(CURDIR)/.tools
 export PATH := $(TOOLS)/bin:$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo bake test test-fast check lock clean
+.PHONY: help install demo bake test test-fast check lock names clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -38,12 +38,15 @@ check: install ## Lint the template: Python, workflows, shell scripts
 	uv run --frozen ruff check .
 	uv run --frozen ruff format --check .
 	uv run --frozen mypy
-	uv run --frozen actionlint .github/workflows/*.yml
+	uv run --frozen actionlint
 	uv run --frozen zizmor --offline .github/workflows
 	uv run --frozen shellcheck scripts/*.sh .ci/run
 
-lock: install ## Re-lock the generated project's dependencies (after editing its pyproject.toml)
+lock: install ## Re-lock the generated project (after editing its pyproject.toml), then `make names`
 	uv run --frozen python scripts/lock_generated.py
+
+names: install ## Re-derive the package names the pre-generation hook refuses, from the lock and the tree
+	uv run --frozen python scripts/lock_generated.py --names-only
 
 clean: ## Remove build output and the tools
 	rm -rf build .tools .pytest_cache .mypy_cache .ruff_cache

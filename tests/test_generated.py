@@ -5,22 +5,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from baking import bake, project_env
+from baking import TYPED_TEXT, bake, combination_id, project_env
 
-# Two or three bakes that between them cover every task, estimator family and Python version.
+# Three bakes that between them cover every task, estimator family and Python version, and free text
+# that the package metadata, hadolint and the Kubernetes schemas must all take as typed.
 GENERATED_COMBINATIONS: list[dict[str, Any]] = [
     {},
-    {"dataset": "wine", "estimator": "random_forest", "python_version": "3.12", "include_preview": False},
+    {
+        "dataset": "wine",
+        "estimator": "random_forest",
+        "python_version": "3.12",
+        "include_preview": False,
+        **TYPED_TEXT,
+    },
     {"dataset": "diabetes", "estimator": "gradient_boosting", "python_version": "3.11"},
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "answers",
-    GENERATED_COMBINATIONS,
-    ids=[",".join(f"{k}={v}" for k, v in a.items()) or "defaults" for a in GENERATED_COMBINATIONS],
-)
+@pytest.mark.parametrize("answers", GENERATED_COMBINATIONS, ids=combination_id)
 def test_baked_project_passes_its_own_checks_and_tests(tmp_path: Path, answers: dict[str, Any]) -> None:
     project = bake(tmp_path, **answers)
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)

@@ -1,39 +1,13 @@
 """The hooks as units, and as cookiecutter runs them: bad answers stop generation and leave nothing."""
 
-import importlib.util
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
-from baking import TEMPLATE_DIR
-from conftest import INVALID, Invalid
-
-VALID_ANSWERS: dict[str, Any] = {
-    "project": "ml-service",
-    "package": "ml_service",
-    "description": "A model",
-    "author": "Team",
-    "github_owner": "my-org",
-    "python_version": "3.13",
-    "dataset": "wine",
-    "estimator": "linear",
-    "staging_host": "ml.staging.example.com",
-    "production_host": "ml.example.com",
-    "include_preview": True,
-}
-
-
-def load_hook(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, TEMPLATE_DIR / "hooks" / f"{name}.py")
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from baking import INVALID, PROJECT_TEMPLATE, TEMPLATE_DIR, VALID_ANSWERS, Invalid, combination_id, load_hook
+from lock_generated import BLOCK_END, BLOCK_START, project_modules
 
 pre_gen = load_hook("pre_gen_project")
 post_gen = load_hook("post_gen_project")
@@ -44,21 +18,74 @@ def test_valid_answers_pass() -> None:
 
 
 @pytest.mark.parametrize(
-    "case", [case for case in INVALID if set(case.answers) <= set(pre_gen.CHECKS) | {"production_host"}]
+    "case",
+    # Choices are refused by cookiecutter before the hook runs: only the end-to-end test sees those.
+    [case for case in INVALID if set(case.answers) <= set(pre_gen.CHECKS)],
+    ids=lambda case: combination_id(case.answers),
 )
 def test_find_error_names_field_value_and_rule(case: Invalid) -> None:
-    assert case.message in pre_gen.find_error({**VALID_ANSWERS, **case.answers})
+    answers = {**VALID_ANSWERS, **case.answers}
+    if "project" in case.answers and "package" not in case.answers:
+        answers["package"] = case.answers["project"].replace("-", "_")
+    assert case.message in pre_gen.find_error(answers)
 
 
-@pytest.mark.parametrize(("field", "value"), [("dataset", "mnist"), ("python_version", "3.9")])
-def test_find_error_rejects_unknown_choices(field: str, value: str) -> None:
-    assert pre_gen.find_error({**VALID_ANSWERS, field: value}) == (
-        f"invalid {field}={value!r}: must be one of " + ", ".join(pre_gen.CHOICES[field])
+@pytest.mark.parametrize(
+    ("package", "distribution"),
+    [
+        ("numpy", "numpy"),
+        ("onnx", "onnx"),
+        ("fastapi", "fastapi"),
+        ("yaml", "pyyaml"),
+        ("sklearn", "scikit-learn"),
+        ("dateutil", "python-dateutil"),
+        ("zmq", "pyzmq"),
+    ],
+)
+def test_package_shadowing_a_dependency_names_the_distribution(package: str, distribution: str) -> None:
+    assert pre_gen.find_error({**VALID_ANSWERS, "package": package}) == (
+        f"invalid package={package!r}: must not shadow a module of the dependency {distribution}"
     )
+
+
+@pytest.mark.parametrize("package", ["google", "test", "os", "conftest", "benchmarks", "test_app"])
+def test_package_shadowing_a_namespace_stdlib_or_project_module_is_refused(package: str) -> None:
+    assert "must not shadow" in pre_gen.find_error({**VALID_ANSWERS, "package": package})
+
+
+def test_generated_names_are_derived_from_the_current_lock_and_tree() -> None:
+    """`make lock` (or `make names`) rewrites the block; a lock or tree changed without it fails here."""
+    hook = (TEMPLATE_DIR / "hooks/pre_gen_project.py").read_text()
+    block = hook[hook.index(BLOCK_START) : hook.index(BLOCK_END)]
+    lock_sha256 = hashlib.sha256((PROJECT_TEMPLATE / "uv.lock").read_bytes()).hexdigest()
+    assert f"sha256 {lock_sha256}" in block, "uv.lock changed: run `make names` (or `make lock`)"
+    assert set(pre_gen.PROJECT_MODULES.split()) == project_modules(PROJECT_TEMPLATE), "run `make names`"
+
+
+@pytest.mark.parametrize(
+    "text", ['Say "hi" & <b>it\'s</b> $HOME \\back # {x} — ünï', "émoji 👩‍💻 and a\u00a0no-break space"]
+)
+def test_free_text_with_quotes_markup_and_unicode_is_accepted(text: str) -> None:
+    assert pre_gen.find_error({**VALID_ANSWERS, "description": text, "author": text}) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["two\nlines", "nul\x00", "line\u2028separator", "a {{ b }}", "a {% b", "{# c"]
+)
+def test_free_text_that_no_format_can_show_as_typed_is_refused(text: str) -> None:
+    assert pre_gen.find_error({**VALID_ANSWERS, "description": text}).startswith("invalid description=")
 
 
 def test_project_of_maximum_length_is_accepted() -> None:
     assert pre_gen.find_error({**VALID_ANSWERS, "project": "a" * pre_gen.MAX_PROJECT_LENGTH}) is None
+
+
+def test_staging_host_leaves_room_for_the_preview_prefix() -> None:
+    labels = ["a" * 63, "b" * 63, "c" * 63]
+    host = ".".join([*labels, "d" * (pre_gen.MAX_STAGING_HOST_LENGTH - 3 * 64)])
+    assert len(host) == pre_gen.MAX_STAGING_HOST_LENGTH
+    assert pre_gen.find_error({**VALID_ANSWERS, "staging_host": host}) is None
+    assert "staging_host" in pre_gen.find_error({**VALID_ANSWERS, "staging_host": "e" + host})
 
 
 def test_post_gen_prunes_only_paths_of_disabled_options(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """The serving image of a baked project: it builds, serves over HTTP as non-root, and has no scikit-learn."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from typing import Any, NamedTuple
 
 import httpx
 import pytest
-from baking import FIGURES, bake, free_port, is_ready, project_env
+from baking import FIGURES, TYPED_TEXT, bake, free_port, is_ready, project_env
 
 # A version the local stand-in base image exists for (../shared/tools/container-engine.sh).
 PYTHON_VERSION = "3.11"
@@ -88,7 +89,7 @@ def wait_until_ready(url: str, container: str, engine: str) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     engine = container_engine()
-    project = bake(tmp_path_factory.mktemp("image"), python_version=PYTHON_VERSION)
+    project = bake(tmp_path_factory.mktemp("image"), python_version=PYTHON_VERSION, **TYPED_TEXT)
     image = f"localhost/ml-template-test-{uuid.uuid4().hex[:8]}"
     container = ""
     try:
@@ -157,6 +158,10 @@ def test_image_has_no_scikit_learn(server: Server) -> None:
 
 @pytest.mark.slow
 def test_image_labels_name_the_commit_and_the_model(server: Server) -> None:
-    labels = run([server.engine, "image", "inspect", server.image, "--format", "{{json .Labels}}"])
-    assert f'"org.opencontainers.image.revision":"{server.revision}"' in labels
-    assert f'"model.sha256":"{manifest_of(server)["onnx"]["sha256"]}"' in labels
+    labels = json.loads(
+        run([server.engine, "image", "inspect", server.image, "--format", "{{json .Labels}}"])
+    )
+    assert labels["org.opencontainers.image.revision"] == server.revision
+    assert labels["model.sha256"] == manifest_of(server)["onnx"]["sha256"]
+    # Quotes, `$` and backslashes survive the Dockerfile's quoting: no variable was expanded.
+    assert labels["org.opencontainers.image.description"] == TYPED_TEXT["description"]

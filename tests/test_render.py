@@ -1,5 +1,7 @@
 """Bake every combination and check what comes out: file set, no leftover Jinja, parseable config."""
 
+import ast
+import contextlib
 import json
 import re
 import subprocess
@@ -8,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from baking import TEMPLATE_DIR, bake, project_env
+from baking import CHOICES, PROJECT_TEMPLATE, bake, default, project_env
 
-PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project}}"
 LEFTOVER_JINJA = re.compile(r"\{\{-? ?cookiecutter|\{%|%\}|\{#")
 # Paths owned by each boolean option; the post-generation hook deletes them when it is off.
 OPTION_PATHS = {"include_preview": ("k8s/overlays/preview", "argocd/preview-appset.yaml")}
@@ -18,7 +19,7 @@ OPTION_PATHS = {"include_preview": ("k8s/overlays/preview", "argocd/preview-apps
 
 def expected_files(answers: dict[str, Any]) -> set[str]:
     """The template's own tree, with the package directory renamed and disabled options pruned."""
-    package = answers.get("package", answers.get("project", "ml-service").replace("-", "_"))
+    package = answers.get("package", answers.get("project", default("project")).replace("-", "_"))
     files = set()
     for path in PROJECT_TEMPLATE.rglob("*"):
         relative = path.relative_to(PROJECT_TEMPLATE).as_posix()
@@ -45,7 +46,7 @@ def parse(path: Path) -> object:
 
 def test_bake_produces_exactly_the_expected_files(tmp_path: Path, combination: dict[str, Any]) -> None:
     project = bake(tmp_path, **combination)
-    assert project.name == combination.get("project", "ml-service")
+    assert project.name == combination.get("project", default("project"))
     assert baked_files(project) == expected_files(combination)
 
 
@@ -91,3 +92,32 @@ def test_baked_lock_is_consistent_with_pyproject(tmp_path: Path, combination: di
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def module_level_values(path: Path) -> dict[str, Any]:
+    """Tuples of literals and `Literal[...]` aliases assigned at the top of a module, by name."""
+    values: dict[str, Any] = {}
+    for node in ast.parse(path.read_text()).body:
+        if not (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        ):
+            continue
+        value = node.value
+        if isinstance(value, ast.Subscript) and ast.unparse(value.value) == "Literal":
+            value = value.slice
+        with contextlib.suppress(ValueError):
+            values[node.targets[0].id] = ast.literal_eval(value)
+    return values
+
+
+def test_generated_model_config_offers_exactly_the_prompt_choices(tmp_path: Path) -> None:
+    """The model config, wherever it lives in the package, accepts the datasets and estimators offered."""
+    project = bake(tmp_path)
+    configs = [
+        values
+        for path in sorted((project / "src").rglob("*.py"))
+        if {"BUNDLED_DATASETS", "Estimator"} <= (values := module_level_values(path)).keys()
+    ]
+    assert len(configs) == 1, "expected one module defining BUNDLED_DATASETS and Estimator"
+    assert set(configs[0]["BUNDLED_DATASETS"]) == set(CHOICES["dataset"])
+    assert set(configs[0]["Estimator"]) == set(CHOICES["estimator"])

@@ -1,33 +1,31 @@
-"""Every overlay of every bake renders with kustomize, carries the right identity, and validates."""
+"""The k8s objects of every bake: each overlay renders with kustomize, carries its identity, validates."""
 
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from baking import bake, project_env
+from baking import COMBINATIONS, bake, combination_id, default, project_env
+from readers import kustomize
 
 # Lower bound of the HorizontalPodAutoscaler per environment: what "replica count" means here.
 MIN_REPLICAS = {"staging": 1, "production": 3, "preview": 1}
-
-
-def kustomize(overlay: Path) -> list[dict[str, Any]]:
-    """Render with `kustomize build`, or `kubectl kustomize`; neither on PATH is a failure."""
-    if shutil.which("kustomize"):
-        command = ["kustomize", "build", str(overlay)]
-    else:
-        assert shutil.which("kubectl"), "neither kustomize nor kubectl is on PATH"
-        command = ["kubectl", "kustomize", str(overlay)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+# The bake's own tests of its Kubernetes objects and Argo CD applications.
+BAKED_K8S_TESTS = ["tests/test_manifests.py", "tests/test_argocd.py"]
+# The answers that reach a Kubernetes object; combinations differing only elsewhere render the same.
+K8S_ANSWERS = ("project", "description", "github_owner", "staging_host", "production_host", "include_preview")
 
 
 def answer(combination: dict[str, Any], key: str) -> Any:
-    defaults = {"project": "ml-service", "github_owner": "my-org", "include_preview": True}
-    return combination.get(key, defaults.get(key))
+    return combination.get(key, default(key))
+
+
+def k8s_combinations() -> list[dict[str, Any]]:
+    """One combination per distinct set of the answers that reach Kubernetes."""
+    distinct: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for combination in COMBINATIONS:
+        distinct.setdefault(tuple(answer(combination, key) for key in K8S_ANSWERS), combination)
+    return list(distinct.values())
 
 
 def environments(combination: dict[str, Any]) -> list[str]:
@@ -63,16 +61,16 @@ def shared_envs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_every_bake_validates_its_manifests_against_kubernetes_and_crd_schemas(
-    tmp_path: Path, combination: dict[str, Any], shared_envs: Path
+@pytest.mark.parametrize("answers", k8s_combinations(), ids=combination_id)
+def test_every_bake_validates_its_k8s_objects_against_kubernetes_and_crd_schemas(
+    tmp_path: Path, answers: dict[str, Any], shared_envs: Path
 ) -> None:
-    project = bake(tmp_path, **combination)
+    project = bake(tmp_path, **answers)
     python = (project / ".python-version").read_text().strip()
     env = {**project_env(), "UV_PROJECT_ENVIRONMENT": str(shared_envs / python)}
-    tests = ["tests/test_manifests.py", "tests/test_argocd.py"]
     for command in (
         ["uv", "sync", "--frozen"],
-        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", *BAKED_K8S_TESTS],
     ):
         result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
