@@ -120,7 +120,7 @@ def unlisted_stdlib_modules(project: Path) -> set[str]:
 
 
 def project_modules(tree: Path) -> set[str]:
-    """Top-level modules of a bake outside src/ and its test_* modules: helpers, benchmarks, locustfile.
+    """Top-level modules of a bake outside src/: the tests package, benchmarks, locustfile.
 
     pytest and locust put the directory of a module that is not in a package on sys.path, so its file
     name becomes a top-level module; a package counts by its outermost directory.
@@ -133,7 +133,7 @@ def project_modules(tree: Path) -> set[str]:
         while (top.parent / "__init__.py").exists():
             top = top.parent
         names.add(top.stem if top.is_file() else top.name)
-    return {name for name in names if PACKAGE_NAME.fullmatch(name) and not name.startswith("test_")}
+    return {name for name in names if PACKAGE_NAME.fullmatch(name)}
 
 
 def normalize(name: str) -> str:
@@ -165,7 +165,7 @@ def generated_block(project: Path) -> str:
             + wrapped(dependency_entry(name, mods) for name, mods in sorted(dependencies.items()) if mods),
             "# Modules of the standard library that sys.stdlib_module_names leaves out.\n",
             "UNLISTED_STDLIB_MODULES = " + wrapped(sorted(unlisted_stdlib_modules(project))),
-            "# The bake's own top-level modules outside its package, test_* modules aside.\n",
+            "# The bake's own top-level modules outside its package.\n",
             "PROJECT_MODULES = " + wrapped(sorted(project_modules(PROJECT_TEMPLATE))),
             BLOCK_END,
         ]

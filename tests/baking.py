@@ -103,13 +103,14 @@ INVALID: list[Invalid] = [
     Invalid({"project": "a" * 41}, "must be at most 40 characters"),
     Invalid({"package": "my-package"}, "invalid package='my-package': must be a lowercase Python identifier"),
     Invalid({"package": "class"}, "invalid package='class'"),
+    Invalid({"package": "p" * 41}, "must be at most 40 characters"),
     Invalid({"package": "json"}, "invalid package='json': must not shadow a standard-library module"),
     Invalid({"project": "test"}, "invalid package='test': must not shadow a standard-library module"),
     Invalid(
         {"project": "numpy"}, "invalid package='numpy': must not shadow a module of the dependency numpy"
     ),
     Invalid({"package": "yaml"}, "invalid package='yaml': must not shadow a module of the dependency pyyaml"),
-    Invalid({"project": "conftest"}, "invalid package='conftest': must not shadow a module of the generated"),
+    Invalid({"project": "tests"}, "invalid package='tests': must not shadow a module of the generated"),
     Invalid({"description": "tab\there"}, "invalid description='tab\\there': must be one line"),
     Invalid({"description": "ends with a space "}, "must not start or end with whitespace"),
     Invalid({"author": " "}, "invalid author=' ': must not be empty"),

@@ -48,7 +48,7 @@ def test_package_shadowing_a_dependency_names_the_distribution(package: str, dis
     )
 
 
-@pytest.mark.parametrize("package", ["google", "test", "os", "conftest", "benchmarks", "test_app"])
+@pytest.mark.parametrize("package", ["google", "test", "os", "tests", "benchmarks", "locustfile"])
 def test_package_shadowing_a_namespace_stdlib_or_project_module_is_refused(package: str) -> None:
     assert "must not shadow" in pre_gen.find_error({**VALID_ANSWERS, "package": package})
 

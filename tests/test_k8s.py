@@ -11,7 +11,7 @@ from readers import kustomize
 # Lower bound of the HorizontalPodAutoscaler per environment: what "replica count" means here.
 MIN_REPLICAS = {"staging": 1, "production": 3, "preview": 1}
 # The bake's own tests of its Kubernetes objects and Argo CD applications.
-BAKED_K8S_TESTS = ["tests/test_manifests.py", "tests/test_argocd.py"]
+BAKED_K8S_TESTS = ["tests/delivery/test_k8s.py", "tests/delivery/test_argocd.py"]
 # The answers that reach a Kubernetes object; combinations differing only elsewhere render the same.
 K8S_ANSWERS = ("project", "description", "github_owner", "staging_host", "production_host", "include_preview")
 
