@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package }}.errors import CliError
-from {{ cookiecutter.package }}.model.config import DataConfig, Estimator, ModelConfig, TrainConfig
+from {{ cookiecutter.package }}.model.config import (
+    DataConfig,
+    Estimator,
+    ModelConfig,
+    TrainConfig,
+)
 from {{ cookiecutter.package }}.model.data import load_dataset
 from {{ cookiecutter.package }}.model.estimators import (
     SPECS,

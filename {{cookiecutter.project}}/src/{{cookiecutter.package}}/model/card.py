@@ -74,7 +74,7 @@ def features_table(manifest: ModelManifest) -> str:
         median = s.quantiles[len(s.quantiles) // 2]
         lines.append(
             f"| {index} | `{feature.name}` | {feature.dtype} | {s.mean:.4g} | {s.std:.4g} "
-            f"| {s.min:.4g} | {median:.4g} | {s.max:.4g} | {s.missing:.1%} |"
+            f"| {s.min:.4g} | {median:.4g} | {s.max:.4g} | {100 * s.missing:.1f}% |"
         )
     return "\n".join(lines)
 
@@ -93,10 +93,10 @@ def categorical_table(manifest: ModelManifest) -> str:
     ]
     for index, feature in enumerate(manifest.categorical):
         shares = ", ".join(
-            f"{category} ({share:.1%})"
+            f"{category} ({100 * share:.1f}%)"
             for category, share in zip(feature.categories, feature.shares, strict=True)
         )
-        lines.append(f"| {index} | `{feature.name}` | {shares} | {feature.missing:.1%} |")
+        lines.append(f"| {index} | `{feature.name}` | {shares} | {100 * feature.missing:.1f}% |")
     return "\n".join(lines)
 
 
