@@ -18,10 +18,14 @@ METRICS_FILE = "metrics.json"
 ONNX_FILE = "model.onnx"
 GATE_FILE = "gate.json"
 CARD_FILE = "MODEL_CARD.md"
-# The name of the model's one input tensor: [rows, features] of float32.
+# The model's input tensors: numeric features as [rows, numeric] float32 (NaN for a missing value),
+# categorical ones as [rows, categorical] strings ("" for a missing value). A model has only the
+# tensors it has features for.
 ONNX_INPUT = "input"
+CATEGORICAL_INPUT = "categorical"
 
 Task = Literal["binary", "multiclass", "regression"]
+JsonScalar = str | int | float | bool | None
 
 
 class FeatureSummary(BaseModel):
@@ -33,12 +37,29 @@ class FeatureSummary(BaseModel):
     max: float
     # Decile edges (11 values) of the training distribution, the bins of the drift statistic.
     quantiles: list[float]
+    missing: float = Field(0.0, description="Share of training rows without a value")
 
 
 class Feature(BaseModel):
     name: str
     dtype: Literal["float", "integer"]
     summary: FeatureSummary
+
+
+class CategoricalFeature(BaseModel):
+    """A feature whose values are strings: the categories training saw and how often."""
+
+    name: str
+    categories: list[str] = Field(description="Known categories, in the one-hot encoder's order")
+    shares: list[float] = Field(description="Training share of each category, in the same order")
+    missing: float = Field(0.0, description="Share of training rows without a value")
+
+
+class Tracking(BaseModel):
+    """Where the training run is recorded (MLflow); the tracking URI is left out, it may hold credentials."""
+
+    run_id: str
+    experiment: str
 
 
 class Parity(BaseModel):
@@ -52,6 +73,7 @@ class Parity(BaseModel):
 
 class OnnxModel(BaseModel):
     file: str = ONNX_FILE
+    inputs: list[str] = Field([ONNX_INPUT], description="ONNX input names, in the order export declared them")
     sha256: str
     opset: int
     parity: Parity
@@ -67,14 +89,22 @@ class ModelManifest(BaseModel):
     task: Task
     estimator: str
     target: str
+    # The numeric features (columns of the `input` tensor), then the categorical ones (columns of the
+    # `categorical` tensor), each in tensor column order.
     features: list[Feature]
+    categorical: list[CategoricalFeature] = Field(default_factory=list)
     classes: list[str] | None = Field(None, description="Class labels in probability-column order")
     metrics: dict[str, float]
     data_source: str
     data_fingerprint: str = Field(description="sha256 of the training data in canonical form")
     library_versions: dict[str, str]
     created_at: datetime
+    estimator_class: str = Field(
+        "", description="The scikit-learn class, e.g. HistGradientBoostingClassifier"
+    )
+    params: dict[str, JsonScalar] = Field(default_factory=dict, description="Its hyperparameters, as fitted")
     onnx: OnnxModel | None = Field(None, description="Filled in by export")
+    tracking: Tracking | None = Field(None, description="Filled in by track")
 
     @property
     def feature_names(self) -> list[str]:

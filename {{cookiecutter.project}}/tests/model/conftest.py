@@ -1,11 +1,20 @@
-"""The model commands, run in process as `python -m <package>` would parse and run them."""
+"""The model commands, run in process as `python -m <package>` would run them; a table with categories."""
 
 import argparse
+import os
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from {{ cookiecutter.package }}.model.cli import add_model_commands
+from {{ cookiecutter.package }}.model.config import DataConfig, TrainConfig
+
+# Histogram gradient boosting fits on every CPU through OpenMP. Beside pytest-xdist's workers that
+# oversubscribes the CPUs, and a fit of a few hundred rows takes seconds instead of a fraction of one.
+# OpenMP reads this once, when scikit-learn first loads it, which is after pytest reads conftest files.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture
@@ -19,3 +28,46 @@ def run_command() -> Callable[..., int]:
         return int(args.handler(args))
 
     return run
+
+
+@pytest.fixture(scope="session")
+def penguins_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Palmer penguins as a user's file: string columns (island, sex) and missing values in both kinds."""
+    from palmerpenguins import load_penguins
+
+    path = tmp_path_factory.mktemp("penguins") / "penguins.csv"
+    load_penguins().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def penguins_artifacts(tmp_path_factory: pytest.TempPathFactory, penguins_csv: Path) -> Path:
+    """Histogram gradient boosting trained on the penguins file and exported, once per session."""
+    from {{ cookiecutter.package }}.model.export import export_model
+    from {{ cookiecutter.package }}.model.train import train_model
+
+    artifacts = tmp_path_factory.mktemp("penguins-artifacts")
+    data = DataConfig(source=str(penguins_csv), target="species")
+    train_model(data, TrainConfig(estimator="gradient_boosting"), artifacts, name="penguins")
+    export_model(artifacts, tolerance=1e-4)
+    return artifacts
+
+
+@pytest.fixture(scope="session")
+def empty_mlflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An MLflow SQLite database with its tables made, once: creating them takes seconds, copying not."""
+    from mlflow import MlflowClient
+
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    path = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
+    MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
+    return path
+
+
+@pytest.fixture
+def tracking_uri(tmp_path: Path, empty_mlflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh MLflow store: a SQLite file in tmp_path, its run files in tmp_path/mlartifacts."""
+    # MLflow reports usage to its maintainers unless told not to.
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    shutil.copy(empty_mlflow_db, tmp_path / "mlflow.db")
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"

@@ -59,3 +59,46 @@ def test_commands_after_train_say_to_train_first(
 ) -> None:
     with pytest.raises(CliError, match="run train first"):
         run_command(*argv, "--artifacts", str(tmp_path))
+
+
+def test_train_command_says_which_columns_it_took_as_categories(
+    run_command: Command, penguins_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "model.toml"
+    config.write_text(f"[data]\nsource = '{penguins_csv}'\ntarget = 'species'\nexclude = ['year']\n")
+    assert run_command("train", "--config", str(config), "--out", str(tmp_path / "out")) == 0
+    out = capsys.readouterr().out
+    assert "categorical features (string columns; set [data] categorical to choose): island, sex" in out
+
+
+def test_another_estimator_does_not_inherit_the_params_of_model_toml(
+    run_command: Command, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "model.toml"
+    config.write_text(
+        "[data]\nsource = 'wine'\n[train]\nestimator = 'random_forest'\n[train.params]\nmax_depth = 3\n"
+    )
+    argv = ["--config", str(config), "--estimator", "linear", "--out", str(tmp_path / "out")]
+    assert run_command("train", *argv) == 0
+    assert (
+        "note: [train.params] are for random_forest; linear trains with its defaults"
+        in capsys.readouterr().out
+    )
+    assert read_manifest(tmp_path / "out").estimator_class == "LogisticRegression"
+
+
+def test_track_command_reports_the_run_and_the_version(
+    run_command: Command, artifacts_copy: Path, tracking_uri: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    artifacts = ["--artifacts", str(artifacts_copy)]
+    assert run_command("validate", *artifacts, "--config", CONFIG) == 0
+    capsys.readouterr()
+    assert run_command("track", *artifacts, "--tracking-uri", tracking_uri) == 0
+    tracking = read_manifest(artifacts_copy).tracking
+    assert tracking is not None
+    assert capsys.readouterr().out.splitlines() == [
+        f"recorded run {tracking.run_id} in experiment {tracking.experiment!r}",
+        "registered version 1",
+    ]
+    champion = ["--champion", f"models:/{tracking.experiment}@production", "--tracking-uri", tracking_uri]
+    assert run_command("validate", *artifacts, "--config", CONFIG, *champion) == 0

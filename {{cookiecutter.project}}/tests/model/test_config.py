@@ -35,6 +35,8 @@ def test_missing_sections_take_defaults(tmp_path: Path) -> None:
         ("[gate]\nminimum = { accuracy = 'high' }\n", "gate.minimum.accuracy"),
         ("[gate]\nlatency_ms = 3\n", "gate.latency_ms"),
         ("[data]\ntask = 'ranking'\n", "data.task"),
+        ("[data]\ncategorical = 'island'\n", "data.categorical"),
+        ("[data]\nexclude = [1]\n", "data.exclude.0"),
     ],
 )
 def test_bad_value_names_the_key(tmp_path: Path, text: str, key: str) -> None:
@@ -55,3 +57,12 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
 def test_relative_data_file_is_found_next_to_the_config(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "[data]\nsource = 'data/train.csv'\ntarget = 'y'\n"))
     assert Path(config.data.source) == tmp_path / "data" / "train.csv"
+
+
+def test_train_params_and_column_lists_load_as_written(tmp_path: Path) -> None:
+    text = (
+        "[data]\ncategorical = ['island']\nexclude = ['id']\n[train.params]\nmax_iter = 50\nloss = 'hinge'\n"
+    )
+    config = load_config(write(tmp_path, text))
+    assert (config.data.categorical, config.data.exclude) == (["island"], ["id"])
+    assert config.train.params == {"max_iter": 50, "loss": "hinge"}

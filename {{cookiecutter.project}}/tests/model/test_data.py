@@ -43,8 +43,9 @@ def test_classification_split_keeps_class_proportions() -> None:
 def test_bundled_datasets_have_identifier_feature_names(name: str, task: str) -> None:
     dataset = load_dataset(name)
     assert dataset.task == task
-    assert all(column.isidentifier() for column in dataset.features.columns)
-    assert (dataset.features.dtypes == np.float32).all()
+    assert all(column.isidentifier() for column in dataset.features.numeric)
+    assert dataset.features.categorical == []
+    assert (dataset.features.frame.dtypes == np.float32).all()
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
@@ -55,8 +56,24 @@ def test_user_file_trains_a_classifier_on_a_text_target(tmp_path: Path, suffix: 
     dataset = load_dataset(str(path), "label")
     assert dataset.task == "binary"
     assert dataset.classes == ["class-0", "class-1"]
-    assert dataset.kinds == {"age": "integer", "income": "float"}
+    assert dataset.features.kinds == {"age": "integer", "income": "float"}
     assert set(dataset.target) == {0, 1}
+
+
+def test_user_file_with_categories_and_gaps_keeps_every_row(penguins_csv: Path) -> None:
+    dataset = load_dataset(str(penguins_csv), "species")
+    features = dataset.features
+    assert (dataset.task, dataset.classes) == ("multiclass", ["Adelie", "Chinstrap", "Gentoo"])
+    assert features.categorical == ["island", "sex"]
+    assert len(features.frame) == 344
+    assert (features.frame["sex"] == "").sum() == 11
+    assert features.frame["bill_length_mm"].isna().sum() == 2
+
+
+def test_excluded_columns_are_not_features(penguins_csv: Path) -> None:
+    dataset = load_dataset(str(penguins_csv), "species", exclude=["year", "island"])
+    assert "year" not in dataset.features.numeric
+    assert dataset.features.categorical == ["sex"]
 
 
 def test_user_file_with_many_numeric_values_is_regression(tmp_path: Path) -> None:
@@ -76,14 +93,14 @@ def test_explicit_task_overrides_inference(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda frame: frame.assign(city="Paris"), "feature column 'city' is "),
-        (lambda frame: frame.drop(columns=["label"]), "target column 'label' not found"),
+        (lambda frame: frame.drop(columns=["label"]), "column 'label' not found"),
         (lambda frame: frame.iloc[:0], "has no rows"),
-        (lambda frame: frame.assign(income=np.nan), "feature column 'income' has missing values"),
+        (lambda frame: frame.assign(income=np.nan), "feature column 'income' has no values"),
         (lambda frame: frame.assign(label="only"), "single class"),
         (lambda frame: frame[["label"]], "no feature columns"),
+        (lambda frame: frame.assign(label=[None, *frame["label"][1:]]), "target column 'label' has missing"),
     ],
-    ids=["non-numeric", "missing-target", "empty", "missing-values", "one-class", "no-features"],
+    ids=["missing-target", "empty", "all-missing", "one-class", "no-features", "missing-label"],
 )
 def test_bad_user_data_is_rejected_by_name(
     tmp_path: Path, change: Callable[[pd.DataFrame], pd.DataFrame], message: str
@@ -109,10 +126,28 @@ def test_unusable_sources_are_rejected(tmp_path: Path, name: str, target: str | 
         load_dataset(str(tmp_path / name), target)
 
 
+def test_excluding_a_column_that_is_not_there_is_reported(penguins_csv: Path) -> None:
+    with pytest.raises(CliError, match="column 'id' not found"):
+        load_dataset(str(penguins_csv), "species", exclude=["id"])
+
+
 def test_fingerprint_identifies_the_data() -> None:
     wine = load_dataset("wine")
     assert fingerprint(wine) == fingerprint(load_dataset("wine"))
     assert fingerprint(wine) != fingerprint(load_dataset("breast_cancer"))
+
+
+def test_numeric_data_keeps_the_fingerprint_it_had_before_categories_existed() -> None:
+    expected = "6c3153c37d5734d8d62033b1a23aaba68b7fb4e4fc8dcf9aedd36fe838feeda8"
+    assert fingerprint(load_dataset("wine")) == expected
+
+
+def test_fingerprint_covers_the_categories(penguins_csv: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(penguins_csv)
+    frame.loc[0, "island"] = "Dream" if frame.loc[0, "island"] != "Dream" else "Biscoe"
+    frame.to_csv(tmp_path / "changed.csv", index=False)
+    original = fingerprint(load_dataset(str(penguins_csv), "species"))
+    assert original != fingerprint(load_dataset(str(tmp_path / "changed.csv"), "species"))
 
 
 def test_class_too_rare_to_split_is_reported(tmp_path: Path) -> None:

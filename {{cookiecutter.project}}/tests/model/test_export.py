@@ -5,36 +5,83 @@ from pathlib import Path
 import joblib
 import numpy as np
 import onnxruntime
+import pandas as pd
 import pytest
 
 from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.manifest import read_manifest, sha256_file
 from {{ cookiecutter.package }}.model.config import DataConfig, Estimator, TrainConfig
+from {{ cookiecutter.package }}.model.estimators import pipeline_input
 from {{ cookiecutter.package }}.model.export import Predictions, check_parity, export_model
+from {{ cookiecutter.package }}.model.holdout import read_holdout
 from {{ cookiecutter.package }}.model.train import train_model
+
+
+def session_of(artifacts: Path) -> onnxruntime.InferenceSession:
+    return onnxruntime.InferenceSession(str(artifacts / "model.onnx"), providers=["CPUExecutionProvider"])
 
 
 def test_onnx_follows_the_serving_contract(artifacts_dir: Path) -> None:
     manifest = read_manifest(artifacts_dir)
     assert manifest.onnx is not None
-    session = onnxruntime.InferenceSession(
-        str(artifacts_dir / "model.onnx"), providers=["CPUExecutionProvider"]
-    )
+    session = session_of(artifacts_dir)
     [model_input] = session.get_inputs()
     assert (model_input.name, model_input.type) == ("input", "tensor(float)")
     assert model_input.shape[1] == len(manifest.features)
+    assert manifest.onnx.inputs == ["input"]
     assert [output.name for output in session.get_outputs()] == manifest.onnx.outputs
     assert manifest.onnx.sha256 == sha256_file(artifacts_dir / "model.onnx")
 
 
-def test_onnx_reproduces_sklearn_on_held_out_rows(artifacts_dir: Path) -> None:
-    x = np.load(artifacts_dir / "holdout.npz")["x"]
-    session = onnxruntime.InferenceSession(
-        str(artifacts_dir / "model.onnx"), providers=["CPUExecutionProvider"]
-    )
-    onnx_first = session.run(None, {"input": x})[0]
-    sklearn = joblib.load(artifacts_dir / "model.joblib").predict(x)
+def test_categorical_model_takes_numbers_and_strings_in_two_tensors(penguins_artifacts: Path) -> None:
+    manifest = read_manifest(penguins_artifacts)
+    assert manifest.onnx is not None
+    inputs = {item.name: (item.type, item.shape[1]) for item in session_of(penguins_artifacts).get_inputs()}
+    assert inputs == {"input": ("tensor(float)", 5), "categorical": ("tensor(string)", 2)}
+    assert manifest.onnx.inputs == ["input", "categorical"]
+
+
+@pytest.mark.parametrize("fixture", ["artifacts_dir", "penguins_artifacts"])
+def test_onnx_reproduces_sklearn_on_held_out_rows(fixture: str, request: pytest.FixtureRequest) -> None:
+    artifacts: Path = request.getfixturevalue(fixture)
+    holdout = read_holdout(artifacts)
+    names = read_manifest(artifacts).feature_names + [f.name for f in read_manifest(artifacts).categorical]
+    onnx_first = session_of(artifacts).run(None, holdout.feeds())[0]
+    frame = pipeline_input(holdout.numbers, holdout.strings, names)
+    sklearn = joblib.load(artifacts / "model.joblib").predict(frame)
     np.testing.assert_allclose(onnx_first.ravel(), sklearn, rtol=1e-4)
+
+
+@pytest.mark.parametrize("estimator", ["linear", "random_forest", "gradient_boosting"])
+def test_categories_and_missing_values_export_with_parity(
+    tmp_path: Path, penguins_csv: Path, estimator: Estimator
+) -> None:
+    data = DataConfig(source=str(penguins_csv), target="species")
+    train_model(data, TrainConfig(estimator=estimator), tmp_path, name="m")
+    onnx = export_model(tmp_path, tolerance=1e-5).onnx
+    assert onnx is not None
+    assert onnx.parity.label_mismatches == 0
+    # Parity over rows built to need every path: missing numbers, missing and unseen categories.
+    holdout = read_holdout(tmp_path)
+    numbers, strings = holdout.numbers[:4].copy(), holdout.strings[:4].astype(object)
+    numbers[0, :] = np.nan
+    strings[1, :] = ""
+    strings[2, 0] = "Atlantis"
+    names = [*read_manifest(tmp_path).feature_names, "island", "sex"]
+    onnx_values = session_of(tmp_path).run(None, {"input": numbers, "categorical": strings})[1]
+    sklearn = joblib.load(tmp_path / "model.joblib").predict_proba(pipeline_input(numbers, strings, names))
+    np.testing.assert_allclose(onnx_values, sklearn, atol=1e-5)
+
+
+def test_a_table_of_categories_only_exports_one_string_tensor(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    colour = rng.choice(["red", "green", "blue"], 200)
+    frame = pd.DataFrame({"colour": colour, "shape": rng.choice(["o", "x"], 200), "y": colour == "red"})
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    train_model(DataConfig(source=str(tmp_path / "data.csv"), target="y"), TrainConfig(), tmp_path / "out")
+    onnx = export_model(tmp_path / "out", tolerance=1e-5).onnx
+    assert onnx is not None
+    assert onnx.inputs == ["categorical"]
 
 
 @pytest.mark.parametrize("estimator", ["linear", "random_forest", "gradient_boosting"])

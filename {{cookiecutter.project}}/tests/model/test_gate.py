@@ -50,7 +50,7 @@ def test_latency_over_budget_fails(artifacts_copy: Path) -> None:
 
 
 def test_model_may_replace_an_equal_champion(artifacts_copy: Path) -> None:
-    assert run_gate(artifacts_copy, GateConfig(), champion=artifacts_copy / "manifest.json") == 0
+    assert run_gate(artifacts_copy, GateConfig(), champion=str(artifacts_copy / "manifest.json")) == 0
 
 
 def test_regression_against_a_better_champion_fails(artifacts_copy: Path, tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_regression_against_a_better_champion_fails(artifacts_copy: Path, tmp_pa
     }
     champion = tmp_path / "metrics.json"
     champion.write_text(json.dumps(better))
-    assert run_gate(artifacts_copy, GateConfig(), champion=champion) == 1
+    assert run_gate(artifacts_copy, GateConfig(), champion=str(champion)) == 1
     assert sorted(failed_checks(artifacts_copy)) == sorted(f"{name} vs champion" for name in metrics)
 
 

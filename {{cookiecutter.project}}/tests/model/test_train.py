@@ -1,4 +1,4 @@
-"""Training: reproducible runs, a complete manifest, files of the user's own, exact tree splits."""
+"""Training: reproducible runs, a complete manifest, files of the user's own with categories and gaps."""
 
 import json
 from pathlib import Path
@@ -8,18 +8,10 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package }}.manifest import read_manifest
-from {{ cookiecutter.package }}.model.config import (
-    DataConfig,
-    Estimator,
-    ModelConfig,
-    TrainConfig,
-)
-from {{ cookiecutter.package }}.model.data import load_dataset
-from {{ cookiecutter.package }}.model.train import (
-    build_pipeline,
-    round_thresholds_down,
-    train_model,
-)
+from {{ cookiecutter.package }}.model.config import DataConfig, ModelConfig, TrainConfig
+from {{ cookiecutter.package }}.model.estimators import pipeline_input
+from {{ cookiecutter.package }}.model.holdout import read_holdout
+from {{ cookiecutter.package }}.model.train import train_model
 
 METRICS = {
     "binary": {"accuracy", "f1", "roc_auc", "log_loss"},
@@ -33,9 +25,10 @@ def test_same_data_and_seed_give_the_same_model(tmp_path: Path, model_config: Mo
     again = train_model(model_config.data, model_config.train, tmp_path / "b", name="m")
     assert first.metrics == again.metrics
     assert first.data_fingerprint == again.data_fingerprint
-    holdout = np.load(tmp_path / "a" / "holdout.npz")["x"]
-    assert np.array_equal(holdout, np.load(tmp_path / "b" / "holdout.npz")["x"])
-    predictions = [joblib.load(tmp_path / run / "model.joblib").predict(holdout) for run in ("a", "b")]
+    holdout = read_holdout(tmp_path / "a")
+    assert np.array_equal(holdout.numbers, read_holdout(tmp_path / "b").numbers, equal_nan=True)
+    frame = pipeline_input(holdout.numbers, holdout.strings, first.feature_names)
+    predictions = [joblib.load(tmp_path / run / "model.joblib").predict(frame) for run in ("a", "b")]
     assert np.array_equal(*predictions)
 
 
@@ -55,6 +48,15 @@ def test_manifest_describes_the_model(artifacts_dir: Path) -> None:
     assert json.loads((artifacts_dir / "metrics.json").read_text()) == manifest.metrics
 
 
+def test_manifest_records_the_estimator_and_its_params(
+    artifacts_dir: Path, model_config: ModelConfig
+) -> None:
+    manifest = read_manifest(artifacts_dir)
+    assert manifest.estimator_class == type(joblib.load(artifacts_dir / "model.joblib")[-1]).__name__
+    assert {key: manifest.params[key] for key in model_config.train.params} == model_config.train.params
+    assert manifest.params["random_state"] == model_config.train.seed
+
+
 def test_user_csv_trains_end_to_end(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(120, 3))
@@ -67,11 +69,21 @@ def test_user_csv_trains_end_to_end(tmp_path: Path) -> None:
     assert manifest.metrics["accuracy"] > 0.8
 
 
-@pytest.mark.parametrize("estimator", ["random_forest", "gradient_boosting"])
-def test_float32_threshold_rounding_keeps_predictions(estimator: Estimator) -> None:
-    dataset = load_dataset("diabetes")
-    x = dataset.features.to_numpy(np.float32)
-    pipeline = build_pipeline(estimator, "regression", seed=0).fit(x, dataset.target)
-    before = pipeline.predict(x)
-    round_thresholds_down(pipeline[-1])
-    assert np.array_equal(pipeline.predict(x), before)
+def test_categories_and_missing_values_are_described(penguins_artifacts: Path) -> None:
+    manifest = read_manifest(penguins_artifacts)
+    assert manifest.estimator_class == "HistGradientBoostingClassifier"
+    assert [feature.name for feature in manifest.categorical] == ["island", "sex"]
+    sex = manifest.categorical[1]
+    assert sex.categories == ["female", "male"]
+    assert sum(sex.shares) + sex.missing == pytest.approx(1)
+    assert sex.missing > 0
+    assert any(feature.summary.missing > 0 for feature in manifest.features)
+    holdout = read_holdout(penguins_artifacts)
+    assert (holdout.numbers.shape[1], holdout.strings.shape[1]) == (5, 2)
+
+
+def test_params_reach_the_estimator_and_the_manifest(tmp_path: Path) -> None:
+    train = TrainConfig(estimator="random_forest", params={"n_estimators": 7, "max_depth": "None"})
+    manifest = train_model(DataConfig(source="wine"), train, tmp_path, name="m")
+    assert joblib.load(tmp_path / "model.joblib")[-1].n_estimators == 7
+    assert (manifest.params["n_estimators"], manifest.params["max_depth"]) == (7, None)

@@ -20,28 +20,42 @@ def render_card(manifest: ModelManifest, gate: dict[str, Any] | None) -> str:
     sections = [
         overview(manifest),
         features_table(manifest),
+        categorical_table(manifest),
+        params_table(manifest),
         metrics_table(manifest),
         onnx_section(manifest),
         gate_section(gate),
         limits(manifest),
     ]
-    return "\n\n".join(sections) + "\n"
+    return "\n\n".join(section for section in sections if section) + "\n"
 
 
 def overview(manifest: ModelManifest) -> str:
     classes = ", ".join(manifest.classes) if manifest.classes else "none (regression)"
     versions = ", ".join(f"{name} {version}" for name, version in manifest.library_versions.items())
+    estimator = (
+        f"{manifest.estimator} ({manifest.estimator_class})"
+        if manifest.estimator_class
+        else manifest.estimator
+    )
+    tracking = manifest.tracking
+    run = (
+        f"MLflow run `{tracking.run_id}` in experiment `{tracking.experiment}`"
+        if tracking
+        else "not recorded"
+    )
     return "\n".join(
         [
             f"# Model card: {manifest.name} {manifest.version}",
             "",
             f"- Task: {manifest.task}, predicting `{manifest.target}`",
-            f"- Estimator: {manifest.estimator}",
+            f"- Estimator: {estimator}",
             f"- Classes (probability column order): {classes}",
             f"- Data source: {manifest.data_source}",
             f"- Data fingerprint (sha256): `{manifest.data_fingerprint}`",
             f"- Trained at: {manifest.created_at:%Y-%m-%d %H:%M:%S} UTC",
             f"- Libraries: {versions}",
+            f"- Training run: {run}",
         ]
     )
 
@@ -50,18 +64,53 @@ def features_table(manifest: ModelManifest) -> str:
     lines = [
         "## Features",
         "",
-        "In ONNX input column order; statistics of the training split.",
+        "Numbers, in the column order of the `input` tensor; statistics of the training split.",
         "",
-        "| # | name | type | mean | std | min | median | max |",
-        "|---|---|---|---|---|---|---|---|",
+        "| # | name | type | mean | std | min | median | max | missing |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for index, feature in enumerate(manifest.features):
         s = feature.summary
         median = s.quantiles[len(s.quantiles) // 2]
         lines.append(
             f"| {index} | `{feature.name}` | {feature.dtype} | {s.mean:.4g} | {s.std:.4g} "
-            f"| {s.min:.4g} | {median:.4g} | {s.max:.4g} |"
+            f"| {s.min:.4g} | {median:.4g} | {s.max:.4g} | {100 * s.missing:.1f}% |"
         )
+    return "\n".join(lines)
+
+
+def categorical_table(manifest: ModelManifest) -> str:
+    if not manifest.categorical:
+        return ""
+    lines = [
+        "## Categorical features",
+        "",
+        "In the column order of the `categorical` tensor; each category's share of the training split.",
+        "Other values are accepted and encoded as unseen; a missing value is a category of its own.",
+        "",
+        "| # | name | categories | missing |",
+        "|---|---|---|---|",
+    ]
+    for index, feature in enumerate(manifest.categorical):
+        shares = ", ".join(
+            f"{category} ({100 * share:.1f}%)"
+            for category, share in zip(feature.categories, feature.shares, strict=True)
+        )
+        lines.append(f"| {index} | `{feature.name}` | {shares} | {100 * feature.missing:.1f}% |")
+    return "\n".join(lines)
+
+
+def params_table(manifest: ModelManifest) -> str:
+    if not manifest.params:
+        return ""
+    lines = [
+        "## Hyperparameters",
+        "",
+        f"Of {manifest.estimator_class}, as fitted.",
+        "",
+        "| parameter | value |",
+    ]
+    lines += ["|---|---|", *(f"| {key} | `{value!r}` |" for key, value in manifest.params.items())]
     return "\n".join(lines)
 
 
@@ -81,6 +130,7 @@ def onnx_section(manifest: ModelManifest) -> str:
             "## ONNX",
             "",
             f"- File: `{onnx.file}` (opset {onnx.opset}), sha256 `{onnx.sha256}`",
+            f"- Inputs: {', '.join(onnx.inputs)}",
             f"- Outputs: {', '.join(onnx.outputs)}",
             f"- Parity with scikit-learn on {parity.rows} held-out rows: "
             f"max abs diff {parity.max_abs_diff:.3g} (tolerance {parity.tolerance:.3g}), "

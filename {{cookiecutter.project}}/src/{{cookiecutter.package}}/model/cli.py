@@ -1,4 +1,4 @@
-"""Commands of the model's life before serving: train, export, validate and card."""
+"""Commands of the model's life before serving: train, export, validate, card and track."""
 
 import argparse
 from pathlib import Path
@@ -28,12 +28,22 @@ def add_model_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPa
     validate = commands.add_parser("validate", help="Run the validation gate; exit 1 when a check fails")
     add_artifacts(validate)
     add_config(validate)
-    validate.add_argument("--champion", type=Path, help="manifest.json or metrics.json of production")
+    validate.add_argument(
+        "--champion",
+        help="Production's manifest.json or metrics.json, or a registered version: models:/<name>@production",
+    )
+    add_tracking_uri(validate)
     validate.set_defaults(handler=run_validate)
 
     card = commands.add_parser("card", help="Write MODEL_CARD.md into the artifacts directory")
     add_artifacts(card)
     card.set_defaults(handler=run_card)
+
+    track = commands.add_parser("track", help="Record the model as an MLflow run; register it if it passed")
+    add_artifacts(track)
+    add_tracking_uri(track)
+    track.add_argument("--experiment", help="MLflow experiment (default: the project name)")
+    track.set_defaults(handler=run_track)
 
 
 def add_config(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +52,13 @@ def add_config(parser: argparse.ArgumentParser) -> None:
 
 def add_artifacts(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--artifacts", type=Path, required=True, help="Artifacts directory of train")
+
+
+def add_tracking_uri(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tracking-uri",
+        help="MLflow tracking server (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)",
+    )
 
 
 def config_from(args: argparse.Namespace) -> ModelConfig:
@@ -55,6 +72,11 @@ def apply_overrides(config: ModelConfig, args: argparse.Namespace) -> ModelConfi
     train: dict[str, Any] = {"estimator": args.estimator, "seed": args.seed}
     raw = config.model_dump()
     raw["data"].update({key: value for key, value in data.items() if value is not None})
+    if args.estimator is not None and args.estimator != config.train.estimator and config.train.params:
+        # [train.params] were written for the estimator in model.toml, not for this one.
+        model_toml = config.train.estimator
+        print(f"note: [train.params] are for {model_toml}; {args.estimator} trains with its defaults")
+        raw["train"]["params"] = {}
     raw["train"].update({key: value for key, value in train.items() if value is not None})
     try:
         return ModelConfig.model_validate(raw)
@@ -67,6 +89,9 @@ def run_train(args: argparse.Namespace) -> int:
 
     config = apply_overrides(config_from(args), args)
     manifest = train_model(config.data, config.train, args.out)
+    if config.data.categorical is None and manifest.categorical:
+        names = ", ".join(feature.name for feature in manifest.categorical)
+        print(f"categorical features (string columns; set [data] categorical to choose): {names}")
     metrics = ", ".join(f"{name}={value:.4f}" for name, value in manifest.metrics.items())
     print(f"trained {manifest.estimator} on {manifest.data_source} ({manifest.task}): {metrics}")
     print(f"wrote {args.out}/ (version {manifest.version})")
@@ -89,11 +114,23 @@ def run_export(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     from .gate import run_gate
 
-    return run_gate(args.artifacts, config_from(args).gate, args.champion)
+    return run_gate(args.artifacts, config_from(args).gate, args.champion, args.tracking_uri)
 
 
 def run_card(args: argparse.Namespace) -> int:
     from .card import write_card
 
     print(f"wrote {write_card(args.artifacts)}")
+    return 0
+
+
+def run_track(args: argparse.Namespace) -> int:
+    from .track import track_model
+
+    tracked = track_model(args.artifacts, args.tracking_uri, args.experiment)
+    print(f"recorded run {tracked.run_id} in experiment {tracked.experiment!r}")
+    if tracked.version is None:
+        print("not registered: the gate has not passed (run validate first)")
+    else:
+        print(f"registered version {tracked.version}")
     return 0

@@ -2,7 +2,7 @@
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -25,12 +25,17 @@ class DataConfig(Section):
     source: str = Field("breast_cancer", min_length=1)
     target: str | None = None
     task: TaskChoice = "auto"
+    # None: the columns with string values; a list (even empty) decides.
+    categorical: list[str] | None = None
+    exclude: list[str] = Field(default_factory=list)
 
 
 class TrainConfig(Section):
     estimator: Estimator = "linear"
     seed: int = Field(42, ge=0, le=2**32 - 1)
     test_size: float = Field(0.25, gt=0, lt=1)
+    # Keyword arguments of the estimator; model/estimators.py checks them against its get_params().
+    params: dict[str, Any] = Field(default_factory=dict)
 
 
 class GateConfig(Section):

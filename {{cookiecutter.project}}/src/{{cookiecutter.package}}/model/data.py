@@ -1,20 +1,19 @@
-"""Load, check and split the training data; feature names, task and fingerprint come from here."""
+"""Load, check and split the training data; the task, the classes and the fingerprint come from here."""
 
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CliError
-from ..manifest import Feature, FeatureSummary, Task
+from ..manifest import Task
 from .config import BUNDLED_DATASETS, TaskChoice
-
-FeatureKind = Literal["float", "integer"]
+from .features import Features, prepare_features
 
 # A numeric target with more distinct values than this is taken as a regression target.
 MAX_CLASSES = 20
@@ -22,15 +21,13 @@ MAX_CLASSES = 20
 
 @dataclass(frozen=True)
 class Dataset:
-    features: pd.DataFrame
+    features: Features
     # Classification targets are class indices 0..k-1 into `classes`; regression targets are floats.
     target: pd.Series
     target_name: str
     task: Task
     classes: list[str] | None
     source: str
-    # Whether each feature held integers before the float32 cast; clients may send either.
-    kinds: dict[str, FeatureKind]
 
 
 @dataclass(frozen=True)
@@ -41,36 +38,46 @@ class Split:
     y_test: pd.Series
 
 
-def load_dataset(source: str, target: str | None = None, task: TaskChoice = "auto") -> Dataset:
+def load_dataset(
+    source: str,
+    target: str | None = None,
+    task: TaskChoice = "auto",
+    categorical: list[str] | None = None,
+    exclude: Sequence[str] = (),
+) -> Dataset:
     if source in BUNDLED_DATASETS:
         return load_bundled(source)
     if target is None:
         raise CliError(f"{source}: name the target column (--target or [data] target in model.toml)")
-    return load_file(Path(source), target, task)
+    return load_file(Path(source), target, task, categorical, exclude)
 
 
 def load_bundled(name: str) -> Dataset:
     from sklearn import datasets
 
     bunch = getattr(datasets, f"load_{name}")(as_frame=True)
-    # Feature names become API field names, so make them identifiers ("mean radius" -> mean_radius).
-    features = bunch.data.rename(columns=lambda column: re.sub(r"\W+", "_", column).strip("_"))
-    kinds = feature_kinds(features)
+    features = prepare_features(name, bunch.data.rename(columns=identifier), [])
     if name == "diabetes":
-        target = bunch.target.astype("float64")
-        return Dataset(as_float32(features), target, "target", "regression", None, name, kinds)
+        return Dataset(features, bunch.target.astype("float64"), "target", "regression", None, name)
     classes = [str(label) for label in bunch.target_names]
     task: Task = "binary" if len(classes) == 2 else "multiclass"
-    return Dataset(as_float32(features), bunch.target.astype("int64"), "target", task, classes, name, kinds)
+    return Dataset(features, bunch.target.astype("int64"), "target", task, classes, name)
 
 
-def load_file(path: Path, target: str, task: TaskChoice) -> Dataset:
+def identifier(column: str) -> str:
+    """Feature names become API field names, so make them identifiers ("mean radius" -> mean_radius)."""
+    return re.sub(r"\W+", "_", column).strip("_")
+
+
+def load_file(
+    path: Path, target: str, task: TaskChoice, categorical: list[str] | None, exclude: Sequence[str]
+) -> Dataset:
     frame = read_frame(path)
-    if target not in frame.columns:
-        raise CliError(f"{path}: target column {target!r} not found; columns are {list(frame.columns)}")
-    features = frame.drop(columns=[target])
-    check_features(path, features)
-    kinds = feature_kinds(features)
+    columns = list(frame.columns)
+    for name in (target, *exclude):
+        if name not in columns:
+            raise CliError(f"{path}: column {name!r} not found; columns are {columns}")
+    features = prepare_features(str(path), frame.drop(columns=[target, *exclude]), categorical)
     labels = frame[target]
     if labels.isna().any():
         raise CliError(f"{path}: target column {target!r} has missing values")
@@ -78,8 +85,7 @@ def load_file(path: Path, target: str, task: TaskChoice) -> Dataset:
     if chosen == "regression":
         if not pd.api.types.is_numeric_dtype(labels):
             raise CliError(f"{path}: regression needs a numeric target; {target!r} is {labels.dtype}")
-        target_values = labels.astype("float64")
-        return Dataset(as_float32(features), target_values, target, "regression", None, str(path), kinds)
+        return Dataset(features, labels.astype("float64"), target, "regression", None, str(path))
     codes, uniques = pd.factorize(labels, sort=True)
     classes = [str(label) for label in uniques]
     if len(classes) < 2:
@@ -87,8 +93,7 @@ def load_file(path: Path, target: str, task: TaskChoice) -> Dataset:
     resolved: Task = "binary" if len(classes) == 2 else "multiclass"
     if chosen != resolved:
         raise CliError(f"{path}: task is {chosen} but target {target!r} has {len(classes)} classes")
-    codes_series = pd.Series(codes, name=target)
-    return Dataset(as_float32(features), codes_series, target, resolved, classes, str(path), kinds)
+    return Dataset(features, pd.Series(codes, name=target), target, resolved, classes, str(path))
 
 
 def read_frame(path: Path) -> pd.DataFrame:
@@ -106,34 +111,10 @@ def read_frame(path: Path) -> pd.DataFrame:
     return frame
 
 
-def check_features(path: Path, features: pd.DataFrame) -> None:
-    if features.shape[1] == 0:
-        raise CliError(f"{path}: no feature columns besides the target")
-    for column in features.columns:
-        values = features[column]
-        if not pd.api.types.is_numeric_dtype(values):
-            raise CliError(f"{path}: feature column {column!r} is {values.dtype}; features must be numeric")
-        if values.isna().any():
-            raise CliError(f"{path}: feature column {column!r} has missing values")
-
-
 def infer_task(labels: pd.Series) -> Task:
     if pd.api.types.is_numeric_dtype(labels) and labels.nunique() > MAX_CLASSES:
         return "regression"
     return "binary" if labels.nunique() == 2 else "multiclass"
-
-
-def feature_kinds(features: pd.DataFrame) -> dict[str, FeatureKind]:
-    def kind(values: pd.Series) -> FeatureKind:
-        integral = pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values)
-        return "integer" if integral else "float"
-
-    return {str(column): kind(features[column]) for column in features.columns}
-
-
-def as_float32(features: pd.DataFrame) -> pd.DataFrame:
-    """Round features to float32, the ONNX input type, so trees split between values serving can see."""
-    return features.astype("float32")
 
 
 def split_dataset(dataset: Dataset, test_size: float, seed: int) -> Split:
@@ -142,7 +123,7 @@ def split_dataset(dataset: Dataset, test_size: float, seed: int) -> Split:
     stratify = None if dataset.task == "regression" else dataset.target
     try:
         x_train, x_test, y_train, y_test = train_test_split(
-            dataset.features, dataset.target, test_size=test_size, random_state=seed, stratify=stratify
+            dataset.features.frame, dataset.target, test_size=test_size, random_state=seed, stratify=stratify
         )
     except ValueError as error:
         # Too few rows, or a class too rare to appear on both sides of a stratified split.
@@ -151,27 +132,22 @@ def split_dataset(dataset: Dataset, test_size: float, seed: int) -> Split:
 
 
 def fingerprint(dataset: Dataset) -> str:
-    """sha256 of the data in a canonical form: names and dtypes, then little-endian values."""
+    """sha256 of the data in a canonical form: names, then little-endian numbers, then UTF-8 categories."""
+    features = dataset.features
     digest = hashlib.sha256()
-    header = {"features": list(dataset.features.columns), "target": dataset.target_name, "task": dataset.task}
+    header: dict[str, object] = {
+        "features": features.numeric,
+        "target": dataset.target_name,
+        "task": dataset.task,
+    }
+    if features.categorical:
+        # Only when there are categories, so numeric datasets keep the fingerprints they always had.
+        header["categorical"] = features.categorical
     digest.update(json.dumps(header, sort_keys=True).encode())
-    digest.update(np.ascontiguousarray(dataset.features.to_numpy(dtype="<f4")).tobytes())
+    numbers = features.frame[features.numeric].to_numpy(dtype="<f4")
+    digest.update(np.ascontiguousarray(numbers).tobytes())
     digest.update(np.ascontiguousarray(dataset.target.to_numpy(dtype="<f8")).tobytes())
     digest.update(json.dumps(dataset.classes).encode())
+    for name in features.categorical:
+        digest.update("\x1f".join(features.frame[name]).encode())
     return digest.hexdigest()
-
-
-def summarize_features(features: pd.DataFrame, kinds: dict[str, FeatureKind]) -> list[Feature]:
-    """Reference statistics of the training split, which serving compares live inputs against."""
-    summaries = []
-    for column in features.columns:
-        values = features[column].to_numpy(dtype="float64")
-        summary = FeatureSummary(
-            mean=float(values.mean()),
-            std=float(values.std()),
-            min=float(values.min()),
-            max=float(values.max()),
-            quantiles=[float(edge) for edge in np.quantile(values, np.linspace(0, 1, 11))],
-        )
-        summaries.append(Feature(name=str(column), dtype=kinds[str(column)], summary=summary))
-    return summaries

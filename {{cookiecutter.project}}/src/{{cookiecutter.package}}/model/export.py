@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from ..errors import CliError
 from ..manifest import (
-    HOLDOUT_FILE,
+    CATEGORICAL_INPUT,
     ONNX_FILE,
     ONNX_INPUT,
     PIPELINE_FILE,
@@ -20,6 +20,8 @@ from ..manifest import (
     sha256_file,
     write_manifest,
 )
+from .estimators import pipeline_input
+from .holdout import read_holdout
 
 # Opset 17 runs on every onnxruntime from 1.13 on, including the ones inside model servers.
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
@@ -41,55 +43,60 @@ def export_model(artifacts: Path, tolerance: float) -> ModelManifest:
 
     manifest = require_manifest(artifacts)
     pipeline = joblib.load(artifacts / PIPELINE_FILE)
-    onnx_bytes = convert(pipeline, len(manifest.features), manifest.task != "regression")
-    x_holdout = load_holdout(artifacts)
+    onnx_bytes = convert(pipeline, manifest)
+    holdout = read_holdout(artifacts)
+    names = [feature.name for feature in manifest.features] + [
+        feature.name for feature in manifest.categorical
+    ]
+    feeds = holdout.feeds()
     parity = check_parity(
-        predict_sklearn(pipeline, x_holdout), predict_onnx(onnx_bytes, x_holdout), tolerance
+        predict_sklearn(pipeline, pipeline_input(holdout.numbers, holdout.strings, names)),
+        predict_onnx(onnx_bytes, feeds),
+        tolerance,
     )
     path = artifacts / ONNX_FILE
     path.write_bytes(onnx_bytes)
     outputs = ["variable"] if manifest.task == "regression" else ["label", "probabilities"]
-    onnx = OnnxModel(sha256=sha256_file(path), opset=TARGET_OPSET[""], parity=parity, outputs=outputs)
+    onnx = OnnxModel(
+        sha256=sha256_file(path),
+        inputs=list(feeds),
+        opset=TARGET_OPSET[""],
+        parity=parity,
+        outputs=outputs,
+    )
     exported = manifest.model_copy(update={"onnx": onnx})
     write_manifest(artifacts, exported)
     return exported
 
 
-def convert(pipeline: Any, n_features: int, classifier: bool) -> bytes:
+def convert(pipeline: Any, manifest: ModelManifest) -> bytes:
     from skl2onnx import to_onnx
-    from skl2onnx.common.data_types import FloatTensorType
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 
+    # The pipeline's integer column indices run over these inputs in order: numbers, then categories.
+    initial_types: list[tuple[str, Any]] = []
+    if manifest.features:
+        initial_types.append((ONNX_INPUT, FloatTensorType([None, len(manifest.features)])))
+    if manifest.categorical:
+        initial_types.append((CATEGORICAL_INPUT, StringTensorType([None, len(manifest.categorical)])))
     # Without zipmap the probabilities come out as one float tensor rather than a list of dicts.
-    options = {id(pipeline): {"zipmap": False}} if classifier else None
-    model = to_onnx(
-        pipeline,
-        initial_types=[(ONNX_INPUT, FloatTensorType([None, n_features]))],
-        options=options,
-        target_opset=TARGET_OPSET,
-    )
+    options = {id(pipeline): {"zipmap": False}} if manifest.task != "regression" else None
+    model = to_onnx(pipeline, initial_types=initial_types, options=options, target_opset=TARGET_OPSET)
     return bytes(model.SerializeToString())
 
 
-def load_holdout(artifacts: Path) -> npt.NDArray[np.float32]:
-    try:
-        with np.load(artifacts / HOLDOUT_FILE) as holdout:
-            return np.asarray(holdout["x"], dtype=np.float32)
-    except FileNotFoundError:
-        raise CliError(f"{artifacts / HOLDOUT_FILE}: not found; run train first") from None
-
-
-def predict_sklearn(pipeline: Any, x: npt.NDArray[np.float32]) -> Predictions:
+def predict_sklearn(pipeline: Any, x: Any) -> Predictions:
     if hasattr(pipeline, "predict_proba"):
         probabilities = np.asarray(pipeline.predict_proba(x), dtype=np.float64)
         return Predictions(probabilities, np.asarray(pipeline.predict(x), dtype=np.int64))
     return Predictions(np.asarray(pipeline.predict(x), dtype=np.float64).reshape(-1, 1), None)
 
 
-def predict_onnx(onnx_bytes: bytes, x: npt.NDArray[np.float32]) -> Predictions:
+def predict_onnx(onnx_bytes: bytes, feeds: dict[str, npt.NDArray[Any]]) -> Predictions:
     import onnxruntime
 
     session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    results = session.run(None, {ONNX_INPUT: x})
+    results = session.run(None, feeds)
     if len(results) == 2:
         return Predictions(np.asarray(results[1], dtype=np.float64), np.asarray(results[0], dtype=np.int64))
     return Predictions(np.asarray(results[0], dtype=np.float64).reshape(-1, 1), None)

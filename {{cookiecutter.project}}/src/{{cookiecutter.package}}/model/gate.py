@@ -4,12 +4,15 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .. import registry
 from ..errors import CliError
-from ..manifest import GATE_FILE, HOLDOUT_FILE, ONNX_INPUT, ModelManifest, require_manifest, sha256_file
+from ..manifest import GATE_FILE, ModelManifest, require_manifest, sha256_file
 from .config import GateConfig
+from .holdout import read_holdout
 
 LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
 # Enough single-row runs for a stable p99 while keeping the gate under a second for small models.
@@ -25,9 +28,11 @@ class Check:
     passed: bool
 
 
-def run_gate(artifacts: Path, config: GateConfig, champion: Path | None = None) -> int:
+def run_gate(
+    artifacts: Path, config: GateConfig, champion: str | None = None, tracking_uri: str | None = None
+) -> int:
     """Print the report and write gate.json; the exit code is 1 when any check failed."""
-    checks = evaluate(artifacts, config, champion)
+    checks = evaluate(artifacts, config, champion, tracking_uri)
     passed = all(check.passed for check in checks)
     report = {"passed": passed, "checks": [asdict(check) for check in checks]}
     (artifacts / GATE_FILE).write_text(json.dumps(report, indent=2) + "\n")
@@ -36,12 +41,14 @@ def run_gate(artifacts: Path, config: GateConfig, champion: Path | None = None) 
     return 0 if passed else 1
 
 
-def evaluate(artifacts: Path, config: GateConfig, champion: Path | None) -> list[Check]:
+def evaluate(
+    artifacts: Path, config: GateConfig, champion: str | None, tracking_uri: str | None = None
+) -> list[Check]:
     manifest = require_manifest(artifacts)
     checks = quality_checks(manifest.metrics, config)
     checks += onnx_checks(artifacts, manifest, config.latency_budget_ms)
     if champion is not None:
-        checks += champion_checks(manifest.metrics, read_champion(champion), config.champion_tolerance)
+        checks += against_champion(manifest.metrics, champion, tracking_uri, config.champion_tolerance)
     return checks
 
 
@@ -74,11 +81,11 @@ def onnx_checks(artifacts: Path, manifest: ModelManifest, budget_ms: float) -> l
     if not checks[-1].passed:
         # A file that is not the exported model is not worth timing, and may not even load.
         return checks
-    p99 = latency_p99_ms(path, artifacts / HOLDOUT_FILE)
+    p99 = latency_p99_ms(path, read_holdout(artifacts).feeds(slice(0, 1)))
     return [*checks, Check("latency p99 ms", p99, f"<= {budget_ms:g}", p99 <= budget_ms)]
 
 
-def latency_p99_ms(model: Path, holdout: Path) -> float:
+def latency_p99_ms(model: Path, row: dict[str, Any]) -> float:
     """p99 of single-row predictions on one thread, as one serving worker runs them."""
     import onnxruntime
 
@@ -86,8 +93,6 @@ def latency_p99_ms(model: Path, holdout: Path) -> float:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-    with np.load(holdout) as data:
-        row = {ONNX_INPUT: np.asarray(data["x"][:1], dtype=np.float32)}
     for _ in range(LATENCY_WARMUP_RUNS):
         session.run(None, row)
     timings = np.empty(LATENCY_RUNS)
@@ -96,6 +101,34 @@ def latency_p99_ms(model: Path, holdout: Path) -> float:
         session.run(None, row)
         timings[index] = time.perf_counter() - start
     return float(np.percentile(timings, 99) * 1000)
+
+
+def against_champion(
+    metrics: dict[str, float], champion: str, tracking_uri: str | None, tolerance: float
+) -> list[Check]:
+    """Compare with a manifest.json or metrics.json, or with the registered version a models:/ URI names."""
+    ref = registry.parse_model_uri(champion)
+    if ref is None:
+        return champion_checks(metrics, read_champion(Path(champion)), tolerance)
+    best = registered_metrics(ref, tracking_uri)
+    if best is None:
+        # The first model of a project has no production version to beat.
+        return [Check("champion", None, f"none registered as {ref}", True)]
+    shared = {name: value for name, value in best.items() if name in metrics}
+    if not shared:
+        return [Check("champion metrics", None, f"{ref} recorded none of {sorted(metrics)}", False)]
+    return champion_checks(metrics, shared, tolerance)
+
+
+def registered_metrics(ref: registry.ModelRef, tracking_uri: str | None) -> dict[str, float] | None:
+    """The metrics logged by the run behind a registered version; None when no version matches."""
+    client = registry.connect(tracking_uri)
+    version = registry.find_version(client, ref)
+    if version is None:
+        return None
+    if not version.run_id:
+        return {}
+    return {str(name): float(value) for name, value in client.get_run(version.run_id).data.metrics.items()}
 
 
 def read_champion(path: Path) -> dict[str, float]:

@@ -22,54 +22,17 @@ from sklearn.metrics import (
 )
 from sklearn.pipeline import Pipeline
 
-from ..manifest import HOLDOUT_FILE, METRICS_FILE, PIPELINE_FILE, ModelManifest, Task, write_manifest
-from .config import DataConfig, Estimator, TrainConfig
-from .data import Dataset, fingerprint, load_dataset, split_dataset, summarize_features
+from ..manifest import METRICS_FILE, PIPELINE_FILE, ModelManifest, Task, write_manifest
+from .config import DataConfig, TrainConfig
+from .data import Dataset, Split, fingerprint, load_dataset, split_dataset
+from .estimators import fitted_params, pipeline_for, round_thresholds_down
+from .features import summarize_categorical, summarize_numeric
+from .holdout import Holdout, write_holdout
 
 LIBRARIES = ("scikit-learn", "numpy", "skl2onnx", "onnx", "onnxruntime")
 
 
-def build_pipeline(estimator: Estimator, task: Task, seed: int) -> Pipeline:
-    from sklearn import ensemble
-    from sklearn.linear_model import LogisticRegression, Ridge
-    from sklearn.preprocessing import StandardScaler
-
-    regression = task == "regression"
-    if estimator == "linear":
-        model: Any = Ridge() if regression else LogisticRegression(max_iter=5000)
-        return Pipeline([("scale", StandardScaler()), ("model", model)])
-    if estimator == "random_forest":
-        # Bounded depth keeps the ONNX graph small and single-row latency low.
-        forest = ensemble.RandomForestRegressor if regression else ensemble.RandomForestClassifier
-        return Pipeline([("model", forest(n_estimators=100, max_depth=10, random_state=seed, n_jobs=1))])
-    # Classic gradient boosting rather than the histogram variant: skl2onnx 1.20 cannot convert
-    # HistGradientBoosting* under protobuf 7, and on datasets this size the two score alike.
-    boosting = ensemble.GradientBoostingRegressor if regression else ensemble.GradientBoostingClassifier
-    return Pipeline([("model", boosting(n_estimators=100, max_depth=3, random_state=seed))])
-
-
-def round_thresholds_down(model: Any) -> None:
-    """Make tree splits exact in float32, the type ONNX compares in.
-
-    scikit-learn splits at float64 midpoints, and rounding one to float32 can land on a training
-    value and send that row the other way in ONNX. The largest float32 at or below each threshold
-    splits every float32 input exactly as before, so predictions do not change.
-    """
-    # A forest keeps a list of trees; gradient boosting keeps one tree per stage and class.
-    for tree in np.ravel(getattr(model, "estimators_", [])):
-        tree.tree_.threshold[:] = float32_floor(tree.tree_.threshold)
-
-
-def float32_floor(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    rounded = values.astype(np.float32)
-    above = rounded > values
-    rounded[above] = np.nextafter(rounded[above], np.float32(-np.inf))
-    return rounded.astype(np.float64)
-
-
-def score(
-    pipeline: Pipeline, task: Task, x: npt.NDArray[np.float32], y: npt.NDArray[Any]
-) -> dict[str, float]:
+def score(pipeline: Pipeline, task: Task, x: pd.DataFrame, y: npt.NDArray[Any]) -> dict[str, float]:
     if task == "regression":
         predicted = pipeline.predict(x)
         return {
@@ -105,39 +68,55 @@ def library_versions() -> dict[str, str]:
 
 def train_model(data: DataConfig, train: TrainConfig, out: Path, name: str | None = None) -> ModelManifest:
     """Train on `data`, write model.joblib, holdout.npz, metrics.json and manifest.json into `out`."""
-    dataset = load_dataset(data.source, data.target, data.task)
+    dataset = load_dataset(data.source, data.target, data.task, data.categorical, data.exclude)
+    features = dataset.features
+    pipeline = pipeline_for(
+        train.estimator,
+        dataset.task,
+        len(features.numeric),
+        len(features.categorical),
+        train.params,
+        train.seed,
+    )
     split = split_dataset(dataset, train.test_size, train.seed)
-    pipeline = build_pipeline(train.estimator, dataset.task, train.seed)
-    # Plain float32 arrays, as serving will send: the pipeline then expects no column names.
-    x_train, x_holdout = split.x_train.to_numpy(np.float32), split.x_test.to_numpy(np.float32)
-    pipeline.fit(x_train, split.y_train.to_numpy())
+    pipeline.fit(split.x_train, split.y_train.to_numpy())
     round_thresholds_down(pipeline[-1])
-    metrics = score(pipeline, dataset.task, x_holdout, split.y_test.to_numpy())
+    metrics = score(pipeline, dataset.task, split.x_test, split.y_test.to_numpy())
     out.mkdir(parents=True, exist_ok=True)
     joblib.dump(pipeline, out / PIPELINE_FILE)
-    np.savez(out / HOLDOUT_FILE, x=x_holdout, y=split.y_test.to_numpy())
+    write_holdout(out, holdout_of(dataset, split))
     (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    manifest = describe(dataset, split.x_train, train.estimator, metrics, name or project_name())
+    manifest = describe(dataset, split, train.estimator, pipeline[-1], metrics, name or project_name())
     write_manifest(out, manifest)
     return manifest
 
 
+def holdout_of(dataset: Dataset, split: Split) -> Holdout:
+    numbers = split.x_test[dataset.features.numeric].to_numpy(np.float32)
+    strings = split.x_test[dataset.features.categorical].to_numpy(dtype=str)
+    return Holdout(numbers, strings, split.y_test.to_numpy())
+
+
 def describe(
-    dataset: Dataset, x_train: pd.DataFrame, estimator: str, metrics: dict[str, float], name: str
+    dataset: Dataset, split: Split, estimator: str, model: Any, metrics: dict[str, float], name: str
 ) -> ModelManifest:
     created_at = datetime.now(UTC)
     data_fingerprint = fingerprint(dataset)
+    features = dataset.features
     return ModelManifest(
         name=name,
         version=f"{created_at:%Y%m%d%H%M%S}-{data_fingerprint[:8]}",
         task=dataset.task,
         estimator=estimator,
         target=dataset.target_name,
-        features=summarize_features(x_train, dataset.kinds),
+        features=summarize_numeric(split.x_train, features.kinds),
+        categorical=summarize_categorical(split.x_train, features.categorical),
         classes=dataset.classes,
         metrics=metrics,
         data_source=dataset.source,
         data_fingerprint=data_fingerprint,
         library_versions=library_versions(),
         created_at=created_at,
+        estimator_class=type(model).__name__,
+        params=fitted_params(model),
     )

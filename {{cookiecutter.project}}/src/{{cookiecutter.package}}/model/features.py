@@ -1,0 +1,112 @@
+"""Feature columns: which are numbers and which categories, their model types, and training summaries."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CliError
+from ..manifest import CategoricalFeature, Feature, FeatureSummary
+from .estimators import MISSING
+
+FeatureKind = Literal["float", "integer"]
+
+
+@dataclass(frozen=True)
+class Features:
+    """The features in model order: float32 numbers (NaN = missing), then str categories ("" = missing)."""
+
+    frame: pd.DataFrame
+    numeric: list[str]
+    categorical: list[str]
+    # Whether each numeric feature held integers before the float32 cast; clients may send either.
+    kinds: dict[str, FeatureKind]
+
+
+def prepare_features(source: str, frame: pd.DataFrame, categorical: list[str] | None) -> Features:
+    """Type the columns: the declared categories, or (when None) every column whose values are not numbers."""
+    if frame.shape[1] == 0:
+        raise CliError(f"{source}: no feature columns besides the target")
+    names = [str(column) for column in frame.columns]
+    frame = frame.set_axis(names, axis=1)
+    if categorical is None:
+        categorical = [name for name in names if not is_numeric(frame[name])]
+    for name in categorical:
+        if name not in names:
+            raise CliError(f"{source}: [data] categorical: column {name!r} not found; columns are {names}")
+    numeric = [name for name in names if name not in categorical]
+    for name in names:
+        if frame[name].isna().all():
+            raise CliError(f"{source}: feature column {name!r} has no values; drop it with [data] exclude")
+        if name in numeric and not is_numeric(frame[name]):
+            raise CliError(
+                f"{source}: feature column {name!r} holds {frame[name].dtype} values; list it in "
+                "[data] categorical, or leave [data] categorical out to infer it"
+            )
+    kinds = {name: numeric_kind(frame[name]) for name in numeric}
+    typed = pd.concat(
+        [frame[numeric].astype("float32"), *(as_text(frame[name]) for name in categorical)], axis=1
+    )
+    return Features(typed, numeric, categorical, kinds)
+
+
+def is_numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+
+
+def numeric_kind(values: pd.Series) -> FeatureKind:
+    integral = pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values)
+    return "integer" if integral else "float"
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Categories as Python strings, "" where missing; whole numbers lose their ".0" (12.0 -> "12")."""
+
+    def text(value: object) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            return MISSING
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    return pd.Series(
+        [text(value) for value in values.tolist()], index=values.index, name=values.name, dtype=object
+    )
+
+
+def summarize_numeric(frame: pd.DataFrame, kinds: dict[str, FeatureKind]) -> list[Feature]:
+    """Reference statistics of the training split, which serving compares live inputs against."""
+    summaries = []
+    for name, kind in kinds.items():
+        column = frame[name].to_numpy(dtype="float64")
+        values = column[~np.isnan(column)]
+        if values.size == 0:
+            raise CliError(f"feature column {name!r} has no values in the training split")
+        summary = FeatureSummary(
+            mean=float(values.mean()),
+            std=float(values.std()),
+            min=float(values.min()),
+            max=float(values.max()),
+            quantiles=[float(edge) for edge in np.quantile(values, np.linspace(0, 1, 11))],
+            missing=float(1 - values.size / column.size),
+        )
+        summaries.append(Feature(name=name, dtype=kind, summary=summary))
+    return summaries
+
+
+def summarize_categorical(frame: pd.DataFrame, names: list[str]) -> list[CategoricalFeature]:
+    """The categories of the training split, sorted as the one-hot encoder orders them, and their shares."""
+    summaries = []
+    for name in names:
+        counts = frame[name].value_counts()
+        present = sorted(str(value) for value in counts.index if value != MISSING)
+        summaries.append(
+            CategoricalFeature(
+                name=name,
+                categories=present,
+                shares=[float(counts[value] / len(frame)) for value in present],
+                missing=float(counts.get(MISSING, 0) / len(frame)),
+            )
+        )
+    return summaries

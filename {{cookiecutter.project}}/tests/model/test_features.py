@@ -1,0 +1,83 @@
+"""Feature typing: which columns are categories, how their values become strings, and training summaries."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.model.features import (
+    as_text,
+    prepare_features,
+    summarize_categorical,
+    summarize_numeric,
+)
+
+
+def table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "colour": ["red", None, "blue", "red", ""],
+            "size": [1.5, np.nan, 2.0, 3.0, 4.0],
+            "zip": [75001, 75002, 75001, 69001, 75001],
+            "count": [1, 2, 3, 4, 5],
+        }
+    )
+
+
+def test_string_columns_are_inferred_as_categories_and_numbers_keep_their_gaps() -> None:
+    features = prepare_features("t", table(), None)
+    assert (features.numeric, features.categorical) == (["size", "zip", "count"], ["colour"])
+    assert list(features.frame.columns) == ["size", "zip", "count", "colour"]
+    assert (features.frame[features.numeric].dtypes == np.float32).all()
+    assert np.isnan(features.frame["size"].iloc[1])
+    assert features.frame["colour"].tolist() == ["red", "", "blue", "red", ""]
+    assert features.kinds == {"size": "float", "zip": "integer", "count": "integer"}
+
+
+def test_declared_categories_may_be_numbers_read_as_text() -> None:
+    features = prepare_features("t", table(), ["colour", "zip"])
+    assert features.categorical == ["colour", "zip"]
+    assert features.frame["zip"].tolist() == ["75001", "75002", "75001", "69001", "75001"]
+
+
+def test_an_empty_declaration_means_every_column_must_be_a_number() -> None:
+    with pytest.raises(CliError, match=r"'colour' holds .* list it in \[data\] categorical"):
+        prepare_features("t.csv", table(), [])
+
+
+@pytest.mark.parametrize(
+    ("frame", "categorical", "message"),
+    [
+        (table(), ["color"], r"\[data\] categorical: column 'color' not found"),
+        (table().assign(size=np.nan), None, "'size' has no values; drop it with \\[data\\] exclude"),
+        (table().iloc[:, :0], None, "no feature columns"),
+    ],
+    ids=["unknown-column", "all-missing", "no-columns"],
+)
+def test_unusable_columns_are_named(frame: pd.DataFrame, categorical: list[str] | None, message: str) -> None:
+    with pytest.raises(CliError, match=message):
+        prepare_features("t.csv", frame, categorical)
+
+
+def test_text_of_a_category_is_what_a_client_would_send() -> None:
+    values = pd.Series([12.0, 3.5, None, "a", np.nan, 7, pd.NA], dtype=object)
+    assert as_text(values).tolist() == ["12", "3.5", "", "a", "", "7", ""]
+
+
+def test_category_summary_has_sorted_categories_shares_and_the_missing_share() -> None:
+    features = prepare_features("t", table(), None)
+    [colour] = summarize_categorical(features.frame, features.categorical)
+    assert colour.name == "colour"
+    assert colour.categories == ["blue", "red"]
+    assert colour.shares == pytest.approx([0.2, 0.4])
+    assert colour.missing == pytest.approx(0.4)
+
+
+def test_number_summary_ignores_gaps_and_counts_them() -> None:
+    features = prepare_features("t", table(), None)
+    size = summarize_numeric(features.frame, features.kinds)[0]
+    assert (size.name, size.dtype) == ("size", "float")
+    assert size.summary.missing == pytest.approx(0.2)
+    assert (size.summary.min, size.summary.max) == (1.5, 4.0)
+    assert size.summary.mean == pytest.approx(2.625)
+    assert len(size.summary.quantiles) == 11
