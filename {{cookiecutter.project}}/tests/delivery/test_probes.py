@@ -15,6 +15,8 @@ from {{ cookiecutter.package }}.delivery.probes import (
 )
 from {{ cookiecutter.package }}.errors import CliError
 
+from .clock import FakeTime
+
 FEATURES = [
     {"name": "alcohol", "dtype": "float", "summary": {"mean": 13.2}},
     {"name": "proline", "dtype": "integer", "summary": {"mean": 746.6}},
@@ -63,21 +65,6 @@ def server() -> Iterator[str]:
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     thread.join(timeout=5)
-
-
-class FakeTime:
-    """A clock that only moves when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 def test_wait_for_revision_backs_off_until_the_revision_is_served(server: str) -> None:
