@@ -1,9 +1,6 @@
 """Watching a canary from outside: promoted when every answer is new, failed as soon as it vanishes."""
 
-import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
@@ -12,6 +9,7 @@ from {{ cookiecutter.package }}.delivery.canary import GONE_FOR_S, POLL_S, wait_
 from {{ cookiecutter.package }}.errors import CliError
 
 from .clock import FakeTime
+from .standins import JsonHandler, serving
 
 OLD, NEW = "1" * 40, "2" * 40
 # Answers per poll; the shares below are exact multiples of 1/SAMPLES.
@@ -20,7 +18,7 @@ SAMPLES = 8
 Timeline = Callable[[float], float | None]
 
 
-class Production(BaseHTTPRequestHandler):
+class Production(JsonHandler):
     """/model as production answers it during a canary: the timeline decides which revision answers."""
 
     time: ClassVar[FakeTime]
@@ -36,27 +34,12 @@ class Production(BaseHTTPRequestHandler):
         revision = NEW if Production.answered % SAMPLES < share * SAMPLES else OLD
         self.answer(200, {"git_revision": revision})
 
-    def answer(self, status: int, body: object) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *_args: object) -> None:
-        """Keep test output quiet."""
-
 
 @pytest.fixture
 def production() -> Iterator[tuple[str, FakeTime]]:
     Production.time, Production.answered = FakeTime(), 0
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Production)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", Production.time
-    httpd.shutdown()
-    thread.join(timeout=5)
+    with serving(Production) as url:
+        yield url, Production.time
 
 
 def watch(url: str, time: FakeTime, timeline: Timeline, timeout_s: float = 3000) -> None:
