@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# End to end on a throwaway kind cluster, the way a user's cluster runs the baked project:
-# bake with the defaults, build the image into a local registry, install Argo CD and Argo Rollouts,
-# bootstrap the baked repo's Applications from a local git server, check that staging and production
-# sync and turn healthy, that staging serves the image's revision, and that a new production digest
-# starts an Argo Rollouts canary step. Runs on GitHub's ubuntu runners (docker, kind, kubectl, git,
-# uv); it needs the network to fetch the Argo manifests and the kind node image.
+# End to end on a throwaway kind cluster, the way a user's cluster runs the baked project, with the
+# promotion model of docs/delivery.md: bake with the defaults, build images into a local registry,
+# install Argo CD, Argo Rollouts and a Prometheus (Prometheus Operator), and serve the baked repo from
+# a local git server. Then, with the project's own `make render` / `make publish` / `make rollback`:
+#   1. the first image goes to env/staging and env/production (revision 1: no canary); both sync;
+#   2. a good image goes through staging and then production's canary, whose analysis passes every
+#      weight under load; the Rollout completes;
+#   3. a bad image (every inference fails, probes stay green) aborts at the first analysis; the
+#      rollback commit returns production to the good image.
+# Argo CD's sync and health are checked at each step. Runs on GitHub's ubuntu runners (docker, kind,
+# kubectl, git, uv); it needs the network for the manifests, the kind node image and curl's image.
 #
 # Usage: scripts/e2e-kind.sh [WORK_DIR]    (default build/e2e; KEEP_CLUSTER=1 keeps the cluster)
 set -euo pipefail
@@ -15,16 +20,19 @@ cluster=ml-template-e2e
 registry=ml-template-e2e-registry
 registry_port=5001
 git_port=9418
-# Pinned releases: a new Argo version is a deliberate change to this line, tested here first.
-argocd_version=v2.13.3
-rollouts_version=v1.8.0
-prometheus_operator_version=v0.79.2
+# Pinned releases: the versions the CRD schemas of the tests come from.
+argocd_version=v3.5.1
+rollouts_version=v1.9.1
+prometheus_operator_version=v0.93.0
 ingress_nginx_version=controller-v1.12.0
 metrics_server_version=v0.7.2
 
 project=ml-service
+package=ml_service
 image="localhost:${registry_port}/${project}"
 ghcr_image="ghcr.io/my-org/${project}"
+production="${project}-production"
+rollout="${project}-server"
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() { echo "e2e: $*" >&2; exit 1; }
@@ -49,7 +57,7 @@ cleanup() {
   fi
 }
 
-for tool in docker kind kubectl git uv make curl; do
+for tool in docker kind kubectl git uv make curl sha256sum; do
   command -v "${tool}" >/dev/null || fail "${tool} is not installed"
 done
 trap cleanup EXIT
@@ -91,16 +99,72 @@ kubectl wait --namespace ingress-nginx --for=condition=Available deployment/ingr
 # The base Ingress names no class, so it needs a default one.
 kubectl annotate ingressclass nginx ingressclass.kubernetes.io/is-default-class=true --overwrite
 
-step "Installing Argo CD ${argocd_version}, Argo Rollouts ${rollouts_version} and the ServiceMonitor CRD"
+step "Installing Argo CD ${argocd_version}, Argo Rollouts ${rollouts_version} and the Prometheus Operator ${prometheus_operator_version}"
 kubectl create namespace argocd
 kubectl apply --namespace argocd --server-side \
   -f "https://raw.githubusercontent.com/argoproj/argo-cd/${argocd_version}/manifests/install.yaml"
 kubectl create namespace argo-rollouts
 kubectl apply --namespace argo-rollouts \
   -f "https://github.com/argoproj/argo-rollouts/releases/download/${rollouts_version}/install.yaml"
-kubectl apply --server-side -f "https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/${prometheus_operator_version}/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
+kubectl apply --server-side \
+  -f "https://github.com/prometheus-operator/prometheus-operator/releases/download/${prometheus_operator_version}/bundle.yaml"
 kubectl wait --namespace argocd --for=condition=Available deployment --all --timeout=300s
 kubectl wait --namespace argo-rollouts --for=condition=Available deployment --all --timeout=300s
+kubectl wait --namespace default --for=condition=Available deployment/prometheus-operator --timeout=300s
+
+step "Starting a Prometheus at prometheus-operated.monitoring.svc, where the AnalysisTemplate looks"
+kubectl apply -f - <<'EOF'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: monitoring
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: prometheus
+  namespace: monitoring
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: e2e-prometheus
+rules:
+  - apiGroups: [""]
+    resources: [services, endpoints, pods]
+    verbs: [get, list, watch]
+  - apiGroups: [discovery.k8s.io]
+    resources: [endpointslices]
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: e2e-prometheus
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: e2e-prometheus
+subjects:
+  - kind: ServiceAccount
+    name: prometheus
+    namespace: monitoring
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: e2e
+  namespace: monitoring
+spec:
+  serviceAccountName: prometheus
+  serviceMonitorSelector: {}
+  serviceMonitorNamespaceSelector: {}
+  ruleSelector: {}
+  ruleNamespaceSelector: {}
+  scrapeInterval: 15s
+EOF
+prometheus_ready() { [[ $(kubectl get prometheus e2e -n monitoring -o jsonpath='{.status.availableReplicas}') -ge 1 ]]; }
+wait_for 300 "the Prometheus to run" prometheus_ready
 
 # Build, push and print the digest of an image of the baked project; $1 labels it apart.
 push_image() {
@@ -109,15 +173,36 @@ push_image() {
   docker inspect --format '{{index .RepoDigests 0}}' "${image}:$1" | cut -d@ -f2
 }
 
-step "Building the model and the first image"
-cd "${repo}"
-git init --quiet --initial-branch=main
-git add . && git -c user.name=e2e -c user.email=e2e@example.com commit --quiet -m "Baked project"
-make install model
-first_revision=$(git rev-parse HEAD)
-first_digest=$(push_image first)
+# The good image with every inference failing after start-up, while /healthz and /readyz stay green:
+# only the canary analysis can tell.
+push_bad_image() {
+  local context
+  context=$(mktemp -d)
+  cat >"${context}/sitecustomize.py" <<'EOF'
+"""e2e fault injection: after a few runs (any check at load), every onnxruntime inference raises."""
+import onnxruntime
 
-step "Serving the baked repo from a local git server, pinned to ${first_digest}"
+_run = onnxruntime.InferenceSession.run
+_calls = [0]
+
+
+def _failing_run(self, *args, **kwargs):
+    _calls[0] += 1
+    if _calls[0] > 3:
+        raise RuntimeError("e2e: injected inference fault")
+    return _run(self, *args, **kwargs)
+
+
+onnxruntime.InferenceSession.run = _failing_run
+EOF
+  printf 'FROM %s:%s\nCOPY sitecustomize.py /opt/e2e/\nENV PYTHONPATH=/opt/e2e\n' "${image}" "$1" >"${context}/Dockerfile"
+  docker build --quiet --tag "${image}:bad" "${context}" >&2
+  docker push --quiet "${image}:bad" >&2
+  docker inspect --format '{{index .RepoDigests 0}}' "${image}:bad" | cut -d@ -f2
+}
+
+step "Pointing the baked repo at the local registry and git server"
+cd "${repo}"
 gateway=$(docker network inspect kind --format '{{range .IPAM.Config}}{{.Gateway}} {{end}}' | tr ' ' '\n' | grep -m1 '\.')
 repo_url="git://${gateway}:${git_port}/${project}.git"
 # Argo CD reads this repo instead of GitHub; previews need GitHub's API, so they stay out.
@@ -125,43 +210,125 @@ sed -i "s#https://github.com/my-org/${project}.git#${repo_url}#" argocd/*.yaml
 rm -f argocd/preview-appset.yaml
 for env in staging production; do
   sed -i "s#^\(\s*\)- name: ${ghcr_image}\$#&\n\1  newName: ${image}#" "k8s/overlays/${env}/kustomization.yaml"
-  make set-image ENV="${env}" DIGEST="${first_digest}"
 done
-git -c user.name=e2e -c user.email=e2e@example.com commit --quiet -am "Local registry and git server"
+git init --quiet --initial-branch=main
+git add . && git -c user.name=e2e -c user.email=e2e@example.com commit --quiet -m "Baked project, local registry and git server"
 git clone --quiet --bare . "${bare}"
 git remote add origin "${bare}" && git fetch --quiet origin && git branch --quiet -u origin/main
 git daemon --base-path="$(dirname "${bare}")" --export-all --reuseaddr --listen=0.0.0.0 \
   --port="${git_port}" "$(dirname "${bare}")" &
 git_daemon_pid=$!
+source_commit=$(git rev-parse HEAD)
+export GIT_AUTHOR_NAME=e2e GIT_AUTHOR_EMAIL=e2e@example.com GIT_COMMITTER_NAME=e2e GIT_COMMITTER_EMAIL=e2e@example.com
+
+step "Building the model and the images"
+make install model
+model_sha256=$(sha256sum artifacts/model.onnx | cut -d' ' -f1)
+first_digest=$(push_image first)
+good_digest=$(push_image good)
+bad_digest=$(push_bad_image good)
+
+# What the staging and canary jobs of deliver do: render at the source commit, commit to env/<env>.
+# Prints the commit that env/<env> is at afterwards.
+deliver() {
+  local env=$1 digest=$2 record
+  record=$(mktemp)
+  make render ENV="${env}" SOURCE="${source_commit}" DIGEST="${digest}" >&2
+  make publish ENV="${env}" SOURCE="${source_commit}" DIGEST="${digest}" MODEL_SHA256="${model_sha256}" RECORD="${record}" >&2
+  sed -n 's/^commit=//p' "${record}"
+}
 
 app_state() { kubectl get application --namespace argocd "$1" -o jsonpath='{.status.sync.status}/{.status.health.status}'; }
-synced_and_healthy() { [[ $(app_state "$1") == Synced/Healthy ]]; }
+synced_and_healthy() {
+  kubectl annotate application --namespace argocd "$1" argocd.argoproj.io/refresh=normal --overwrite >/dev/null
+  [[ $(app_state "$1") == Synced/Healthy ]]
+}
+rollout_field() { kubectl get rollout --namespace "${production}" "${rollout}" -o jsonpath="$1"; }
+rollout_image() { rollout_field '{.status.stableRS}' >/dev/null && kubectl get replicaset --namespace "${production}" -l "rollouts-pod-template-hash=$(rollout_field '{.status.stableRS}')" -o jsonpath='{.items[0].spec.template.spec.containers[0].image}'; }
+rollout_completed_on() {
+  [[ $(rollout_field '{.status.phase}') == Healthy ]] &&
+    [[ $(rollout_field '{.status.stableRS}') == "$(rollout_field '{.status.currentPodHash}')" ]] &&
+    [[ $(rollout_image) == *"$1" ]]
+}
+rollout_aborted() { [[ $(rollout_field '{.status.abort}') == true ]]; }
+check_apps() {
+  for env in staging production; do
+    wait_for "$1" "${project}-${env} to be synced and healthy" synced_and_healthy "${project}-${env}"
+    echo "${project}-${env}: $(app_state "${project}-${env}")"
+  done
+}
 
-step "Bootstrapping the Applications"
+step "First delivery: ${first_digest} to env/staging and env/production (revision 1 has no canary)"
+deliver staging "${first_digest}" >/dev/null
+deliver production "${first_digest}" >/dev/null
 kubectl apply --namespace argocd -f argocd/bootstrap.yaml
-for env in staging production; do
-  wait_for 600 "${project}-${env} to be synced and healthy" synced_and_healthy "${project}-${env}"
-  echo "${project}-${env}: $(app_state "${project}-${env}")"
-done
+check_apps 600
+wait_for 300 "the Rollout to run the first image" rollout_completed_on "${first_digest}"
+[[ $(kubectl get deployment --namespace "${production}" "${rollout}" -o jsonpath='{.spec.replicas}') == 0 ]] ||
+  fail "the production Deployment runs pods of its own"
 
-step "Checking that staging serves revision ${first_revision}"
+step "Checking that staging serves revision ${source_commit}"
 kubectl port-forward --namespace "${project}-staging" "service/${project}-server" 18080:80 >/dev/null &
 port_forward_pid=$!
-make wait-for-revision URL=http://127.0.0.1:18080 REV="${first_revision}" TIMEOUT=120
+make wait-for-revision URL=http://127.0.0.1:18080 REV="${source_commit}" TIMEOUT=120
 make smoke URL=http://127.0.0.1:18080
+row=$(curl -fsS http://127.0.0.1:18080/model |
+  uv run --frozen python -c "import json, sys; from ${package}.delivery.probes import typical_row; print(json.dumps(typical_row(json.load(sys.stdin))))")
 
-step "Pinning a second image in production: Argo Rollouts must start the canary"
-second_digest=$(push_image second)
-make set-image ENV=production DIGEST="${second_digest}"
-make publish MESSAGE="deploy(production) e2e" PATHS=k8s/overlays/production
-kubectl annotate application --namespace argocd "${project}-production" argocd.argoproj.io/refresh=normal --overwrite
-canary_step() {
-  local index
-  index=$(kubectl get rollout --namespace "${project}-production" "${project}-server" -o jsonpath='{.status.currentStepIndex}')
-  [[ -n ${index} && ${index} -ge 1 ]]
-}
-wait_for 300 "the production Rollout to reach its first canary step" canary_step
-kubectl get rollout --namespace "${project}-production" "${project}-server" \
-  -o jsonpath='{.status.phase} at step {.status.currentStepIndex}{"\n"}'
+step "Loading production from inside the cluster, so every canary has traffic to be judged on"
+kubectl create namespace load
+kubectl create configmap predict-body --namespace load --from-literal=body.json="${row}"
+kubectl apply --namespace load -f - <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: load
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: load}
+  template:
+    metadata:
+      labels: {app: load}
+    spec:
+      containers:
+        - name: curl
+          image: curlimages/curl:8.11.1
+          command: ["sh", "-c"]
+          args:
+            - while true; do curl -s -o /dev/null -H 'Content-Type: application/json' --data @/body/body.json http://${rollout}.${production}.svc/predict; sleep 0.05; done
+          volumeMounts:
+            - {name: body, mountPath: /body}
+      volumes:
+        - name: body
+          configMap: {name: predict-body}
+EOF
+kubectl wait --namespace load --for=condition=Available deployment/load --timeout=300s
+
+step "Good image ${good_digest}: staging, then production's canary, judged at every weight"
+deliver staging "${good_digest}" >/dev/null
+wait_for 600 "staging to run the good image" synced_and_healthy "${project}-staging"
+deliver production "${good_digest}" >/dev/null
+# Three weights, each judged for about five minutes.
+wait_for 1500 "the canary of the good image to complete" rollout_completed_on "${good_digest}"
+passed=$(kubectl get analysisrun --namespace "${production}" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c '^Successful$')
+((passed >= 3)) || fail "expected three successful analysis runs, saw ${passed}"
+check_apps 300
+
+step "Bad image ${bad_digest}: the first analysis must fail and abort the canary"
+deliver staging "${bad_digest}" >/dev/null
+promotion=$(deliver production "${bad_digest}")
+wait_for 900 "the canary of the bad image to abort" rollout_aborted
+kubectl get analysisrun --namespace "${production}" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -q '^Failed$' ||
+  fail "the canary aborted without a failed analysis run"
+
+step "Rolling back ${promotion}: a revert commit on env/production, then the good image again"
+make rollback ENV=production PROMOTION="${promotion}"
+git --git-dir="${bare}" log -1 --format=%B env/production | grep -q "^Reverts: ${promotion}$" ||
+  fail "env/production's tip does not revert ${promotion}"
+again=$(make --no-print-directory rollback ENV=production PROMOTION="${promotion}")
+[[ ${again} == *"already rolled back"* ]] || fail "a second rollback was not a no-op: ${again}"
+wait_for 600 "production to run the good image again" rollout_completed_on "${good_digest}"
+check_apps 600
 
 step "End to end passed"

@@ -17,6 +17,8 @@ from baking import FIGURES, TYPED_TEXT, bake, free_port, is_ready, project_env
 # A version the local stand-in base image exists for (../shared/tools/container-engine.sh).
 PYTHON_VERSION = "3.11"
 READY_TIMEOUT_S = 90
+# The local stand-in for python:<version>-slim that ../shared/tools/container-engine.sh makes.
+STAND_IN = f"container-image://docker.io/library/python:{PYTHON_VERSION}-slim"
 
 
 class Server(NamedTuple):
@@ -25,6 +27,12 @@ class Server(NamedTuple):
     image: str
     engine: str
     revision: str
+
+
+def base_images(project: Path) -> set[str]:
+    """The images the Dockerfile's stages start from, as written (tag and digest)."""
+    lines = (project / "Dockerfile").read_text().splitlines()
+    return {line.split()[1] for line in lines if line.startswith("FROM ")}
 
 
 def container_engine() -> str:
@@ -63,8 +71,11 @@ def build_image(project: Path, engine: str, image: str) -> None:
     )
     run(["make", "install", "train", "export"], project, env)
     # The stand-in base images exist only locally, so podman must not look for newer ones in a registry;
-    # without layers, the build stage leaves no untagged image behind.
+    # without layers, the build stage leaves no untagged image behind. The Dockerfile pins the official
+    # image's digest, which the stand-in cannot have: a build context stands the local tag in for it.
     flags = "--pull=missing --network=host --layers=false" if engine == "podman" else ""
+    if engine == "podman":
+        flags += "".join(f" --build-context {base}={STAND_IN}" for base in base_images(project))
     started = time.monotonic()
     run(
         ["make", "image"],

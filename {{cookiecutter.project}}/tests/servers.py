@@ -34,11 +34,11 @@ class LiveServer:
         return self.process.stdout.read().decode() if self.process.stdout else ""
 
 
-def wait_until_ready(url: str, timeout_s: float = 20.0) -> None:
+def wait_until_ready(url: str, timeout_s: float = 20.0, path: str = "/readyz") -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=1) as response:
+            with urllib.request.urlopen(f"{url}{path}", timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -47,10 +47,13 @@ def wait_until_ready(url: str, timeout_s: float = 20.0) -> None:
 
 
 @contextmanager
-def live_server(model_dir: Path, workers: int = 1, prelude: str = "", **env: str) -> Iterator[LiveServer]:
+def live_server(
+    model_dir: Path, workers: int = 1, prelude: str = "", up_path: str = "/readyz", **env: str
+) -> Iterator[LiveServer]:
     """`python -m <package> serve` on a free port of 127.0.0.1, stopped with SIGTERM afterwards.
 
-    `prelude` is Python run first in the server process, for example to block an import.
+    `prelude` is Python run first in the server process, for example to block an import. The server
+    counts as started once `up_path` answers 200: /healthz for one that is not meant to become ready.
     """
     port = free_port()
     environment = {
@@ -76,7 +79,7 @@ def live_server(model_dir: Path, workers: int = 1, prelude: str = "", **env: str
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_ready(url)
+        wait_until_ready(url, path=up_path)
         yield LiveServer(url, port, process, read_manifest(model_dir))
     finally:
         if process.poll() is None:

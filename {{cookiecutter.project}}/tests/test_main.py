@@ -7,7 +7,10 @@ import pytest
 from {{ cookiecutter.package }}.__main__ import main
 
 # The model's, serving's and delivery's commands.
-COMMANDS = ["train", "export", "validate", "card", "serve", "set-image", "publish", "rollback", "url"]
+COMMANDS = [
+    *("train", "export", "validate", "card", "serve"),
+    *("render", "publish", "rollback", "url", "wait-for-revision", "wait-for-canary", "smoke"),
+]
 
 
 def test_help_lists_the_commands_of_every_area(capsys: pytest.CaptureFixture[str]) -> None:

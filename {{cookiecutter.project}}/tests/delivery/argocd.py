@@ -1,6 +1,7 @@
 """Render Argo CD objects as its controllers would: ApplicationSet templates and kustomize overrides."""
 
 import copy
+import fnmatch
 import re
 import shutil
 from pathlib import Path
@@ -8,8 +9,10 @@ from typing import Any
 
 import yaml
 
-from .k8s import K8sObject, render
+from .k8s import K8sObject, api_group, render
 
+# Cluster-scoped kinds among those the project's Applications sync.
+CLUSTER_SCOPED = frozenset({"Namespace"})
 # The only Go template action the ApplicationSet uses: a field of the generator's parameters, `.name`
 # in double braces. (Patterns are escaped so cookiecutter's Jinja leaves this file alone.)
 GO_ACTION = re.compile(r"\{\{")
@@ -68,3 +71,42 @@ def render_with_overrides(overlay: Path, overrides: K8sObject, workdir: Path) ->
     edited = apply_kustomize_overrides(yaml.safe_load(copied.read_text()), overrides)
     copied.write_text(yaml.safe_dump(edited, sort_keys=False))
     return render(copied.parent)
+
+
+def glob_match(pattern: str, value: str) -> bool:
+    """Go's filepath.Match for the names used here: `*` matches any run of characters except `/`."""
+    return fnmatch.fnmatchcase(value, pattern) and ("/" in pattern or "/" not in value)
+
+
+def project_permits(project: K8sObject, obj: K8sObject, namespace: str) -> bool:
+    """Whether Argo CD v3.5.1 lets an Application of `project` sync `obj` into `namespace`.
+
+    A port of AppProject.IsGroupKindNamePermitted (pkg/apis/application/v1alpha1/app_project_types.go:
+    399-418, isResourceInList and isNamedResourceInList at types.go:3843-3876) and, for namespaced
+    kinds, isDestinationMatched (app_project_types.go:507-529), as controller/sync.go:647-671 applies
+    them to every object of a sync.
+    """
+    spec = project["spec"]
+    group, kind = api_group(obj), obj["kind"]
+    if kind in CLUSTER_SCOPED:
+        return any(
+            glob_match(item["group"], group)
+            and glob_match(item["kind"], kind)
+            and (not item.get("name") or glob_match(item["name"], obj["metadata"]["name"]))
+            for item in spec.get("clusterResourceWhitelist", [])
+        )
+    whitelist = spec.get("namespaceResourceWhitelist")
+    listed = whitelist is None or any(
+        glob_match(item["group"], group) and glob_match(item["kind"], kind) for item in whitelist
+    )
+    return listed and any(glob_match(item["namespace"], namespace) for item in spec["destinations"])
+
+
+def created_namespace(app: K8sObject) -> K8sObject:
+    """The Namespace that `CreateNamespace=true` makes, which Argo CD checks like any object it syncs
+    (gitops-engine/pkg/sync/sync_context.go:1161-1210 adds it as a task; :1090 checks every task)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": app["spec"]["destination"]["namespace"]},
+    }

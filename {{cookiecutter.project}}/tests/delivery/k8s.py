@@ -26,8 +26,13 @@ PROJECT = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]
 OVERLAYS = sorted(path.name for path in OVERLAYS_DIR.iterdir() if path.is_dir())
 # The Kubernetes release whose API the objects must fit; raise it with the clusters.
 KUBERNETES_VERSION = "1.32"
-# API groups whose kinds come from CRDs (Argo CD, Argo Rollouts, Prometheus Operator).
-CUSTOM_GROUPS = frozenset({"argoproj.io", "monitoring.coreos.com"})
+# API groups whose kinds come from CRDs (Argo CD, Argo Rollouts, Prometheus Operator, Sigstore).
+CUSTOM_GROUPS = frozenset({"argoproj.io", "monitoring.coreos.com", "policy.sigstore.dev"})
+# Pod Security Admission labels every namespace carries: pods must meet the "restricted" profile.
+POD_SECURITY = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+}
 
 
 def kustomize_command() -> list[str]:
@@ -109,6 +114,9 @@ class CrdSchemas:
         spec = crd["spec"]
         for version in spec["versions"]:
             schema = copy.deepcopy(version["schema"]["openAPIV3Schema"])
+            # Every object has these, whether or not the CRD lists them (policy-controller's does not).
+            for field, kind in (("apiVersion", "string"), ("kind", "string"), ("metadata", "object")):
+                schema.setdefault("properties", {}).setdefault(field, {"type": kind})
             close_schema(schema)
             key = (f"{spec['group']}/{version['name']}", spec["names"]["kind"])
             self.validators[key] = Draft7Validator(schema)
@@ -195,7 +203,8 @@ def deployment_images(overlay: Path) -> set[str]:
 
 
 CRD_HOWTO = (
-    "set CRD_SCHEMAS_DIR to a directory holding the Argo CD, Argo Rollouts and ServiceMonitor CRD files "
+    "set CRD_SCHEMAS_DIR to a directory holding the Argo CD, Argo Rollouts, Prometheus Operator and Sigstore "
+    "policy-controller CRD files "
     "(docs/deploy.md says where to download them)"
 )
 

@@ -1,24 +1,19 @@
-"""Publishing and rolling back environment changes against a local bare remote, racing pushers included."""
+"""Promotions on the env/ branches of a local bare remote: publish, the staging guard, races, rollback."""
 
+import os
+import subprocess
 import threading
 from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.delivery.gitops import publish, push_with_retry, rollback
-from {{ cookiecutter.package }}.delivery.overlays import read_digest, set_image
+from {{ cookiecutter.package }}.delivery.gitops import REMOTE_OPTIONS, land, write_tree
+from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish, rollback
 from {{ cookiecutter.package }}.errors import CliError
 
 from .repos import bare_remote, clone, git
 
-OVERLAY = """\
-# An overlay as the template writes it, reduced to what delivery touches.
-images:
-  - name: ghcr.io/acme/ml-service
-    newTag: latest
-namespace: ml-service-{env}
-"""
-DIGESTS = ["sha256:" + digit * 64 for digit in "abc"]
+PROMOTIONS = [Promotion(digit * 40, "sha256:" + digit * 64, digit * 64) for digit in "abcd"]
 
 
 def no_sleep(_seconds: float) -> None:
@@ -27,109 +22,186 @@ def no_sleep(_seconds: float) -> None:
 
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
-    """A bare remote whose main branch holds a staging and a production overlay."""
     seed = tmp_path / "seed"
-    for env in ("staging", "production"):
-        path = seed / "k8s" / "overlays" / env / "kustomization.yaml"
-        path.parent.mkdir(parents=True)
-        path.write_text(OVERLAY.format(env=env))
+    seed.mkdir()
+    (seed / "README.md").write_text("the source branch; environments live on env/*\n")
     return bare_remote(seed, tmp_path / "remote.git")
 
 
-def deliver(repo: Path, env: str, digest: str) -> bool:
-    set_image(repo, env, digest)
-    return publish(repo, f"deploy {env} {digest[:15]}", [f"k8s/overlays/{env}"], sleep=no_sleep)
+@pytest.fixture
+def repo(remote: Path, tmp_path: Path) -> Path:
+    return clone(remote, tmp_path / "ci")
 
 
-def remote_digest(remote: Path, env: str) -> str | None:
-    return read_digest(git(remote, "show", f"main:k8s/overlays/{env}/kustomization.yaml"))
+def rendered(repo: Path, promotion: Promotion) -> Path:
+    """A stand-in render: one manifests.yaml naming the image, as `render` writes it."""
+    directory = repo.parent / f"render-{promotion.source[:4]}"
+    directory.mkdir(exist_ok=True)
+    (directory / "manifests.yaml").write_text(f"image: ghcr.io/acme/ml-service@{promotion.digest}\n")
+    return directory
 
 
-def race(*pushes: tuple[Path, str, str]) -> None:
-    """Commit in every clone first, then push all at once: all but one push must be rejected and retried."""
-    for repo, env, digest in pushes:
-        set_image(repo, env, digest)
-        git(repo, "commit", "--quiet", "-am", f"deploy {env} {digest[:15]}")
+def promote(repo: Path, env: str, promotion: Promotion) -> str:
+    return publish(repo, env, rendered(repo, promotion), promotion, sleep=no_sleep)
+
+
+def trailers_of(repo: Path, ref: str) -> dict[str, str]:
+    """The commit's trailers as git itself parses them, so other tools read what we wrote."""
+    lines = git(repo, "log", "--max-count=1", "--format=%(trailers:only,unfold)", ref).splitlines()
+    return dict(line.split(": ", 1) for line in lines if line)
+
+
+def deployed(remote: Path, env: str) -> str:
+    return git(remote, "show", f"env/{env}:manifests.yaml")
+
+
+def test_publish_commits_the_render_to_its_env_branch_naming_what_it_holds(repo: Path, remote: Path) -> None:
+    commit = promote(repo, "staging", PROMOTIONS[0])
+    assert git(remote, "rev-parse", "env/staging") == commit
+    assert deployed(remote, "staging") == f"image: ghcr.io/acme/ml-service@{PROMOTIONS[0].digest}"
+    assert git(remote, "ls-tree", "--name-only", "env/staging") == "manifests.yaml"
+    assert trailers_of(repo, commit) == PROMOTIONS[0].trailers()
+    assert git(remote, "log", "-1", "--format=%s", "env/staging").startswith(f"deploy(staging): {'a' * 12}")
+    # The source branch is never touched.
+    assert git(remote, "log", "--format=%s", "main") == "seed"
+
+
+def test_publishing_the_same_render_again_pushes_nothing(repo: Path, remote: Path) -> None:
+    first = promote(repo, "staging", PROMOTIONS[0])
+    assert promote(repo, "staging", PROMOTIONS[0]) == first
+    assert git(remote, "rev-list", "--count", "env/staging") == "1"
+
+
+def test_production_takes_only_what_staging_carried(repo: Path, remote: Path) -> None:
+    with pytest.raises(CliError, match="staging never ran aaaaaaaaaaaa"):
+        promote(repo, "production", PROMOTIONS[0])
+    promote(repo, "staging", PROMOTIONS[0])
+    # Same source commit, another image: not what staging verified.
+    other_image = Promotion(PROMOTIONS[0].source, PROMOTIONS[1].digest, PROMOTIONS[0].model_sha256)
+    with pytest.raises(CliError, match="production takes only what staging verified"):
+        promote(repo, "production", other_image)
+    promote(repo, "staging", PROMOTIONS[1])
+    # Staging has moved on, but it did carry the first promotion: production may still take it.
+    promote(repo, "production", PROMOTIONS[0])
+    assert deployed(remote, "production").endswith(PROMOTIONS[0].digest)
+
+
+@pytest.mark.parametrize("env", ["main", "preview", "env/staging"])
+def test_nothing_but_the_env_branches_can_be_published(repo: Path, env: str) -> None:
+    with pytest.raises(CliError, match="cannot render"):
+        promote(repo, env, PROMOTIONS[0])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("source", "main"), ("digest", "sha256:abc"), ("model_sha256", "A" * 64)],
+)
+def test_a_malformed_promotion_is_refused(field: str, value: str) -> None:
+    fields = {**vars(PROMOTIONS[0]), field: value}
+    with pytest.raises(CliError):
+        Promotion(**fields)
+
+
+def test_racing_publishers_both_land_and_the_branch_ends_on_the_last_push(
+    remote: Path, tmp_path: Path
+) -> None:
+    """Both build on the same tip and push at once: one is rejected, builds on the new tip and retries."""
+    clones = [clone(remote, tmp_path / name) for name in ("one", "two")]
+    promote(clones[0], "staging", PROMOTIONS[0])
+    ready = threading.Barrier(2)
     errors: list[BaseException] = []
-    start = threading.Barrier(len(pushes))
+    builds: list[int] = []
 
-    def push(repo: Path) -> None:
-        start.wait()
+    def race(repo: Path, promotion: Promotion) -> None:
+        tree = write_tree(repo, rendered(repo, promotion))
+        built: list[str | None] = []
+
+        def build(tip: str | None) -> str:
+            built.append(tip)
+            commit = git(repo, "commit-tree", tree, "-p", str(tip), "-m", promotion.message("staging"))
+            if len(built) == 1:
+                ready.wait(timeout=30)
+            return commit
+
         try:
-            push_with_retry(repo, sleep=no_sleep)
-        except BaseException as error:  # collected and re-raised in the main thread
+            land(repo, "env/staging", build, sleep=no_sleep)
+            builds.append(len(built))
+        except BaseException as error:  # re-raised in the main thread
             errors.append(error)
 
-    threads = [threading.Thread(target=push, args=(repo,)) for repo, _, _ in pushes]
+    threads = [
+        threading.Thread(target=race, args=(repo, promotion))
+        for repo, promotion in zip(clones, PROMOTIONS[1:3], strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert not errors
+    # The winner built once; the loser was rejected, built again on the winner's commit and landed.
+    assert sorted(builds) == [1, 2]
+    subjects = git(remote, "log", "--format=%s", "env/staging").splitlines()
+    assert len(subjects) == 3
+    last = trailers_of(remote, "env/staging")["Source-Commit"]
+    assert subjects[0].startswith(f"deploy(staging): {last[:12]}")
+    assert deployed(remote, "staging").endswith(next(p.digest for p in PROMOTIONS if p.source == last))
 
 
-def test_publish_pushes_the_commit_upstream(remote: Path, tmp_path: Path) -> None:
-    repo = clone(remote, tmp_path / "ci")
-    assert deliver(repo, "staging", DIGESTS[0]) is True
-    assert remote_digest(remote, "staging") == DIGESTS[0]
+def promoted(repo: Path, *promotions: Promotion) -> list[str]:
+    """Promote each to staging and then production, as deliver does; return the production commits."""
+    commits = []
+    for promotion in promotions:
+        promote(repo, "staging", promotion)
+        commits.append(promote(repo, "production", promotion))
+    return commits
 
 
-def test_publish_without_changes_commits_nothing(remote: Path, tmp_path: Path) -> None:
-    repo = clone(remote, tmp_path / "ci")
-    deliver(repo, "staging", DIGESTS[0])
-    head = git(remote, "rev-parse", "main")
-    assert deliver(repo, "staging", DIGESTS[0]) is False
-    assert git(remote, "rev-parse", "main") == head
+def test_rollback_restores_the_render_before_the_promotion(repo: Path, remote: Path) -> None:
+    _, second = promoted(repo, *PROMOTIONS[:2])
+    assert rollback(repo, "production", second, sleep=no_sleep).startswith("production: rolled back")
+    assert deployed(remote, "production").endswith(PROMOTIONS[0].digest)
+    tip = git(remote, "rev-parse", "env/production")
+    assert trailers_of(repo, tip) == {"Reverts": second, **PROMOTIONS[0].trailers()}
+    assert git(remote, "log", "-1", "--format=%s", "env/production").startswith('Revert "deploy(production)')
+    # Staging keeps what it runs.
+    assert deployed(remote, "staging").endswith(PROMOTIONS[1].digest)
 
 
-def test_racing_deliveries_to_different_environments_both_land(remote: Path, tmp_path: Path) -> None:
-    first, second = clone(remote, tmp_path / "one"), clone(remote, tmp_path / "two")
-    race((first, "staging", DIGESTS[0]), (second, "production", DIGESTS[1]))
-    assert remote_digest(remote, "staging") == DIGESTS[0]
-    assert remote_digest(remote, "production") == DIGESTS[1]
+def test_rolling_back_twice_commits_once(repo: Path, remote: Path) -> None:
+    _, second = promoted(repo, *PROMOTIONS[:2])
+    rollback(repo, "production", second, sleep=no_sleep)
+    tip = git(remote, "rev-parse", "env/production")
+    again = rollback(repo, "production", second, sleep=no_sleep)
+    assert again == f"production: {second[:12]} is already rolled back"
+    assert rollback(repo, "production", sleep=no_sleep).endswith("is already a rollback; nothing rolled back")
+    assert git(remote, "rev-parse", "env/production") == tip
 
 
-def test_racing_deliveries_to_one_environment_keep_both_commits_and_end_on_the_last(
-    remote: Path, tmp_path: Path
-) -> None:
-    first, second = clone(remote, tmp_path / "one"), clone(remote, tmp_path / "two")
-    race((first, "staging", DIGESTS[0]), (second, "staging", DIGESTS[1]))
-    subjects = git(remote, "log", "--format=%s", "main").splitlines()
-    assert sorted(subjects[:2]) == sorted(f"deploy staging {digest[:15]}" for digest in DIGESTS[:2])
-    # The commit that landed last is the newer delivery, and its digest is what staging runs.
-    newest = next(digest for digest in DIGESTS[:2] if digest[:15] in subjects[0])
-    assert remote_digest(remote, "staging") == newest
+def test_a_superseded_promotion_is_not_rolled_back(repo: Path, remote: Path) -> None:
+    _, second, third = promoted(repo, *PROMOTIONS[:3])
+    assert "superseded" in rollback(repo, "production", second, sleep=no_sleep)
+    assert git(remote, "rev-parse", "env/production") == third
 
 
-def test_publish_without_tracking_pushes_to_the_same_branch_on_origin(remote: Path, tmp_path: Path) -> None:
-    repo = clone(remote, tmp_path / "ci")
-    git(repo, "branch", "--unset-upstream")
-    deliver(repo, "staging", DIGESTS[0])
-    assert remote_digest(remote, "staging") == DIGESTS[0]
+def test_rollback_refuses_when_there_is_nothing_earlier(repo: Path) -> None:
+    with pytest.raises(CliError, match="does not exist yet"):
+        rollback(repo, "production", sleep=no_sleep)
+    [first] = promoted(repo, PROMOTIONS[0])
+    with pytest.raises(CliError, match="first render"):
+        rollback(repo, "production", first, sleep=no_sleep)
 
 
-def test_publish_from_a_detached_head_says_how_to_fix_it(remote: Path, tmp_path: Path) -> None:
-    repo = clone(remote, tmp_path / "ci")
-    git(repo, "checkout", "--quiet", "--detach")
-    with pytest.raises(CliError, match="HEAD is detached"):
-        deliver(repo, "staging", DIGESTS[0])
-
-
-def test_rollback_restores_the_previous_digest_in_a_revert_commit(remote: Path, tmp_path: Path) -> None:
-    repo = clone(remote, tmp_path / "ci")
-    deliver(repo, "production", DIGESTS[0])
-    deliver(repo, "staging", DIGESTS[2])
-    deliver(repo, "production", DIGESTS[1])
-    assert rollback(repo, "production", sleep=no_sleep) == DIGESTS[0]
-    assert remote_digest(remote, "production") == DIGESTS[0]
-    assert remote_digest(remote, "staging") == DIGESTS[2]
-    assert git(remote, "log", "-1", "--format=%s", "main") == f'Revert "deploy production {DIGESTS[1][:15]}"'
-
-
-def test_rollback_refuses_when_no_earlier_digest_exists(remote: Path, tmp_path: Path) -> None:
-    repo = clone(remote, tmp_path / "ci")
-    with pytest.raises(CliError, match="nothing to roll back"):
-        rollback(repo, "staging", sleep=no_sleep)
-    deliver(repo, "staging", DIGESTS[0])
-    with pytest.raises(CliError, match="no earlier one"):
-        rollback(repo, "staging", sleep=no_sleep)
+def test_the_push_token_reaches_git_through_the_environment_only(tmp_path: Path) -> None:
+    """The pushing step sets GIT_PUSH_TOKEN; git asks the helper, so the token is never an argument."""
+    request = "protocol=https\nhost=github.com\npath=acme/ml-service.git\n\n"
+    env = {**os.environ, "GIT_PUSH_TOKEN": "t0ken", "GIT_TERMINAL_PROMPT": "0", "HOME": str(tmp_path)}
+    filled = subprocess.run(
+        ["git", *REMOTE_OPTIONS, "credential", "fill"],
+        input=request,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "username=x-access-token\npassword=t0ken\n" in filled
+    assert all("t0ken" not in option for option in REMOTE_OPTIONS)

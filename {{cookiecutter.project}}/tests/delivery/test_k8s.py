@@ -14,6 +14,7 @@ from .k8s import (
     CUSTOM_GROUPS,
     OVERLAYS,
     OVERLAYS_DIR,
+    POD_SECURITY,
     PROJECT,
     CrdSchemas,
     K8sObject,
@@ -77,6 +78,15 @@ def test_overlay_puts_every_object_in_its_namespace(rendered: dict[str, list[K8s
     for obj in rendered[env]:
         where = obj["metadata"]["name"] if obj["kind"] == "Namespace" else obj["metadata"]["namespace"]
         assert where == expected, describe(obj)
+
+
+def test_every_namespace_an_overlay_creates_enforces_the_restricted_pod_security_profile(
+    objects: list[K8sObject],
+) -> None:
+    """Pod Security Admission reads these labels on the namespace (kubernetes.io/docs/concepts/security/
+    pod-security-admission); the Applications label the namespaces they create the same way."""
+    for namespace in (obj for obj in objects if obj["kind"] == "Namespace"):
+        assert POD_SECURITY.items() <= namespace["metadata"].get("labels", {}).items(), describe(namespace)
 
 
 @pytest.mark.parametrize("env", OVERLAYS)

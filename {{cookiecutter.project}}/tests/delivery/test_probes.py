@@ -1,9 +1,7 @@
 """Probing a service: bounded polling for a revision, and a smoke test built from /model."""
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
 import pytest
@@ -15,13 +13,16 @@ from {{ cookiecutter.package }}.delivery.probes import (
 )
 from {{ cookiecutter.package }}.errors import CliError
 
+from .clock import FakeTime
+from .standins import JsonHandler, serving
+
 FEATURES = [
     {"name": "alcohol", "dtype": "float", "summary": {"mean": 13.2}},
     {"name": "proline", "dtype": "integer", "summary": {"mean": 746.6}},
 ]
 
 
-class StandIn(BaseHTTPRequestHandler):
+class StandIn(JsonHandler):
     """Answers like the model server; each GET of /model reports the next of `revisions`, then the last."""
 
     revisions: ClassVar[list[str]] = []
@@ -39,45 +40,14 @@ class StandIn(BaseHTTPRequestHandler):
         self.predictions.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         self.answer(self.predict_status, {"predictions": [1]})
 
-    def answer(self, status: int, body: object) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *_args: object) -> None:
-        """Keep test output quiet."""
-
 
 @pytest.fixture
 def server() -> Iterator[str]:
     StandIn.revisions = ["old", "old", "old", "abcdef1234567890"]
     StandIn.predictions = []
     StandIn.predict_status = 200
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    # A short poll interval, so that shutdown() returns at once rather than after half a second.
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    thread.join(timeout=5)
-
-
-class FakeTime:
-    """A clock that only moves when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
+    with serving(StandIn) as url:
+        yield url
 
 
 def test_wait_for_revision_backs_off_until_the_revision_is_served(server: str) -> None:

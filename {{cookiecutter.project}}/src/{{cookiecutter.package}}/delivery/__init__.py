@@ -1,1 +1,1 @@
-"""GitOps delivery: pin image digests in overlays, commit and push them, probe what got deployed."""
+"""GitOps delivery: render an environment at a source commit, promote it on its env/ branch, probe it."""

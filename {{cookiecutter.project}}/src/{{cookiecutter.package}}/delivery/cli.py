@@ -1,4 +1,4 @@
-"""Delivery commands: set-image, publish, rollback, url, wait-for-revision, smoke."""
+"""Delivery commands: render, publish, rollback, url, wait-for-revision, wait-for-canary, smoke."""
 
 import argparse
 import json
@@ -8,22 +8,34 @@ from pathlib import Path
 
 
 def add_delivery_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    command = commands.add_parser("set-image", help="Pin an image digest in one overlay")
-    command.add_argument("--env", required=True, help="staging, production or preview")
-    command.add_argument("--digest", required=True, help="sha256:<64 hex digits>")
-    command.set_defaults(handler=run_set_image)
+    add_git_commands(commands)
+    add_probe_commands(commands)
 
-    command = commands.add_parser("publish", help="Commit paths and push, rebasing and retrying if rejected")
-    command.add_argument("--message", required=True)
-    command.add_argument("paths", nargs="+")
+
+def add_git_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    command = commands.add_parser("render", help="Render an environment at a source commit, image pinned")
+    command.add_argument("--env", required=True, help="staging or production")
+    command.add_argument("--source", required=True, help="The full commit id to render k8s/ from")
+    command.add_argument("--digest", required=True, help="sha256:<64 hex digits>")
+    command.add_argument("--out", type=Path, required=True, help="Directory for manifests.yaml")
+    command.set_defaults(handler=run_render)
+
+    command = commands.add_parser("publish", help="Commit a rendered environment to its env/ branch and push")
+    command.add_argument("--env", required=True, help="staging or production")
+    command.add_argument("--from", dest="rendered", type=Path, required=True, help="The render's directory")
+    command.add_argument("--source", required=True, help="The commit it was rendered from")
+    command.add_argument("--digest", required=True, help="The image digest it pins")
+    command.add_argument("--model-sha256", required=True, help="The sha256 of the model in the image")
+    command.add_argument("--record", type=Path, help="Append commit=<sha> to this file ($GITHUB_OUTPUT)")
     command.set_defaults(handler=run_publish)
 
-    command = commands.add_parser(
-        "rollback", help="Commit and push a revert of an overlay's last image change"
-    )
-    command.add_argument("--env", required=True)
+    command = commands.add_parser("rollback", help="Revert a promotion on an env/ branch, if still the tip")
+    command.add_argument("--env", required=True, help="staging or production")
+    command.add_argument("--promotion", help="The promotion commit to revert (default: the branch tip)")
     command.set_defaults(handler=run_rollback)
 
+
+def add_probe_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     command = commands.add_parser("url", help="Print the public URL of an environment")
     command.add_argument("--env", required=True)
     command.add_argument("--pr", type=int, help="Pull request number, for a preview")
@@ -38,31 +50,44 @@ def add_delivery_commands(commands: "argparse._SubParsersAction[argparse.Argumen
     )
     command.set_defaults(handler=run_wait_for_revision)
 
+    command = commands.add_parser("wait-for-canary", help="Watch a canary until it is promoted or aborted")
+    command.add_argument("url")
+    command.add_argument("revision")
+    command.add_argument("--timeout", type=float, default=3000.0, help="Seconds (default 3000)")
+    command.add_argument(
+        "--appear-within", type=float, default=900.0, help="Seconds for the canary to appear (default 900)"
+    )
+    command.set_defaults(handler=run_wait_for_canary)
+
     command = commands.add_parser("smoke", help="Check readiness and predict one typical row")
     command.add_argument("url")
     command.set_defaults(handler=run_smoke)
 
 
-def run_set_image(args: argparse.Namespace) -> int:
-    from .overlays import set_image
+def run_render(args: argparse.Namespace) -> int:
+    from .render import render_environment
 
-    changed = set_image(Path.cwd(), args.env, args.digest)
-    print(f"{args.env}: {'pinned' if changed else 'already at'} {args.digest}")
+    path = render_environment(Path.cwd(), args.env, args.source, args.digest, args.out)
+    print(f"{args.env}: rendered {args.source[:12]} with {args.digest} into {path}")
     return 0
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    from .gitops import publish
+    from .promotions import Promotion, publish
 
-    pushed = publish(Path.cwd(), args.message, args.paths)
-    print("pushed" if pushed else "nothing to publish: the paths hold no change")
+    promotion = Promotion(args.source, args.digest, args.model_sha256)
+    commit = publish(Path.cwd(), args.env, args.rendered, promotion)
+    if args.record:
+        with args.record.open("a") as record:
+            record.write(f"commit={commit}\n")
+    print(f"{args.env}: env/{args.env} is at {commit}")
     return 0
 
 
 def run_rollback(args: argparse.Namespace) -> int:
-    from .gitops import rollback
+    from .promotions import rollback
 
-    print(f"{args.env}: rolled back to {rollback(Path.cwd(), args.env)}")
+    print(rollback(Path.cwd(), args.env, args.promotion))
     return 0
 
 
@@ -78,6 +103,14 @@ def run_wait_for_revision(args: argparse.Namespace) -> int:
 
     wait_for_revision(args.url, args.revision, args.timeout, args.samples)
     print(f"{args.url} serves {args.revision}")
+    return 0
+
+
+def run_wait_for_canary(args: argparse.Namespace) -> int:
+    from .canary import wait_for_canary
+
+    wait_for_canary(args.url, args.revision, args.timeout, args.appear_within)
+    print(f"{args.url} serves {args.revision} on every answer: the canary was promoted")
     return 0
 
 

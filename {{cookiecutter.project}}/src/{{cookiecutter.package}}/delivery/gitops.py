@@ -1,118 +1,122 @@
-"""Commit and push environment changes the GitOps way: rebase and retry when someone pushed first."""
+"""Git plumbing for the environment branches: fetch a tip, commit a tree onto it, push, retry if beaten."""
 
+import re
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import CliError
-from .overlays import overlay_file, pin_digest, read_digest
+from .render import check_environment
 
+REMOTE = "origin"
 PUSH_ATTEMPTS = 5
 FIRST_BACKOFF_S = 1.0
+# Git asks this helper for GitHub credentials and gets the token the pushing step sets in
+# $GIT_PUSH_TOKEN: the token never appears on a command line or in .git/config. Without the variable
+# it answers nothing, and git falls back to the user's own credentials (a laptop, an SSH remote).
+CREDENTIAL_HELPER = (
+    '!f() { if [ "$1" = get ] && [ -n "$GIT_PUSH_TOKEN" ]; then '
+    "printf 'username=x-access-token\\npassword=%s\\n' \"$GIT_PUSH_TOKEN\"; fi; }; f"
+)
+# A lost race: not a fast-forward any more, or the remote's ref moved while it was being locked.
+# Anything else ("[remote rejected]" by a ruleset, no access) is an error to report.
+LOST_RACE = re.compile(r"\[rejected\]|cannot lock ref|incorrect old value provided")
+REMOTE_OPTIONS = ("-c", f"credential.https://github.com.helper={CREDENTIAL_HELPER}")
+
+# Builds the commit to push on top of the branch tip (None: the branch does not exist yet); returning
+# the tip itself means there is nothing to push.
+CommitBuilder = Callable[[str | None], str | None]
 
 
-def git(root: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+def git(root: Path, *args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=root, input=stdin, capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
-        raise CliError(f"git {' '.join(args)} failed: {result.stderr.strip() or result.stdout.strip()}")
+        raise CliError(f"git {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout.strip()
 
 
-def upstream(root: Path) -> tuple[str, str]:
-    """The (remote, branch) the current branch tracks, else origin and the same branch name."""
-    try:
-        tracked = git(root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}")
-        remote, _, branch = tracked.partition("/")
-        return remote, branch
-    except CliError:
-        pass
-    try:
-        return "origin", git(root, "symbolic-ref", "--short", "HEAD")
-    except CliError as error:
-        raise CliError("HEAD is detached: check out the branch to publish to") from error
+def env_branch(env: str) -> str:
+    """The branch an environment's Argo CD Application syncs; nothing else is ever pushed."""
+    return f"env/{check_environment(env)}"
 
 
-def push_with_retry(
-    root: Path,
-    attempts: int = PUSH_ATTEMPTS,
-    backoff_s: float = FIRST_BACKOFF_S,
-    sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    """Push HEAD upstream; on a rejection, rebase onto what landed first and try again."""
-    remote, branch = upstream(root)
-    for attempt in range(attempts):
-        try:
-            git(root, "push", remote, f"HEAD:{branch}")
-            return
-        except CliError:
-            if attempt == attempts - 1:
-                raise
-        sleep(backoff_s * 2**attempt)
-        rebase_onto(root, remote, branch)
+def fetch_tip(root: Path, branch: str) -> str | None:
+    """The remote branch's tip, fetched with its history; None while the branch does not exist."""
+    listed = git(root, *REMOTE_OPTIONS, "ls-remote", "--heads", REMOTE, f"refs/heads/{branch}")
+    if not listed:
+        return None
+    tracking = f"refs/remotes/{REMOTE}/{branch}"
+    git(root, *REMOTE_OPTIONS, "fetch", "--quiet", REMOTE, f"+refs/heads/{branch}:{tracking}")
+    return git(root, "rev-parse", tracking)
 
 
-def rebase_onto(root: Path, remote: str, branch: str) -> None:
-    """Replay our commit on what landed first; leave no half-done rebase behind if that fails."""
-    try:
-        # -X theirs: when both sides changed the same line, the commit being replayed (ours, the later
-        # delivery) wins, so the final state is the newest delivery's.
-        git(root, "pull", "--rebase", "-X", "theirs", remote, branch)
-    except CliError:
-        subprocess.run(["git", "rebase", "--abort"], cwd=root, capture_output=True, check=False)
-        raise
+def write_tree(root: Path, directory: Path) -> str:
+    """A tree object holding the files of `directory` (flat), written into the clone's object store."""
+    entries = []
+    for path in sorted(directory.iterdir()):
+        if not path.is_file():
+            raise CliError(f"{path} is not a file: a rendered environment is a flat directory of YAML files")
+        blob = git(root, "hash-object", "-w", "--", str(path))
+        entries.append(f"100644 blob {blob}\t{path.name}\n")
+    if not entries:
+        raise CliError(f"{directory} is empty: render the environment first")
+    return git(root, "mktree", stdin="".join(entries))
 
 
-def commit(root: Path, message: str, paths: Sequence[str]) -> bool:
-    """Commit `paths` only; return False when they hold no change."""
-    git(root, "add", "--", *paths)
-    staged = subprocess.run(["git", "diff", "--cached", "--quiet", "--", *paths], cwd=root, check=False)
-    if staged.returncode == 0:
-        return False
-    git(root, "commit", "--message", message, "--", *paths)
-    return True
+def tree_of(root: Path, commit: str) -> str:
+    return git(root, "rev-parse", commit + "^{tree}")
 
 
-def publish(
-    root: Path, message: str, paths: Sequence[str], sleep: Callable[[float], None] = time.sleep
-) -> bool:
-    """Commit `paths` and push; return False when there was nothing to publish."""
-    if not paths:
-        raise CliError("publish needs at least one path")
-    if not commit(root, message, paths):
-        return False
-    push_with_retry(root, sleep=sleep)
-    return True
+def parent_of(root: Path, commit: str) -> str | None:
+    parents = git(root, "rev-list", "--parents", "--max-count=1", commit).split()[1:]
+    return parents[0] if parents else None
 
 
-def last_image_change(root: Path, env: str) -> str:
-    """The newest commit that changed the digest pinned in the `env` overlay."""
-    relative = str(overlay_file(root, env).relative_to(root))
-    for sha in git(root, "log", "--format=%H", "--", relative).split():
-        if digest_at(root, f"{sha}^", relative) != digest_at(root, sha, relative):
-            return sha
-    raise CliError(f"no commit changed the {env} image yet: nothing to roll back")
+def message_of(root: Path, commit: str) -> str:
+    return git(root, "log", "--max-count=1", "--format=%B", commit)
 
 
-def digest_at(root: Path, revision: str, relative: str) -> str | None:
-    shown = subprocess.run(
-        ["git", "show", f"{revision}:{relative}"], cwd=root, capture_output=True, text=True, check=False
+def commit_tree(root: Path, tree: str, parent: str | None, message: str) -> str:
+    parents = ["-p", parent] if parent else []
+    return git(root, "commit-tree", tree, *parents, "-F", "-", stdin=message)
+
+
+def push_commit(root: Path, commit: str, branch: str) -> bool:
+    """Push `commit` as the branch's new tip; False when someone pushed first (not a fast-forward)."""
+    result = subprocess.run(
+        ["git", *REMOTE_OPTIONS, "push", "--porcelain", REMOTE, f"{commit}:refs/heads/{branch}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    return read_digest(shown.stdout) if shown.returncode == 0 else None
+    if result.returncode == 0:
+        return True
+    if LOST_RACE.search(result.stdout + result.stderr):
+        return False
+    raise CliError(f"git push to {branch} failed: {result.stderr.strip() or result.stdout.strip()}")
 
 
-def rollback(root: Path, env: str, sleep: Callable[[float], None] = time.sleep) -> str:
-    """Commit and push a revert of the last image change of `env`; return the digest restored."""
-    git(root, "pull", "--rebase", *upstream(root))
-    path = overlay_file(root, env)
-    relative = str(path.relative_to(root))
-    change = last_image_change(root, env)
-    previous = digest_at(root, f"{change}^", relative)
-    if previous is None:
-        raise CliError(f"{change[:12]} pinned the first {env} digest: there is no earlier one to restore")
-    path.write_text(pin_digest(path.read_text(), previous))
-    subject = git(root, "log", "--max-count=1", "--format=%s", change)
-    message = f'Revert "{subject}"\n\nThis reverts the {env} image change of commit {change}.'
-    commit(root, message, [relative])
-    push_with_retry(root, sleep=sleep)
-    return previous
+def land(
+    root: Path,
+    branch: str,
+    build: CommitBuilder,
+    sleep: Callable[[float], None] = time.sleep,
+    attempts: int = PUSH_ATTEMPTS,
+) -> str | None:
+    """Commit onto the fetched tip and push; when beaten to it, build again on the new tip and retry.
+
+    Returns the branch's tip afterwards: the pushed commit, or the unchanged tip when there was nothing
+    to push.
+    """
+    for attempt in range(attempts):
+        tip = fetch_tip(root, branch)
+        commit = build(tip)
+        if commit is None or commit == tip or push_commit(root, commit, branch):
+            return commit
+        if attempt < attempts - 1:
+            sleep(FIRST_BACKOFF_S * 2**attempt)
+    raise CliError(f"{branch} moved under every one of {attempts} pushes; try again")

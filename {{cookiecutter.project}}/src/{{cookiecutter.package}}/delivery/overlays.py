@@ -1,4 +1,4 @@
-"""Read and pin the image digest in one overlay's `images:` block, leaving the rest of the file as is."""
+"""Read and pin the image digest in one overlay's `images:` block; render pins it in a scratch copy only."""
 
 import re
 from pathlib import Path
