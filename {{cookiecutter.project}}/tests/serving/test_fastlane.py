@@ -31,7 +31,7 @@ def test_fast_lane_counts_requests_under_the_route_template(
     client.post(f"/v2/models/{manifest.name}/infer", json={"inputs": []})
     text = client.get("/metrics").text
     assert 'http_requests_total{method="POST",route="/predict",status="200"} 1.0' in text
-    assert 'http_requests_total{method="POST",route="/v2/models/{name}/infer",status="422"} 1.0' in text
+    assert 'http_requests_total{method="POST",route="/v2/models/{name}/infer",status="400"} 1.0' in text
 
 
 def test_fast_lane_leaves_other_methods_to_fastapi(client: TestClient) -> None:
