@@ -6,6 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
+from {{ cookiecutter.package }}.serving.app import create_app
+from {{ cookiecutter.package }}.settings import Settings
 
 
 @pytest.fixture
@@ -24,7 +26,22 @@ def test_model_returns_the_manifest_with_the_git_revision(
     body = client.get("/model").json()
     assert body["git_revision"] == "abc1234"
     assert body["version"] == manifest.version
+    assert body["digest"] == manifest.digest
     assert [feature["name"] for feature in body["features"]] == manifest.feature_names
+    assert "library_versions" not in body
+
+
+def test_model_lists_library_versions_only_when_a_setting_allows(settings: Settings) -> None:
+    client = TestClient(create_app(settings.model_copy(update={"expose_library_versions": True})))
+    assert "scikit-learn" in client.get("/model").json()["library_versions"]
+
+
+def test_documentation_pages_can_be_turned_off(client: TestClient, settings: Settings) -> None:
+    assert client.get("/docs").status_code == 200
+    quiet = TestClient(create_app(settings.model_copy(update={"api_docs": False})))
+    assert quiet.get("/docs").status_code == 404
+    assert quiet.get("/redoc").status_code == 404
+    assert quiet.get("/openapi.json").status_code == 200
 
 
 def test_request_id_is_echoed_or_generated(client: TestClient) -> None:

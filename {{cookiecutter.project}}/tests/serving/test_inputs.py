@@ -1,6 +1,5 @@
 """Malformed requests to both APIs: each gets a 4xx whose message names the problem, never a 5xx."""
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -8,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
+from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest, write_manifest
 
 from .rows import typical_rows
 
@@ -169,10 +168,9 @@ def test_oversize_streamed_body_without_length_is_cut_off(client: TestClient) ->
 
 
 def make_first_feature_integer(model_dir: Path) -> None:
-    manifest_path = model_dir / "manifest.json"
-    document = json.loads(manifest_path.read_text())
-    document["features"][0]["dtype"] = "integer"
-    manifest_path.write_text(json.dumps(document))
+    manifest = read_manifest(model_dir)
+    features = [manifest.features[0].model_copy(update={"dtype": "integer"}), *manifest.features[1:]]
+    write_manifest(model_dir, manifest.model_copy(update={"features": features}))
 
 
 @pytest.mark.parametrize("model_dir", [make_first_feature_integer], indirect=True, ids=["feature-0=integer"])

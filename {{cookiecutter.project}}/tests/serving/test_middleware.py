@@ -1,13 +1,30 @@
-"""Request limits on a real server: slow requests time out with a 503, ids reach the logs."""
+"""Request limits: compressed bodies are refused; on a real server slow requests time out and ids
+reach the logs."""
 
 import json
 import time
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package }}.manifest import ModelManifest
 
 from ..servers import live_server, read_response, start_request
 from .rows import typical_rows
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate, gzip"])
+def test_compressed_body_is_refused_with_a_415(
+    client: TestClient, manifest: ModelManifest, encoding: str
+) -> None:
+    body = json.dumps(typical_rows(manifest)[0]).encode()
+    for path in ("/predict", f"/v2/models/{manifest.name}/infer"):
+        response = client.post(path, content=body, headers={"Content-Encoding": encoding})
+        assert response.status_code == 415
+        assert "send the body uncompressed" in response.json()["error"]
+    plain = client.post("/predict", content=body, headers={"Content-Encoding": "identity"})
+    assert plain.status_code == 200
 
 
 @pytest.mark.slow

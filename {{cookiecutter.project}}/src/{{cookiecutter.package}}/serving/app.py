@@ -75,8 +75,7 @@ def _add_probes(app: FastAPI, service: Service) -> None:
 
     @app.get("/model", tags=["Operations"], summary="The model manifest and the image's git revision")
     async def model() -> Response:
-        document = service.manifest.model_dump(mode="json")
-        return respond(json_reply({**document, "git_revision": service.settings.git_revision}))
+        return respond(json_reply(_model_document(service)))
 
     @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:
@@ -85,12 +84,26 @@ def _add_probes(app: FastAPI, service: Service) -> None:
         return Response(service.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
+def _model_document(service: Service) -> dict[str, Any]:
+    """The manifest as /model shows it; library versions only when the settings allow."""
+    hidden = set() if service.settings.expose_library_versions else {"library_versions"}
+    document = service.manifest.model_dump(mode="json", exclude=hidden)
+    return {**document, "git_revision": service.settings.git_revision}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     service = Service.start(settings)
     name = service.predictor.manifest.name if service.predictor.manifest else "model"
-    app = FastAPI(title=name, version=_package_version(), lifespan=_lifespan(service))
+    # The documentation pages load their scripts from a CDN; the k8s base turns them off.
+    app = FastAPI(
+        title=name,
+        version=_package_version(),
+        lifespan=_lifespan(service),
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
+    )
     install_handlers(app)
     _add_probes(app, service)
     app.add_middleware(FastLane, routes=_add_apis(app, service, name))

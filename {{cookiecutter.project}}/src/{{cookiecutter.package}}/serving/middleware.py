@@ -40,12 +40,17 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        given, length = _read_headers(scope["headers"])
+        given, length, encoding = _read_headers(scope["headers"])
         rid = given.decode("latin-1")[:128] if given else f"{_ID_PREFIX}-{next(_ID_COUNTER):x}"
         token = request_id.set(rid)
         response = _Response(send, rid.encode("latin-1"))
         try:
-            await self._guarded(scope, receive, response, length)
+            if encoding is not None and encoding.strip().lower() != b"identity":
+                name = encoding.decode("latin-1")[:40]
+                message = f"Content-Encoding {name!r} is not supported; send the body uncompressed"
+                await respond(error_reply(message), 415)(scope, receive, response.send)
+            else:
+                await self._guarded(scope, receive, response, length)
         finally:
             self._record(scope, response.status, time.perf_counter() - started)
             request_id.reset(token)
@@ -98,15 +103,17 @@ class RequestGuard:
             log.log(level, "%s %s %s", scope["method"], scope["path"], status, extra=extra)
 
 
-def _read_headers(headers: list[tuple[bytes, bytes]]) -> tuple[bytes | None, bytes | None]:
-    """X-Request-ID and Content-Length, in one pass over the raw header list."""
-    given = length = None
+def _read_headers(headers: list[tuple[bytes, bytes]]) -> tuple[bytes | None, bytes | None, bytes | None]:
+    """X-Request-ID, Content-Length and Content-Encoding, in one pass over the raw header list."""
+    given = length = encoding = None
     for key, value in headers:
         if key == b"x-request-id":
             given = value
         elif key == b"content-length":
             length = value
-    return given, length
+        elif key == b"content-encoding":
+            encoding = value
+    return given, length, encoding
 
 
 class _Response:
