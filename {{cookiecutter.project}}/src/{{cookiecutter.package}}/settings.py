@@ -38,7 +38,22 @@ class Settings(BaseSettings):
     inter_op_threads: int = Field(1, ge=1, description="onnxruntime parallel graph branches")
     max_batch_rows: int = Field(1024, ge=1, description="Largest batch one request may carry")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
-    request_timeout_s: float = Field(10.0, gt=0, description="Requests running longer get a 503")
+    request_timeout_s: float = Field(
+        10.0, gt=0, description="A body arriving slower gets a 408; an answer taking longer, a 503"
+    )
+    max_concurrency: int = Field(
+        100, ge=1, description="POST requests in progress per worker; more get a 503 with Retry-After"
+    )
+    max_headers: int = Field(100, ge=1, description="Header fields one request may carry; more get a 431")
+    max_header_bytes: int = Field(
+        16384, ge=1024, description="Bytes of the request line and headers; more get a 431"
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="A request head (or a new connection's first) must arrive within this"
+    )
+    keepalive_timeout_s: float = Field(
+        75.0, gt=0, description="An idle kept-alive connection closes after this; above proxies' 60 s"
+    )
     shutdown_timeout_s: float = Field(
         20.0, gt=0, description="Drain time after SIGTERM; keep under the grace period"
     )

@@ -1,4 +1,8 @@
-"""The fast lane answers the hot routes itself, with the same results and errors as the documented routes."""
+"""The fast lane answers the hot routes itself, with the same results and errors as the documented
+routes, and sheds those the connection layer marked as beyond the concurrency limit."""
+
+import re
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -6,6 +10,7 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.fastlane import FastLane
+from {{ cookiecutter.package }}.serving.protocol import OVERLOADED
 from {{ cookiecutter.package }}.settings import Settings
 
 from .rows import typical_rows
@@ -54,3 +59,25 @@ def test_documented_routes_answer_like_the_fast_lane(
     for path, body in requests:
         expected, got = client.post(path, json=body), plain.post(path, json=body)
         assert (got.status_code, got.json()) == (expected.status_code, expected.json()), path
+
+
+def test_requests_marked_as_overloaded_are_shed_and_counted_apart(
+    settings: Settings, manifest: ModelManifest
+) -> None:
+    app = create_app(settings)
+
+    async def overloaded(scope: Any, receive: Any, send: Any) -> None:
+        # What the connection layer does to a POST beyond the concurrency limit.
+        if scope["type"] == "http" and scope["method"] == "POST":
+            scope[OVERLOADED] = True
+        await app(scope, receive, send)
+
+    client = TestClient(overloaded)
+    response = client.post("/predict", json=typical_rows(manifest)[0])
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert "server at capacity" in response.json()["error"]
+    assert client.get("/healthz").status_code == 200
+    text = client.get("/metrics").text
+    assert 'http_requests_shed_total{route="/predict"} 1.0' in text
+    assert not re.search(r'http_requests_total\{[^}]*route="/predict"', text)

@@ -106,13 +106,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_handlers(app)
     _add_probes(app, service)
-    app.add_middleware(FastLane, routes=_add_apis(app, service, name))
+    app.add_middleware(
+        FastLane,
+        routes=_add_apis(app, service, name),
+        metrics=service.metrics,
+        max_concurrency=settings.max_concurrency,
+    )
     app.add_middleware(
         RequestGuard,
         metrics=service.metrics,
         max_body_bytes=settings.max_body_bytes,
         timeout_s=settings.request_timeout_s,
         access_log=settings.access_log,
+        draining=lambda: service.predictor.draining,
     )
     install_tracing(app, settings)
     return app

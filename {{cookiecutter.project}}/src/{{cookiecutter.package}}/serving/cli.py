@@ -3,6 +3,7 @@
 import argparse
 import math
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -37,12 +38,23 @@ def run_serve(_: argparse.Namespace) -> int:
 def _start_uvicorn(settings: Settings) -> None:
     import uvicorn  # imported here so the other commands start fast
 
+    from .protocol import GuardedProtocol
+
+    # After a clean shutdown uvicorn raises the SIGTERM it caught again, with the handler it found
+    # in place; the default one would end the process with 143 rather than 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(
         f"{__package__}.app:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        http=GuardedProtocol,
+        ws="none",
+        # Not uvloop: libuv accepts one connection per loop iteration (libuv PR #3696), so under
+        # load new connections, kubelet probes among them, wait seconds; asyncio accepts them all.
+        loop="asyncio",
+        timeout_keep_alive=math.ceil(settings.keepalive_timeout_s),
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s),
         log_config=None,
         access_log=False,
