@@ -3,7 +3,7 @@
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     )
     inter_op_threads: int = Field(1, ge=1, description="onnxruntime parallel graph branches")
     max_batch_rows: int = Field(1024, ge=1, description="Largest batch one request may carry")
-    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
+    max_body_bytes: int | None = Field(
+        None, ge=1024, description="Largest request body; unset, what max_batch_rows rows of this model take"
+    )
     request_timeout_s: float = Field(
         10.0, gt=0, description="A body arriving slower gets a 408; an answer taking longer, a 503"
     )
@@ -82,6 +84,17 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def export_overrides(values: dict[str, Any]) -> None:
+    """Put command-line values over the environment, for this process and the workers it starts.
+
+    Raises pydantic's ValidationError, before changing anything, when a value is invalid.
+    """
+    Settings(**values)
+    for name, value in values.items():
+        os.environ[f"APP_{name.upper()}"] = str(value)
+    get_settings.cache_clear()
 
 
 def export_multiproc_dir(path: Path) -> None:

@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestGuard,
         metrics=service.metrics,
-        max_body_bytes=settings.max_body_bytes,
+        max_body_bytes=service.max_body_bytes,
         timeout_s=settings.request_timeout_s,
         access_log=settings.access_log,
         draining=lambda: service.predictor.draining,

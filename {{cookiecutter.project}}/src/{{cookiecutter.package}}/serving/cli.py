@@ -7,7 +7,10 @@ import signal
 import tempfile
 from pathlib import Path
 
-from ..settings import Settings, export_multiproc_dir, get_settings
+from pydantic import ValidationError
+
+from ..errors import CliError
+from ..settings import Settings, export_multiproc_dir, export_overrides, get_settings
 from .monitoring.logs import configure_logging
 from .monitoring.tracing import require_tracing
 
@@ -16,12 +19,21 @@ def add_serving_commands(commands: "argparse._SubParsersAction[argparse.Argument
     parser = commands.add_parser(
         "serve",
         help="Serve the model over HTTP",
-        description="Serve the model; every option is an APP_* variable.",
+        description="Serve the model; every setting is an APP_* variable, and these options win over theirs.",
     )
+    parser.add_argument("--host", help="Address to listen on (APP_HOST)")
+    parser.add_argument("--port", type=int, help="Port to listen on (APP_PORT)")
+    parser.add_argument("--workers", type=int, help="Worker processes (APP_WORKERS)")
     parser.set_defaults(handler=run_serve)
 
 
-def run_serve(_: argparse.Namespace) -> int:
+def run_serve(args: argparse.Namespace) -> int:
+    options = {name: getattr(args, name) for name in ("host", "port", "workers")}
+    try:
+        export_overrides({name: value for name, value in options.items() if value is not None})
+    except ValidationError as error:
+        problem = error.errors()[0]
+        raise CliError(f"--{problem['loc'][0]}: {problem['msg']}") from None
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     require_tracing(settings)
