@@ -15,12 +15,13 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, multiprocess
 from pydantic import BaseModel
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..settings import Settings, get_settings
 from .fastlane import FastLane
 from .middleware import RequestGuard
 from .monitoring.logs import configure_logging
-from .monitoring.tracing import install_tracing
+from .monitoring.tracing import trace_requests
 from .oip.routes import oip_router
 from .oip.schemas import InferenceRequest
 from .predict.routes import predict_router
@@ -91,13 +92,31 @@ def _model_document(service: Service) -> dict[str, Any]:
     return {**document, "git_revision": service.settings.git_revision}
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class ServingApp(FastAPI):
+    """FastAPI with the request guard and the fast lane in front of FastAPI's own layers.
+
+    Each FastAPI request first passes its telemetry hook, body limit and error middleware, which
+    together cost more than a single-row inference; in front of them, the hot routes skip them.
+    Everything else (routes, OpenAPI, lifespan) is plain FastAPI.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # FastAPI itself; create_app puts the front layers around it.
+        self.framework: ASGIApp = super().__call__
+        self.front: ASGIApp = self.framework
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.front(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> ServingApp:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     service = Service.start(settings)
     name = service.predictor.manifest.name if service.predictor.manifest else "model"
     # The documentation pages load their scripts from a CDN; the k8s base turns them off.
-    app = FastAPI(
+    app = ServingApp(
         title=name,
         version=_package_version(),
         lifespan=_lifespan(service),
@@ -106,21 +125,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_handlers(app)
     _add_probes(app, service)
-    app.add_middleware(
-        FastLane,
-        routes=_add_apis(app, service, name),
-        metrics=service.metrics,
-        max_concurrency=settings.max_concurrency,
-    )
-    app.add_middleware(
-        RequestGuard,
+    lane = FastLane(app.framework, _add_apis(app, service, name), service.metrics, settings.max_concurrency)
+    guard = RequestGuard(
+        lane,
         metrics=service.metrics,
         max_body_bytes=service.max_body_bytes,
         timeout_s=settings.request_timeout_s,
         access_log=settings.access_log,
         draining=lambda: service.predictor.draining,
     )
-    install_tracing(app, settings)
+    app.front = trace_requests(guard, app.title, settings)
     return app
 
 
