@@ -70,10 +70,10 @@ def test_overload_sheds_posts_fast_while_probes_stay_green(artifacts_dir: Path, 
     stats = json.loads(output)
     served, shed = stats["by_status"]["200"], stats["by_status"]["503"]
     slowest = max(seconds for _, _, seconds in answers)
-    share = shed["count"] / (shed["count"] + served["count"])
+    share = 100 * shed["count"] / (shed["count"] + served["count"])
     print(
         f"{FLOOD_CONNECTIONS} connections: {served['count']} served (p99 {served['p99_ms']} ms), "
-        f"{shed['count']} shed ({share:.0%}, p99 {shed['p99_ms']} ms); "
+        f"{shed['count']} shed ({share:.0f} per cent, p99 {shed['p99_ms']} ms); "
         f"{len(answers)} probes, slowest {slowest * 1000:.0f} ms"
     )
     assert [(path, status) for path, status, _ in answers if status != 200] == []

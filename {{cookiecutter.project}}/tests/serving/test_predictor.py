@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.manifest import MANIFEST_FILE, ONNX_FILE, read_manifest, write_manifest
+from {{ cookiecutter.package }}.manifest import (
+    MANIFEST_FILE,
+    ONNX_FILE,
+    read_manifest,
+    write_manifest,
+)
 from {{ cookiecutter.package }}.model.export import convert
 
 

@@ -17,7 +17,12 @@ import pytest
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from {{ cookiecutter.package }}.serving.protocol import OVERLOADED, Admission, GuardedProtocol, Limits
+from {{ cookiecutter.package }}.serving.protocol import (
+    OVERLOADED,
+    Admission,
+    GuardedProtocol,
+    Limits,
+)
 
 from ..servers import live_server
 
