@@ -12,9 +12,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from prometheus_client import CONTENT_TYPE_LATEST, multiprocess
+from prometheus_client import multiprocess
 from pydantic import BaseModel
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..settings import Settings, get_settings
@@ -24,9 +23,10 @@ from .monitoring.logs import configure_logging
 from .monitoring.tracing import trace_requests
 from .oip.routes import oip_router
 from .oip.schemas import InferenceRequest
+from .operations import add_operations_routes
 from .predict.routes import predict_router
 from .predict.schemas import predict_models
-from .responses import Handler, install_handlers, json_reply, respond
+from .responses import Handler, install_handlers
 from .schemas import add_components
 from .service import Service
 
@@ -58,38 +58,6 @@ def _lifespan(service: Service) -> Callable[[FastAPI], Any]:
             multiprocess.mark_process_dead(os.getpid(), str(service.settings.prometheus_multiproc_dir))  # type: ignore[no-untyped-call]
 
     return lifespan
-
-
-def _add_probes(app: FastAPI, service: Service) -> None:
-    @app.get("/healthz", tags=["Operations"], summary="Liveness: the process answers")
-    async def healthz() -> Response:
-        return respond(json_reply({"status": "ok"}))
-
-    @app.get("/readyz", tags=["Operations"], summary="Readiness: model loaded, verified, not draining")
-    async def readyz() -> Response:
-        predictor = service.predictor
-        problem = "draining" if predictor.draining else predictor.problem
-        return respond(
-            json_reply({"ready": True} if predictor.ready else {"ready": False, "reason": problem}),
-            200 if predictor.ready else 503,
-        )
-
-    @app.get("/model", tags=["Operations"], summary="The model manifest and the image's git revision")
-    async def model() -> Response:
-        return respond(json_reply(_model_document(service)))
-
-    @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        if service.monitor is not None:
-            service.monitor.refresh_drift()
-        return Response(service.metrics.render(), media_type=CONTENT_TYPE_LATEST)
-
-
-def _model_document(service: Service) -> dict[str, Any]:
-    """The manifest as /model shows it; library versions only when the settings allow."""
-    hidden = set() if service.settings.expose_library_versions else {"library_versions"}
-    document = service.manifest.model_dump(mode="json", exclude=hidden)
-    return {**document, "git_revision": service.settings.git_revision}
 
 
 class ServingApp(FastAPI):
@@ -124,7 +92,7 @@ def create_app(settings: Settings | None = None) -> ServingApp:
         redoc_url="/redoc" if settings.api_docs else None,
     )
     install_handlers(app)
-    _add_probes(app, service)
+    add_operations_routes(app, service)
     lane = FastLane(app.framework, _add_apis(app, service, name), service.metrics, settings.max_concurrency)
     guard = RequestGuard(
         lane,
