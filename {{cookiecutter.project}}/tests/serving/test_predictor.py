@@ -55,16 +55,17 @@ def swap_class_names(model_dir: Path) -> None:
     path.write_text(json.dumps(document))
 
 
-def serve_a_ten_feature_model(model_dir: Path) -> None:
-    """A model of the same task trained on 10 features, with its sha and digest updated."""
+def serve_a_model_of_other_features(model_dir: Path) -> None:
+    """A model of the same task trained on one feature more, with its sha and digest updated."""
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
     manifest = read_manifest(model_dir)
-    x = np.random.default_rng(0).normal(size=(60, 10))
+    width = len(manifest.features) + 1
+    x = np.random.default_rng(0).normal(size=(60, width))
     classes = len(manifest.classes or [])
     estimator = LogisticRegression() if classes else LinearRegression()
     estimator.fit(x, np.arange(60) % classes if classes else x.sum(axis=1))
-    replace_model(model_dir, convert(estimator, 10, classifier=bool(classes)))
+    replace_model(model_dir, convert(estimator, width, classifier=bool(classes)))
 
 
 def declare_another_task(model_dir: Path) -> None:
@@ -80,7 +81,7 @@ DAMAGES = [
     (break_corrupt_model, "model file is not a valid ONNX model", "not a valid ONNX model"),
     (break_missing_manifest, "model files are missing", "manifest.json does not exist"),
     (swap_class_names, "model manifest was edited after export", "does not match its digest"),
-    (serve_a_ten_feature_model, "model does not match its manifest", "features"),
+    (serve_a_model_of_other_features, "model does not match its manifest", "features"),
     (declare_another_task, "model does not match its manifest", "outputs"),
 ]
 
