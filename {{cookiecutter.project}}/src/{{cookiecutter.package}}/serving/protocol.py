@@ -137,7 +137,7 @@ class GuardedProtocol(HttpToolsProtocol):
         """Answer `{"error": message}`, then drop input until the client closes or LINGER_S passes."""
         self.refusal = (status, message)
         self._cancel_head_timer()
-        log.info("refused a request: %s %s", status, message)
+        log.info("refused a request from %s: %s %s", self.client[0] if self.client else "?", status, message)
         if self.transport.is_closing():
             return
         body = orjson.dumps({"error": message})
