@@ -49,7 +49,10 @@ def parse_args() -> argparse.Namespace:
         "--artifacts", type=Path, required=True, help="Directory with model.onnx and manifest.json"
     )
     parser.add_argument("--out", type=Path, default=Path("build/bench.json"))
-    parser.add_argument("--seconds", type=int, default=5, help="Duration of each wrk run")
+    parser.add_argument("--seconds", type=int, default=3, help="Duration of each wrk run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Runs of each cell, taken in turn with the floor; medians count"
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers, for both servers")
     parser.add_argument("--concurrency", type=int, nargs="+", default=CONCURRENCIES)
     parser.add_argument(
@@ -59,7 +62,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def measure(args: argparse.Namespace, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Every wrk cell, floor first in each so that box noise hits both sides alike."""
+    """Every wrk cell, in rounds of floor, predict and OIP so that box noise hits each side alike."""
     model_name = manifest["name"]
     cells: list[load.Cell] = []
     # A first start writes the bytecode the image has built in, so the second measures the image's start.
@@ -71,14 +74,20 @@ def measure(args: argparse.Namespace, manifest: dict[str, Any]) -> dict[str, Any
                 body = bodies(manifest, make_rows(manifest, count))
                 floor_url = f"{floor.url}/predict" if count == 1 else f"{floor.url}/predict_batch"
                 targets = [
-                    ("floor", floor_url, body["predict"]),
-                    ("predict", f"{model.url}/predict", body["predict"]),
-                    ("oip", f"{model.url}/v2/models/{model_name}/infer", body["oip"]),
+                    ("floor", floor_url, body["predict"], floor),
+                    ("predict", f"{model.url}/predict", body["predict"], model),
+                    ("oip", f"{model.url}/v2/models/{model_name}/infer", body["oip"], model),
                 ]
                 for concurrency in args.concurrency:
-                    for target, url, content in targets:
-                        cells.append(load.drive(url, content, concurrency, args.seconds, target, payload))
-                        print(report.table(cells[-1:]).splitlines()[-1], flush=True)
+                    runs: dict[str, list[load.Cell]] = {target: [] for target, *_ in targets}
+                    for _ in range(args.rounds):
+                        for target, url, content, server in targets:
+                            cell = load.drive(
+                                url, content, concurrency, args.seconds, target, payload, server.cpu_seconds
+                            )
+                            runs[target].append(cell)
+                    cells += [load.median(target_runs) for target_runs in runs.values()]
+                    print("\n".join(report.table(cells[-3:]).splitlines()[1:]), flush=True)
         return {"cells": cells, "ready_s": model.ready_s, "rss_mib": model.rss_mib()}
 
 
@@ -97,7 +106,8 @@ def main() -> int:
         for payload, count in (("single", 1), ("batch64", BATCH))
     }
     results: dict[str, Any] = {
-        "seconds_per_cell": args.seconds,
+        "seconds_per_run": args.seconds,
+        "rounds": args.rounds,
         "workers": args.workers,
         "cells": [cell.as_dict() for cell in cells],
         "ratio_to_floor": report.ratios(cells),

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,29 @@ class Cell:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us_per_request: float
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def median(runs: list[Cell]) -> Cell:
+    """One cell from several runs of it: the median of each figure, and every error."""
+
+    def middle(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    first = runs[0]
+    return Cell(
+        target=first.target,
+        payload=first.payload,
+        concurrency=first.concurrency,
+        requests_per_s=middle([run.requests_per_s for run in runs]),
+        p50_ms=middle([run.p50_ms for run in runs]),
+        p99_ms=middle([run.p99_ms for run in runs]),
+        errors=sum(run.errors for run in runs),
+        cpu_us_per_request=middle([run.cpu_us_per_request for run in runs]),
+    )
 
 
 def require_wrk() -> str:
@@ -34,8 +55,10 @@ def require_wrk() -> str:
     return path
 
 
-def drive(url: str, body: bytes, concurrency: int, seconds: int, target: str, payload: str) -> Cell:
-    """POST body to url from `concurrency` connections for `seconds`."""
+def drive(
+    url: str, body: bytes, concurrency: int, seconds: int, target: str, payload: str, cpu: Callable[[], float]
+) -> Cell:
+    """POST body to url from `concurrency` connections for `seconds`; cpu() reads the server's CPU time."""
     with tempfile.NamedTemporaryFile(suffix=".json") as body_file:
         body_file.write(body)
         body_file.flush()
@@ -49,6 +72,7 @@ def drive(url: str, body: bytes, concurrency: int, seconds: int, target: str, pa
             str(SCRIPT),
             url,
         ]
+        cpu_before = cpu()
         result = subprocess.run(
             command,
             env={**os.environ, "WRK_BODY": body_file.name},
@@ -56,6 +80,7 @@ def drive(url: str, body: bytes, concurrency: int, seconds: int, target: str, pa
             text=True,
             check=True,
         )
+    cpu_spent = cpu() - cpu_before
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     return Cell(
         target=target,
@@ -65,4 +90,5 @@ def drive(url: str, body: bytes, concurrency: int, seconds: int, target: str, pa
         p50_ms=round(summary["p50_us"] / 1000, 3),
         p99_ms=round(summary["p99_us"] / 1000, 3),
         errors=summary["socket_errors"] + summary["bad_status"],
+        cpu_us_per_request=round(cpu_spent * 1e6 / max(summary["requests"], 1), 1),
     )

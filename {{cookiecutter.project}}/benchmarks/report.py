@@ -7,12 +7,13 @@ from .load import Cell
 
 def table(cells: list[Cell]) -> str:
     lines = [
-        f"{'target':<10} {'payload':<8} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+        f"{'target':<10} {'payload':<8} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
+        f"{'cpu us/req':>10}"
     ]
     for cell in cells:
         lines.append(
             f"{cell.target:<10} {cell.payload:<8} {cell.concurrency:>4} {cell.requests_per_s:>9.0f} "
-            f"{cell.p50_ms:>8.2f} {cell.p99_ms:>8.2f} {cell.errors:>6}"
+            f"{cell.p50_ms:>8.2f} {cell.p99_ms:>8.2f} {cell.errors:>6} {cell.cpu_us_per_request:>10.1f}"
         )
     return "\n".join(lines)
 

@@ -26,8 +26,14 @@ class Server:
 
     def rss_mib(self) -> list[float]:
         """Resident memory of each serving process: the workers, or the one process when alone."""
-        pids = _children(self.process.pid) or [self.process.pid]
-        return [round(_rss_kib(pid) / 1024, 1) for pid in pids]
+        return [round(_rss_kib(pid) / 1024, 1) for pid in self._serving_pids()]
+
+    def cpu_seconds(self) -> float:
+        """CPU time the serving processes have used: steadier than req/s on a busy machine."""
+        return sum(_cpu_seconds(pid) for pid in self._serving_pids())
+
+    def _serving_pids(self) -> list[int]:
+        return _children(self.process.pid) or [self.process.pid]
 
 
 def _children(pid: int) -> list[int]:
@@ -35,6 +41,11 @@ def _children(pid: int) -> list[int]:
         return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_kib(pid: int) -> float:
@@ -90,7 +101,7 @@ def model_server(artifacts: Path, port: int, workers: int) -> tuple[list[str], s
 
 
 def floor_server(artifacts: Path, port: int, workers: int) -> tuple[list[str], str, dict[str, str]]:
-    """The floor under the same server stack: uvicorn, httptools, uvloop, no access log."""
+    """The floor under the same server stack: uvicorn, httptools, the asyncio loop, no access log."""
     command = [
         sys.executable, "-m", "uvicorn", "benchmarks.floor:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),

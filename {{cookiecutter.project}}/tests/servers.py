@@ -33,6 +33,19 @@ class LiveServer:
     def log(self) -> str:
         return self.process.stdout.read().decode() if self.process.stdout else ""
 
+    def peak_rss_mib(self) -> float:
+        """The most memory the process has held since it started, or since reset_peak_rss() (Linux)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+    def reset_peak_rss(self) -> None:
+        Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process has used (Linux)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def wait_until_ready(url: str, timeout_s: float = 20.0, path: str = "/readyz") -> None:
     deadline = time.monotonic() + timeout_s

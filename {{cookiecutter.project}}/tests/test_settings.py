@@ -1,9 +1,12 @@
-"""Only settings.py may read the environment; everything else takes plain arguments."""
+"""Only settings.py may read the environment, and .env.example documents every setting it reads."""
 
 import re
 from pathlib import Path
 
 import {{ cookiecutter.package }}
+from {{ cookiecutter.package }}.settings import Settings
+
+from . import PROJECT_DIR
 
 PACKAGE_DIR = Path({{ cookiecutter.package }}.__file__).parent
 
@@ -16,3 +19,12 @@ def test_only_settings_reads_the_environment() -> None:
         if path.name != "settings.py" and readers.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_env_example_lists_every_setting() -> None:
+    listed = set(re.findall(r"^#? ?(\w+)=", (PROJECT_DIR / ".env.example").read_text(), re.MULTILINE))
+    fields = {
+        "PROMETHEUS_MULTIPROC_DIR" if name == "prometheus_multiproc_dir" else f"APP_{name.upper()}"
+        for name in Settings.model_fields
+    }
+    assert fields - listed == set()

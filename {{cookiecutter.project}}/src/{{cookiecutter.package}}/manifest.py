@@ -1,9 +1,10 @@
 """The model manifest (what training, export and serving agree a model is) and every artifact's file name."""
 
 import hashlib
+import json
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -105,6 +106,9 @@ class ModelManifest(BaseModel):
     params: dict[str, JsonScalar] = Field(default_factory=dict, description="Its hyperparameters, as fitted")
     onnx: OnnxModel | None = Field(None, description="Filled in by export")
     tracking: Tracking | None = Field(None, description="Filled in by track")
+    # Written by write_manifest over every other field, onnx.sha256 included, so neither the model
+    # file nor the manifest (swapped class names, say) can be edited alone.
+    digest: str | None = Field(None, description="sha256 of the manifest without this field")
 
     @property
     def feature_names(self) -> list[str]:
@@ -123,9 +127,18 @@ def read_manifest(model_dir: Path) -> ModelManifest:
     return ModelManifest.model_validate_json((model_dir / MANIFEST_FILE).read_text())
 
 
+def manifest_digest(document: dict[str, Any]) -> str:
+    """sha256 of a manifest document as canonical JSON (sorted keys, no spaces), its digest left out."""
+    content = {key: value for key, value in document.items() if key != "digest"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def write_manifest(model_dir: Path, manifest: ModelManifest) -> Path:
+    """Write the manifest with a fresh digest of its content."""
+    document = manifest.model_dump(mode="json", exclude={"digest"})
     path = model_dir / MANIFEST_FILE
-    path.write_text(manifest.model_dump_json(indent=2) + "\n")
+    path.write_text(json.dumps({**document, "digest": manifest_digest(document)}, indent=2) + "\n")
     return path
 
 

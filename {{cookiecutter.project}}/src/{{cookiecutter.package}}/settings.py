@@ -3,7 +3,7 @@
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,8 +37,25 @@ class Settings(BaseSettings):
     )
     inter_op_threads: int = Field(1, ge=1, description="onnxruntime parallel graph branches")
     max_batch_rows: int = Field(1024, ge=1, description="Largest batch one request may carry")
-    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
-    request_timeout_s: float = Field(10.0, gt=0, description="Requests running longer get a 503")
+    max_body_bytes: int | None = Field(
+        None, ge=1024, description="Largest request body; unset, what max_batch_rows rows of this model take"
+    )
+    request_timeout_s: float = Field(
+        10.0, gt=0, description="A body arriving slower gets a 408; an answer taking longer, a 503"
+    )
+    max_concurrency: int = Field(
+        100, ge=1, description="POST requests in progress per worker; more get a 503 with Retry-After"
+    )
+    max_headers: int = Field(100, ge=1, description="Header fields one request may carry; more get a 431")
+    max_header_bytes: int = Field(
+        16384, ge=1024, description="Bytes of the request line and headers; more get a 431"
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="A request head (or a new connection's first) must arrive within this"
+    )
+    keepalive_timeout_s: float = Field(
+        75.0, gt=0, description="An idle kept-alive connection closes after this; above proxies' 60 s"
+    )
     shutdown_timeout_s: float = Field(
         20.0, gt=0, description="Drain time after SIGTERM; keep under the grace period"
     )
@@ -56,6 +73,10 @@ class Settings(BaseSettings):
     log_json: bool = True
     access_log: bool = Field(False, description="One log line per request; metrics already count them")
     git_revision: str = Field("unknown", description="Commit the image was built from; set by the build")
+    api_docs: bool = Field(True, description="Serve /docs and /redoc, whose pages load scripts from a CDN")
+    expose_library_versions: bool = Field(
+        False, description="List the training libraries' versions in /model"
+    )
     otel_enabled: bool = False
     otel_endpoint: str = Field("http://localhost:4318", description="OTLP/HTTP collector for traces")
 
@@ -63,6 +84,17 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def export_overrides(values: dict[str, Any]) -> None:
+    """Put command-line values over the environment, for this process and the workers it starts.
+
+    Raises pydantic's ValidationError, before changing anything, when a value is invalid.
+    """
+    Settings(**values)
+    for name, value in values.items():
+        os.environ[f"APP_{name.upper()}"] = str(value)
+    get_settings.cache_clear()
 
 
 def export_multiproc_dir(path: Path) -> None:

@@ -44,6 +44,13 @@ def test_tampered_onnx_fails_the_checksum(artifacts_copy: Path) -> None:
     assert failed_checks(artifacts_copy) == ["onnx sha256"]
 
 
+def test_manifest_edited_after_export_fails_the_digest(artifacts_copy: Path) -> None:
+    path = artifacts_copy / "manifest.json"
+    path.write_text(path.read_text().replace('"target": "', '"target": "edited '))
+    assert run_gate(artifacts_copy, GateConfig()) == 1
+    assert failed_checks(artifacts_copy) == ["manifest digest"]
+
+
 def test_latency_over_budget_fails(artifacts_copy: Path) -> None:
     assert run_gate(artifacts_copy, GateConfig(latency_budget_ms=1e-6)) == 1
     assert failed_checks(artifacts_copy) == ["latency p99 ms"]

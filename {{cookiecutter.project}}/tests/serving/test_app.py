@@ -1,30 +1,17 @@
-"""The app in process: liveness and readiness, /model, request ids, and errors for unknown routes."""
+"""The app in process: request ids, errors for unknown routes, and the documentation pages."""
 
-from typing import Any
-
-import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.manifest import ModelManifest
+from {{ cookiecutter.package }}.serving.app import create_app
+from {{ cookiecutter.package }}.settings import Settings
 
 
-@pytest.fixture
-def app_settings() -> dict[str, Any]:
-    return {"git_revision": "abc1234"}
-
-
-def test_liveness_and_readiness_answer_once_the_model_is_loaded(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"ready": True}
-
-
-def test_model_returns_the_manifest_with_the_git_revision(
-    client: TestClient, manifest: ModelManifest
-) -> None:
-    body = client.get("/model").json()
-    assert body["git_revision"] == "abc1234"
-    assert body["version"] == manifest.version
-    assert [feature["name"] for feature in body["features"]] == manifest.feature_names
+def test_documentation_pages_can_be_turned_off(client: TestClient, settings: Settings) -> None:
+    assert client.get("/docs").status_code == 200
+    quiet = TestClient(create_app(settings.model_copy(update={"api_docs": False})))
+    assert quiet.get("/docs").status_code == 404
+    assert quiet.get("/redoc").status_code == 404
+    assert quiet.get("/openapi.json").status_code == 200
 
 
 def test_request_id_is_echoed_or_generated(client: TestClient) -> None:

@@ -1,16 +1,22 @@
-"""`serve` as the image runs it: without scikit-learn, and with several workers sharing metrics."""
+"""`serve` as the image runs it: without scikit-learn, with several workers sharing metrics, and
+with --host, --port and --workers winning over the APP_* variables."""
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.serving.cli import prepare_metrics_dir
 from {{ cookiecutter.package }}.settings import Settings
 
-from ..servers import live_server
+from ..servers import PACKAGE, free_port, live_server, wait_until_ready
 from .rows import typical_rows
 
 TRAINING_ONLY = ("sklearn", "pandas", "skl2onnx", "onnx", "pyarrow")
@@ -57,3 +63,45 @@ def test_several_workers_get_a_fresh_metrics_directory(tmp_path: Path) -> None:
     assert prepare_metrics_dir(settings) == tmp_path
     assert not stale.exists()
     assert prepare_metrics_dir(Settings(workers=1, prometheus_multiproc_dir=None)) is None
+
+
+@pytest.mark.slow
+def test_serve_options_win_over_the_environment(artifacts_dir: Path) -> None:
+    port = free_port()
+    environment = {**os.environ, "APP_MODEL_DIR": str(artifacts_dir), "APP_PORT": "1", "APP_WORKERS": "3"}
+    command = [
+        sys.executable,
+        "-m",
+        PACKAGE,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}")
+        assert len(Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()) == 0
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--port", "70000"], "--port: Input should be less than or equal to 65535"),
+        (["--workers", "0"], "--workers"),
+    ],
+    ids=["port=70000", "workers=0"],
+)
+def test_a_bad_serve_option_is_one_line_and_exit_2(
+    option: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", *option]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: {words}")
+    assert error.count("\n") == 1

@@ -1,26 +1,26 @@
-"""The fast lane answers the hot routes itself, with the same results and errors as the documented routes."""
+"""The fast lane answers the hot routes itself, with the same results and errors as the documented
+routes, and sheds those the connection layer marked as beyond the concurrency limit."""
 
-from fastapi import FastAPI
+import re
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.fastlane import FastLane
+from {{ cookiecutter.package }}.serving.middleware import RequestGuard
+from {{ cookiecutter.package }}.serving.protocol import OVERLOADED
 from {{ cookiecutter.package }}.settings import Settings
 
 from .rows import typical_rows
 
 
-def without_fast_lane(app: FastAPI) -> FastAPI:
-    """The same app with only the documented FastAPI routes left to answer."""
-    # Starlette types `cls` as a middleware factory, which the FastLane class is at run time.
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not FastLane]  # type: ignore[comparison-overlap]
-    return app
-
-
-def test_fast_lane_serves_predict_and_both_infer_paths(client: TestClient) -> None:
-    lanes = [m for m in client.app.user_middleware if m.cls is FastLane]  # type: ignore[attr-defined]
-    served = {route.path for route, _ in lanes[0].kwargs["routes"]}
+def test_fast_lane_serves_predict_and_both_infer_paths(settings: Settings) -> None:
+    guard = create_app(settings).front
+    assert isinstance(guard, RequestGuard)
+    assert isinstance(guard.app, FastLane)
+    served = {route.path for _, route, _ in guard.app.routes}
     assert served == {"/predict", "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer"}
 
 
@@ -31,7 +31,7 @@ def test_fast_lane_counts_requests_under_the_route_template(
     client.post(f"/v2/models/{manifest.name}/infer", json={"inputs": []})
     text = client.get("/metrics").text
     assert 'http_requests_total{method="POST",route="/predict",status="200"} 1.0' in text
-    assert 'http_requests_total{method="POST",route="/v2/models/{name}/infer",status="422"} 1.0' in text
+    assert 'http_requests_total{method="POST",route="/v2/models/{name}/infer",status="400"} 1.0' in text
 
 
 def test_fast_lane_leaves_other_methods_to_fastapi(client: TestClient) -> None:
@@ -50,7 +50,30 @@ def test_documented_routes_answer_like_the_fast_lane(
         (f"/v2/models/{manifest.name}/infer", {"inputs": [tensor]}),
         (f"/v2/models/{manifest.name}/versions/{manifest.version}/infer", {"inputs": [tensor], "id": "7"}),
     ]
-    plain = TestClient(without_fast_lane(create_app(settings)), raise_server_exceptions=False)
+    # FastAPI alone: the documented routes answer, without the layers in front of them.
+    plain = TestClient(create_app(settings).framework, raise_server_exceptions=False)
     for path, body in requests:
         expected, got = client.post(path, json=body), plain.post(path, json=body)
         assert (got.status_code, got.json()) == (expected.status_code, expected.json()), path
+
+
+def test_requests_marked_as_overloaded_are_shed_and_counted_apart(
+    settings: Settings, manifest: ModelManifest
+) -> None:
+    app = create_app(settings)
+
+    async def overloaded(scope: Any, receive: Any, send: Any) -> None:
+        # What the connection layer does to a POST beyond the concurrency limit.
+        if scope["type"] == "http" and scope["method"] == "POST":
+            scope[OVERLOADED] = True
+        await app(scope, receive, send)
+
+    client = TestClient(overloaded)
+    response = client.post("/predict", json=typical_rows(manifest)[0])
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert "server at capacity" in response.json()["error"]
+    assert client.get("/healthz").status_code == 200
+    text = client.get("/metrics").text
+    assert 'http_requests_shed_total{route="/predict"} 1.0' in text
+    assert not re.search(r'http_requests_total\{[^}]*route="/predict"', text)

@@ -1,6 +1,5 @@
 """Malformed requests to both APIs: each gets a 4xx whose message names the problem, never a 5xx."""
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -8,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
+from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest, write_manifest
 
 from .rows import typical_rows
 
@@ -45,24 +44,62 @@ PREDICT_CASES: list[tuple[str, Body, int, str]] = [
     ("oversize-batch", lambda row: {"rows": [row] * (MAX_ROWS + 1)}, 413, f"limit is {MAX_ROWS}"),
 ]
 
+# OIP answers every malformed request 400, as its REST spec documents; /predict keeps 422 for those.
 INFER_CASES: list[tuple[str, Callable[[list[float], int], Any] | bytes, int, str]] = [
-    ("no-inputs", lambda data, n: {"outputs": []}, 422, '"inputs"'),
-    ("wrong-input-name", lambda data, n: {"inputs": [tensor(data, n, name="x")]}, 422, "named 'input'"),
-    ("two-inputs", lambda data, n: {"inputs": [tensor(data, n)] * 2}, 422, "exactly one"),
-    ("bad-datatype", lambda data, n: {"inputs": [tensor(data, n, datatype="BYTES")]}, 422, "datatype"),
-    ("wrong-width", lambda data, n: {"inputs": [tensor(data, n, shape=[1, n + 1])]}, 422, "does not match"),
-    ("shape-data-mismatch", lambda data, n: {"inputs": [tensor(data[:-1], n)]}, 422, "needs"),
-    ("bad-shape", lambda data, n: {"inputs": [tensor(data, n, shape="1x2")]}, 422, "shape must be"),
-    ("string-data", lambda data, n: {"inputs": [tensor(["a"] * n, n)]}, 422, "single number"),
-    ("boolean-data", lambda data, n: {"inputs": [tensor([True] * n, n)]}, 422, "single number"),
+    ("no-inputs", lambda data, n: {"outputs": []}, 400, '"inputs"'),
+    ("wrong-input-name", lambda data, n: {"inputs": [tensor(data, n, name="x")]}, 400, "named 'input'"),
+    ("two-inputs", lambda data, n: {"inputs": [tensor(data, n)] * 2}, 400, "exactly one"),
+    ("bad-datatype", lambda data, n: {"inputs": [tensor(data, n, datatype="BYTES")]}, 400, "datatype"),
+    ("wrong-width", lambda data, n: {"inputs": [tensor(data, n, shape=[1, n + 1])]}, 400, "does not match"),
+    ("shape-data-mismatch", lambda data, n: {"inputs": [tensor(data[:-1], n)]}, 400, "needs"),
+    ("bad-shape", lambda data, n: {"inputs": [tensor(data, n, shape="1x2")]}, 400, "shape must be"),
+    ("string-data", lambda data, n: {"inputs": [tensor(["a"] * n, n)]}, 400, "single number"),
+    ("boolean-data", lambda data, n: {"inputs": [tensor([True] * n, n)]}, 400, "single number"),
     (
         "unknown-output",
         lambda data, n: {"inputs": [tensor(data, n)], "outputs": [{"name": "x"}]},
-        422,
+        400,
         "outputs",
     ),
     ("oversize-batch", lambda data, n: {"inputs": [tensor(data, n, shape=[MAX_ROWS + 1, n])]}, 413, "limit"),
     ("malformed-json", b'{"inputs": [', 400, "not valid JSON"),
+    (
+        "request-parameters-not-object",
+        lambda data, n: {"inputs": [tensor(data, n)], "parameters": "binary_data_output"},
+        400,
+        '"parameters" must be an object',
+    ),
+    (
+        "input-parameters-not-object",
+        lambda data, n: {"inputs": [tensor(data, n, parameters="binary_data_size")]},
+        400,
+        '"parameters" must be an object',
+    ),
+    (
+        "output-parameters-not-object",
+        lambda data, n: {"inputs": [tensor(data, n)], "outputs": [{"name": "label", "parameters": [1]}]},
+        400,
+        '"parameters" must be an object',
+    ),
+    ("id-not-string", lambda data, n: {"id": 7, "inputs": [tensor(data, n)]}, 400, '"id" must be a string'),
+    (
+        "int8-fraction",
+        lambda data, n: {"inputs": [tensor([1.5] * n, n, datatype="INT8")]},
+        400,
+        "do not fit INT8",
+    ),
+    (
+        "uint8-out-of-range",
+        lambda data, n: {"inputs": [tensor([300] * n, n, datatype="UINT8")]},
+        400,
+        "do not fit UINT8",
+    ),
+    (
+        "fp16-out-of-range",
+        lambda data, n: {"inputs": [tensor([1e6] * n, n, datatype="FP16")]},
+        400,
+        "do not fit FP16",
+    ),
 ]
 
 
@@ -131,10 +168,9 @@ def test_oversize_streamed_body_without_length_is_cut_off(client: TestClient) ->
 
 
 def make_first_feature_integer(model_dir: Path) -> None:
-    manifest_path = model_dir / "manifest.json"
-    document = json.loads(manifest_path.read_text())
-    document["features"][0]["dtype"] = "integer"
-    manifest_path.write_text(json.dumps(document))
+    manifest = read_manifest(model_dir)
+    features = [manifest.features[0].model_copy(update={"dtype": "integer"}), *manifest.features[1:]]
+    write_manifest(model_dir, manifest.model_copy(update={"features": features}))
 
 
 @pytest.mark.parametrize("model_dir", [make_first_feature_integer], indirect=True, ids=["feature-0=integer"])

@@ -1,14 +1,22 @@
-"""Model integrity: the server stays live but refuses readiness for a missing, corrupt or altered model."""
+"""Model integrity: the server stays live but refuses readiness for a model that is missing, damaged,
+edited, or not the model its manifest describes; clients see a short reason, the log the details."""
 
 import hashlib
 import json
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.manifest import MANIFEST_FILE, ONNX_FILE
+from {{ cookiecutter.package }}.manifest import (
+    MANIFEST_FILE,
+    ONNX_FILE,
+    read_manifest,
+    write_manifest,
+)
+from {{ cookiecutter.package }}.model.export import convert
 
 
 def break_missing_model(model_dir: Path) -> None:
@@ -20,42 +28,97 @@ def break_altered_model(model_dir: Path) -> None:
         stream.write(b"\0")
 
 
+def replace_model(model_dir: Path, model_bytes: bytes) -> None:
+    """Swap the model file and record its sha256 the way export does, with a fresh digest."""
+    (model_dir / ONNX_FILE).write_bytes(model_bytes)
+    manifest = read_manifest(model_dir)
+    assert manifest.onnx is not None
+    onnx = manifest.onnx.model_copy(update={"sha256": hashlib.sha256(model_bytes).hexdigest()})
+    write_manifest(model_dir, manifest.model_copy(update={"onnx": onnx}))
+
+
 def break_corrupt_model(model_dir: Path) -> None:
     """Garbage whose sha256 the manifest vouches for, so only loading it can tell."""
-    (model_dir / ONNX_FILE).write_bytes(b"not an onnx model")
-    manifest = json.loads((model_dir / MANIFEST_FILE).read_text())
-    manifest["onnx"]["sha256"] = hashlib.sha256(b"not an onnx model").hexdigest()
-    (model_dir / MANIFEST_FILE).write_text(json.dumps(manifest))
+    replace_model(model_dir, b"not an onnx model")
 
 
 def break_missing_manifest(model_dir: Path) -> None:
     (model_dir / MANIFEST_FILE).unlink()
 
 
+def swap_class_names(model_dir: Path) -> None:
+    """Edit the manifest alone, as a hand fix would: the labels would silently invert."""
+    path = model_dir / MANIFEST_FILE
+    document = json.loads(path.read_text())
+    document["classes"] = list(reversed(document["classes"] or ["a", "b"]))
+    document["target"] = document["target"] + " "
+    path.write_text(json.dumps(document))
+
+
+def serve_a_model_of_other_features(model_dir: Path) -> None:
+    """A model of the same task trained on one feature more, with its sha and digest updated."""
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    manifest = read_manifest(model_dir)
+    width = len(manifest.features) + 1
+    x = np.random.default_rng(0).normal(size=(60, width))
+    classes = len(manifest.classes or [])
+    estimator = LogisticRegression() if classes else LinearRegression()
+    estimator.fit(x, np.arange(60) % classes if classes else x.sum(axis=1))
+    replace_model(model_dir, convert(estimator, width, classifier=bool(classes)))
+
+
+def declare_another_task(model_dir: Path) -> None:
+    """A manifest re-stamped after its task was changed, so only the signature check can tell."""
+    manifest = read_manifest(model_dir)
+    changed = {"task": "regression", "classes": None} if manifest.classes else {"task": "binary"}
+    write_manifest(model_dir, manifest.model_copy(update=changed))
+
+
+DAMAGES = [
+    (break_missing_model, "model files are unreadable", "model.onnx"),
+    (break_altered_model, "model file does not match its manifest", "sha256"),
+    (break_corrupt_model, "model file is not a valid ONNX model", "not a valid ONNX model"),
+    (break_missing_manifest, "model files are missing", "manifest.json does not exist"),
+    (swap_class_names, "model manifest was edited after export", "does not match its digest"),
+    (serve_a_model_of_other_features, "model does not match its manifest", "features"),
+    (declare_another_task, "model does not match its manifest", "outputs"),
+]
+
+
 @pytest.mark.parametrize(
-    ("model_dir", "reason"),
-    [
-        (break_missing_model, "unreadable"),
-        (break_altered_model, "sha256"),
-        (break_corrupt_model, "not a valid ONNX model"),
-        (break_missing_manifest, "missing"),
-    ],
-    ids=["damage=missing-model", "damage=sha-mismatch", "damage=corrupt", "damage=missing-manifest"],
+    ("model_dir", "reason", "detail"),
+    DAMAGES,
+    ids=[f"damage={damage.__name__}" for damage, _, _ in DAMAGES],
     indirect=["model_dir"],
 )
 def test_damaged_model_is_never_ready_but_stays_live(
-    client: TestClient, caplog: pytest.LogCaptureFixture, reason: str
+    client: TestClient, caplog: pytest.LogCaptureFixture, model_dir: Path, reason: str, detail: str
 ) -> None:
     # The app loads the model while the `client` fixture builds it, so the error is logged in setup.
     records = caplog.get_records("setup")
     errors = [record.getMessage() for record in records if record.levelno >= logging.ERROR]
     assert len(errors) == 1
     assert reason in errors[0]
+    assert detail in errors[0]
     assert client.get("/healthz").status_code == 200
     readiness = client.get("/readyz")
     assert readiness.status_code == 503
-    assert reason in readiness.json()["reason"]
+    assert readiness.json()["reason"] == reason
     assert client.get("/v2/health/ready").status_code == 503
     refused = client.post("/predict", json={"x": 1.0})
     assert refused.status_code == 503
-    assert "model not ready" in refused.json()["error"]
+    assert refused.json()["error"] == f"model not ready: {reason}"
+
+
+@pytest.mark.parametrize(
+    "model_dir", [break_missing_manifest, break_corrupt_model], indirect=True, ids=["missing", "corrupt"]
+)
+def test_not_ready_answers_show_no_paths_or_library_text(client: TestClient, model_dir: Path) -> None:
+    bodies = [client.get("/readyz").text, client.post("/predict", json={}).text]
+    bodies.append(client.post("/v2/models/m/infer", json={}).text)
+    for body in bodies:
+        assert str(model_dir) not in body
+        assert "/" not in json.loads(body).get("reason", json.loads(body).get("error", ""))
+        assert "onnxruntime" not in body.lower()
+        assert "INVALID_PROTOBUF" not in body

@@ -10,7 +10,14 @@ import numpy as np
 
 from .. import registry
 from ..errors import CliError
-from ..manifest import GATE_FILE, ModelManifest, require_manifest, sha256_file
+from ..manifest import (
+    GATE_FILE,
+    MANIFEST_FILE,
+    ModelManifest,
+    manifest_digest,
+    require_manifest,
+    sha256_file,
+)
 from .config import GateConfig
 from .holdout import read_holdout
 
@@ -65,6 +72,11 @@ def quality_checks(metrics: dict[str, float], config: GateConfig) -> list[Check]
     return checks
 
 
+def _digest_matches(artifacts: Path) -> bool:
+    document = json.loads((artifacts / MANIFEST_FILE).read_text())
+    return bool(document.get("digest") == manifest_digest(document))
+
+
 def onnx_checks(artifacts: Path, manifest: ModelManifest, budget_ms: float) -> list[Check]:
     onnx = manifest.onnx
     if onnx is None:
@@ -77,8 +89,9 @@ def onnx_checks(artifacts: Path, manifest: ModelManifest, budget_ms: float) -> l
     checks = [
         Check("onnx parity", parity.max_abs_diff, f"<= {parity.tolerance:g}", within),
         Check("onnx sha256", None, "matches manifest", sha256_file(path) == onnx.sha256),
+        Check("manifest digest", None, "matches its content", _digest_matches(artifacts)),
     ]
-    if not checks[-1].passed:
+    if not (checks[-2].passed and checks[-1].passed):
         # A file that is not the exported model is not worth timing, and may not even load.
         return checks
     p99 = latency_p99_ms(path, read_holdout(artifacts).feeds(slice(0, 1)))

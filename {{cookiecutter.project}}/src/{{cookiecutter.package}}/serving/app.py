@@ -12,20 +12,21 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from prometheus_client import CONTENT_TYPE_LATEST, multiprocess
+from prometheus_client import multiprocess
 from pydantic import BaseModel
-from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..settings import Settings, get_settings
 from .fastlane import FastLane
 from .middleware import RequestGuard
 from .monitoring.logs import configure_logging
-from .monitoring.tracing import install_tracing
+from .monitoring.tracing import trace_requests
 from .oip.routes import oip_router
 from .oip.schemas import InferenceRequest
+from .operations import add_operations_routes
 from .predict.routes import predict_router
 from .predict.schemas import predict_models
-from .responses import Handler, install_handlers, json_reply, respond
+from .responses import Handler, install_handlers
 from .schemas import add_components
 from .service import Service
 
@@ -59,49 +60,49 @@ def _lifespan(service: Service) -> Callable[[FastAPI], Any]:
     return lifespan
 
 
-def _add_probes(app: FastAPI, service: Service) -> None:
-    @app.get("/healthz", tags=["Operations"], summary="Liveness: the process answers")
-    async def healthz() -> Response:
-        return respond(json_reply({"status": "ok"}))
+class ServingApp(FastAPI):
+    """FastAPI with the request guard and the fast lane in front of FastAPI's own layers.
 
-    @app.get("/readyz", tags=["Operations"], summary="Readiness: model loaded, verified, not draining")
-    async def readyz() -> Response:
-        predictor = service.predictor
-        problem = "draining" if predictor.draining else predictor.problem
-        return respond(
-            json_reply({"ready": True} if predictor.ready else {"ready": False, "reason": problem}),
-            200 if predictor.ready else 503,
-        )
+    Each FastAPI request first passes its telemetry hook, body limit and error middleware, which
+    together cost more than a single-row inference; in front of them, the hot routes skip them.
+    Everything else (routes, OpenAPI, lifespan) is plain FastAPI.
+    """
 
-    @app.get("/model", tags=["Operations"], summary="The model manifest and the image's git revision")
-    async def model() -> Response:
-        document = service.manifest.model_dump(mode="json")
-        return respond(json_reply({**document, "git_revision": service.settings.git_revision}))
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # FastAPI itself; create_app puts the front layers around it.
+        self.framework: ASGIApp = super().__call__
+        self.front: ASGIApp = self.framework
 
-    @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        if service.monitor is not None:
-            service.monitor.refresh_drift()
-        return Response(service.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.front(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> ServingApp:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     service = Service.start(settings)
     name = service.predictor.manifest.name if service.predictor.manifest else "model"
-    app = FastAPI(title=name, version=_package_version(), lifespan=_lifespan(service))
+    # The documentation pages load their scripts from a CDN; the k8s base turns them off.
+    app = ServingApp(
+        title=name,
+        version=_package_version(),
+        lifespan=_lifespan(service),
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
+    )
     install_handlers(app)
-    _add_probes(app, service)
-    app.add_middleware(FastLane, routes=_add_apis(app, service, name))
-    app.add_middleware(
-        RequestGuard,
+    add_operations_routes(app, service)
+    lane = FastLane(app.framework, _add_apis(app, service, name), service.metrics, settings.max_concurrency)
+    guard = RequestGuard(
+        lane,
         metrics=service.metrics,
-        max_body_bytes=settings.max_body_bytes,
+        max_body_bytes=service.max_body_bytes,
         timeout_s=settings.request_timeout_s,
         access_log=settings.access_log,
+        draining=lambda: service.predictor.draining,
     )
-    install_tracing(app, settings)
+    app.front = trace_requests(guard, app.title, settings)
     return app
 
 

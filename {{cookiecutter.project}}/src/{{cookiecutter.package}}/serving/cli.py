@@ -3,10 +3,14 @@
 import argparse
 import math
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
-from ..settings import Settings, export_multiproc_dir, get_settings
+from pydantic import ValidationError
+
+from ..errors import CliError
+from ..settings import Settings, export_multiproc_dir, export_overrides, get_settings
 from .monitoring.logs import configure_logging
 from .monitoring.tracing import require_tracing
 
@@ -15,12 +19,21 @@ def add_serving_commands(commands: "argparse._SubParsersAction[argparse.Argument
     parser = commands.add_parser(
         "serve",
         help="Serve the model over HTTP",
-        description="Serve the model; every option is an APP_* variable.",
+        description="Serve the model; every setting is an APP_* variable, and these options win over theirs.",
     )
+    parser.add_argument("--host", help="Address to listen on (APP_HOST)")
+    parser.add_argument("--port", type=int, help="Port to listen on (APP_PORT)")
+    parser.add_argument("--workers", type=int, help="Worker processes (APP_WORKERS)")
     parser.set_defaults(handler=run_serve)
 
 
-def run_serve(_: argparse.Namespace) -> int:
+def run_serve(args: argparse.Namespace) -> int:
+    options = {name: getattr(args, name) for name in ("host", "port", "workers")}
+    try:
+        export_overrides({name: value for name, value in options.items() if value is not None})
+    except ValidationError as error:
+        problem = error.errors()[0]
+        raise CliError(f"--{problem['loc'][0]}: {problem['msg']}") from None
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     require_tracing(settings)
@@ -37,12 +50,23 @@ def run_serve(_: argparse.Namespace) -> int:
 def _start_uvicorn(settings: Settings) -> None:
     import uvicorn  # imported here so the other commands start fast
 
+    from .protocol import GuardedProtocol
+
+    # After a clean shutdown uvicorn raises the SIGTERM it caught again, with the handler it found
+    # in place; the default one would end the process with 143 rather than 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(
         f"{__package__}.app:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        http=GuardedProtocol,
+        ws="none",
+        # Not uvloop: libuv accepts one connection per loop iteration (libuv PR #3696), so under
+        # load new connections, kubelet probes among them, wait seconds; asyncio accepts them all.
+        loop="asyncio",
+        timeout_keep_alive=math.ceil(settings.keepalive_timeout_s),
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s),
         log_config=None,
         access_log=False,

@@ -3,19 +3,27 @@
 FastAPI's per-request pipeline (exception middleware, router scan, Request and Response objects)
 costs more than a single-row inference, and the throughput target is a FastAPI endpoint that does
 nothing at all. Both lanes call the same handler functions, so behaviour cannot drift apart.
+
+Requests the connection layer marked as beyond the concurrency limit are shed here: a 503 with
+Retry-After, before the body is read.
 """
 
 import logging
 import re
 
 from fastapi.routing import APIRoute
+from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .monitoring.metrics import Metrics
+from .protocol import OVERLOADED
 from .responses import ApiError, Handler, error_reply, reply_headers
 
 log = logging.getLogger(__name__)
 
 _INTERNAL_ERROR = error_reply("internal error; the server log has the request id")
+# Clients that honour Retry-After come back after a second, when the backlog has drained.
+RETRY_AFTER_S = 1
 
 
 def path_pattern(route: APIRoute) -> re.Pattern[str]:
@@ -23,9 +31,16 @@ def path_pattern(route: APIRoute) -> re.Pattern[str]:
 
 
 class FastLane:
-    def __init__(self, app: ASGIApp, routes: list[tuple[APIRoute, Handler]]) -> None:
+    def __init__(
+        self, app: ASGIApp, routes: list[tuple[APIRoute, Handler]], metrics: Metrics, max_concurrency: int
+    ) -> None:
         self.app = app
         self.routes = [(path_pattern(route), route, handler) for route, handler in routes]
+        self.shed_counters: dict[str, Counter] = {
+            route.path: metrics.shed.labels(route.path) for route, _ in routes
+        }
+        message = f"server at capacity ({max_concurrency} requests in progress); retry in {RETRY_AFTER_S}s"
+        self.shed_reply = error_reply(message)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
@@ -33,9 +48,19 @@ class FastLane:
                 match = pattern.fullmatch(scope["path"])
                 if match:
                     scope["route"] = route
-                    await self._serve(handler, match.groupdict(), scope, receive, send)
+                    if OVERLOADED in scope:
+                        await self._shed(route, send)
+                    else:
+                        await self._serve(handler, match.groupdict(), scope, receive, send)
                     return
         await self.app(scope, receive, send)
+
+    async def _shed(self, route: APIRoute, send: Send) -> None:
+        """503 with Retry-After, without reading the body; counted apart from http_requests_total."""
+        self.shed_counters[route.path].inc()
+        headers = [*reply_headers(self.shed_reply), (b"retry-after", str(RETRY_AFTER_S).encode())]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": self.shed_reply[0]})
 
     async def _serve(
         self, handler: Handler, params: dict[str, str], scope: Scope, receive: Receive, send: Send

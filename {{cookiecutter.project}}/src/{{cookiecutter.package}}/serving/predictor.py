@@ -1,6 +1,7 @@
 """Loads the ONNX model once, verifies it against the manifest, and runs onnxruntime."""
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,8 @@ import numpy as np
 import onnxruntime as ort
 from pydantic import ValidationError
 
-from ..manifest import MANIFEST_FILE, ONNX_INPUT, ModelManifest, read_manifest
+from ..manifest import MANIFEST_FILE, ONNX_INPUT, ModelManifest, manifest_digest
+from .signature import signature_problems
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +19,21 @@ Outputs = dict[str, np.ndarray]
 
 
 class ModelLoadError(Exception):
-    """The model cannot be served; the message is the one log line that says why."""
+    """The model cannot be served.
+
+    `reason` is what /readyz and refused requests show: no paths, no library text. The detail,
+    which has both, goes to the one log line.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
 
 
 @dataclass
 class Predictor:
-    """The model and its ready flag: ready only once the file is loaded and its sha256 verified."""
+    """The model and its ready flag: ready once the manifest's digest, the model's sha256 and its
+    inputs and outputs all agree with the manifest, until draining starts."""
 
     manifest: ModelManifest | None = None
     session: ort.InferenceSession | None = None
@@ -37,12 +48,16 @@ class Predictor:
     def load(self, model_dir: Path, intra_op_threads: int, inter_op_threads: int) -> None:
         """Load and verify; on failure log one error line and stay not ready (liveness is unaffected)."""
         try:
-            self.manifest, model_bytes = _read_verified(model_dir)
-            self.session = _open_session(model_bytes, intra_op_threads, inter_op_threads)
+            manifest, model_bytes = _read_verified(model_dir)
+            session = _open_session(model_bytes, intra_op_threads, inter_op_threads)
+            problems = signature_problems(session, manifest)
+            if problems:
+                raise ModelLoadError("model does not match its manifest", "; ".join(problems))
         except ModelLoadError as error:
-            self.problem = str(error)
+            self.problem = error.reason
             log.error("model not ready: %s", error)
             return
+        self.manifest, self.session = manifest, session
         self.output_names = [output.name for output in self.session.get_outputs()]
         self.problem = ""
         log.info("model ready", extra={"model_version": self.manifest.version, "model_dir": str(model_dir)})
@@ -55,24 +70,33 @@ class Predictor:
 
 
 def _read_verified(model_dir: Path) -> tuple[ModelManifest, bytes]:
+    """The manifest, checked against its digest, and the model bytes, checked against the manifest."""
+    path = model_dir / MANIFEST_FILE
     try:
-        manifest = read_manifest(model_dir)
+        document = json.loads(path.read_bytes())
+        manifest = ModelManifest.model_validate(document)
     except FileNotFoundError:
-        raise ModelLoadError(f"{model_dir / MANIFEST_FILE} is missing") from None
+        raise ModelLoadError("model files are missing", f"{path} does not exist") from None
     except (OSError, ValidationError, ValueError) as error:
-        raise ModelLoadError(f"{model_dir / MANIFEST_FILE} is unreadable: {_first_line(error)}") from None
+        raise ModelLoadError("model files are unreadable", f"{path}: {_first_line(error)}") from None
+    if manifest.digest != manifest_digest(document):
+        raise ModelLoadError("model manifest was edited after export", f"{path} does not match its digest")
     if manifest.onnx is None:
-        raise ModelLoadError(f"{model_dir / MANIFEST_FILE} has no onnx section; run export first")
-    path = model_dir / manifest.onnx.file
+        raise ModelLoadError("model was not exported", f"{path} has no onnx section; run export")
+    return manifest, _read_model(model_dir / manifest.onnx.file, manifest.onnx.sha256)
+
+
+def _read_model(path: Path, sha256: str) -> bytes:
     try:
         model_bytes = path.read_bytes()
     except OSError as error:
-        raise ModelLoadError(f"{path} is unreadable: {error.strerror or error}") from None
+        raise ModelLoadError("model files are unreadable", f"{path}: {error.strerror or error}") from None
     # Hash the bytes we load, not the file again, so the verified model is the one served.
     actual = hashlib.sha256(model_bytes).hexdigest()
-    if actual != manifest.onnx.sha256:
-        raise ModelLoadError(f"{path} has sha256 {actual} but the manifest expects {manifest.onnx.sha256}")
-    return manifest, model_bytes
+    if actual != sha256:
+        detail = f"{path} has sha256 {actual}; the manifest expects {sha256}"
+        raise ModelLoadError("model file does not match its manifest", detail)
+    return model_bytes
 
 
 def _open_session(model_bytes: bytes, intra_op_threads: int, inter_op_threads: int) -> ort.InferenceSession:
@@ -88,7 +112,7 @@ def _open_session(model_bytes: bytes, intra_op_threads: int, inter_op_threads: i
     try:
         return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises several undocumented types for a bad file
-        raise ModelLoadError(f"model file is not a valid ONNX model: {_first_line(error)}") from None
+        raise ModelLoadError("model file is not a valid ONNX model", _first_line(error)) from None
 
 
 def _first_line(error: Exception) -> str:

@@ -7,7 +7,7 @@ import numpy as np
 from ..manifest import ModelManifest
 from ..settings import Settings
 from .monitoring.metrics import Metrics, ModelMonitor
-from .predict.rows import RowReader
+from .predict.rows import RowReader, largest_body
 from .predictor import Outputs, Predictor
 from .responses import ApiError
 
@@ -33,6 +33,15 @@ class Service:
             )
             service.reader = RowReader(manifest, settings.max_batch_rows)
         return service
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The body limit: as set, or what the largest batch of this model takes (64 KiB unloaded)."""
+        if self.settings.max_body_bytes is not None:
+            return self.settings.max_body_bytes
+        if self.predictor.manifest is None:
+            return 64 * 1024
+        return largest_body(self.predictor.manifest, self.settings.max_batch_rows)
 
     @property
     def manifest(self) -> ModelManifest:

@@ -29,7 +29,7 @@ def test_the_reader_accepts_exactly_the_documented_datatypes(
     if datatype in documented_datatypes(client):
         assert response.status_code == 200, response.text
     else:
-        assert response.status_code == 422
+        assert response.status_code == 400
         assert "datatype" in response.json()["error"]
 
 

@@ -42,6 +42,14 @@ class Metrics:
             ["route", "method", "status"],
             registry=r,
         )
+        # Kept out of http_requests_total: a flood that overloads the server is not a fault of the
+        # model, and must not fail a canary's success ratio or fire the server-error alert.
+        self.shed = Counter(
+            "http_requests_shed",
+            "Requests refused with 503 and Retry-After at the concurrency limit, by route template",
+            ["route"],
+            registry=r,
+        )
         self.latency = Histogram(
             "http_request_duration_seconds",
             "Time from request to last response byte",

@@ -3,7 +3,6 @@
 import importlib.util
 from typing import Any
 
-from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...errors import CliError
@@ -22,11 +21,12 @@ def require_tracing(settings: Settings) -> None:
         )
 
 
-def install_tracing(app: FastAPI, settings: Settings) -> None:
-    """Add the tracing layer when APP_OTEL_ENABLED is true; costs nothing when it is off."""
-    if settings.otel_enabled:
-        require_tracing(settings)
-        app.add_middleware(TracingLayer, tracer=_tracer(app.title, settings.otel_endpoint))
+def trace_requests(app: ASGIApp, service_name: str, settings: Settings) -> ASGIApp:
+    """The app in a tracing layer when APP_OTEL_ENABLED is true; the app itself, at no cost, when not."""
+    if not settings.otel_enabled:
+        return app
+    require_tracing(settings)
+    return TracingLayer(app, tracer=_tracer(service_name, settings.otel_endpoint))
 
 
 def _absent(module: str) -> bool:

@@ -3,6 +3,7 @@
 Triton's and KServe's clients use it by default; JSON alone stays the portable form.
 """
 
+import re
 import struct
 from typing import Any
 
@@ -14,16 +15,21 @@ from .datatypes import input_dtype
 HEADER = "inference-header-content-length"
 
 
+# A byte count of at most 12 ASCII digits: str.isdigit() also accepts "²", which int() refuses.
+_BYTE_COUNT = re.compile(r"[0-9]{1,12}")
+
+
 def split_body(body: bytes, header_length: str) -> tuple[bytes, bytes]:
     """The JSON header and the binary part, as the Inference-Header-Content-Length header divides them."""
-    if not header_length.isdigit() or int(header_length) > len(body):
-        raise ApiError(400, f"{HEADER} is {header_length!r}; it must be a byte count within the body")
+    if not _BYTE_COUNT.fullmatch(header_length) or int(header_length) > len(body):
+        shown = header_length if len(header_length) <= 20 else f"{header_length[:20]}..."
+        raise ApiError(400, f"{HEADER} is {shown!r}; it must be a byte count within the body")
     return body[: int(header_length)], body[int(header_length) :]
 
 
 def read_binary_input(tensor: dict[str, Any], binary: bytes) -> np.ndarray:
     """The values of an input sent as raw bytes (parameters.binary_data_size), as a flat array."""
-    size = tensor.get("parameters", {}).get("binary_data_size")
+    size = tensor["parameters"].get("binary_data_size")
     dtype = input_dtype(tensor.get("datatype"))
     if dtype is None:
         raise ApiError(422, f"datatype {tensor.get('datatype')!r} is not supported; use FP32")
@@ -35,11 +41,11 @@ def read_binary_input(tensor: dict[str, Any], binary: bytes) -> np.ndarray:
 
 
 def wants_binary(document: dict[str, Any], name: str) -> bool:
-    """Whether the request asks for this output as raw bytes."""
-    for output in document.get("outputs") or []:
-        if isinstance(output, dict) and output.get("name") == name:
-            return bool((output.get("parameters") or {}).get("binary_data"))
-    return bool((document.get("parameters") or {}).get("binary_data_output"))
+    """Whether a request that read_tensor accepted asks for this output as raw bytes."""
+    for output in document["outputs"] or []:
+        if output["name"] == name:
+            return bool(output["parameters"].get("binary_data"))
+    return bool(document["parameters"].get("binary_data_output"))
 
 
 def raw_bytes(values: np.ndarray) -> bytes:

@@ -32,6 +32,19 @@ def input_dtype(datatype: object) -> np.dtype | None:
     return DATATYPES[datatype][0]
 
 
+def fits(values: np.ndarray, datatype: str) -> bool:
+    """Whether JSON numbers fit the datatype a request declares: whole and within range for integers."""
+    dtype = DATATYPES[datatype][0]
+    if values.dtype.kind not in "fiu":
+        return True  # not numbers at all: the value check refuses them with its own message
+    if dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            return bool(np.isfinite(values.astype(dtype)).all())
+    limits = np.iinfo(dtype)
+    whole = values.dtype.kind != "f" or bool((values == np.floor(values)).all())
+    return whole and limits.min <= values.min() and values.max() <= limits.max
+
+
 def datatype_of(values: np.ndarray) -> str:
     """The datatype of an output array; strings and anything else without a fixed width are BYTES."""
     return _BY_DTYPE.get(values.dtype.newbyteorder("<"), "BYTES")

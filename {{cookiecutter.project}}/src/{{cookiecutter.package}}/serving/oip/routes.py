@@ -45,8 +45,9 @@ def _metadata(service: Service, name: str, version: str | None) -> dict[str, Any
     }
 
 
-# Errors any model route may answer with.
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (404, 413, 415, 422, 503)}
+# Errors any model route may answer with. The OIP REST spec documents 400 for a request the server
+# cannot take (KServe and Triton answer so), where /predict answers 422.
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (400, 404, 413, 415, 503)}
 
 
 def oip_router(service: Service, server_name: str, server_version: str) -> tuple[APIRouter, Handler]:
@@ -124,15 +125,24 @@ def _readiness(service: Service, name: str, version: str | None) -> Response:
 
 def infer_handler(service: Service) -> Handler:
     def handle(body: bytes, headers: Mapping[str, str], params: dict[str, str]) -> Reply:
-        _check_model(service, params["name"], params.get("version"))
-        header_length = headers.get(binary.HEADER)
-        if header_length is None:
-            document = decode_json(body, headers.get("content-type"))
-            raw = b""
-        else:
-            header, raw = binary.split_body(body, header_length)
-            document = decode_json(header, None)
-        rows, names = tensors.read_tensor(service, document, body, raw)
-        return tensors.write_outputs(service, service.infer(rows), names, document)
+        try:
+            return _infer(service, body, headers, params)
+        except ApiError as error:
+            if error.status == 422:  # the shared readers' "unprocessable" is OIP's 400
+                raise ApiError(400, error.message) from None
+            raise
 
     return handle
+
+
+def _infer(service: Service, body: bytes, headers: Mapping[str, str], params: dict[str, str]) -> Reply:
+    _check_model(service, params["name"], params.get("version"))
+    header_length = headers.get(binary.HEADER)
+    if header_length is None:
+        document = decode_json(body, headers.get("content-type"))
+        raw = b""
+    else:
+        header, raw = binary.split_body(body, header_length)
+        document = decode_json(header, None)
+    rows, names = tensors.read_tensor(service, document, body, raw)
+    return tensors.write_outputs(service, service.infer(rows), names, document)

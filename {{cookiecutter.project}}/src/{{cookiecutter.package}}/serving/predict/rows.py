@@ -1,5 +1,6 @@
 """The /predict codec: named features in, as a checked float32 array; labels or values out."""
 
+import json
 from operator import itemgetter
 from typing import Any
 
@@ -9,6 +10,19 @@ from ...manifest import ModelManifest
 from ..inputs import NOT_A_NUMBER, check_values, to_array
 from ..predictor import Outputs
 from ..responses import ApiError, Reply, json_reply
+
+# JSON bytes per feature value beyond its name: the longest float64 repr ("-2.2250738585072014e-308"),
+# ": " and ", ", and the newline and indent of a pretty-printed body.
+VALUE_BYTES = 24 + 4 + 8
+
+
+def largest_body(manifest: ModelManifest, max_rows: int) -> int:
+    """Bytes of the largest /predict body a client may send: max_rows rows at full float precision.
+
+    /predict names every value, so this also bounds an OIP body of as many rows.
+    """
+    row = sum(len(json.dumps(name)) + VALUE_BYTES for name in manifest.feature_names) + 16
+    return max_rows * row + 1024
 
 
 class RowReader:

@@ -1,0 +1,62 @@
+"""Does the ONNX graph take and give what its manifest says? Checked once, when the model loads.
+
+A model exported for other features or another task would otherwise be ready and then fail every
+request; onnxruntime reports what the graph declares, so the mismatch shows before any traffic.
+"""
+
+import onnxruntime as ort
+
+from ..manifest import ONNX_INPUT, ModelManifest
+
+# The outputs serving reads from a model of each task, by name.
+OUTPUTS = {
+    "binary": ["label", "probabilities"],
+    "multiclass": ["label", "probabilities"],
+    "regression": ["variable"],
+}
+
+
+def signature_problems(session: ort.InferenceSession, manifest: ModelManifest) -> list[str]:
+    """Every way the graph's input and outputs differ from the manifest, in words; empty when none."""
+    return [
+        *_input_problems(session, manifest),
+        *_output_problems(session, manifest),
+        *_class_problems(session, manifest),
+    ]
+
+
+def _input_problems(session: ort.InferenceSession, manifest: ModelManifest) -> list[str]:
+    inputs = session.get_inputs()
+    if [tensor.name for tensor in inputs] != [ONNX_INPUT]:
+        return [f"the model's inputs are {[tensor.name for tensor in inputs]}, not one named {ONNX_INPUT!r}"]
+    tensor, width = inputs[0], len(manifest.features)
+    problems = [] if tensor.type == "tensor(float)" else [f"the input is {tensor.type}, not tensor(float)"]
+    if len(tensor.shape) != 2 or tensor.shape[1] != width:
+        problems.append(f"the input has shape {tensor.shape}; the manifest lists {width} features")
+    return problems
+
+
+def _output_problems(session: ort.InferenceSession, manifest: ModelManifest) -> list[str]:
+    names = [tensor.name for tensor in session.get_outputs()]
+    declared = manifest.onnx.outputs if manifest.onnx else []
+    expected = OUTPUTS[manifest.task]
+    if names == declared == expected:
+        return []
+    task = manifest.task
+    return [f"the model's outputs are {names} and the manifest's {declared}; a {task} model gives {expected}"]
+
+
+def _class_problems(session: ort.InferenceSession, manifest: ModelManifest) -> list[str]:
+    count = len(manifest.classes or [])
+    if manifest.task == "regression":
+        return [f"a regression model has no classes; the manifest lists {count}"] if count else []
+    if (manifest.task == "binary" and count != 2) or (manifest.task == "multiclass" and count < 3):
+        return [f"a {manifest.task} model cannot have {count} classes"]
+    shapes = {tensor.name: tensor.shape for tensor in session.get_outputs()}
+    columns = shapes.get("probabilities", [None, None])[1:]
+    # A symbolic width (a name, or None) cannot be checked before the model runs.
+    if len(columns) != 1 or (isinstance(columns[0], int) and columns[0] != count):
+        return [
+            f"the probabilities have shape {shapes.get('probabilities')}; the manifest lists {count} classes"
+        ]
+    return []

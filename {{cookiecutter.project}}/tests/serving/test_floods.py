@@ -1,0 +1,106 @@
+"""Floods on a real server, as the red team of issue 10 sent them: a flood of headers, one huge
+header, slow and idle connections. Each is bounded by the connection layer (serving/protocol.py)."""
+
+import http.client
+import socket
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from ..servers import live_server
+
+LINUX_PROC = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+
+
+def read_status(connection: socket.socket, timeout_s: float) -> int | str:
+    """The status of the answer on connection, "closed" for a close without one, "reset" for a reset."""
+    connection.settimeout(timeout_s)
+    try:
+        data = connection.recv(4096)
+    except ConnectionResetError:
+        return "reset"
+    return int(data.split(b" ", 2)[1]) if data else "closed"
+
+
+def send_headers(port: int, count: int) -> socket.socket:
+    connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+    block = b"".join(b"X-%d: v\r\n" % index for index in range(1000))
+    try:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n")
+        for _ in range(count // 1000):
+            connection.sendall(block)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # refused while still sending, as it should be
+    return connection
+
+
+@pytest.mark.slow
+@LINUX_PROC
+def test_a_flood_of_headers_leaves_memory_bounded(artifacts_dir: Path) -> None:
+    """25 connections with 200,000 headers each took 685 MiB before; now each gets a 431."""
+    with live_server(artifacts_dir, APP_LOG_LEVEL="warning") as server:
+        server.reset_peak_rss()
+        before = server.peak_rss_mib()
+        with ThreadPoolExecutor(25) as pool:
+            connections = list(pool.map(lambda _: send_headers(server.port, 200_000), range(25)))
+        statuses = [read_status(connection, 5) for connection in connections]
+        peak = server.peak_rss_mib()
+        for connection in connections:
+            connection.close()
+    print(f"peak RSS under the header flood: {peak:.0f} MiB (before: {before:.0f} MiB)")
+    assert peak - before < 50
+    assert set(statuses) <= {431, "reset"}
+    assert 431 in statuses
+
+
+@pytest.mark.slow
+@LINUX_PROC
+def test_a_64_mb_header_costs_the_server_little_time(artifacts_dir: Path) -> None:
+    """One 64 MB header value took 6.8 s of CPU before; now the server stops reading at the limit."""
+    with live_server(artifacts_dir, APP_LOG_LEVEL="warning") as server:
+        started = server.cpu_seconds()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+            try:
+                connection.sendall(b"GET /healthz HTTP/1.1\r\nX-Big: ")
+                for _ in range(64):
+                    connection.sendall(b"a" * (1 << 20))
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            status = read_status(connection, 5)
+        spent = server.cpu_seconds() - started
+        with urllib.request.urlopen(f"{server.url}/healthz", timeout=1) as response:
+            assert response.status == 200
+    assert status in (431, "reset")
+    assert spent < 1.0
+
+
+@pytest.mark.slow
+def test_slow_and_idle_connections_are_closed(artifacts_dir: Path) -> None:
+    with live_server(artifacts_dir, APP_HEADER_TIMEOUT_S="1", APP_LOG_LEVEL="warning") as server:
+        slow = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(50)]
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(50)]
+        for connection in slow:
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nX-Slow: ")
+        time.sleep(0.5)
+        for connection in slow:
+            connection.sendall(b"a")
+        slow_answers = [read_status(connection, 5) for connection in slow]
+        idle_answers = [read_status(connection, 5) for connection in idle]
+    assert slow_answers == [408] * 50
+    assert idle_answers == ["closed"] * 50
+
+
+@pytest.mark.slow
+def test_a_kept_alive_connection_closes_after_the_keepalive_timeout(artifacts_dir: Path) -> None:
+    with live_server(artifacts_dir, APP_KEEPALIVE_TIMEOUT_S="1") as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().read() == b'{"status":"ok"}'
+        started = time.monotonic()
+        assert connection.sock is not None
+        assert connection.sock.recv(1) == b""
+        assert 0.5 < time.monotonic() - started < 3
+        connection.close()

@@ -1,0 +1,182 @@
+"""Property-based fuzzing of what parses client bytes: whatever arrives, the answer is a reply or a 4xx.
+
+Each request starts valid and then has up to three of its parts replaced by anything JSON can
+hold, so that the examples reach every check down to the model. The handlers are called in
+process, as the fast lane calls them. In CI the examples are derandomised, so a run fails only on
+a real change; locally each run explores new inputs.
+"""
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from {{ cookiecutter.package }}.manifest import read_manifest
+from {{ cookiecutter.package }}.serving.oip.binary import HEADER
+from {{ cookiecutter.package }}.serving.oip.datatypes import DATATYPES, INPUT_DATATYPES
+from {{ cookiecutter.package }}.serving.oip.routes import infer_handler
+from {{ cookiecutter.package }}.serving.predict.routes import predict_handler
+from {{ cookiecutter.package }}.serving.responses import ApiError, Handler
+from {{ cookiecutter.package }}.serving.service import Service
+from {{ cookiecutter.package }}.settings import Settings
+
+FUZZ = settings(max_examples=300, deadline=None, derandomize=os.environ.get("CI") == "true", database=None)
+MAX_ROWS = 4
+
+# Words the readers look for, so that generated text hits them often.
+TEXT = st.text(max_size=8) | st.sampled_from(["input", "label", "binary_data_size", "binary_data"])
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | TEXT
+    | st.sampled_from([0, -1, MAX_ROWS + 1, 2**63, -(2**63) - 1, 1e308, 3.5e38, "²", "1" * 5000])
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+VALUES = st.floats(-1e3, 1e3) | st.integers(-100, 100)
+
+Path_ = tuple[str | int, ...]
+TENSOR_PARTS: list[Path_] = [("name",), ("datatype",), ("shape",), ("shape", 0), ("data",), ("data", 0)]
+REQUEST_PARTS: list[Path_] = [
+    ("inputs",),
+    ("inputs", 0),
+    *[("inputs", 0, *part) for part in [*TENSOR_PARTS, ("parameters",), ("parameters", "binary_data_size")]],
+    ("id",),
+    ("outputs",),
+    ("outputs", 0),
+    ("outputs", 0, "name"),
+    ("outputs", 0, "parameters"),
+    ("parameters",),
+    ("parameters", "binary_data_output"),
+]
+
+
+class Target(NamedTuple):
+    """The two handlers under test and what requests need to reach the model (a short repr on failure)."""
+
+    infer: Handler
+    predict: Handler
+    model: str
+    features: list[str]
+
+
+@pytest.fixture(scope="module")
+def target(artifacts_dir: Path) -> Target:
+    service = Service.start(Settings(model_dir=artifacts_dir, workers=1, max_batch_rows=MAX_ROWS))
+    names = read_manifest(artifacts_dir).feature_names
+    return Target(infer_handler(service), predict_handler(service), service.manifest.name, names)
+
+
+def status_of(handler: Handler, body: bytes, headers: dict[str, str], params: dict[str, str]) -> int:
+    """The status the fast lane would send; any exception other than ApiError fails the test."""
+    try:
+        content, _ = handler(body, headers, params)
+    except ApiError as error:
+        return error.status
+    assert isinstance(content, bytes)
+    return 200
+
+
+def encode(document: Any) -> bytes:
+    # The standard library writes what orjson refuses to (integers past 64 bits, NaN), as clients may.
+    return json.dumps(document).encode()
+
+
+def holds(node: Any, key: str | int) -> bool:
+    """Whether node has a place called key: a dict key, or a list index within its length."""
+    if isinstance(node, dict):
+        return isinstance(key, str)
+    return isinstance(node, list) and isinstance(key, int) and key < len(node)
+
+
+def replace(document: Any, path: Path_, value: Any) -> None:
+    """Put value at path when the containers on the way exist; otherwise leave the document alone."""
+    *parents, last = path
+    node = document
+    for key in parents:
+        if not holds(node, key) or (isinstance(node, dict) and key not in node):
+            return
+        node = node[key]
+    if holds(node, last):
+        node[last] = value
+
+
+def mutate(draw: Any, document: Any, parts: Sequence[Path_]) -> Any:
+    """The document with up to three of its parts replaced by any JSON value."""
+    for _ in range(draw(st.integers(0, 3))):
+        replace(document, draw(st.sampled_from(parts)), draw(JSON))
+    return document
+
+
+@st.composite
+def inference_requests(draw: st.DrawFn, width: int, binary: bool = False) -> tuple[dict[str, Any], bytes]:
+    """A request (and its binary tail) that would be served, before mutate() damages it."""
+    rows = draw(st.integers(1, MAX_ROWS))
+    datatype = draw(st.sampled_from(INPUT_DATATYPES))
+    values = draw(st.lists(st.integers(0, 100), min_size=rows * width, max_size=rows * width))
+    tensor: dict[str, Any] = {"name": "input", "datatype": datatype, "shape": [rows, width]}
+    tail = b""
+    if binary:
+        tail = np.array(values).astype(DATATYPES[datatype][0]).tobytes()
+        tensor["parameters"] = {"binary_data_size": len(tail)}
+    else:
+        tensor["data"] = draw(st.lists(VALUES, min_size=rows * width, max_size=rows * width))
+    request: dict[str, Any] = {"inputs": [tensor], "id": draw(TEXT)}
+    output = st.fixed_dictionaries(
+        {"name": st.sampled_from(["label", "probabilities", "variable"])},
+        optional={"parameters": st.fixed_dictionaries({"binary_data": st.booleans()})},
+    )
+    if draw(st.booleans()):
+        request["outputs"] = draw(st.lists(output, min_size=1, max_size=2))
+    if draw(st.booleans()):
+        request["parameters"] = {"binary_data_output": draw(st.booleans())}
+    return mutate(draw, request, REQUEST_PARTS), tail
+
+
+@given(data=st.data())
+@FUZZ
+def test_no_json_inference_request_gets_a_server_error(target: Target, data: st.DataObject) -> None:
+    request, _ = data.draw(inference_requests(len(target.features)))
+    body = data.draw(st.just(encode(request)) | JSON.map(encode) | st.binary(max_size=64))
+    headers = {"content-type": "application/json"}
+    assert status_of(target.infer, body, headers, {"name": target.model}) < 500
+
+
+@given(data=st.data())
+@FUZZ
+def test_no_binary_inference_request_gets_a_server_error(target: Target, data: st.DataObject) -> None:
+    request, tail = data.draw(inference_requests(len(target.features), binary=True))
+    header = encode(request)
+    tail = data.draw(st.just(tail) | st.binary(max_size=64))
+    # Header values reach the handler decoded as latin-1: any of the 256 byte values.
+    length = data.draw(
+        st.just(str(len(header)))
+        | st.integers(-5, 10**40).map(str)
+        | st.text(st.characters(max_codepoint=255), max_size=30)
+        | st.sampled_from(["²", "1²", "1" * 4400, " 12", "+12", "1_0", "0x10"])
+    )
+    assert status_of(target.infer, header + tail, {HEADER: length}, {"name": target.model}) < 500
+
+
+@given(data=st.data())
+@FUZZ
+def test_no_prediction_request_gets_a_server_error(target: Target, data: st.DataObject) -> None:
+    names = target.features
+    rows = [{name: data.draw(VALUES) for name in names} for _ in range(data.draw(st.integers(1, MAX_ROWS)))]
+    single = mutate(data.draw, dict(rows[0]), [(name,) for name in names] + [("extra",)])
+    parts: list[Path_] = [("rows",), ("rows", 0), *[("rows", 0, name) for name in names], ("rows", 0, "x")]
+    batch = mutate(data.draw, {"rows": rows}, parts)
+    hostile = JSON.map(encode) | st.binary(max_size=64)
+    body = data.draw(st.sampled_from([encode(single), encode(batch)]) | hostile)
+    assert status_of(target.predict, body, {"content-type": "application/json"}, {}) < 500
