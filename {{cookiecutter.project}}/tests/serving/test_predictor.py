@@ -65,7 +65,8 @@ def serve_a_model_of_other_features(model_dir: Path) -> None:
     classes = len(manifest.classes or [])
     estimator = LogisticRegression() if classes else LinearRegression()
     estimator.fit(x, np.arange(60) % classes if classes else x.sum(axis=1))
-    replace_model(model_dir, convert(estimator, width, classifier=bool(classes)))
+    wider = manifest.model_copy(update={"features": [*manifest.features, manifest.features[0]]})
+    replace_model(model_dir, convert(estimator, wider))
 
 
 def declare_another_task(model_dir: Path) -> None:
