@@ -62,3 +62,15 @@ def onnx_outputs(model_dir: Path, feed: dict[str, np.ndarray] | np.ndarray) -> d
     names = [output.name for output in session.get_outputs()]
     inputs = feed if isinstance(feed, dict) else {"input": feed}
     return dict(zip(names, session.run(names, inputs), strict=True))
+
+
+def categorical_inputs(manifest: ModelManifest, count: int = 1) -> list[dict[str, Any]]:
+    """The `categorical` tensor of `count` typical rows, as a list: empty for a model without categories."""
+    return [
+        tensor for tensor in oip_inputs(manifest, typical_rows(manifest, count)) if tensor["name"] != "input"
+    ]
+
+
+def numbers_of(manifest: ModelManifest, row: Row) -> list[float]:
+    """A row's numeric values, in the column order of the `input` tensor."""
+    return [row[name] for name in manifest.feature_names]

@@ -38,6 +38,8 @@ def read_tensor(service: Service, document: Any, body: bytes, raw: bytes) -> tup
             raise ApiError(422, f'inputs["{tensor["name"]}"]{place}: {error.problem.reason}') from None
     if len(rows) > 1:
         raise ApiError(422, f"the inputs hold different numbers of rows: {sorted(rows)}")
+    if raw:
+        raise ApiError(422, f"{len(raw)} bytes follow the binary inputs; binary_data_size leaves them unread")
     return columns.feed(numbers, strings), _requested_outputs(service, document["outputs"])
 
 
