@@ -50,19 +50,24 @@ class Columns:
         """[rows, numeric] float32, NaN where a value is missing; raises InputError on the first bad one."""
         if values.dtype.kind not in "fiu":
             values = _as_numbers(values, self.numeric)
+        as_float, problems = self.check_numbers(values, first_only=True)
+        if problems:
+            raise InputError(problems[0], self.numeric[problems[0].column])
+        return as_float
+
+    def check_numbers(self, values: np.ndarray, first_only: bool = False) -> tuple[np.ndarray, list[Problem]]:
+        """Numbers as float32 and the problems: the first bad value of each bad row, in row order."""
         with np.errstate(over="ignore", invalid="ignore"):
             as_float = values.astype(np.float32)
             bad = np.isinf(as_float)
-            problem = _first(bad, values, "expected a finite number within ±3.4e+38")
-            if problem is None and self.integer.any():
+            reasons = np.where(bad, "expected a finite number within ±3.4e+38", "")
+            if self.integer.any():
                 columns = as_float[:, self.integer]
-                whole = np.isnan(columns) | (columns == np.round(columns))
-                bad = np.zeros(as_float.shape, dtype=bool)
-                bad[:, self.integer] = ~whole
-                problem = _first(bad, values, "expected a whole number")
-        if problem is not None:
-            raise InputError(problem, self.numeric[problem.column])
-        return as_float
+                fraction = np.zeros(as_float.shape, dtype=bool)
+                fraction[:, self.integer] = ~(np.isnan(columns) | (columns == np.round(columns)))
+                reasons = np.where(fraction & ~bad, "expected a whole number", reasons)
+                bad |= fraction
+        return as_float, _problems(bad, reasons, values, first_only)
 
     def strings(self, values: np.ndarray) -> np.ndarray:
         """[rows, categorical] of str, "" where a value is missing; raises InputError on a non-string."""
@@ -103,11 +108,15 @@ def _as_numbers(values: np.ndarray, names: list[str]) -> np.ndarray:
     return result
 
 
-def _first(bad: np.ndarray, values: np.ndarray, reason: str) -> Problem | None:
-    if not bad.any():
-        return None
-    row, column = (int(index) for index in np.argwhere(bad)[0])
-    return Problem(row, column, f"{reason}, got {_show(values[row, column])}")
+def _problems(bad: np.ndarray, reasons: np.ndarray, values: np.ndarray, first_only: bool) -> list[Problem]:
+    """The first bad cell of each bad row (of the first bad row only, with first_only)."""
+    rows = np.flatnonzero(bad.any(axis=1))
+    problems = []
+    for row in rows[:1] if first_only else rows:
+        column = int(np.argmax(bad[row]))
+        reason = f"{reasons[row, column]}, got {_show(values[row, column])}"
+        problems.append(Problem(int(row), column, reason))
+    return problems
 
 
 def _show(value: Any) -> str:
