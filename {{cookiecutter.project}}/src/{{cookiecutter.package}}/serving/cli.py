@@ -105,7 +105,7 @@ def prepare_metrics_dir(settings: Settings) -> Path | None:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from .batch.score import Job, run_job
+    from .batch.score import STOP, Job, run_job
     from .batch.shards import parse_shard
 
     settings = get_settings()
@@ -123,13 +123,10 @@ def run_score(args: argparse.Namespace) -> int:
         args.keep,
         settings.score_batch_rows,
     )
-    # Kubernetes stops a pod with SIGTERM: raise, so the half-written output is removed on the way out.
-    signal.signal(signal.SIGTERM, _stop)
+    # Kubernetes stops a pod with SIGTERM: stop at the next chunk, removing the half-written output.
+    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
     summary = run_job(job, settings.model_dir, settings.intra_op_threads)
     refused = f"; {summary.refused} rows refused, in {errors}" if errors else ""
     print(f"scored {summary.scored} rows into {summary.output}{refused}")
     return 0
 
-
-def _stop(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)

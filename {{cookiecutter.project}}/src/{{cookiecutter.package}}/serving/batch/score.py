@@ -4,6 +4,8 @@ A bad row stops the run with its file, row and column, or, with an errors file, 
 the other rows are scored. Nothing is renamed into place unless the whole run succeeded.
 """
 
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,10 @@ from ..features import Columns, Problem
 from ..predictor import Predictor
 from .io import AtomicWriter, Chunk, input_files, read_chunks
 from .shards import Shard
+
+# Set by SIGTERM (Kubernetes stopping the pod). The loop checks it between chunks: raising from the
+# handler itself could land inside a library that swallows the exception (pyarrow does), and go on.
+STOP = threading.Event()
 
 ERRORS_SCHEMA = pa.schema(
     [("file", pa.string()), ("row", pa.int64()), ("column", pa.string()), ("error", pa.string())]
@@ -54,6 +60,8 @@ def run_job(job: Job, model_dir: Path, threads: int) -> Summary:
         with AtomicWriter(output, scorer.schema) as writer:
             shard = job.shard or Shard(0, 1)
             for chunk in read_chunks(job.input, shard, scorer.read_types, job.batch_rows):
+                if STOP.is_set():
+                    raise SystemExit(128 + signal.SIGTERM)
                 scored, refused = scorer.score(chunk)
                 writer.write(scored)
                 if refused.num_rows and errors is None:
