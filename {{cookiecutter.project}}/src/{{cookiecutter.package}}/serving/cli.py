@@ -34,7 +34,9 @@ def add_serving_commands(commands: "argparse._SubParsersAction[argparse.Argument
     score.add_argument("--input", type=Path, help="A .csv or .parquet file, or a directory (APP_SCORE_INPUT)")
     score.add_argument("--output", type=Path, help="The .csv or .parquet file to write (APP_SCORE_OUTPUT)")
     score.add_argument(
-        "--errors", type=Path, help="Write refused rows here and score the rest (APP_SCORE_ERRORS)"
+        "--errors",
+        type=Path,
+        help="Write refused rows here, score the rest (APP_SCORE_ERRORS; a directory with --shard)",
     )
     score.add_argument(
         "--shard", help="I/N: score the I-th of N shards (0-based) into the part OUTPUT/part-I-of-N.parquet"
@@ -129,4 +131,3 @@ def run_score(args: argparse.Namespace) -> int:
     refused = f"; {summary.refused} rows refused, in {errors}" if errors else ""
     print(f"scored {summary.scored} rows into {summary.output}{refused}")
     return 0
-

@@ -54,8 +54,10 @@ def run_job(job: Job, model_dir: Path, threads: int) -> Summary:
     if predictor.manifest is None or predictor.session is None:
         raise CliError(f"{model_dir}: model not ready: {predictor.problem}")
     scorer = Scorer(predictor, job)
+    # With a shard, output and errors are directories, and this shard writes its own part of each.
     output = job.output / f"{job.shard.part_name}.parquet" if job.shard else job.output
-    errors = AtomicWriter(job.errors, ERRORS_SCHEMA) if job.errors else None
+    errors_path = job.errors / f"{job.shard.part_name}.parquet" if job.shard and job.errors else job.errors
+    errors = AtomicWriter(errors_path, ERRORS_SCHEMA) if errors_path else None
     try:
         with AtomicWriter(output, scorer.schema) as writer:
             shard = job.shard or Shard(0, 1)
