@@ -11,7 +11,6 @@ import numpy as np
 
 from ..manifest import CATEGORICAL_INPUT, ONNX_INPUT, ModelManifest
 
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 # onnxruntime would read None as "None" and NaN as "nan", both unseen categories: missing is "".
 MISSING_CATEGORY = ""
 
