@@ -41,5 +41,3 @@ def track_model(artifacts: Path, tracking_uri: str | None, experiment: str | Non
     client.set_terminated(run_id, "FINISHED")
     passed = gate is not None and gate.get("passed") is True
     return Tracked(run_id, name, registry.register(client, manifest, run_id) if passed else None)
-
-
