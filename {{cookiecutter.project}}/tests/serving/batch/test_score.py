@@ -152,7 +152,8 @@ def test_a_run_stopped_by_sigterm_leaves_no_output(
     source = make_input(rows=20_000, group=1000)
     output = tmp_path / "out" / "scores.parquet"
     env = {**os.environ, "APP_MODEL_DIR": str(artifacts_dir), "APP_SCORE_BATCH_ROWS": "1"}
-    command = [sys.executable, "-m", "{{ cookiecutter.package }}", "score", "--input", str(source), "--output", str(output)]
+    package = "{{ cookiecutter.package }}"
+    command = [sys.executable, "-m", package, "score", "--input", str(source), "--output", str(output)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
