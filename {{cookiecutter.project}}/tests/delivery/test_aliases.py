@@ -15,12 +15,6 @@ from {{ cookiecutter.package }}.settings import get_settings
 
 
 @pytest.fixture
-def tracking_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-    return f"sqlite:///{tmp_path / 'mlflow.db'}"
-
-
-@pytest.fixture
 def model(artifacts_dir: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(artifacts_dir, tmp_path / "model"))
 
