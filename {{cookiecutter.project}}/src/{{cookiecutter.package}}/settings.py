@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     score_errors: str | None = Field(
         None, description="`score`: where rows that fail the input checks go; unset, such a row fails the run"
     )
-    score_batch_rows: int = Field(65536, ge=1, description="`score`: rows read, checked and scored at a time")
+    score_batch_rows: int = Field(16384, ge=1, description="`score`: rows read, checked and scored at a time")
     # Named as MLflow names it, because MLflow's own client reads the same variable.
     mlflow_tracking_uri: str | None = Field(
         None,
