@@ -93,6 +93,26 @@ class Columns:
         return feed
 
 
+def as_values(items: list[Any], exact: bool, rows: bool = False) -> np.ndarray:
+    """JSON values as an array: plain numbers fast, else one Python object per cell for the exact
+    checks (numpy reads true as 1.0 and fails on ragged values). `rows`: items are rows of cells."""
+    if not exact:
+        try:
+            values = np.array(items)
+            if values.ndim == (2 if rows else 1) and values.dtype.kind in "fiu":
+                return values
+        except ValueError:
+            pass
+    values = np.empty((len(items), len(items[0]) if items else 0) if rows else len(items), dtype=object)
+    for index, item in enumerate(items):
+        if rows:
+            for column, value in enumerate(item):
+                values[index, column] = value
+        else:
+            values[index] = item
+    return values
+
+
 def _as_numbers(values: np.ndarray, names: list[str]) -> np.ndarray:
     """Python values to float64 (None as NaN), refusing anything that is not a number or null."""
     result = np.empty(values.shape, dtype=np.float64)

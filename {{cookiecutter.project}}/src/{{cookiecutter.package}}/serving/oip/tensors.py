@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ...manifest import CATEGORICAL_INPUT, ONNX_INPUT
-from ..features import Columns, Feed, InputError
+from ..features import Columns, Feed, InputError, as_values
 from ..predictor import Outputs
 from ..responses import ApiError, Reply, json_reply
 from ..service import Service
@@ -118,17 +118,7 @@ def _json_values(data: list[Any], body: bytes) -> np.ndarray:
     flat = (
         [value for row in data for value in row] if data and all(isinstance(v, list) for v in data) else data
     )
-    if not (b"true" in body or b"false" in body):
-        try:
-            values = np.array(flat)
-            if values.ndim == 1 and values.dtype.kind in "fiu":
-                return values
-        except ValueError:
-            pass
-    values = np.empty(len(flat), dtype=object)
-    for index, value in enumerate(flat):
-        values[index] = value
-    return values
+    return as_values(flat, exact=b"true" in body or b"false" in body)
 
 
 def _requested_outputs(service: Service, requested: Any) -> list[str]:

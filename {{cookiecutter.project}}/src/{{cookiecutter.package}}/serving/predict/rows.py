@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ...manifest import ModelManifest
-from ..features import Columns, Feed, InputError
+from ..features import Columns, Feed, InputError, as_values
 from ..predictor import Outputs
 from ..responses import ApiError, Reply, json_reply
 
@@ -75,9 +75,9 @@ class RowReader:
             table = [self.numbers(row) for row in rows]
             # numpy reads true as 1.0 and fails on ragged values: those bodies take the exact check.
             exact = b"true" in body or b"false" in body
-            numbers = self.columns.numbers(_array(table, exact))
+            numbers = self.columns.numbers(as_values(table, exact, rows=True))
         if self.columns.categorical:
-            strings = self.columns.strings(_array([self.strings(row) for row in rows], exact=True))
+            strings = self.columns.strings(as_values([self.strings(row) for row in rows], True, rows=True))
         return self.columns.feed(numbers, strings)
 
     def _describe(self, index: int, row: Any, batch: bool) -> str:
@@ -89,22 +89,6 @@ class RowReader:
         parts = [f"missing features: {', '.join(missing)}"] if missing else []
         parts += [f"unknown features: {', '.join(extra)}"] if extra else []
         return f"{where}: {'; '.join(parts)}"
-
-
-def _array(table: list[tuple[Any, ...]], exact: bool) -> np.ndarray:
-    """Rows of values as a 2-D array: numbers fast when they are all plain, else one object per cell."""
-    if not exact:
-        try:
-            values = np.array(table)
-            if values.ndim == 2 and values.dtype.kind in "fiu":
-                return values
-        except ValueError:
-            pass
-    values = np.empty((len(table), len(table[0]) if table else 0), dtype=object)
-    for index, row in enumerate(table):
-        for column, value in enumerate(row):
-            values[index, column] = value
-    return values
 
 
 def format_predictions(classes: list[str] | None, outputs: Outputs, batch: bool) -> Reply:
