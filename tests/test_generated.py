@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from baking import TYPED_TEXT, bake, combination_id, project_env
 
-# Three bakes that between them cover every task, estimator family and Python version, and free text
-# that the package metadata, hadolint and the Kubernetes schemas must all take as typed.
+# Four bakes that between them cover every task, estimator family and Python version, a model with
+# categorical features and missing values (penguins), and free text that the package metadata,
+# hadolint and the Kubernetes schemas must all take as typed.
 GENERATED_COMBINATIONS: list[dict[str, Any]] = [
     {},
     {
@@ -19,6 +20,7 @@ GENERATED_COMBINATIONS: list[dict[str, Any]] = [
         **TYPED_TEXT,
     },
     {"dataset": "diabetes", "estimator": "gradient_boosting", "python_version": "3.11"},
+    {"dataset": "penguins", "estimator": "gradient_boosting"},
 ]
 
 

@@ -176,3 +176,24 @@ def test_image_labels_name_the_commit_and_the_model(server: Server) -> None:
     assert labels["model.sha256"] == manifest_of(server)["onnx"]["sha256"]
     # Quotes, `$` and backslashes survive the Dockerfile's quoting: no variable was expanded.
     assert labels["org.opencontainers.image.description"] == TYPED_TEXT["description"]
+
+
+@pytest.mark.slow
+def test_image_scores_a_file_as_the_batch_job_runs_it(server: Server, tmp_path: Path) -> None:
+    """The CronJob runs this image with `score` on a read-only root, its data on a mounted volume."""
+    manifest = manifest_of(server)
+    row = typical_row(manifest)
+    names = [*row, *(feature["name"] for feature in manifest.get("categorical", []))]
+    values = [str(value) for value in row.values()] + [
+        feature["categories"][0] for feature in manifest.get("categorical", [])
+    ]
+    (tmp_path / "in.csv").write_text(",".join(names) + "\n" + (",".join(values) + "\n") * 3)
+    tmp_path.chmod(0o777)  # the image's user (10001) writes the output here
+    inspect = [server.engine, "image", "inspect", server.image, "--format", "{{json .Config.Cmd}}"]
+    command = json.loads(run(inspect))
+    score = [*command[:3], "score", "--input", "/data/in.csv", "--output", "/data/out/scores.csv"]
+    mounts = ["--read-only", "--tmpfs", "/tmp", "-v", f"{tmp_path}:/data"]
+    run([server.engine, "run", "--rm", *mounts, server.image, *score])
+    lines = (tmp_path / "out" / "scores.csv").read_text().splitlines()
+    assert lines[0].startswith('"row",')
+    assert len(lines) == 4

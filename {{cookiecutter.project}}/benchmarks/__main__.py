@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from . import inprocess, load, report, servers
+from . import batch, inprocess, load, report, servers
 
 CONCURRENCIES = [1, 16, 64]
 BATCH = 64
@@ -20,26 +20,46 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def make_rows(manifest: dict[str, Any], count: int) -> list[dict[str, float]]:
-    """Rows spread across each feature's training range, so the model does real work."""
+def make_rows(manifest: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    """Rows spread across each number's training range and each feature's categories, so the model
+    does real work."""
     rows = []
     for index in range(count):
         share = (index + 1) / (count + 1)
-        rows.append(
-            {
-                f["name"]: f["summary"]["min"] + share * (f["summary"]["max"] - f["summary"]["min"])
-                for f in manifest["features"]
-            }
-        )
+        row: dict[str, Any] = {
+            f["name"]: f["summary"]["min"] + share * (f["summary"]["max"] - f["summary"]["min"])
+            for f in manifest["features"]
+        }
+        for feature in manifest.get("categorical", []):
+            known = feature["categories"] or [""]
+            row[feature["name"]] = known[index % len(known)]
+        rows.append(row)
     return rows
 
 
-def bodies(manifest: dict[str, Any], rows: list[dict[str, float]]) -> dict[str, bytes]:
-    matrix = [list(row.values()) for row in rows]
-    tensor = {"name": "input", "datatype": "FP32", "shape": [len(rows), len(matrix[0])], "data": matrix}
+def feed(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """The ONNX inputs of rows: numbers as float32, categories as strings; only those the model has."""
+    numeric = [f["name"] for f in manifest["features"]]
+    categorical = [f["name"] for f in manifest.get("categorical", [])]
+    tensors = {"input": np.array([[row[n] for n in numeric] for row in rows], np.float32)} if numeric else {}
+    if categorical:
+        tensors["categorical"] = np.array([[row[n] for n in categorical] for row in rows], dtype=object)
+    return tensors
+
+
+def bodies(manifest: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, bytes]:
+    tensors = [
+        {
+            "name": name,
+            "datatype": "FP32" if name == "input" else "BYTES",
+            "shape": list(values.shape),
+            "data": values.tolist(),
+        }
+        for name, values in feed(manifest, rows).items()
+    ]
     return {
         "predict": json.dumps(rows[0] if len(rows) == 1 else {"rows": rows}).encode(),
-        "oip": json.dumps({"inputs": [tensor]}).encode(),
+        "oip": json.dumps({"inputs": tensors}).encode(),
     }
 
 
@@ -58,6 +78,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--sizes", action="store_true", help="Also build venvs to compare site-packages sizes"
     )
+    parser.add_argument(
+        "--batch-rows", type=int, default=1_000_000, help="Rows for the batch scoring run (0: skip it)"
+    )
+    parser.add_argument("--batch-only", action="store_true", help="Only the batch scoring run; needs no wrk")
     return parser.parse_args()
 
 
@@ -93,14 +117,16 @@ def measure(args: argparse.Namespace, manifest: dict[str, Any]) -> dict[str, Any
 
 def main() -> int:
     args = parse_args()
-    load.require_wrk()
     manifest = json.loads((args.artifacts / "manifest.json").read_text())
+    if args.batch_only:
+        return report_batch(args, manifest, {})
+    load.require_wrk()
     measured = measure(args, manifest)
     cells: list[load.Cell] = measured["cells"]
     onnx = {
         payload: inprocess.onnx_timing(
             args.artifacts / "model.onnx",
-            np.array([list(r.values()) for r in make_rows(manifest, count)], np.float32),
+            feed(manifest, make_rows(manifest, count)),
             2000,
         )
         for payload, count in (("single", 1), ("batch64", BATCH))
@@ -126,6 +152,14 @@ def main() -> int:
         }
     print(report.table(cells))
     print(json.dumps({key: results[key] for key in results if key != "cells"}, indent=2))
+    return report_batch(args, manifest, results)
+
+
+def report_batch(args: argparse.Namespace, manifest: dict[str, Any], results: dict[str, Any]) -> int:
+    """Add the batch scoring run (unless --batch-rows 0) and write every result to --out."""
+    if args.batch_rows > 0:
+        results["batch"] = batch.measure(args.artifacts, manifest, args.batch_rows, args.out.parent)
+        print(batch.table(results["batch"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -15,7 +15,8 @@ from pydantic import create_model
 
 def create_app() -> FastAPI:
     manifest = json.loads(Path(os.environ["BENCH_MANIFEST"]).read_text())
-    fields: dict[str, Any] = {feature["name"]: (float, ...) for feature in manifest["features"]}
+    fields: dict[str, Any] = {feature["name"]: (float | None, ...) for feature in manifest["features"]}
+    fields.update({feature["name"]: (str | None, ...) for feature in manifest.get("categorical", [])})
     row = create_model("Row", **fields)
     rows = create_model("Rows", rows=(list[row], ...))
     app = FastAPI()

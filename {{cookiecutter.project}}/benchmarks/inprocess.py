@@ -14,12 +14,11 @@ import onnxruntime as ort
 from .servers import ROOT
 
 
-def onnx_timing(model: Path, inputs: np.ndarray, repeats: int) -> dict[str, float]:
+def onnx_timing(model: Path, feed: dict[str, np.ndarray], repeats: int) -> dict[str, float]:
     """p50/p99 of session.run in milliseconds, one thread, as each server worker runs it."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-    feed = {"input": inputs}
     for _ in range(min(repeats, 100)):
         session.run(None, feed)
     samples = []

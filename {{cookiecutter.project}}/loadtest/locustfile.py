@@ -77,11 +77,13 @@ class ModelClient(FastHttpUser):
         with self.client.get("/model", name="/model") as response:
             self.model = response.json()
 
-    def row(self) -> dict[str, float]:
-        row = {}
+    def row(self) -> dict[str, float | str]:
+        row: dict[str, float | str] = {}
         for feature in self.model["features"]:
             value = random.uniform(feature["summary"]["min"], feature["summary"]["max"])  # noqa: S311
             row[feature["name"]] = float(round(value)) if feature["dtype"] == "integer" else value
+        for feature in self.model.get("categorical", []):
+            row[feature["name"]] = random.choice(feature["categories"] or [""])  # noqa: S311
         return row
 
     @task(6)
@@ -99,12 +101,19 @@ class ModelClient(FastHttpUser):
 
     @task(2)
     def infer(self) -> None:
-        rows = [list(self.row().values()) for _ in range(BATCH_ROWS)]
-        width = len(self.model["features"])
-        tensor = {"name": "input", "shape": [BATCH_ROWS, width], "datatype": "FP32", "data": rows}
+        rows = [self.row() for _ in range(BATCH_ROWS)]
+        inputs = []
+        for name, datatype, features in (
+            ("input", "FP32", self.model["features"]),
+            ("categorical", "BYTES", self.model.get("categorical", [])),
+        ):
+            if features:
+                data = [[row[feature["name"]] for feature in features] for row in rows]
+                shape = [BATCH_ROWS, len(features)]
+                inputs.append({"name": name, "shape": shape, "datatype": datatype, "data": data})
         path = f"/v2/models/{self.model['name']}/infer"
         with self.client.post(
-            path, json={"inputs": [tensor]}, name="/v2/models/[name]/infer", catch_response=True
+            path, json={"inputs": inputs}, name="/v2/models/[name]/infer", catch_response=True
         ) as response:
             check(response, lambda body: all(out["shape"][0] == BATCH_ROWS for out in body["outputs"]))
 

@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+from pydantic import AliasChoices
+
 import {{ cookiecutter.package }}
 from {{ cookiecutter.package }}.settings import Settings
 
@@ -23,8 +25,11 @@ def test_only_settings_reads_the_environment() -> None:
 
 def test_env_example_lists_every_setting() -> None:
     listed = set(re.findall(r"^#? ?(\w+)=", (PROJECT_DIR / ".env.example").read_text(), re.MULTILINE))
+    # A field named as another tool reads it (PROMETHEUS_MULTIPROC_DIR, MLFLOW_TRACKING_URI) lists that name.
     fields = {
-        "PROMETHEUS_MULTIPROC_DIR" if name == "prometheus_multiproc_dir" else f"APP_{name.upper()}"
-        for name in Settings.model_fields
+        str(field.validation_alias.choices[0])
+        if isinstance(field.validation_alias, AliasChoices)
+        else f"APP_{name.upper()}"
+        for name, field in Settings.model_fields.items()
     }
     assert fields - listed == set()

@@ -1,15 +1,20 @@
-"""The MLflow model registry: references to registered versions, and the aliases environments move.
+"""MLflow: a model's runs and registered versions, and the aliases environments move.
 
-Training registers versions and the gate reads the champion; delivery moves the aliases. MLflow is an
-optional extra (`uv sync --extra mlflow`) that the serving image never carries, so it is imported here
-only when a registry is used.
+Training records runs and registers versions, the gate reads the champion, and delivery registers the
+model it ships and moves the aliases. MLflow is an optional extra (`uv sync --extra mlflow`) that the
+serving image never carries, so it is imported here only when a tracking store is used.
 """
 
+import json
 import re
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 from .errors import CliError
+from .manifest import CARD_FILE, GATE_FILE, MANIFEST_FILE, METRICS_FILE, ModelManifest
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -20,6 +25,10 @@ ALIASES = ("staging", "production")
 MODEL_URI = re.compile(r"models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))")
 # What MLflow answers for a registered model, version or alias that does not exist.
 NOT_FOUND = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"})
+# Where a run keeps the model's files, so one directory holds what an image ships and describes.
+ARTIFACT_PATH = "model"
+# MLflow takes at most this many params in one log_batch call.
+BATCH_PARAMS = 100
 
 
 @dataclass(frozen=True)
@@ -80,3 +89,98 @@ def set_alias(client: "MlflowClient", name: str, alias: str, version: str) -> No
 
 def first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def read_gate(artifacts: Path) -> dict[str, Any] | None:
+    path = artifacts / GATE_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def start_run(client: "MlflowClient", experiment: str, run_name: str) -> str:
+    """A new run in the experiment (created when new; a local SQLite store keeps its files beside it)."""
+    found = client.get_experiment_by_name(experiment)
+    if found is not None:
+        experiment_id = str(found.experiment_id)
+    else:
+        location = local_artifact_location(client.tracking_uri)
+        experiment_id = str(client.create_experiment(experiment, artifact_location=location))
+    return str(client.create_run(experiment_id, run_name=run_name).info.run_id)
+
+
+def local_artifact_location(tracking_uri: str) -> str | None:
+    """mlartifacts/ next to a local SQLite database, as `mlflow server` lays it out; else the server's."""
+    parsed = urlparse(tracking_uri)
+    if parsed.scheme != "sqlite" or not parsed.path or parsed.path == "/:memory:":
+        return None
+    # sqlite:///relative.db has the path "/relative.db"; sqlite:////abs/file.db has "//abs/file.db".
+    return (Path(parsed.path[1:]).resolve().parent / "mlartifacts").as_uri()
+
+
+def log_model(
+    client: "MlflowClient", run_id: str, artifacts: Path, manifest: ModelManifest, gate: dict[str, Any] | None
+) -> None:
+    """Parameters, metrics, tags and the model's files (under model/) into a run."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    now = int(time.time() * 1000)
+    params = [Param(key, str(value)) for key, value in run_params(manifest).items()]
+    for start in range(0, len(params), BATCH_PARAMS):
+        client.log_batch(run_id, params=params[start : start + BATCH_PARAMS])
+    metrics = [Metric(key, value, now, 0) for key, value in run_metrics(manifest, gate).items()]
+    tags = [RunTag(key, value) for key, value in run_tags(manifest, gate).items()]
+    client.log_batch(run_id, metrics=metrics, tags=tags)
+    onnx = manifest.onnx.file if manifest.onnx else ""
+    for file in (onnx, MANIFEST_FILE, CARD_FILE, GATE_FILE, METRICS_FILE):
+        if file and (artifacts / file).is_file():
+            client.log_artifact(run_id, str(artifacts / file), ARTIFACT_PATH)
+
+
+def run_params(manifest: ModelManifest) -> dict[str, Any]:
+    """The estimator's hyperparameters, with what the model was trained on."""
+    described = {
+        "estimator": manifest.estimator,
+        "estimator_class": manifest.estimator_class,
+        "data_source": manifest.data_source,
+        "task": manifest.task,
+    }
+    return {**described, **{f"model.{key}": value for key, value in manifest.params.items()}}
+
+
+def run_metrics(manifest: ModelManifest, gate: dict[str, Any] | None) -> dict[str, float]:
+    metrics = dict(manifest.metrics)
+    if manifest.onnx is not None:
+        metrics["onnx_parity_max_abs_diff"] = manifest.onnx.parity.max_abs_diff
+    for check in (gate or {}).get("checks", []):
+        if check.get("name") == "latency p99 ms" and check.get("value") is not None:
+            metrics["latency_p99_ms"] = float(check["value"])
+    return metrics
+
+
+def run_tags(manifest: ModelManifest, gate: dict[str, Any] | None) -> dict[str, str]:
+    tags = {"model_version": manifest.version, "data_fingerprint": manifest.data_fingerprint}
+    if manifest.onnx is not None:
+        tags["onnx_sha256"] = manifest.onnx.sha256
+    tags["gate"] = "not run" if gate is None else ("passed" if gate.get("passed") is True else "failed")
+    return tags
+
+
+def register(client: "MlflowClient", manifest: ModelManifest, run_id: str) -> str:
+    """The run's model as the next version of the registered model `manifest.name`, tagged with its
+    ONNX sha256 so that delivery can find the version an image carries."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.create_registered_model(manifest.name)
+    except MlflowException as error:
+        if error.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise
+    tags = {"onnx_sha256": manifest.onnx.sha256} if manifest.onnx else {}
+    version = client.create_model_version(manifest.name, f"runs:/{run_id}/{ARTIFACT_PATH}", run_id, tags)
+    return str(version.version)
+
+
+def version_with_model(client: "MlflowClient", name: str, sha256: str) -> str | None:
+    """The newest version of `name` whose ONNX model has this sha256, if any."""
+    query = f"name = '{name}' and tags.onnx_sha256 = '{sha256}'"
+    versions = client.search_model_versions(query)
+    return str(max(int(version.version) for version in versions)) if versions else None

@@ -79,6 +79,22 @@ class Settings(BaseSettings):
     )
     otel_enabled: bool = False
     otel_endpoint: str = Field("http://localhost:4318", description="OTLP/HTTP collector for traces")
+    score_input: str | None = Field(
+        None, description="`score`: a .csv or .parquet file, or a directory of them"
+    )
+    score_output: str | None = Field(
+        None, description="`score`: the .csv or .parquet file to write; with --shard, the directory of parts"
+    )
+    score_errors: str | None = Field(
+        None, description="`score`: where rows that fail the input checks go; unset, such a row fails the run"
+    )
+    score_batch_rows: int = Field(16384, ge=1, description="`score`: rows read, checked and scored at a time")
+    # Named as MLflow names it, because MLflow's own client reads the same variable.
+    mlflow_tracking_uri: str | None = Field(
+        None,
+        validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "APP_MLFLOW_TRACKING_URI"),
+        description="MLflow tracking server whose registry aliases delivery moves; unset, they stay",
+    )
 
 
 @lru_cache

@@ -53,6 +53,15 @@ def render(directory: Path) -> list[K8sObject]:
     return parse_documents(result.stdout)
 
 
+def render_with_component(overlay: str, component: str, scratch: Path) -> list[K8sObject]:
+    """An overlay rendered as a user enables a component: listed under `components:` of its kustomization."""
+    k8s = Path(shutil.copytree(PROJECT_DIR / "k8s", scratch / "k8s"))
+    kustomization = k8s / "overlays" / overlay / "kustomization.yaml"
+    text = kustomization.read_text()
+    kustomization.write_text(f"{text.rstrip()}\n\ncomponents:\n  - ../../components/{component}\n")
+    return render(k8s / "overlays" / overlay)
+
+
 def load_documents(path: Path) -> list[K8sObject]:
     return parse_documents(path.read_text())
 
@@ -139,10 +148,14 @@ def containers(obj: K8sObject) -> Iterator[K8sObject]:
 
 
 def pod_spec(obj: K8sObject) -> K8sObject | None:
-    template = obj.get("spec", {}).get("template")
-    if obj["kind"] in {"Deployment", "StatefulSet", "DaemonSet", "Job", "Rollout"} and template:
-        spec: K8sObject = template["spec"]
-        return spec
+    spec = obj.get("spec", {})
+    # A CronJob holds a Job template, which holds the pod template.
+    if obj["kind"] == "CronJob":
+        spec = spec.get("jobTemplate", {}).get("spec", {})
+    template = spec.get("template")
+    if obj["kind"] in {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Rollout"} and template:
+        pod: K8sObject = template["spec"]
+        return pod
     return None
 
 

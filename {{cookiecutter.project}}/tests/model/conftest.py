@@ -2,7 +2,6 @@
 
 import argparse
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,23 +50,3 @@ def penguins_artifacts(tmp_path_factory: pytest.TempPathFactory, penguins_csv: P
     train_model(data, TrainConfig(estimator="gradient_boosting"), artifacts, name="penguins")
     export_model(artifacts, tolerance=1e-4)
     return artifacts
-
-
-@pytest.fixture(scope="session")
-def empty_mlflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An MLflow SQLite database with its tables made, once: creating them takes seconds, copying not."""
-    from mlflow import MlflowClient
-
-    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    path = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
-    MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
-    return path
-
-
-@pytest.fixture
-def tracking_uri(tmp_path: Path, empty_mlflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh MLflow store: a SQLite file in tmp_path, its run files in tmp_path/mlartifacts."""
-    # MLflow reports usage to its maintainers unless told not to.
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-    shutil.copy(empty_mlflow_db, tmp_path / "mlflow.db")
-    return f"sqlite:///{tmp_path / 'mlflow.db'}"

@@ -25,10 +25,12 @@ def test_onnx_follows_the_serving_contract(artifacts_dir: Path) -> None:
     manifest = read_manifest(artifacts_dir)
     assert manifest.onnx is not None
     session = session_of(artifacts_dir)
-    [model_input] = session.get_inputs()
-    assert (model_input.name, model_input.type) == ("input", "tensor(float)")
-    assert model_input.shape[1] == len(manifest.features)
-    assert manifest.onnx.inputs == ["input"]
+    inputs = [(tensor.name, tensor.type, tensor.shape[1]) for tensor in session.get_inputs()]
+    expected = [("input", "tensor(float)", len(manifest.features))] if manifest.features else []
+    if manifest.categorical:
+        expected.append(("categorical", "tensor(string)", len(manifest.categorical)))
+    assert inputs == expected
+    assert manifest.onnx.inputs == [name for name, _, _ in expected]
     assert [output.name for output in session.get_outputs()] == manifest.onnx.outputs
     assert manifest.onnx.sha256 == sha256_file(artifacts_dir / "model.onnx")
 

@@ -27,7 +27,8 @@ def test_same_data_and_seed_give_the_same_model(tmp_path: Path, model_config: Mo
     assert first.data_fingerprint == again.data_fingerprint
     holdout = read_holdout(tmp_path / "a")
     assert np.array_equal(holdout.numbers, read_holdout(tmp_path / "b").numbers, equal_nan=True)
-    frame = pipeline_input(holdout.numbers, holdout.strings, first.feature_names)
+    names = [*first.feature_names, *(feature.name for feature in first.categorical)]
+    frame = pipeline_input(holdout.numbers, holdout.strings, names)
     predictions = [joblib.load(tmp_path / run / "model.joblib").predict(frame) for run in ("a", "b")]
     assert np.array_equal(*predictions)
 

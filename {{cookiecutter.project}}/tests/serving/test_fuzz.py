@@ -8,6 +8,7 @@ a real change; locally each run explores new inputs.
 
 import json
 import os
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -52,6 +53,8 @@ REQUEST_PARTS: list[Path_] = [
     ("inputs",),
     ("inputs", 0),
     *[("inputs", 0, *part) for part in [*TENSOR_PARTS, ("parameters",), ("parameters", "binary_data_size")]],
+    ("inputs", 1),
+    *[("inputs", 1, *part) for part in [*TENSOR_PARTS, ("parameters", "binary_data_size")]],
     ("id",),
     ("outputs",),
     ("outputs", 0),
@@ -69,13 +72,38 @@ class Target(NamedTuple):
     predict: Handler
     model: str
     features: list[str]
+    # Each categorical feature's known categories, in the `categorical` tensor's column order.
+    categories: dict[str, list[str]]
 
 
 @pytest.fixture(scope="module")
 def target(artifacts_dir: Path) -> Target:
     service = Service.start(Settings(model_dir=artifacts_dir, workers=1, max_batch_rows=MAX_ROWS))
-    names = read_manifest(artifacts_dir).feature_names
-    return Target(infer_handler(service), predict_handler(service), service.manifest.name, names)
+    manifest = read_manifest(artifacts_dir)
+    categories = {feature.name: feature.categories for feature in manifest.categorical}
+    return Target(
+        infer_handler(service), predict_handler(service), manifest.name, manifest.feature_names, categories
+    )
+
+
+def category(known: list[str]) -> st.SearchStrategy[str | None]:
+    """A category as clients send them: a known one, any text (unseen), or null (missing)."""
+    return (st.sampled_from(known) if known else st.nothing()) | TEXT | st.none()
+
+
+def strings_tensor(
+    draw: st.DrawFn, rows: int, categories: dict[str, list[str]], binary: bool
+) -> tuple[dict[str, Any], bytes]:
+    """The `categorical` tensor, as JSON data or as length-prefixed UTF-8 after the header."""
+    values = [draw(category(known)) for _ in range(rows) for known in categories.values()]
+    tensor: dict[str, Any] = {"name": "categorical", "datatype": "BYTES", "shape": [rows, len(categories)]}
+    if not binary:
+        tensor["data"] = values
+        return tensor, b""
+    encoded = [(value or "").encode() for value in values]
+    tail = b"".join(struct.pack("<I", len(item)) + item for item in encoded)
+    tensor["parameters"] = {"binary_data_size": len(tail)}
+    return tensor, tail
 
 
 def status_of(handler: Handler, body: bytes, headers: dict[str, str], params: dict[str, str]) -> int:
@@ -120,7 +148,9 @@ def mutate(draw: Any, document: Any, parts: Sequence[Path_]) -> Any:
 
 
 @st.composite
-def inference_requests(draw: st.DrawFn, width: int, binary: bool = False) -> tuple[dict[str, Any], bytes]:
+def inference_requests(
+    draw: st.DrawFn, width: int, categories: dict[str, list[str]], binary: bool = False
+) -> tuple[dict[str, Any], bytes]:
     """A request (and its binary tail) that would be served, before mutate() damages it."""
     rows = draw(st.integers(1, MAX_ROWS))
     datatype = draw(st.sampled_from(INPUT_DATATYPES))
@@ -133,6 +163,10 @@ def inference_requests(draw: st.DrawFn, width: int, binary: bool = False) -> tup
     else:
         tensor["data"] = draw(st.lists(VALUES, min_size=rows * width, max_size=rows * width))
     request: dict[str, Any] = {"inputs": [tensor], "id": draw(TEXT)}
+    if categories:
+        strings, more = strings_tensor(draw, rows, categories, binary)
+        request["inputs"].append(strings)
+        tail += more
     output = st.fixed_dictionaries(
         {"name": st.sampled_from(["label", "probabilities", "variable"])},
         optional={"parameters": st.fixed_dictionaries({"binary_data": st.booleans()})},
@@ -147,7 +181,7 @@ def inference_requests(draw: st.DrawFn, width: int, binary: bool = False) -> tup
 @given(data=st.data())
 @FUZZ
 def test_no_json_inference_request_gets_a_server_error(target: Target, data: st.DataObject) -> None:
-    request, _ = data.draw(inference_requests(len(target.features)))
+    request, _ = data.draw(inference_requests(len(target.features), target.categories))
     body = data.draw(st.just(encode(request)) | JSON.map(encode) | st.binary(max_size=64))
     headers = {"content-type": "application/json"}
     assert status_of(target.infer, body, headers, {"name": target.model}) < 500
@@ -156,7 +190,7 @@ def test_no_json_inference_request_gets_a_server_error(target: Target, data: st.
 @given(data=st.data())
 @FUZZ
 def test_no_binary_inference_request_gets_a_server_error(target: Target, data: st.DataObject) -> None:
-    request, tail = data.draw(inference_requests(len(target.features), binary=True))
+    request, tail = data.draw(inference_requests(len(target.features), target.categories, binary=True))
     header = encode(request)
     tail = data.draw(st.just(tail) | st.binary(max_size=64))
     # Header values reach the handler decoded as latin-1: any of the 256 byte values.
@@ -172,8 +206,14 @@ def test_no_binary_inference_request_gets_a_server_error(target: Target, data: s
 @given(data=st.data())
 @FUZZ
 def test_no_prediction_request_gets_a_server_error(target: Target, data: st.DataObject) -> None:
-    names = target.features
-    rows = [{name: data.draw(VALUES) for name in names} for _ in range(data.draw(st.integers(1, MAX_ROWS)))]
+    names = [*target.features, *target.categories]
+    rows = [
+        {
+            **{name: data.draw(VALUES | st.none()) for name in target.features},
+            **{name: data.draw(category(known)) for name, known in target.categories.items()},
+        }
+        for _ in range(data.draw(st.integers(1, MAX_ROWS)))
+    ]
     single = mutate(data.draw, dict(rows[0]), [(name,) for name in names] + [("extra",)])
     parts: list[Path_] = [("rows",), ("rows", 0), *[("rows", 0, name) for name in names], ("rows", 0, "x")]
     batch = mutate(data.draw, {"rows": rows}, parts)

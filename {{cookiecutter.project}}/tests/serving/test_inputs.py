@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest, write_manifest
 
-from .rows import typical_rows
+from .rows import categorical_inputs, numbers_of, typical_rows
 
 MAX_ROWS = 8
 
@@ -29,10 +29,9 @@ def replace_first(row: dict[str, Any], value: Any) -> dict[str, Any]:
 PREDICT_CASES: list[tuple[str, Body, int, str]] = [
     ("missing-feature", without_first, 422, "missing features"),
     ("extra-feature", lambda row: {**row, "surprise": 1.0}, 422, "unknown features: surprise"),
-    ("string-value", lambda row: replace_first(row, "1.5"), 422, "single number"),
-    ("boolean-value", lambda row: replace_first(row, True), 422, "single number"),
-    ("null-value", lambda row: replace_first(row, None), 422, "single number"),
-    ("list-value", lambda row: replace_first(row, [1.0, 2.0]), 422, "single number"),
+    ("string-value", lambda row: replace_first(row, "1.5"), 422, "expected a number or null, got '1.5'"),
+    ("boolean-value", lambda row: replace_first(row, True), 422, "expected a number or null, got true"),
+    ("list-value", lambda row: replace_first(row, [1.0, 2.0]), 422, "expected a number or null, got a list"),
     ("overflow", lambda row: replace_first(row, 1e300), 422, "finite"),
     ("nan-literal", b'{"a": NaN}', 400, "NaN"),
     ("malformed-json", b'{"a": 1', 400, "not valid JSON"),
@@ -47,14 +46,14 @@ PREDICT_CASES: list[tuple[str, Body, int, str]] = [
 # OIP answers every malformed request 400, as its REST spec documents; /predict keeps 422 for those.
 INFER_CASES: list[tuple[str, Callable[[list[float], int], Any] | bytes, int, str]] = [
     ("no-inputs", lambda data, n: {"outputs": []}, 400, '"inputs"'),
-    ("wrong-input-name", lambda data, n: {"inputs": [tensor(data, n, name="x")]}, 400, "named 'input'"),
-    ("two-inputs", lambda data, n: {"inputs": [tensor(data, n)] * 2}, 400, "exactly one"),
+    ("wrong-input-name", lambda data, n: {"inputs": [tensor(data, n, name="x")]}, 400, '"inputs" must hold'),
+    ("two-inputs", lambda data, n: {"inputs": [tensor(data, n)] * 2}, 400, '"inputs" must hold'),
     ("bad-datatype", lambda data, n: {"inputs": [tensor(data, n, datatype="BYTES")]}, 400, "datatype"),
     ("wrong-width", lambda data, n: {"inputs": [tensor(data, n, shape=[1, n + 1])]}, 400, "does not match"),
     ("shape-data-mismatch", lambda data, n: {"inputs": [tensor(data[:-1], n)]}, 400, "needs"),
     ("bad-shape", lambda data, n: {"inputs": [tensor(data, n, shape="1x2")]}, 400, "shape must be"),
-    ("string-data", lambda data, n: {"inputs": [tensor(["a"] * n, n)]}, 400, "single number"),
-    ("boolean-data", lambda data, n: {"inputs": [tensor([True] * n, n)]}, 400, "single number"),
+    ("string-data", lambda data, n: {"inputs": [tensor(["a"] * n, n)]}, 400, "expected a number or null"),
+    ("boolean-data", lambda data, n: {"inputs": [tensor([True] * n, n)]}, 400, "expected a number or null"),
     (
         "unknown-output",
         lambda data, n: {"inputs": [tensor(data, n)], "outputs": [{"name": "x"}]},
@@ -136,8 +135,11 @@ def test_infer_rejects_bad_input_with_a_useful_message(
     client: TestClient, manifest: ModelManifest, case: str, body: Any, status: int, words: str
 ) -> None:
     width = len(manifest.features)
-    values = list(typical_rows(manifest)[0].values())
+    values = numbers_of(manifest, typical_rows(manifest)[0])
     payload = body if isinstance(body, bytes) else body(values, width)
+    if isinstance(payload, dict) and isinstance(payload.get("inputs"), list):
+        # A model with categories needs them too; each case breaks the numbers or the request.
+        payload["inputs"] += categorical_inputs(manifest)
     response = send(client, f"/v2/models/{manifest.name}/infer", payload)
     assert response.status_code == status, response.text
     assert words in response.json()["error"]
@@ -179,5 +181,22 @@ def test_integer_feature_rejects_fractions(client: TestClient, model_dir: Path) 
     row = replace_first(typical_rows(manifest)[0], 2.5)
     response = client.post("/predict", json=row)
     assert response.status_code == 422
-    assert "whole-number" in response.json()["error"]
+    assert "expected a whole number, got 2.5" in response.json()["error"]
     assert client.post("/predict", json=replace_first(row, 2.0)).status_code == 200
+
+
+def test_null_is_a_missing_number_and_the_model_still_answers(
+    client: TestClient, manifest: ModelManifest
+) -> None:
+    row = replace_first(typical_rows(manifest)[0], None)
+    response = client.post("/predict", json=row)
+    assert response.status_code == 200, response.text
+
+
+def test_a_refused_value_names_its_row_and_feature(client: TestClient, manifest: ModelManifest) -> None:
+    rows = typical_rows(manifest, 3)
+    name = manifest.feature_names[-1]
+    rows[2][name] = "high"
+    response = client.post("/predict", json={"rows": rows})
+    assert response.status_code == 422
+    assert response.json()["error"] == f"rows[2].{name}: expected a number or null, got 'high'"

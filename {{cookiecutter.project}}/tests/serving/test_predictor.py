@@ -65,7 +65,10 @@ def serve_a_model_of_other_features(model_dir: Path) -> None:
     classes = len(manifest.classes or [])
     estimator = LogisticRegression() if classes else LinearRegression()
     estimator.fit(x, np.arange(60) % classes if classes else x.sum(axis=1))
-    wider = manifest.model_copy(update={"features": [*manifest.features, manifest.features[0]]})
+    # Numbers only: the estimator alone takes one tensor, whatever categories the manifest lists.
+    wider = manifest.model_copy(
+        update={"features": [*manifest.features, manifest.features[0]], "categorical": []}
+    )
     replace_model(model_dir, convert(estimator, wider))
 
 

@@ -1,4 +1,4 @@
-"""Delivery commands: render, publish, rollback, url, wait-for-revision, wait-for-canary, smoke."""
+"""Delivery commands: render, publish, rollback, register, url, wait-for-revision, wait-for-canary, smoke."""
 
 import argparse
 import json
@@ -33,6 +33,14 @@ def add_git_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPars
     command.add_argument("--env", required=True, help="staging or production")
     command.add_argument("--promotion", help="The promotion commit to revert (default: the branch tip)")
     command.set_defaults(handler=run_rollback)
+
+    command = commands.add_parser(
+        "register",
+        help="Point the registry alias of ENV at the model in ARTIFACTS (with MLFLOW_TRACKING_URI)",
+    )
+    command.add_argument("--env", required=True, help="staging or production: the alias to move")
+    command.add_argument("--artifacts", type=Path, required=True, help="The model's artifacts directory")
+    command.set_defaults(handler=run_register)
 
 
 def add_probe_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -88,6 +96,22 @@ def run_rollback(args: argparse.Namespace) -> int:
     from .promotions import rollback
 
     print(rollback(Path.cwd(), args.env, args.promotion))
+    return 0
+
+
+def run_register(args: argparse.Namespace) -> int:
+    from ..settings import get_settings
+
+    # A workflow passes an unset repository variable as "": that is no server either.
+    uri = get_settings().mlflow_tracking_uri or None
+    if uri is None:
+        print("no tracking server configured (MLFLOW_TRACKING_URI); registry aliases unchanged")
+        return 0
+    from .aliases import move_alias
+
+    moved = move_alias(args.artifacts, args.env, uri)
+    how = "registered and " if moved.registered else ""
+    print(f"{how}aliased: models:/{moved.name}@{moved.alias} is version {moved.version}")
     return 0
 
 

@@ -85,12 +85,16 @@ def wait_for_revision(
         backoff = min(backoff * 2, MAX_BACKOFF_S)
 
 
-def typical_row(model: dict[str, Any]) -> dict[str, float]:
-    """One plausible input: every feature at its training mean (integers rounded)."""
-    row: dict[str, float] = {}
+def typical_row(model: dict[str, Any]) -> dict[str, float | str | None]:
+    """One plausible input: every number at its training mean (integers rounded), every category at
+    its most frequent value."""
+    row: dict[str, float | str | None] = {}
     for feature in model["features"]:
         mean = float(feature["summary"]["mean"])
         row[feature["name"]] = float(round(mean)) if feature["dtype"] == "integer" else mean
+    for feature in model.get("categorical", []):
+        shares = feature["shares"]
+        row[feature["name"]] = feature["categories"][shares.index(max(shares))] if shares else None
     return row
 
 

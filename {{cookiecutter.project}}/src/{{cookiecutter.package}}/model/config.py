@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import CliError
 
 CONFIG_FILE = Path("model.toml")
-# Datasets that ship with scikit-learn, so a fresh project trains without downloading anything.
-BUNDLED_DATASETS = ("breast_cancer", "wine", "diabetes")
+# Datasets that ship with a package (scikit-learn, palmerpenguins), so a fresh project trains without
+# downloading anything.
+BUNDLED_DATASETS = ("breast_cancer", "wine", "diabetes", "penguins")
 
 Estimator = Literal["linear", "random_forest", "gradient_boosting"]
 TaskChoice = Literal["auto", "binary", "multiclass", "regression"]

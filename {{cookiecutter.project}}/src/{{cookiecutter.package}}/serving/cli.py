@@ -1,4 +1,4 @@
-"""`serve`: run the app under uvicorn the way the image does, with its workers and drain timeout."""
+"""`serve`: run the app under uvicorn the way the image does; `score`: the same model over files."""
 
 import argparse
 import math
@@ -25,6 +25,24 @@ def add_serving_commands(commands: "argparse._SubParsersAction[argparse.Argument
     parser.add_argument("--port", type=int, help="Port to listen on (APP_PORT)")
     parser.add_argument("--workers", type=int, help="Worker processes (APP_WORKERS)")
     parser.set_defaults(handler=run_serve)
+
+    score = commands.add_parser(
+        "score",
+        help="Score a CSV or Parquet file (or a directory of them) in chunks; see the README",
+        description="Score rows with the model of APP_MODEL_DIR, checked as the server checks requests.",
+    )
+    score.add_argument("--input", type=Path, help="A .csv or .parquet file, or a directory (APP_SCORE_INPUT)")
+    score.add_argument("--output", type=Path, help="The .csv or .parquet file to write (APP_SCORE_OUTPUT)")
+    score.add_argument(
+        "--errors",
+        type=Path,
+        help="Write refused rows here, score the rest (APP_SCORE_ERRORS; a directory with --shard)",
+    )
+    score.add_argument(
+        "--shard", help="I/N: score the I-th of N shards (0-based) into the part OUTPUT/part-I-of-N.parquet"
+    )
+    score.add_argument("--keep", nargs="+", default=[], metavar="COLUMN", help="Input columns to copy out")
+    score.set_defaults(handler=run_score)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -86,3 +104,30 @@ def prepare_metrics_dir(settings: Settings) -> Path | None:
         for stale in directory.glob("*.db"):
             stale.unlink()
     return directory
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from .batch.score import STOP, Job, run_job
+    from .batch.shards import parse_shard
+
+    settings = get_settings()
+    source = args.input or settings.score_input
+    target = args.output or settings.score_output
+    if source is None or target is None:
+        raise CliError("score needs --input and --output (or APP_SCORE_INPUT and APP_SCORE_OUTPUT)")
+    errors = args.errors or settings.score_errors
+    shard = parse_shard(args.shard) if args.shard else None
+    job = Job(
+        Path(source),
+        Path(target),
+        Path(errors) if errors else None,
+        shard,
+        args.keep,
+        settings.score_batch_rows,
+    )
+    # Kubernetes stops a pod with SIGTERM: stop at the next chunk, removing the half-written output.
+    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
+    summary = run_job(job, settings.model_dir, settings.intra_op_threads)
+    refused = f"; {summary.refused} rows refused, in {errors}" if errors else ""
+    print(f"scored {summary.scored} rows into {summary.output}{refused}")
+    return 0

@@ -10,7 +10,7 @@ import numpy as np
 import onnxruntime as ort
 from pydantic import ValidationError
 
-from ..manifest import MANIFEST_FILE, ONNX_INPUT, ModelManifest, manifest_digest
+from ..manifest import MANIFEST_FILE, ModelManifest, manifest_digest
 from .signature import signature_problems
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,11 @@ class Predictor:
         self.problem = ""
         log.info("model ready", extra={"model_version": self.manifest.version, "model_dir": str(model_dir)})
 
-    def run(self, rows: np.ndarray, outputs: list[str] | None = None) -> Outputs:
-        """Run the model on a float32 [n, features] array; returns the named ONNX outputs."""
+    def run(self, feed: dict[str, np.ndarray], outputs: list[str] | None = None) -> Outputs:
+        """Run the model on checked input tensors (see features.py); returns the named ONNX outputs."""
         assert self.session is not None, "run() called before a successful load()"
         names = outputs or self.output_names
-        return dict(zip(names, self.session.run(names, {ONNX_INPUT: rows}), strict=True))
+        return dict(zip(names, self.session.run(names, feed), strict=True))
 
 
 def _read_verified(model_dir: Path) -> tuple[ModelManifest, bytes]:

@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..manifest import ModelManifest
 from ..settings import Settings
+from .features import Feed
 from .monitoring.metrics import Metrics, ModelMonitor
 from .predict.rows import RowReader, largest_body
 from .predictor import Outputs, Predictor
@@ -49,11 +48,11 @@ class Service:
             raise ApiError(503, f"model not ready: {self.predictor.problem}")
         return self.predictor.manifest
 
-    def infer(self, rows: np.ndarray) -> Outputs:
-        """Run the model on checked rows and record them; inputs are already validated."""
+    def infer(self, feed: Feed) -> Outputs:
+        """Run the model on checked input tensors and record them; inputs are already validated."""
         assert self.monitor is not None, "infer() is reached only through a loaded model"
-        outputs = self.predictor.run(rows)
+        outputs = self.predictor.run(feed)
         scores = outputs.get("probabilities", outputs.get("variable"))
         assert scores is not None, "the model contract names probabilities or variable as an output"
-        self.monitor.observe(rows, scores)
+        self.monitor.observe(feed, scores)
         return outputs

@@ -6,7 +6,7 @@ request; onnxruntime reports what the graph declares, so the mismatch shows befo
 
 import onnxruntime as ort
 
-from ..manifest import ONNX_INPUT, ModelManifest
+from ..manifest import CATEGORICAL_INPUT, ONNX_INPUT, ModelManifest
 
 # The outputs serving reads from a model of each task, by name.
 OUTPUTS = {
@@ -25,14 +25,27 @@ def signature_problems(session: ort.InferenceSession, manifest: ModelManifest) -
     ]
 
 
+def expected_inputs(manifest: ModelManifest) -> list[tuple[str, str, int]]:
+    """(name, onnxruntime type, width) of each input tensor the manifest's features make."""
+    inputs = [(ONNX_INPUT, "tensor(float)", len(manifest.features))] if manifest.features else []
+    if manifest.categorical:
+        inputs.append((CATEGORICAL_INPUT, "tensor(string)", len(manifest.categorical)))
+    return inputs
+
+
 def _input_problems(session: ort.InferenceSession, manifest: ModelManifest) -> list[str]:
-    inputs = session.get_inputs()
-    if [tensor.name for tensor in inputs] != [ONNX_INPUT]:
-        return [f"the model's inputs are {[tensor.name for tensor in inputs]}, not one named {ONNX_INPUT!r}"]
-    tensor, width = inputs[0], len(manifest.features)
-    problems = [] if tensor.type == "tensor(float)" else [f"the input is {tensor.type}, not tensor(float)"]
-    if len(tensor.shape) != 2 or tensor.shape[1] != width:
-        problems.append(f"the input has shape {tensor.shape}; the manifest lists {width} features")
+    inputs, expected = session.get_inputs(), expected_inputs(manifest)
+    names = [tensor.name for tensor in inputs]
+    if names != [name for name, _, _ in expected]:
+        return [f"the model's inputs are {names}; the manifest's features make {[n for n, _, _ in expected]}"]
+    problems = []
+    for tensor, (name, kind, width) in zip(inputs, expected, strict=True):
+        if tensor.type != kind:
+            problems.append(f"the input {name!r} is {tensor.type}, not {kind}")
+        if len(tensor.shape) != 2 or tensor.shape[1] != width:
+            problems.append(
+                f"the input {name!r} has shape {tensor.shape}; the manifest lists {width} features"
+            )
     return problems
 
 

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.oip.datatypes import DATATYPES, INPUT_DATATYPES
 
+from ..rows import categorical_inputs
+
 
 def tensor(datatype: str, rows: int, width: int) -> dict[str, object]:
     return {"name": "input", "datatype": datatype, "shape": [rows, width], "data": [1] * rows * width}
@@ -24,9 +26,11 @@ def documented_datatypes(client: TestClient) -> list[str]:
 def test_the_reader_accepts_exactly_the_documented_datatypes(
     client: TestClient, manifest: ModelManifest, infer_path: str, datatype: str
 ) -> None:
-    body = {"inputs": [tensor(datatype, 1, len(manifest.features))]}
+    body = {"inputs": [tensor(datatype, 1, len(manifest.features)), *categorical_inputs(manifest)]}
     response = client.post(infer_path, json=body)
-    if datatype in documented_datatypes(client):
+    # The numbers take any documented numeric type; BYTES is documented for the `categorical` tensor.
+    assert documented_datatypes(client) == [*INPUT_DATATYPES, "BYTES"]
+    if datatype in INPUT_DATATYPES:
         assert response.status_code == 200, response.text
     else:
         assert response.status_code == 400
@@ -44,7 +48,7 @@ def test_binary_inputs_of_every_numeric_datatype_read_the_same_numbers(
         raw = values.astype(DATATYPES[name][0]).tobytes()
         described: dict[str, object] = {"name": "input", "datatype": name, "shape": list(values.shape)}
         described["parameters"] = {"binary_data_size": len(raw)}
-        header = json.dumps({"inputs": [described]}).encode()
+        header = json.dumps({"inputs": [described, *categorical_inputs(manifest, 2)]}).encode()
         response = client.post(
             infer_path, content=header + raw, headers={"Inference-Header-Content-Length": str(len(header))}
         )
@@ -58,6 +62,7 @@ def test_answers_carry_the_datatypes_the_model_metadata_announces(
     client: TestClient, manifest: ModelManifest, infer_path: str
 ) -> None:
     metadata = client.get(f"/v2/models/{manifest.name}").json()
-    body = client.post(infer_path, json={"inputs": [tensor("FP32", 2, len(manifest.features))]}).json()
+    inputs = [tensor("FP32", 2, len(manifest.features)), *categorical_inputs(manifest, 2)]
+    body = client.post(infer_path, json={"inputs": inputs}).json()
     announced = {output["name"]: output["datatype"] for output in metadata["outputs"]}
     assert {output["name"]: output["datatype"] for output in body["outputs"]} == announced

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
 from ...servers import LiveServer
-from ..rows import as_matrix, onnx_outputs, typical_rows
+from ..rows import as_feed, as_matrix, categorical_inputs, oip_inputs, onnx_outputs, typical_rows
 
 
 def test_server_and_model_health_routes_answer(client: TestClient, manifest: ModelManifest) -> None:
@@ -22,7 +22,12 @@ def test_server_and_model_health_routes_answer(client: TestClient, manifest: Mod
 def test_model_metadata_describes_the_input_tensor(client: TestClient, manifest: ModelManifest) -> None:
     body = client.get(f"/v2/models/{manifest.name}").json()
     assert body["versions"] == [manifest.version]
-    assert body["inputs"] == [{"name": "input", "datatype": "FP32", "shape": [-1, len(manifest.features)]}]
+    expected = [{"name": "input", "datatype": "FP32", "shape": [-1, len(manifest.features)]}]
+    if manifest.categorical:
+        expected.append(
+            {"name": "categorical", "datatype": "BYTES", "shape": [-1, len(manifest.categorical)]}
+        )
+    assert body["inputs"] == expected
     assert [output["name"] for output in body["outputs"]] == (manifest.onnx.outputs if manifest.onnx else [])
     versioned = client.get(f"/v2/models/{manifest.name}/versions/{manifest.version}")
     assert versioned.json() == body
@@ -38,19 +43,14 @@ def test_unknown_model_or_version_is_a_404(client: TestClient, manifest: ModelMa
 def test_infer_matches_the_onnx_model(
     client: TestClient, manifest: ModelManifest, artifacts_dir: Path
 ) -> None:
-    matrix = as_matrix(manifest, typical_rows(manifest, 3))
-    request = {
-        "id": "r1",
-        "inputs": [
-            {"name": "input", "shape": list(matrix.shape), "datatype": "FP32", "data": matrix.tolist()}
-        ],
-    }
+    rows = typical_rows(manifest, 3)
+    request = {"id": "r1", "inputs": oip_inputs(manifest, rows)}
     response = client.post(f"/v2/models/{manifest.name}/versions/{manifest.version}/infer", json=request)
     assert response.status_code == 200
     body = response.json()
     assert body["id"] == "r1"
     assert body["model_version"] == manifest.version
-    expected = onnx_outputs(artifacts_dir, matrix)
+    expected = onnx_outputs(artifacts_dir, as_feed(manifest, rows))
     for output in body["outputs"]:
         reference = expected[output["name"]]
         assert output["shape"] == list(reference.shape)
@@ -69,7 +69,8 @@ def test_infer_returns_only_the_requested_outputs(
                 "shape": list(matrix.shape),
                 "datatype": "FP32",
                 "data": matrix.ravel().tolist(),
-            }
+            },
+            *categorical_inputs(manifest),
         ],
         "outputs": [{"name": wanted}],
     }
@@ -84,18 +85,22 @@ def test_triton_http_client_gets_the_onnx_results(
 ) -> None:
     import tritonclient.http as triton
 
-    matrix = as_matrix(manifest, typical_rows(manifest, 4))
-    expected = onnx_outputs(artifacts_dir, matrix)
+    rows = typical_rows(manifest, 4)
+    feed = as_feed(manifest, rows)
+    expected = onnx_outputs(artifacts_dir, feed)
     client = triton.InferenceServerClient(url=f"127.0.0.1:{server.port}")
     assert client.is_server_live()
     assert client.is_server_ready()
     assert client.is_model_ready(manifest.name)
     assert client.get_model_metadata(manifest.name)["versions"] == [manifest.version]
-    tensor = triton.InferInput("input", list(matrix.shape), "FP32")
-    tensor.set_data_from_numpy(matrix, binary_data=binary)
+    tensors = []
+    for name, values in feed.items():
+        tensor = triton.InferInput(name, list(values.shape), "FP32" if name == "input" else "BYTES")
+        tensor.set_data_from_numpy(values, binary_data=binary)
+        tensors.append(tensor)
     outputs = [triton.InferRequestedOutput(name, binary_data=binary) for name in expected]
     for requested in (outputs, None):
-        result = client.infer(manifest.name, [tensor], outputs=requested)
+        result = client.infer(manifest.name, tensors, outputs=requested)
         for name, reference in expected.items():
             np.testing.assert_allclose(result.as_numpy(name), reference, rtol=1e-6)
     client.close()

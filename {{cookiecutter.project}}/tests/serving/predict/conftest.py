@@ -8,12 +8,12 @@ import pytest
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
-from ..rows import as_matrix, onnx_outputs
+from ..rows import Row, as_feed, onnx_outputs
 
-Rows = list[dict[str, float]]
+Rows = list[Row]
 
 
 @pytest.fixture
 def reference(artifacts_dir: Path, manifest: ModelManifest) -> Callable[[Rows], dict[str, np.ndarray]]:
     """A function of rows of named features giving the ONNX model's outputs for them."""
-    return lambda rows: onnx_outputs(artifacts_dir, as_matrix(manifest, rows))
+    return lambda rows: onnx_outputs(artifacts_dir, as_feed(manifest, rows))

@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
-from ..rows import typical_rows
+from ..rows import Row, typical_rows
 
-Reference = Callable[[list[dict[str, float]]], dict[str, np.ndarray]]
+Reference = Callable[[list[Row]], dict[str, np.ndarray]]
 
 
 def test_predict_single_row_matches_the_onnx_model(
@@ -47,17 +47,26 @@ def test_predict_batch_returns_one_prediction_per_row_in_order(
 
 
 def test_predict_accepts_integers_for_float_features(client: TestClient, manifest: ModelManifest) -> None:
-    row = {name: round(value) for name, value in typical_rows(manifest)[0].items()}
+    row = {name: round(v) if isinstance(v, float) else v for name, v in typical_rows(manifest)[0].items()}
     assert client.post("/predict", json=row).status_code == 200
 
 
 def test_openapi_documents_every_feature_with_its_type(client: TestClient, manifest: ModelManifest) -> None:
     document = client.get("/openapi.json").json()
     row = document["components"]["schemas"]["Row"]
-    assert set(row["properties"]) == set(manifest.feature_names)
-    assert set(row["required"]) == set(manifest.feature_names)
+    names = [*manifest.feature_names, *(feature.name for feature in manifest.categorical)]
+    assert set(row["properties"]) == set(names)
+    assert set(row["required"]) == set(names)
     assert row["additionalProperties"] is False
-    types = {name: schema["type"] for name, schema in row["properties"].items()}
-    assert types == {f.name: "integer" if f.dtype == "integer" else "number" for f in manifest.features}
+    numeric = {name: row["properties"][name]["anyOf"] for name in manifest.feature_names}
+    assert numeric == {
+        f.name: [{"type": "integer" if f.dtype == "integer" else "number"}, {"type": "null"}]
+        for f in manifest.features
+    }
+    for feature in manifest.categorical:
+        options = row["properties"][feature.name]["anyOf"]
+        assert {"enum": feature.categories, "type": "string"} in options
+        assert {"type": "string"} in options
+        assert {"type": "null"} in options
     body = document["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert {ref["$ref"].rsplit("/", 1)[1] for ref in body["oneOf"]} == {"Row", "Rows"}

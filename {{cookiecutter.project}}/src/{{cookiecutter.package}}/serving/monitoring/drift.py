@@ -1,60 +1,107 @@
-"""Per-feature drift: the population stability index of recent inputs against training deciles."""
+"""Per-feature drift: the population stability index of recent inputs against the training split.
+
+Numbers are binned by the training deciles; categories by category, with one more bin for categories
+training never saw. Either kind has a bin for missing values, whose expected share is training's.
+"""
+
+from collections.abc import Sequence
 
 import numpy as np
 
-from ...manifest import Feature
+from ...manifest import CATEGORICAL_INPUT, ONNX_INPUT, CategoricalFeature, Feature
 
 # Keeps log(0) out of the index when a bin is empty on one side.
 _FLOOR = 1e-4
 
 
 class DriftWindow:
-    """A bounded ring buffer of the latest input rows; PSI is computed from it on demand."""
+    """Bounded ring buffers of the latest inputs (numbers, category codes); PSI is computed on demand."""
 
-    def __init__(self, features: list[Feature], size: int) -> None:
-        self._rows = np.zeros((size, len(features)), dtype=np.float32)
+    def __init__(
+        self, features: Sequence[Feature], size: int, categorical: Sequence[CategoricalFeature] = ()
+    ) -> None:
+        self._numbers = np.zeros((size, len(features)), dtype=np.float32)
+        self._codes = np.zeros((size, len(categorical)), dtype=np.int32)
         self._next = 0
         self._count = 0
-        self._bins = [_bins(feature.summary.quantiles) for feature in features]
+        self._bins = [_bins(feature) for feature in features]
+        self._codebooks = [
+            {category: index for index, category in enumerate(feature.categories)} for feature in categorical
+        ]
+        # Expected shares per category code: the known categories, unseen ones (none), missing ones.
+        self._expected = [np.array([*f.shares, 0.0, f.missing]) for f in categorical]
 
     @property
     def count(self) -> int:
         """Rows held now, at most the window size."""
         return self._count
 
-    def add(self, rows: np.ndarray) -> None:
-        size = len(self._rows)
-        rows = rows[-size:]
-        start, end = self._next, self._next + len(rows)
-        if end <= size:
-            self._rows[start:end] = rows
-        else:
-            self._rows[start:] = rows[: size - start]
-            self._rows[: end - size] = rows[size - start :]
-        self._next = end % size
-        self._count = min(size, self._count + len(rows))
+    def add(self, feed: dict[str, np.ndarray]) -> None:
+        """Record a request's checked input tensors (see serving/features.py)."""
+        numbers = feed.get(ONNX_INPUT)
+        strings = feed.get(CATEGORICAL_INPUT)
+        rows = len(next(iter(feed.values())))
+        size = len(self._numbers)
+        if numbers is not None:
+            _write(self._numbers, numbers[-size:], self._next)
+        if strings is not None:
+            _write(self._codes, self._encode(strings[-size:]), self._next)
+        self._next = (self._next + min(rows, size)) % size
+        self._count = min(size, self._count + rows)
 
     def psi(self) -> list[float]:
-        """PSI per feature in manifest order; 0 means the window looks like the training data."""
-        window = self._rows[: self._count]
-        return [_psi(window[:, column], *self._bins[column]) for column in range(window.shape[1])]
+        """PSI per feature, numbers then categories in manifest order; 0 looks like the training data."""
+        numbers, codes = self._numbers[: self._count], self._codes[: self._count]
+        numeric = [_psi_numbers(numbers[:, index], *bins) for index, bins in enumerate(self._bins)]
+        categorical = [
+            _psi_counts(np.bincount(codes[:, index], minlength=len(expected)), expected)
+            for index, expected in enumerate(self._expected)
+        ]
+        return numeric + categorical
+
+    def _encode(self, strings: np.ndarray) -> np.ndarray:
+        codes = np.empty(strings.shape, dtype=np.int32)
+        for column, codebook in enumerate(self._codebooks):
+            unseen, missing = len(codebook), len(codebook) + 1
+            codes[:, column] = [
+                missing if value == "" else codebook.get(value, unseen) for value in strings[:, column]
+            ]
+        return codes
 
 
-def _bins(quantiles: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Inner bin edges and the training share of each bin, merging bins that tied values collapse."""
-    edges = np.asarray(quantiles, dtype=np.float64)
+def _write(ring: np.ndarray, rows: np.ndarray, start: int) -> None:
+    """Write rows into a ring buffer at `start`, wrapping around its end."""
+    size = len(ring)
+    end = start + len(rows)
+    if end <= size:
+        ring[start:end] = rows
+    else:
+        ring[start:] = rows[: size - start]
+        ring[: end - size] = rows[size - start :]
+
+
+def _bins(feature: Feature) -> tuple[np.ndarray, np.ndarray]:
+    """Inner bin edges and the expected share of each bin (then of the missing bin), merging tied deciles."""
+    edges = np.asarray(feature.summary.quantiles, dtype=np.float64)
     inner = np.unique(edges[1:-1])
-    # Each decile holds a tenth of the training rows; put it in the bin its midpoint falls in.
+    # Each decile holds a tenth of the present training values; put it in the bin its midpoint falls in.
     midpoints = np.where(edges[:-1] == edges[1:], edges[:-1], (edges[:-1] + edges[1:]) / 2)
     decile_bins = np.searchsorted(inner, midpoints, side="right")
-    expected = np.bincount(decile_bins, minlength=len(inner) + 1) / len(midpoints)
-    return inner, expected
+    present = np.bincount(decile_bins, minlength=len(inner) + 1) / len(midpoints)
+    missing = feature.summary.missing
+    return inner, np.append(present * (1 - missing), missing)
 
 
-def _psi(values: np.ndarray, inner: np.ndarray, expected: np.ndarray) -> float:
-    if len(values) == 0:
+def _psi_numbers(values: np.ndarray, inner: np.ndarray, expected: np.ndarray) -> float:
+    # NaN sorts after every edge, so it would land in the last bin: give it the missing bin instead.
+    bins = np.where(np.isnan(values), len(expected) - 1, np.searchsorted(inner, values, side="right"))
+    return _psi_counts(np.bincount(bins, minlength=len(expected)), expected)
+
+
+def _psi_counts(counts: np.ndarray, expected: np.ndarray) -> float:
+    total = counts.sum()
+    if total == 0:
         return 0.0
-    counts = np.bincount(np.searchsorted(inner, values, side="right"), minlength=len(expected))
-    actual = np.maximum(counts / len(values), _FLOOR)
+    actual = np.maximum(counts / total, _FLOOR)
     reference = np.maximum(expected, _FLOOR)
     return float(np.sum((actual - reference) * np.log(actual / reference)))

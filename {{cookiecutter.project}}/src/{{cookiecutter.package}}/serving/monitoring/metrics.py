@@ -96,16 +96,16 @@ class ModelMonitor:
 
     def __init__(self, metrics: Metrics, manifest: ModelManifest, git_revision: str, window: int) -> None:
         self.metrics = metrics
-        self.names = manifest.feature_names
-        self.window = DriftWindow(manifest.features, window)
+        self.names = [*manifest.feature_names, *(feature.name for feature in manifest.categorical)]
+        self.window = DriftWindow(manifest.features, window, manifest.categorical)
         self.classes = [metrics.classes.labels(label) for label in manifest.classes or []]
         self.drift = [metrics.drift.labels(name) for name in self.names]
         self.refreshed = 0.0
         sha = manifest.onnx.sha256 if manifest.onnx else ""
         metrics.info.labels(manifest.name, manifest.version, sha, manifest.task, git_revision).set(1)
 
-    def observe(self, rows: np.ndarray, scores: np.ndarray) -> None:
-        """Record one request: rows fed in, then probabilities [n, classes] or values [n] or [n, 1]."""
+    def observe(self, feed: dict[str, np.ndarray], scores: np.ndarray) -> None:
+        """Record one request: its input tensors, then probabilities [n, classes] or values [n] or [n, 1]."""
         if self.classes and len(scores) == 1:
             self.classes[int(scores[0].argmax())].inc()
         elif self.classes:
@@ -116,7 +116,7 @@ class ModelMonitor:
         else:
             for value in scores.ravel().tolist():
                 self.metrics.values.observe(value)
-        self.window.add(rows)
+        self.window.add(feed)
         now = time.monotonic()
         if now - self.refreshed >= DRIFT_REFRESH_S:
             self.refreshed = now

@@ -27,17 +27,42 @@ def split_body(body: bytes, header_length: str) -> tuple[bytes, bytes]:
     return body[: int(header_length)], body[int(header_length) :]
 
 
-def read_binary_input(tensor: dict[str, Any], binary: bytes) -> np.ndarray:
-    """The values of an input sent as raw bytes (parameters.binary_data_size), as a flat array."""
+def read_binary_input(tensor: dict[str, Any], binary: bytes) -> tuple[np.ndarray, bytes]:
+    """The values of an input sent as raw bytes (parameters.binary_data_size), as a flat array, and the
+    bytes after them, which belong to the next binary input in request order."""
     size = tensor["parameters"].get("binary_data_size")
-    dtype = input_dtype(tensor.get("datatype"))
-    if dtype is None:
-        raise ApiError(422, f"datatype {tensor.get('datatype')!r} is not supported; use FP32")
-    if type(size) is not int or size != len(binary) or size % dtype.itemsize:
+    datatype = tensor.get("datatype")
+    dtype = input_dtype(datatype)
+    if dtype is None and datatype != "BYTES":
+        raise ApiError(422, f"datatype {datatype!r} is not supported; use FP32")
+    itemsize = 1 if dtype is None else dtype.itemsize
+    if type(size) is not int or not 0 <= size <= len(binary) or size % itemsize:
         raise ApiError(
             422, f"binary_data_size {size!r} does not match the {len(binary)} bytes after the header"
         )
-    return np.frombuffer(binary, dtype=dtype)
+    part, rest = binary[:size], binary[size:]
+    values = _strings(part) if dtype is None else np.frombuffer(part, dtype=dtype)
+    return values, rest
+
+
+def _strings(part: bytes) -> np.ndarray:
+    """BYTES elements: each a 4-byte little-endian length, then that many bytes of UTF-8."""
+    items: list[str] = []
+    offset = 0
+    while offset < len(part):
+        if offset + 4 > len(part):
+            raise ApiError(422, "BYTES data ends inside an element's 4-byte length")
+        (length,) = struct.unpack_from("<I", part, offset)
+        start, offset = offset + 4, offset + 4 + length
+        if offset > len(part):
+            raise ApiError(422, f"a BYTES element of {length} bytes runs past the end of its data")
+        try:
+            items.append(part[start:offset].decode())
+        except UnicodeDecodeError:
+            raise ApiError(422, f"BYTES element {len(items)} is not UTF-8 text") from None
+    values = np.empty(len(items), dtype=object)
+    values[:] = items
+    return values
 
 
 def wants_binary(document: dict[str, Any], name: str) -> bool:

@@ -11,6 +11,7 @@ from ..inputs import decode_json
 from ..responses import ApiError, Handler, Reply, json_reply, respond
 from ..schemas import Error, body_schema
 from ..service import Service
+from ..signature import expected_inputs
 from . import binary, tensors
 from .datatypes import datatype_of_onnx
 from .schemas import InferenceResponse
@@ -33,7 +34,10 @@ def _metadata(service: Service, name: str, version: str | None) -> dict[str, Any
         "name": manifest.name,
         "versions": [manifest.version],
         "platform": "onnxruntime_onnx",
-        "inputs": [{"name": ONNX_INPUT, "datatype": "FP32", "shape": [-1, len(manifest.features)]}],
+        "inputs": [
+            {"name": name, "datatype": "FP32" if name == ONNX_INPUT else "BYTES", "shape": [-1, width]}
+            for name, _, width in expected_inputs(manifest)
+        ],
         "outputs": [
             {
                 "name": out.name,
@@ -144,5 +148,5 @@ def _infer(service: Service, body: bytes, headers: Mapping[str, str], params: di
     else:
         header, raw = binary.split_body(body, header_length)
         document = decode_json(header, None)
-    rows, names = tensors.read_tensor(service, document, body, raw)
-    return tensors.write_outputs(service, service.infer(rows), names, document)
+    feed, names = tensors.read_tensor(service, document, body, raw)
+    return tensors.write_outputs(service, service.infer(feed), names, document)

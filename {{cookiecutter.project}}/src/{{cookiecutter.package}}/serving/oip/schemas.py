@@ -8,11 +8,14 @@ from .datatypes import INPUT_DATATYPES
 
 
 class TensorInput(BaseModel):
-    name: str = Field(description="Always `input` for this model")
-    shape: list[int] = Field(description="[rows, features]")
+    name: str = Field(
+        description="`input`: the numeric features, null for a missing value; `categorical`: the "
+        "categorical features as strings, null for a missing value (see GET /v2/models/{name})"
+    )
+    shape: list[int] = Field(description="[rows, features of that kind]")
     datatype: str = Field(
-        description="Any numeric type; values are cast to float32",
-        json_schema_extra={"enum": list(INPUT_DATATYPES)},
+        description="`input`: any numeric type, cast to float32; `categorical`: BYTES",
+        json_schema_extra={"enum": [*INPUT_DATATYPES, "BYTES"]},
     )
     data: list[Any] = Field(description="Row-major values, flat or nested")
     parameters: dict[str, Any] | None = None
@@ -25,7 +28,9 @@ class RequestedOutput(BaseModel):
 
 class InferenceRequest(BaseModel):
     id: str | None = None
-    inputs: list[TensorInput] = Field(min_length=1, max_length=1)
+    inputs: list[TensorInput] = Field(
+        min_length=1, max_length=2, description="One tensor per kind of feature the model has"
+    )
     outputs: list[RequestedOutput] | None = Field(None, description="Outputs to return; all when absent")
     parameters: dict[str, Any] | None = None
 

@@ -1,11 +1,15 @@
-"""The OIP tensor codec: the request's input to a checked float32 array, the outputs to JSON or raw bytes."""
+"""The OIP tensor codec: request inputs to the model's checked tensors, outputs to JSON or raw bytes.
+
+A model takes its numeric features as one tensor, `input` [rows, numeric], and its categorical
+features as another, `categorical` [rows, categorical] of BYTES; it has only those it has features for.
+"""
 
 from typing import Any
 
 import numpy as np
 
-from ...manifest import ONNX_INPUT
-from ..inputs import check_values, to_array
+from ...manifest import CATEGORICAL_INPUT, ONNX_INPUT
+from ..features import Columns, Feed, InputError, as_values
 from ..predictor import Outputs
 from ..responses import ApiError, Reply, json_reply
 from ..service import Service
@@ -13,40 +17,57 @@ from . import binary
 from .datatypes import INPUT_DATATYPES, datatype_of, fits
 
 
-def read_tensor(service: Service, document: Any, body: bytes, raw: bytes) -> tuple[np.ndarray, list[str]]:
-    """The input rows and the output names a v2 inference request asks for."""
-    tensor = _input_tensor(document)
-    datatype = tensor.get("datatype")
-    if datatype not in INPUT_DATATYPES:
-        raise ApiError(422, f"datatype {datatype!r} is not supported; use FP32")
-    shape = _shape(service, tensor.get("shape"))
-    if "binary_data_size" in tensor["parameters"]:
-        values = binary.read_binary_input(tensor, raw)
-    else:
-        data = tensor.get("data")
-        values = to_array(data if isinstance(data, list) else [], body)
-    if values.size != shape[0] * shape[1]:
-        raise ApiError(422, f"data holds {values.size} values but shape {shape} needs {shape[0] * shape[1]}")
-    if datatype != "FP32" and not fits(values, datatype):
-        raise ApiError(422, f"the data values do not fit {datatype}")
-    return check_values(values.reshape(shape)), _requested_outputs(service, document["outputs"])
+def read_tensor(service: Service, document: Any, body: bytes, raw: bytes) -> tuple[Feed, list[str]]:
+    """The model's input tensors and the output names a v2 inference request asks for."""
+    assert service.reader is not None, "requests are read only for a loaded model"
+    columns = service.reader.columns
+    tensors = _input_tensors(document, _expected(columns))
+    rows: set[int] = set()
+    numbers = strings = None
+    for tensor in tensors:
+        shape = _shape(service, tensor, columns)
+        rows.add(shape[0])
+        values, raw = _values(tensor, shape, body, raw)
+        try:
+            if tensor["name"] == ONNX_INPUT:
+                numbers = columns.numbers(values)
+            else:
+                strings = columns.strings(values)
+        except InputError as error:
+            place = f"[{error.problem.row}, {error.problem.column}] ({error.name})"
+            raise ApiError(422, f'inputs["{tensor["name"]}"]{place}: {error.problem.reason}') from None
+    if len(rows) > 1:
+        raise ApiError(422, f"the inputs hold different numbers of rows: {sorted(rows)}")
+    if raw:
+        raise ApiError(422, f"{len(raw)} bytes follow the binary inputs; binary_data_size leaves them unread")
+    return columns.feed(numbers, strings), _requested_outputs(service, document["outputs"])
 
 
-def _input_tensor(document: Any) -> dict[str, Any]:
-    """The one input tensor, after checking the request's structure; every `parameters` is a dict."""
+def _expected(columns: Columns) -> list[str]:
+    return ([ONNX_INPUT] if columns.numeric else []) + ([CATEGORICAL_INPUT] if columns.categorical else [])
+
+
+def _input_tensors(document: Any, expected: list[str]) -> list[dict[str, Any]]:
+    """The input tensors, after checking the request's structure; every `parameters` is a dict."""
     if not isinstance(document, dict) or not isinstance(document.get("inputs"), list):
         raise ApiError(422, 'body must be a JSON object with an "inputs" list')
     if not isinstance(document.get("id", ""), str):
         raise ApiError(422, '"id" must be a string')
     inputs = document["inputs"]
-    if len(inputs) != 1 or not isinstance(inputs[0], dict) or inputs[0].get("name") != ONNX_INPUT:
-        raise ApiError(422, f'"inputs" must hold exactly one tensor, named {ONNX_INPUT!r}')
+    names = [item.get("name") if isinstance(item, dict) else None for item in inputs]
+    if sorted(map(str, names)) != sorted(expected):
+        wanted = (
+            f"exactly one tensor, named {expected[0]!r}"
+            if len(expected) == 1
+            else f"the tensors {' and '.join(map(repr, expected))}, once each"
+        )
+        raise ApiError(422, f'"inputs" must hold {wanted}')
     outputs = document.get("outputs")
-    for item in [document, inputs[0], *(outputs if isinstance(outputs, list) else [])]:
+    for item in [document, *inputs, *(outputs if isinstance(outputs, list) else [])]:
         if isinstance(item, dict):
             _with_parameters(item)
     document.setdefault("outputs", None)
-    return inputs[0]
+    return list(inputs)
 
 
 def _with_parameters(item: dict[str, Any]) -> None:
@@ -58,15 +79,46 @@ def _with_parameters(item: dict[str, Any]) -> None:
         raise ApiError(422, f'"parameters" must be an object, not {type(parameters).__name__}')
 
 
-def _shape(service: Service, shape: Any) -> list[int]:
-    features = len(service.manifest.features)
+def _shape(service: Service, tensor: dict[str, Any], columns: Columns) -> list[int]:
+    numeric = tensor["name"] == ONNX_INPUT
+    width = len(columns.numeric if numeric else columns.categorical)
+    datatype = tensor.get("datatype")
+    if numeric and datatype not in INPUT_DATATYPES:
+        raise ApiError(422, f"datatype {datatype!r} is not supported for {ONNX_INPUT!r}; use FP32")
+    if not numeric and datatype != "BYTES":
+        raise ApiError(422, f"datatype {datatype!r} is not supported for {CATEGORICAL_INPUT!r}; use BYTES")
+    shape = tensor.get("shape")
     if not (isinstance(shape, list) and len(shape) == 2 and all(type(s) is int for s in shape)):
-        raise ApiError(422, f"shape must be [rows, {features}]")
-    if shape[1] != features or shape[0] < 1:
-        raise ApiError(422, f"shape {shape} does not match [rows >= 1, {features}]")
+        raise ApiError(422, f"shape must be [rows, {width}]")
+    if shape[1] != width or shape[0] < 1:
+        raise ApiError(422, f"shape {shape} does not match [rows >= 1, {width}]")
     if shape[0] > service.settings.max_batch_rows:
         raise ApiError(413, f"batch has {shape[0]} rows; the limit is {service.settings.max_batch_rows}")
     return shape
+
+
+def _values(tensor: dict[str, Any], shape: list[int], body: bytes, raw: bytes) -> tuple[np.ndarray, bytes]:
+    """The tensor's values as [rows, columns], and the binary bytes left for the inputs after it."""
+    count = shape[0] * shape[1]
+    if "binary_data_size" in tensor["parameters"]:
+        values, raw = binary.read_binary_input(tensor, raw)
+    else:
+        data = tensor.get("data")
+        values = _json_values(data if isinstance(data, list) else [], body)
+    if values.size != count:
+        raise ApiError(422, f"data holds {values.size} values but shape {shape} needs {count}")
+    datatype = tensor["datatype"]
+    if datatype not in ("FP32", "BYTES") and not fits(values, datatype):
+        raise ApiError(422, f"the data values do not fit {datatype}")
+    return values.reshape(shape), raw
+
+
+def _json_values(data: list[Any], body: bytes) -> np.ndarray:
+    """JSON data, flat or one list per row, as a flat array: plain numbers fast, anything else as objects."""
+    flat = (
+        [value for row in data for value in row] if data and all(isinstance(v, list) for v in data) else data
+    )
+    return as_values(flat, exact=b"true" in body or b"false" in body)
 
 
 def _requested_outputs(service: Service, requested: Any) -> list[str]:

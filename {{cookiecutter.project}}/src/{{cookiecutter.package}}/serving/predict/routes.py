@@ -17,8 +17,8 @@ def predict_handler(service: Service) -> Handler:
     def handle(body: bytes, headers: Mapping[str, str], _: dict[str, str]) -> Reply:
         if service.reader is None:
             raise ApiError(503, f"model not ready: {service.predictor.problem}")
-        rows, batch = service.reader.read(decode_json(body, headers.get("content-type")), body)
-        return format_predictions(service.manifest.classes, service.infer(rows), batch)
+        feed, batch = service.reader.read(decode_json(body, headers.get("content-type")), body)
+        return format_predictions(service.manifest.classes, service.infer(feed), batch)
 
     return handle
 

@@ -1,4 +1,4 @@
-"""The /predict codec: named features in, as a checked float32 array; labels or values out."""
+"""The /predict codec: named features in, as the model's checked tensors; labels or values out."""
 
 import json
 from operator import itemgetter
@@ -7,38 +7,51 @@ from typing import Any
 import numpy as np
 
 from ...manifest import ModelManifest
-from ..inputs import NOT_A_NUMBER, check_values, to_array
+from ..features import Columns, Feed, InputError, as_values
 from ..predictor import Outputs
 from ..responses import ApiError, Reply, json_reply
 
 # JSON bytes per feature value beyond its name: the longest float64 repr ("-2.2250738585072014e-308"),
 # ": " and ", ", and the newline and indent of a pretty-printed body.
 VALUE_BYTES = 24 + 4 + 8
+# A category is a string of any length; a batch of the row limit may spend this much on each.
+CATEGORY_BYTES = 256
 
 
 def largest_body(manifest: ModelManifest, max_rows: int) -> int:
-    """Bytes of the largest /predict body a client may send: max_rows rows at full float precision.
+    """Bytes of the largest /predict body a client may send: max_rows rows at full float precision
+    and categories of up to CATEGORY_BYTES each.
 
     /predict names every value, so this also bounds an OIP body of as many rows.
     """
-    row = sum(len(json.dumps(name)) + VALUE_BYTES for name in manifest.feature_names) + 16
-    return max_rows * row + 1024
+    numbers = sum(len(json.dumps(feature.name)) + VALUE_BYTES for feature in manifest.features)
+    longest = max((len(json.dumps(c)) for f in manifest.categorical for c in f.categories), default=0)
+    per_category = max(CATEGORY_BYTES, longest) + 4 + 8
+    categories = sum(len(json.dumps(feature.name)) + per_category for feature in manifest.categorical)
+    return max_rows * (numbers + categories + 16) + 1024
+
+
+def getter(names: list[str]) -> Any:
+    """A function from a row (dict) to its values for `names`, as a tuple."""
+    if not names:
+        return lambda row: ()
+    get = itemgetter(*names)
+    return get if len(names) > 1 else lambda row: (get(row),)
 
 
 class RowReader:
     """Reads /predict bodies: one row as an object of features, or {"rows": [objects]}."""
 
     def __init__(self, manifest: ModelManifest, max_rows: int) -> None:
-        self.names = manifest.feature_names
+        self.columns = Columns(manifest)
+        self.names = self.columns.names
         self.name_set = frozenset(self.names)
         self.max_rows = max_rows
-        getter = itemgetter(*self.names)
-        self.getter = getter if len(self.names) > 1 else lambda row: (getter(row),)
-        integer = np.array([feature.dtype == "integer" for feature in manifest.features])
-        self.integer_columns = integer if integer.any() else None
+        self.numbers = getter(self.columns.numeric)
+        self.strings = getter(self.columns.categorical)
 
-    def read(self, document: Any, body: bytes) -> tuple[np.ndarray, bool]:
-        """Return ([n, features] float32, whether the body was a batch)."""
+    def read(self, document: Any, body: bytes) -> tuple[Feed, bool]:
+        """Return (the model's input tensors, whether the body was a batch)."""
         if not isinstance(document, dict):
             raise ApiError(422, 'body must be a JSON object: one row of features, or {"rows": [...]}')
         batch = len(document) == 1 and isinstance(document.get("rows"), list)
@@ -50,10 +63,22 @@ class RowReader:
         for index, row in enumerate(rows):
             if not isinstance(row, dict) or row.keys() != self.name_set:
                 raise ApiError(422, self._describe(index, row, batch))
-        values = to_array([self.getter(row) for row in rows], body)
-        if values.ndim != 2:
-            raise ApiError(422, NOT_A_NUMBER)
-        return check_values(values, self.integer_columns), batch
+        try:
+            return self._feed(rows, body), batch
+        except InputError as error:
+            where = f"rows[{error.problem.row}]" if batch else "body"
+            raise ApiError(422, f"{where}.{error.name}: {error.problem.reason}") from None
+
+    def _feed(self, rows: list[Any], body: bytes) -> Feed:
+        numbers = strings = None
+        if self.columns.numeric:
+            table = [self.numbers(row) for row in rows]
+            # numpy reads true as 1.0 and fails on ragged values: those bodies take the exact check.
+            exact = b"true" in body or b"false" in body
+            numbers = self.columns.numbers(as_values(table, exact, rows=True))
+        if self.columns.categorical:
+            strings = self.columns.strings(as_values([self.strings(row) for row in rows], True, rows=True))
+        return self.columns.feed(numbers, strings)
 
     def _describe(self, index: int, row: Any, batch: bool) -> str:
         where = f"rows[{index}]" if batch else "body"

@@ -1,0 +1,42 @@
+"""The registry aliases `staging` and `production`: moved to the model an environment now serves.
+
+Only when a tracking server is configured (MLFLOW_TRACKING_URI). The version is found by the ONNX
+model's sha256, which the image carries; a model not yet registered there is recorded and registered.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import registry
+from ..errors import CliError
+from ..manifest import require_manifest
+
+
+@dataclass(frozen=True)
+class Moved:
+    name: str
+    alias: str
+    version: str
+    registered: bool
+
+
+def move_alias(artifacts: Path, alias: str, tracking_uri: str) -> Moved:
+    if alias not in registry.ALIASES:
+        raise CliError(f"--env {alias!r}: registry aliases are {', '.join(registry.ALIASES)}")
+    manifest = require_manifest(artifacts)
+    if manifest.onnx is None:
+        raise CliError(f"{artifacts}: the model is not exported; run export first")
+    client = registry.connect(tracking_uri)
+    version = registry.version_with_model(client, manifest.name, manifest.onnx.sha256)
+    registered = version is None
+    if version is None:
+        run_id = registry.start_run(client, manifest.name, manifest.version)
+        try:
+            registry.log_model(client, run_id, artifacts, manifest, registry.read_gate(artifacts))
+        except BaseException:
+            client.set_terminated(run_id, "FAILED")
+            raise
+        client.set_terminated(run_id, "FINISHED")
+        version = registry.register(client, manifest, run_id)
+    registry.set_alias(client, manifest.name, alias, version)
+    return Moved(manifest.name, alias, version, registered)

@@ -1,0 +1,214 @@
+"""`score`: stream an input through the same checks and model as the server, chunk by chunk.
+
+A bad row stops the run with its file, row and column, or, with an errors file, is written there while
+the other rows are scored. Nothing is renamed into place unless the whole run succeeded.
+"""
+
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ...errors import CliError
+from ...manifest import ModelManifest
+from ..features import Columns, Problem
+from ..predictor import Predictor
+from .io import AtomicWriter, Chunk, input_files, read_chunks
+from .shards import Shard
+
+# Set by SIGTERM (Kubernetes stopping the pod). The loop checks it between chunks: raising from the
+# handler itself could land inside a library that swallows the exception (pyarrow does), and go on.
+STOP = threading.Event()
+
+ERRORS_SCHEMA = pa.schema(
+    [("file", pa.string()), ("row", pa.int64()), ("column", pa.string()), ("error", pa.string())]
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    input: Path
+    output: Path
+    errors: Path | None
+    shard: Shard | None
+    keep: list[str]
+    batch_rows: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    output: Path
+    scored: int
+    refused: int
+
+
+def run_job(job: Job, model_dir: Path, threads: int) -> Summary:
+    predictor = Predictor()
+    predictor.load(model_dir, threads, 1)
+    if predictor.manifest is None or predictor.session is None:
+        raise CliError(f"{model_dir}: model not ready: {predictor.problem}")
+    scorer = Scorer(predictor, job)
+    # With a shard, output and errors are directories, and this shard writes its own part of each.
+    output = job.output / f"{job.shard.part_name}.parquet" if job.shard else job.output
+    errors_path = job.errors / f"{job.shard.part_name}.parquet" if job.shard and job.errors else job.errors
+    errors = AtomicWriter(errors_path, ERRORS_SCHEMA) if errors_path else None
+    try:
+        with AtomicWriter(output, scorer.schema) as writer:
+            shard = job.shard or Shard(0, 1)
+            for chunk in read_chunks(job.input, shard, scorer.read_types, job.batch_rows):
+                if STOP.is_set():
+                    raise SystemExit(128 + signal.SIGTERM)
+                scored, refused = scorer.score(chunk)
+                writer.write(scored)
+                if refused.num_rows and errors is None:
+                    first = refused.to_pylist()[0]
+                    raise CliError(
+                        f"{first['file']}: row {first['row']}, column {first['column']}: {first['error']}"
+                    )
+                if errors is not None:
+                    errors.write(refused)
+    except BaseException:
+        if errors is not None:
+            errors.abort()
+        raise
+    if errors is not None:
+        errors.commit()
+    return Summary(output, writer.rows, errors.rows if errors else 0)
+
+
+class Scorer:
+    """One model's checks and outputs over chunks of an input table."""
+
+    def __init__(self, predictor: Predictor, job: Job) -> None:
+        assert predictor.manifest is not None
+        self.predictor = predictor
+        self.manifest: ModelManifest = predictor.manifest
+        self.columns = Columns(self.manifest)
+        self.keep = job.keep
+        self.with_file = job.input.is_dir()
+        taken = set(self.columns.names)
+        self.read_types = {
+            **{name: pa.float64() for name in self.columns.numeric},
+            **{name: pa.string() for name in self.columns.categorical},
+            **{name: pa.string() for name in job.keep if name not in taken},
+        }
+        self.schema = self._schema(job.input)
+
+    def _schema(self, path: Path) -> pa.Schema:
+        first = input_files(path)[0]
+        stored = pq.read_schema(first) if first.suffix.lower() == ".parquet" else None
+        fields = [pa.field("file", pa.string())] if self.with_file else []
+        fields.append(pa.field("row", pa.int64()))
+        for name in self.keep:
+            if stored is not None and name not in stored.names:
+                raise CliError(f"{first}: --keep column {name!r} not found")
+            fields.append(pa.field(name, stored.field(name).type if stored is not None else pa.string()))
+        if self.manifest.classes:
+            fields.append(pa.field("label", pa.string()))
+            fields += [pa.field(f"probability_{label}", pa.float32()) for label in self.manifest.classes]
+        else:
+            fields.append(pa.field("value", pa.float32()))
+        return pa.schema(fields)
+
+    def score(self, chunk: Chunk) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+        """The predictions of the chunk's good rows, and one error row per refused row."""
+        table = chunk.table
+        numbers, problems = self._numbers(chunk)
+        strings = self._strings(chunk)
+        checked, more = self.columns.check_numbers(numbers)
+        problems = {**{p.row: p for p in more}, **problems}
+        good = np.array([row not in problems for row in range(table.num_rows)], dtype=bool)
+        feed = self.columns.feed(checked[good], strings[good])
+        outputs = self.predictor.run(feed) if good.any() else {}
+        return self._output(chunk, np.flatnonzero(good), outputs), self._refused(chunk, problems)
+
+    def _numbers(self, chunk: Chunk) -> tuple[np.ndarray, dict[int, Problem]]:
+        values = np.empty((chunk.table.num_rows, len(self.columns.numeric)), dtype=np.float64)
+        problems: dict[int, Problem] = {}
+        for index, name in enumerate(self.columns.numeric):
+            column = chunk.table.column(name)
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                values[:, index] = _parse_numbers(column, index, problems)
+            elif (
+                pa.types.is_integer(column.type)
+                or pa.types.is_floating(column.type)
+                or pa.types.is_null(column.type)
+            ):
+                values[:, index] = column.to_numpy(zero_copy_only=False)
+            else:
+                raise CliError(f"{chunk.file}: column {name!r} holds {column.type}; expected numbers")
+        return values, problems
+
+    def _strings(self, chunk: Chunk) -> np.ndarray:
+        values = np.empty((chunk.table.num_rows, len(self.columns.categorical)), dtype=object)
+        for index, name in enumerate(self.columns.categorical):
+            column = chunk.table.column(name)
+            if pa.types.is_dictionary(column.type):
+                column = column.cast(column.type.value_type)
+            if not (
+                pa.types.is_string(column.type)
+                or pa.types.is_large_string(column.type)
+                or pa.types.is_null(column.type)
+            ):
+                raise CliError(f"{chunk.file}: column {name!r} holds {column.type}; expected strings")
+            # A few distinct categories: one Python string each, shared by every row that holds it.
+            encoded = pc.dictionary_encode(pc.fill_null(column.cast(pa.string()), ""))
+            values[:, index] = encoded.dictionary.to_numpy(zero_copy_only=False)[encoded.indices.to_numpy()]
+        return values
+
+    def _output(self, chunk: Chunk, rows: np.ndarray, outputs: dict[str, np.ndarray]) -> pa.RecordBatch:
+        arrays: list[Any] = [pa.array([chunk.file] * len(rows), pa.string())] if self.with_file else []
+        arrays.append(pa.array(chunk.start + rows, pa.int64()))
+        arrays += [chunk.table.column(name).take(pa.array(rows)) for name in self.keep]
+        if self.manifest.classes:
+            probabilities = outputs.get(
+                "probabilities", np.empty((0, len(self.manifest.classes)), np.float32)
+            )
+            labels = np.asarray(self.manifest.classes, dtype=object)[probabilities.argmax(axis=1)]
+            arrays.append(pa.array(labels.tolist(), pa.string()))
+            arrays += [pa.array(probabilities[:, i], pa.float32()) for i in range(probabilities.shape[1])]
+        else:
+            arrays.append(
+                pa.array(outputs.get("variable", np.empty((0, 1), np.float32)).ravel(), pa.float32())
+            )
+        return pa.RecordBatch.from_arrays(
+            [array.cast(field.type) for array, field in zip(arrays, self.schema, strict=True)],
+            schema=self.schema,
+        )
+
+    def _refused(self, chunk: Chunk, problems: dict[int, Problem]) -> pa.RecordBatch:
+        rows = sorted(problems)
+        return pa.RecordBatch.from_pydict(
+            {
+                "file": [chunk.file] * len(rows),
+                "row": [chunk.start + row for row in rows],
+                "column": [self.columns.numeric[problems[row].column] for row in rows],
+                "error": [problems[row].reason for row in rows],
+            },
+            schema=ERRORS_SCHEMA,
+        )
+
+
+def _parse_numbers(
+    column: pa.ChunkedArray | pa.Array, index: int, problems: dict[int, Problem]
+) -> np.ndarray:
+    """Text to float64 (null as NaN); a value that is not a number becomes a problem of its row."""
+    try:
+        return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    except pa.ArrowInvalid:
+        pass
+    values = np.full(len(column), np.nan)
+    for row, text in enumerate(column.to_pylist()):
+        if text is None:
+            continue
+        try:
+            values[row] = float(text)
+        except ValueError:
+            problems.setdefault(row, Problem(row, index, f"expected a number or null, got {text!r}"))
+    return values

@@ -1,0 +1,79 @@
+"""Registry aliases against a real MLflow store (SQLite in tmp_path; no server, no mocks)."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+
+from {{ cookiecutter.package }} import registry
+from {{ cookiecutter.package }}.__main__ import main
+from {{ cookiecutter.package }}.delivery.aliases import move_alias
+from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.manifest import read_manifest, write_manifest
+from {{ cookiecutter.package }}.settings import get_settings
+
+
+@pytest.fixture
+def model(artifacts_dir: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(artifacts_dir, tmp_path / "model"))
+
+
+def test_the_first_alias_registers_the_model_and_the_next_finds_it(model: Path, tracking_uri: str) -> None:
+    staging = move_alias(model, "staging", tracking_uri)
+    production = move_alias(model, "production", tracking_uri)
+    assert (staging.version, staging.registered) == ("1", True)
+    assert (production.version, production.registered) == ("1", False)
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    name = read_manifest(model).name
+    assert client.get_registered_model(name).aliases == {"staging": 1, "production": 1}
+    version = client.get_model_version(name, "1")
+    assert version.tags["onnx_sha256"] == read_manifest(model).onnx.sha256  # type: ignore[union-attr]
+
+
+def test_another_model_becomes_a_new_version_and_takes_the_alias(model: Path, tracking_uri: str) -> None:
+    move_alias(model, "production", tracking_uri)
+    manifest = read_manifest(model)
+    assert manifest.onnx is not None
+    other = manifest.onnx.model_copy(update={"sha256": "0" * 64})
+    write_manifest(model, manifest.model_copy(update={"onnx": other}))
+    assert move_alias(model, "production", tracking_uri).version == "2"
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    ref = registry.ModelRef(manifest.name, alias="production")
+    found = registry.find_version(client, ref)
+    assert found is not None
+    assert str(found.version) == "2"
+
+
+def test_only_the_environment_aliases_move(model: Path, tracking_uri: str) -> None:
+    with pytest.raises(CliError, match="registry aliases are staging, production"):
+        move_alias(model, "preview", tracking_uri)
+
+
+def test_without_a_tracking_server_the_command_changes_nothing(
+    model: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A workflow passes an unset repository variable as an empty string.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "")
+    get_settings.cache_clear()
+    try:
+        assert main(["register", "--env", "staging", "--artifacts", str(model)]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert (
+        capsys.readouterr().out
+        == "no tracking server configured (MLFLOW_TRACKING_URI); registry aliases unchanged\n"
+    )
+
+
+def test_the_command_moves_the_alias_of_the_configured_server(
+    model: Path, tracking_uri: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
+    get_settings.cache_clear()
+    try:
+        assert main(["register", "--env", "staging", "--artifacts", str(model)]) == 0
+    finally:
+        get_settings.cache_clear()
+    name = read_manifest(model).name
+    assert capsys.readouterr().out.endswith(f"aliased: models:/{name}@staging is version 1\n")

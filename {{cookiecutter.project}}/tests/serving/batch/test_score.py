@@ -1,0 +1,177 @@
+"""`score`: the model's answers for every row, whole or in shards, and nothing half-written on failure."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import pytest
+
+from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.manifest import ModelManifest
+from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
+from {{ cookiecutter.package }}.serving.batch.shards import Shard
+
+from ..rows import as_feed, onnx_outputs
+
+MakeInput = Callable[..., Path]
+
+
+def score(source: Path, output: Path, model: Path, **options: Any) -> pa.Table:
+    job = replace(Job(source, output, None, None, ["id"], 16), **options)
+    summary = run_job(job, model, threads=1)
+    return read(summary.output)
+
+
+def read(path: Path) -> pa.Table:
+    return pq.read_table(path) if path.suffix == ".parquet" else pa_csv.read_csv(path)
+
+
+def test_scores_are_the_models_answers_row_for_row(
+    make_input: MakeInput, artifacts_dir: Path, manifest: ModelManifest, tmp_path: Path
+) -> None:
+    source = make_input(rows=50)
+    scored = score(source, tmp_path / "scores.parquet", artifacts_dir)
+    rows = pq.read_table(source).to_pylist()
+    expected = onnx_outputs(artifacts_dir, as_feed(manifest, rows))
+    assert scored.column("row").to_pylist() == list(range(50))
+    assert scored.column("id").to_pylist() == [row["id"] for row in rows]
+    if manifest.classes:
+        got = np.column_stack([scored.column(f"probability_{label}") for label in manifest.classes])
+        np.testing.assert_allclose(got, expected["probabilities"], rtol=1e-5, atol=1e-6)
+        best = expected["probabilities"].argmax(axis=1)
+        assert scored.column("label").to_pylist() == [manifest.classes[index] for index in best]
+    else:
+        np.testing.assert_allclose(scored.column("value"), expected["variable"].ravel(), rtol=1e-5)
+
+
+def test_csv_and_parquet_inputs_and_outputs_score_alike(
+    make_input: MakeInput, artifacts_dir: Path, tmp_path: Path
+) -> None:
+    from_parquet = score(make_input("in.parquet"), tmp_path / "a.parquet", artifacts_dir)
+    from_csv = score(make_input("in.csv"), tmp_path / "b.csv", artifacts_dir)
+    for name in from_parquet.column_names:
+        left, right = from_parquet.column(name).to_pylist(), from_csv.column(name).to_pylist()
+        if isinstance(left[0], float):
+            np.testing.assert_allclose(left, right, rtol=1e-6)
+        else:
+            assert [str(value) for value in left] == [str(value) for value in right]
+
+
+@pytest.mark.parametrize("count", [3, 12], ids=["3-shards", "more-shards-than-row-groups"])
+def test_the_parts_of_n_shards_together_equal_one_run(
+    make_input: MakeInput, artifacts_dir: Path, tmp_path: Path, count: int
+) -> None:
+    source = make_input(rows=120, group=12)
+    whole = score(source, tmp_path / "whole.parquet", artifacts_dir)
+    for index in range(count):
+        score(source, tmp_path / "parts", artifacts_dir, shard=Shard(index, count))
+    parts = sorted((tmp_path / "parts").iterdir())
+    assert [part.name for part in parts] == [Shard(i, count).part_name + ".parquet" for i in range(count)]
+    assert pa.concat_tables([pq.read_table(part) for part in parts]).equals(whole)
+
+
+def test_a_directory_of_files_shards_by_file(
+    make_input: MakeInput, artifacts_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "in").mkdir()
+    for index in range(3):
+        make_input(f"in/day-{index}.parquet", rows=20)
+    whole = score(tmp_path / "in", tmp_path / "whole.parquet", artifacts_dir)
+    assert set(whole.column("file").to_pylist()) == {"day-0.parquet", "day-1.parquet", "day-2.parquet"}
+    for index in range(2):
+        score(tmp_path / "in", tmp_path / "parts", artifacts_dir, shard=Shard(index, 2))
+    parts = [pq.read_table(part) for part in sorted((tmp_path / "parts").iterdir())]
+    assert pa.concat_tables(parts).equals(whole)
+
+
+def with_bad_number(make_input: MakeInput, manifest: ModelManifest, row: int) -> tuple[Path, str]:
+    table = pq.read_table(make_input())
+    name = manifest.feature_names[0]
+    values = [str(value) if value is not None else None for value in table.column(name).to_pylist()]
+    values[row] = "high"
+    path = make_input().with_name("bad.csv")
+    pa_csv.write_csv(table.set_column(table.schema.get_field_index(name), name, pa.array(values)), path)
+    return path, name
+
+
+def test_a_bad_value_stops_the_run_naming_row_and_column_and_writes_nothing(
+    make_input: MakeInput, artifacts_dir: Path, manifest: ModelManifest, tmp_path: Path
+) -> None:
+    source, name = with_bad_number(make_input, manifest, row=37)
+    output = tmp_path / "out" / "scores.parquet"
+    with pytest.raises(
+        CliError, match=rf"bad\.csv: row 37, column {name}: expected a number or null, got 'high'"
+    ):
+        score(source, output, artifacts_dir)
+    assert list(output.parent.iterdir()) == []
+
+
+def test_with_an_errors_file_bad_rows_go_there_and_the_rest_is_scored(
+    make_input: MakeInput, artifacts_dir: Path, manifest: ModelManifest, tmp_path: Path
+) -> None:
+    source, name = with_bad_number(make_input, manifest, row=37)
+    errors = tmp_path / "errors.csv"
+    scored = score(source, tmp_path / "scores.parquet", artifacts_dir, errors=errors)
+    assert 37 not in scored.column("row").to_pylist()
+    assert scored.num_rows == 119
+    assert read(errors).to_pylist() == [
+        {"file": "bad.csv", "row": 37, "column": name, "error": "expected a number or null, got 'high'"}
+    ]
+
+
+def test_a_csv_file_is_not_split_by_rows(make_input: MakeInput, artifacts_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(CliError, match="split a CSV into files to shard it"):
+        score(make_input("in.csv"), tmp_path / "parts", artifacts_dir, shard=Shard(0, 2))
+
+
+def test_a_column_of_the_wrong_type_is_named(
+    make_input: MakeInput, artifacts_dir: Path, manifest: ModelManifest, tmp_path: Path
+) -> None:
+    table = pq.read_table(make_input())
+    name = manifest.feature_names[0]
+    wrong = table.set_column(table.schema.get_field_index(name), name, pa.array([True] * table.num_rows))
+    pq.write_table(wrong, tmp_path / "wrong.parquet")
+    with pytest.raises(CliError, match=rf"column '{name}' holds bool; expected numbers"):
+        score(tmp_path / "wrong.parquet", tmp_path / "scores.parquet", artifacts_dir)
+
+
+@pytest.mark.slow
+def test_a_run_stopped_by_sigterm_leaves_no_output(
+    make_input: MakeInput, artifacts_dir: Path, tmp_path: Path
+) -> None:
+    source = make_input(rows=20_000, group=1000)
+    output = tmp_path / "out" / "scores.parquet"
+    env = {**os.environ, "APP_MODEL_DIR": str(artifacts_dir), "APP_SCORE_BATCH_ROWS": "1"}
+    package = "{{ cookiecutter.package }}"
+    command = [sys.executable, "-m", package, "score", "--input", str(source), "--output", str(output)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(output.parent.glob(".*tmp*")) and time.monotonic() < deadline:
+            assert process.poll() is None, "score finished before it could be stopped"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 128 + signal.SIGTERM
+    finally:
+        process.kill()
+    assert list(output.parent.iterdir()) == []
+
+
+def test_the_server_never_imports_pyarrow(artifacts_dir: Path) -> None:
+    code = (
+        "import sys; from {{ cookiecutter.package }}.serving.app import create_app; "
+        "from {{ cookiecutter.package }}.settings import Settings; "
+        f"create_app(Settings(model_dir={str(artifacts_dir)!r}, workers=1)); "
+        "assert 'pyarrow' not in sys.modules, 'pyarrow imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
