@@ -69,11 +69,12 @@ def test_zizmor_as_an_auditor_reports_nothing_of_medium_severity_or_more() -> No
 
 
 def test_deliver_shows_each_stage_as_its_own_job() -> None:
+    """One chain: test -> validate -> build -> staging -> verify -> canary -> promote."""
     needs = {job_id: job.get("needs", []) for job_id, job in load("deliver")["jobs"].items()}
     assert needs == {
         "test": [],
-        "validate": [],
-        "build": ["test", "validate"],
+        "validate": ["test"],
+        "build": ["validate"],
         "staging": ["build"],
         "verify": ["staging"],
         "canary": ["build", "verify"],
