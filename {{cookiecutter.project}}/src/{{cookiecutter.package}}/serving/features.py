@@ -40,6 +40,7 @@ class Columns:
         self.numeric = [feature.name for feature in manifest.features]
         self.categorical = [feature.name for feature in manifest.categorical]
         self.integer = np.array([feature.dtype == "integer" for feature in manifest.features], dtype=bool)
+        self.has_integer = bool(self.integer.any())
 
     @property
     def names(self) -> list[str]:
@@ -58,15 +59,20 @@ class Columns:
         """Numbers as float32 and the problems: the first bad value of each bad row, in row order."""
         with np.errstate(over="ignore", invalid="ignore"):
             as_float = values.astype(np.float32)
-            bad = np.isinf(as_float)
-            reasons = np.where(bad, "expected a finite number within ±3.4e+38", "")
-            if self.integer.any():
-                columns = as_float[:, self.integer]
-                fraction = np.zeros(as_float.shape, dtype=bool)
-                fraction[:, self.integer] = ~(np.isnan(columns) | (columns == np.round(columns)))
-                reasons = np.where(fraction & ~bad, "expected a whole number", reasons)
-                bad |= fraction
+            infinite = np.isinf(as_float)
+            bad = infinite | self._fractions(as_float) if self.has_integer else infinite
+        # Every request passes here: the reasons are spelled out only once a value is bad.
+        if not bad.any():
+            return as_float, []
+        reasons = np.where(infinite, "expected a finite number within ±3.4e+38", "expected a whole number")
         return as_float, _problems(bad, reasons, values, first_only)
+
+    def _fractions(self, as_float: np.ndarray) -> np.ndarray:
+        """Where an integer feature holds a number with a fractional part (missing is fine)."""
+        fraction = np.zeros(as_float.shape, dtype=bool)
+        columns = as_float[:, self.integer]
+        fraction[:, self.integer] = ~(np.isnan(columns) | (columns == np.round(columns)))
+        return fraction
 
     def strings(self, values: np.ndarray) -> np.ndarray:
         """[rows, categorical] of str, "" where a value is missing; raises InputError on a non-string."""
