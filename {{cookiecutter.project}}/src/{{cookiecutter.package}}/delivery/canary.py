@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from ..errors import CliError
-from .probes import DEFAULT_SAMPLES, request_json, revision_matches
+from .probes import DEFAULT_SAMPLES, revision_matches, served_revision
 
 POLL_S = 10.0
 # Longer than any gap between two rounds that see a single canary pod among several stable ones.
@@ -22,7 +22,7 @@ def served_revisions(base_url: str, samples: int) -> list[object]:
     seen = []
     for _ in range(samples):
         try:
-            seen.append(request_json(f"{base_url.rstrip('/')}/model").get("git_revision"))
+            seen.append(served_revision(base_url))
         except CliError:
             continue
     return seen

@@ -29,9 +29,11 @@ REMOTE_OPTIONS = ("-c", f"credential.https://github.com.helper={CREDENTIAL_HELPE
 CommitBuilder = Callable[[str | None], str | None]
 
 
-def git(root: Path, *args: str, stdin: str | None = None) -> str:
+def git(root: Path, *args: str, stdin: str | None = None, remote: bool = False) -> str:
+    """Run a git command in `root`; `remote`: one that talks to the remote, with the push token's helper."""
+    options = REMOTE_OPTIONS if remote else ()
     result = subprocess.run(
-        ["git", *args], cwd=root, input=stdin, capture_output=True, text=True, check=False
+        ["git", *options, *args], cwd=root, input=stdin, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         raise CliError(f"git {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
@@ -45,11 +47,11 @@ def env_branch(env: str) -> str:
 
 def fetch_tip(root: Path, branch: str) -> str | None:
     """The remote branch's tip, fetched with its history; None while the branch does not exist."""
-    listed = git(root, *REMOTE_OPTIONS, "ls-remote", "--heads", REMOTE, f"refs/heads/{branch}")
+    listed = git(root, "ls-remote", "--heads", REMOTE, f"refs/heads/{branch}", remote=True)
     if not listed:
         return None
     tracking = f"refs/remotes/{REMOTE}/{branch}"
-    git(root, *REMOTE_OPTIONS, "fetch", "--quiet", REMOTE, f"+refs/heads/{branch}:{tracking}")
+    git(root, "fetch", "--quiet", REMOTE, f"+refs/heads/{branch}:{tracking}", remote=True)
     return git(root, "rev-parse", tracking)
 
 

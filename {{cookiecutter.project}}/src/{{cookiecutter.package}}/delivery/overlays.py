@@ -54,13 +54,6 @@ def _entry_fields(lines: list[str], start: int, end: int) -> dict[str, tuple[int
     return fields
 
 
-def read_digest(text: str) -> str | None:
-    """The digest pinned in an overlay's text, or None when it still runs a tag."""
-    lines = text.splitlines()
-    fields = _entry_fields(lines, *images_block(lines))
-    return fields["digest"][1] if "digest" in fields else None
-
-
 def pin_digest(text: str, digest: str) -> str:
     """Return `text` with the images entry pinned to `digest`; lines outside that entry stay verbatim."""
     lines = text.splitlines(keepends=True)

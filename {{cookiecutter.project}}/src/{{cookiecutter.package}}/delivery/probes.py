@@ -45,6 +45,11 @@ def revision_matches(reported: object, wanted: str) -> bool:
     )
 
 
+def served_revision(base_url: str) -> object:
+    """The git revision one answer of `base_url`/model reports; CliError when there is no answer."""
+    return request_json(f"{base_url.rstrip('/')}/model").get("git_revision")
+
+
 def serving(base_url: str, revision: str, samples: int) -> tuple[bool, object]:
     """Whether `samples` answers in a row report `revision`, and the first answer that did not.
 
@@ -53,7 +58,7 @@ def serving(base_url: str, revision: str, samples: int) -> tuple[bool, object]:
     """
     for _ in range(samples):
         try:
-            seen: object = request_json(f"{base_url.rstrip('/')}/model").get("git_revision")
+            seen = served_revision(base_url)
         except CliError as error:
             return False, f"no answer ({error})"
         if not revision_matches(seen, revision):

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import CliError
 from .gitops import commit_tree, env_branch, fetch_tip, git, land, message_of, parent_of, tree_of, write_tree
 from .overlays import check_digest
-from .render import COMMIT_PATTERN
+from .render import check_source
 
 # Production takes only what staging carried: the same source commit with the same image digest.
 PRECEDED_BY = {"production": "staging"}
@@ -27,8 +27,7 @@ class Promotion:
     model_sha256: str
 
     def __post_init__(self) -> None:
-        if not COMMIT_PATTERN.fullmatch(self.source):
-            raise CliError(f"source {self.source!r} is not a full 40-character commit id")
+        check_source(self.source)
         check_digest(self.digest)
         if not SHA256_PATTERN.fullmatch(self.model_sha256):
             raise CliError(f"model sha256 {self.model_sha256!r} is not 64 lowercase hex digits")

@@ -41,10 +41,16 @@ def check_environment(env: str) -> str:
     return env
 
 
-def check_commit(root: Path, source: str) -> str:
-    """A full commit id that this clone holds: a branch name could move between two renders."""
+def check_source(source: str) -> str:
+    """A full commit id: a branch name or a short id could name another commit by the next render."""
     if not COMMIT_PATTERN.fullmatch(source):
         raise CliError(f"source {source!r} is not a full 40-character commit id")
+    return source
+
+
+def check_commit(root: Path, source: str) -> str:
+    """A full commit id that this clone holds."""
+    check_source(source)
     found = subprocess.run(
         ["git", "cat-file", "-e", source + "^{commit}"], cwd=root, capture_output=True, check=False
     )
