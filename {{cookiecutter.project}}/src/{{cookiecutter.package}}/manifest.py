@@ -24,6 +24,9 @@ CARD_FILE = "MODEL_CARD.md"
 # tensors it has features for.
 ONNX_INPUT = "input"
 CATEGORICAL_INPUT = "categorical"
+# A missing category, in the pipeline and in the tensor alike: skl2onnx converts string imputation only
+# when the missing marker is itself a string (and onnxruntime would read None as "None").
+MISSING_CATEGORY = ""
 
 Task = Literal["binary", "multiclass", "regression"]
 JsonScalar = str | int | float | bool | None
@@ -125,6 +128,12 @@ def sha256_file(path: Path) -> str:
 
 def read_manifest(model_dir: Path) -> ModelManifest:
     return ModelManifest.model_validate_json((model_dir / MANIFEST_FILE).read_text())
+
+
+def read_gate(artifacts: Path) -> dict[str, Any] | None:
+    """The gate's report, or None before validate has run."""
+    path = artifacts / GATE_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def manifest_digest(document: dict[str, Any]) -> str:

@@ -5,15 +5,16 @@ model it ships and moves the aliases. MLflow is an optional extra (`uv sync --ex
 serving image never carries, so it is imported here only when a tracking store is used.
 """
 
-import json
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from .errors import CliError
+from .errors import CliError, first_line
 from .manifest import CARD_FILE, GATE_FILE, MANIFEST_FILE, METRICS_FILE, ModelManifest
 
 if TYPE_CHECKING:
@@ -77,34 +78,27 @@ def find_version(client: "MlflowClient", ref: ModelRef) -> "ModelVersion | None"
         raise CliError(f"{ref}: {first_line(error)}") from None
 
 
-def version_for_run(client: "MlflowClient", name: str, run_id: str) -> str | None:
-    """The number of the version of `name` registered from run `run_id`, if any."""
-    versions = client.search_model_versions(f"name = '{name}' and run_id = '{run_id}'")
-    return str(max(int(version.version) for version in versions)) if versions else None
-
-
 def set_alias(client: "MlflowClient", name: str, alias: str, version: str) -> None:
     client.set_registered_model_alias(name, alias, version)
 
 
-def first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-def read_gate(artifacts: Path) -> dict[str, Any] | None:
-    path = artifacts / GATE_FILE
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
-def start_run(client: "MlflowClient", experiment: str, run_name: str) -> str:
-    """A new run in the experiment (created when new; a local SQLite store keeps its files beside it)."""
+@contextmanager
+def logged_run(client: "MlflowClient", experiment: str, run_name: str) -> Iterator[str]:
+    """A new run in the experiment (created when new; a local SQLite store keeps its files beside it),
+    ended FINISHED when the block completes and FAILED when it raises."""
     found = client.get_experiment_by_name(experiment)
     if found is not None:
         experiment_id = str(found.experiment_id)
     else:
         location = local_artifact_location(client.tracking_uri)
         experiment_id = str(client.create_experiment(experiment, artifact_location=location))
-    return str(client.create_run(experiment_id, run_name=run_name).info.run_id)
+    run_id = str(client.create_run(experiment_id, run_name=run_name).info.run_id)
+    try:
+        yield run_id
+    except BaseException:
+        client.set_terminated(run_id, "FAILED")
+        raise
+    client.set_terminated(run_id, "FINISHED")
 
 
 def local_artifact_location(tracking_uri: str) -> str | None:

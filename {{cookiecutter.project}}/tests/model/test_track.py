@@ -55,7 +55,7 @@ def test_a_model_that_passed_the_gate_becomes_the_next_version(
     assert (first.version, second.version) == ("1", "2")
     client = client_for(tracking_uri)
     name = read_manifest(artifacts_copy).name
-    assert registry.version_for_run(client, name, second.run_id) == "2"
+    assert client.get_model_version(name, "2").run_id == second.run_id
     assert client.get_model_version(name, "2").source == f"runs:/{second.run_id}/model"
 
 

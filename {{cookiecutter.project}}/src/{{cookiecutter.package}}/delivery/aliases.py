@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import registry
 from ..errors import CliError
-from ..manifest import require_manifest
+from ..manifest import read_gate, require_manifest
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,8 @@ def move_alias(artifacts: Path, alias: str, tracking_uri: str) -> Moved:
     version = registry.version_with_model(client, manifest.name, manifest.onnx.sha256)
     registered = version is None
     if version is None:
-        run_id = registry.start_run(client, manifest.name, manifest.version)
-        try:
-            registry.log_model(client, run_id, artifacts, manifest, registry.read_gate(artifacts))
-        except BaseException:
-            client.set_terminated(run_id, "FAILED")
-            raise
-        client.set_terminated(run_id, "FINISHED")
+        with registry.logged_run(client, manifest.name, manifest.version) as run_id:
+            registry.log_model(client, run_id, artifacts, manifest, read_gate(artifacts))
         version = registry.register(client, manifest, run_id)
     registry.set_alias(client, manifest.name, alias, version)
     return Moved(manifest.name, alias, version, registered)

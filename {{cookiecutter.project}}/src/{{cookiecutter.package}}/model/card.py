@@ -1,18 +1,14 @@
 """MODEL_CARD.md: a readable account of one trained model, written from its manifest and gate report."""
 
-import json
 from pathlib import Path
 from typing import Any
 
-from ..manifest import CARD_FILE, GATE_FILE, ModelManifest, require_manifest
+from ..manifest import CARD_FILE, ModelManifest, read_gate, require_manifest
 
 
 def write_card(artifacts: Path) -> Path:
-    manifest = require_manifest(artifacts)
-    gate_path = artifacts / GATE_FILE
-    gate = json.loads(gate_path.read_text()) if gate_path.is_file() else None
     path = artifacts / CARD_FILE
-    path.write_text(render_card(manifest, gate))
+    path.write_text(render_card(require_manifest(artifacts), read_gate(artifacts)))
     return path
 
 

@@ -14,13 +14,11 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ..errors import CliError
-from ..manifest import JsonScalar, Task
+from ..manifest import MISSING_CATEGORY, JsonScalar, Task
 from .config import Estimator
 
-# The category that stands for a missing value inside the pipeline. skl2onnx converts string
-# imputation only when the missing marker is itself a string, so "" marks a missing value everywhere.
-MISSING = ""
-MISSING_CATEGORY = "(missing)"
+# What the imputer turns a missing category into before one-hot encoding.
+IMPUTED_CATEGORY = "(missing)"
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,7 @@ def build_pipeline(estimator: Any, numeric: int, categorical: int, scale: bool, 
         columns.append(("numeric", make_pipeline(*steps) if steps else "passthrough", list(range(numeric))))
     if categorical:
         encode = make_pipeline(
-            SimpleImputer(missing_values=MISSING, strategy="constant", fill_value=MISSING_CATEGORY),
+            SimpleImputer(missing_values=MISSING_CATEGORY, strategy="constant", fill_value=IMPUTED_CATEGORY),
             OneHotEncoder(handle_unknown="ignore", sparse_output=False),
         )
         columns.append(("categorical", encode, list(range(numeric, numeric + categorical))))

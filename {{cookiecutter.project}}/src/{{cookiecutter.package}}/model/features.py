@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CliError
-from ..manifest import CategoricalFeature, Feature, FeatureSummary
-from .estimators import MISSING
+from ..manifest import MISSING_CATEGORY, CategoricalFeature, Feature, FeatureSummary
 
 FeatureKind = Literal["float", "integer"]
 
@@ -65,7 +64,7 @@ def as_text(values: pd.Series) -> pd.Series:
 
     def text(value: object) -> str:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-            return MISSING
+            return MISSING_CATEGORY
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return str(value)
@@ -100,13 +99,13 @@ def summarize_categorical(frame: pd.DataFrame, names: list[str]) -> list[Categor
     summaries = []
     for name in names:
         counts = frame[name].value_counts()
-        present = sorted(str(value) for value in counts.index if value != MISSING)
+        present = sorted(str(value) for value in counts.index if value != MISSING_CATEGORY)
         summaries.append(
             CategoricalFeature(
                 name=name,
                 categories=present,
                 shares=[float(counts[value] / len(frame)) for value in present],
-                missing=float(counts.get(MISSING, 0) / len(frame)),
+                missing=float(counts.get(MISSING_CATEGORY, 0) / len(frame)),
             )
         )
     return summaries

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import registry
 from ..errors import CliError
-from ..manifest import Tracking, require_manifest, write_manifest
+from ..manifest import Tracking, read_gate, require_manifest, write_manifest
 from .card import write_card
 
 
@@ -26,18 +26,13 @@ def track_model(artifacts: Path, tracking_uri: str | None, experiment: str | Non
     onnx = manifest.onnx
     if onnx is None:
         raise CliError(f"{artifacts}: the model is not exported yet; run export first")
-    gate = registry.read_gate(artifacts)
+    gate = read_gate(artifacts)
     client = registry.connect(tracking_uri)
     name = experiment or manifest.name
-    run_id = registry.start_run(client, name, manifest.version)
-    try:
+    with registry.logged_run(client, name, manifest.version) as run_id:
         manifest = manifest.model_copy(update={"tracking": Tracking(run_id=run_id, experiment=name)})
         write_manifest(artifacts, manifest)
         write_card(artifacts)
         registry.log_model(client, run_id, artifacts, manifest, gate)
-    except BaseException:
-        client.set_terminated(run_id, "FAILED")
-        raise
-    client.set_terminated(run_id, "FINISHED")
     passed = gate is not None and gate.get("passed") is True
     return Tracked(run_id, name, registry.register(client, manifest, run_id) if passed else None)

@@ -9,10 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..manifest import CATEGORICAL_INPUT, ONNX_INPUT, ModelManifest
-
-# onnxruntime would read None as "None" and NaN as "nan", both unseen categories: missing is "".
-MISSING_CATEGORY = ""
+from ..manifest import CATEGORICAL_INPUT, MISSING_CATEGORY, ONNX_INPUT, ModelManifest
 
 Feed = dict[str, np.ndarray]
 
@@ -41,6 +38,9 @@ class Columns:
         self.categorical = [feature.name for feature in manifest.categorical]
         self.integer = np.array([feature.dtype == "integer" for feature in manifest.features], dtype=bool)
         self.has_integer = bool(self.integer.any())
+        # The ONNX input tensors this model has features for, in the graph's order.
+        kinds = ((ONNX_INPUT, self.numeric), (CATEGORICAL_INPUT, self.categorical))
+        self.inputs = [tensor for tensor, names in kinds if names]
 
     @property
     def names(self) -> list[str]:

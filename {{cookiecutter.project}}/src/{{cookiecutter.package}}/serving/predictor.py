@@ -10,6 +10,7 @@ import numpy as np
 import onnxruntime as ort
 from pydantic import ValidationError
 
+from ..errors import first_line
 from ..manifest import MANIFEST_FILE, ModelManifest, manifest_digest
 from .signature import signature_problems
 
@@ -78,7 +79,7 @@ def _read_verified(model_dir: Path) -> tuple[ModelManifest, bytes]:
     except FileNotFoundError:
         raise ModelLoadError("model files are missing", f"{path} does not exist") from None
     except (OSError, ValidationError, ValueError) as error:
-        raise ModelLoadError("model files are unreadable", f"{path}: {_first_line(error)}") from None
+        raise ModelLoadError("model files are unreadable", f"{path}: {first_line(error)}") from None
     if manifest.digest != manifest_digest(document):
         raise ModelLoadError("model manifest was edited after export", f"{path} does not match its digest")
     if manifest.onnx is None:
@@ -112,8 +113,4 @@ def _open_session(model_bytes: bytes, intra_op_threads: int, inter_op_threads: i
     try:
         return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises several undocumented types for a bad file
-        raise ModelLoadError("model file is not a valid ONNX model", _first_line(error)) from None
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelLoadError("model file is not a valid ONNX model", first_line(error)) from None

@@ -16,7 +16,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ...errors import CliError
-from .shards import Shard
+from .shards import WHOLE, Shard
 
 SUFFIXES = (".csv", ".parquet")
 # Parquet reads go through a small buffer instead of pre-buffering whole row groups: with
@@ -55,22 +55,19 @@ def read_chunks(path: Path, shard: Shard, columns: dict[str, pa.DataType], rows:
     files = input_files(path)
     if len(files) > 1:
         for file in (files[index] for index in shard.slice(len(files))):
-            yield from _chunks(file, None, columns, rows)
+            yield from _chunks(file, WHOLE, columns, rows)
         return
-    if files[0].suffix.lower() == ".csv":
-        if shard.count > 1:
-            raise CliError(f"{path}: split a CSV into files to shard it; row ranges need Parquet row groups")
-        yield from _csv_chunks(files[0], columns, rows)
-        return
+    if files[0].suffix.lower() == ".csv" and shard.count > 1:
+        raise CliError(f"{path}: split a CSV into files to shard it; row ranges need Parquet row groups")
     yield from _chunks(files[0], shard, columns, rows)
 
 
-def _chunks(file: Path, shard: Shard | None, columns: dict[str, pa.DataType], rows: int) -> Iterator[Chunk]:
+def _chunks(file: Path, shard: Shard, columns: dict[str, pa.DataType], rows: int) -> Iterator[Chunk]:
     if file.suffix.lower() == ".csv":
         yield from _csv_chunks(file, columns, rows)
         return
     parquet = _open_parquet(file)
-    groups = range(parquet.num_row_groups) if shard is None else shard.slice(parquet.num_row_groups)
+    groups = shard.slice(parquet.num_row_groups)
     start = sum(parquet.metadata.row_group(group).num_rows for group in range(groups.start))
     missing = [name for name in columns if name not in parquet.schema_arrow.names]
     if missing:

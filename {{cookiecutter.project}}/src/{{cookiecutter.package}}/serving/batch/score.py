@@ -6,6 +6,7 @@ the other rows are scored. Nothing is renamed into place unless the whole run su
 
 import signal
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ...errors import CliError
-from ...manifest import ModelManifest
+from ...manifest import MISSING_CATEGORY, ModelManifest
 from ..features import Columns, Problem
 from ..predictor import Predictor
 from .io import AtomicWriter, Chunk, input_files, read_chunks
-from .shards import Shard
+from .shards import WHOLE, Shard
 
 # Set by SIGTERM (Kubernetes stopping the pod). The loop checks it between chunks: raising from the
 # handler itself could land inside a library that swallows the exception (pyarrow does), and go on.
@@ -57,28 +58,23 @@ def run_job(job: Job, model_dir: Path, threads: int) -> Summary:
     # With a shard, output and errors are directories, and this shard writes its own part of each.
     output = job.output / f"{job.shard.part_name}.parquet" if job.shard else job.output
     errors_path = job.errors / f"{job.shard.part_name}.parquet" if job.shard and job.errors else job.errors
-    errors = AtomicWriter(errors_path, ERRORS_SCHEMA) if errors_path else None
-    try:
-        with AtomicWriter(output, scorer.schema) as writer:
-            shard = job.shard or Shard(0, 1)
-            for chunk in read_chunks(job.input, shard, scorer.read_types, job.batch_rows):
-                if STOP.is_set():
-                    raise SystemExit(128 + signal.SIGTERM)
-                scored, refused = scorer.score(chunk)
-                writer.write(scored)
-                if refused.num_rows and errors is None:
-                    first = refused.to_pylist()[0]
-                    raise CliError(
-                        f"{first['file']}: row {first['row']}, column {first['column']}: {first['error']}"
-                    )
-                if errors is not None:
-                    errors.write(refused)
-    except BaseException:
-        if errors is not None:
-            errors.abort()
-        raise
-    if errors is not None:
-        errors.commit()
+    # Both files are committed once every chunk is scored, the output first; a failure removes both.
+    with (
+        AtomicWriter(errors_path, ERRORS_SCHEMA) if errors_path else nullcontext() as errors,
+        AtomicWriter(output, scorer.schema) as writer,
+    ):
+        for chunk in read_chunks(job.input, job.shard or WHOLE, scorer.read_types, job.batch_rows):
+            if STOP.is_set():
+                raise SystemExit(128 + signal.SIGTERM)
+            scored, refused = scorer.score(chunk)
+            writer.write(scored)
+            if refused.num_rows and errors is None:
+                first = refused.to_pylist()[0]
+                raise CliError(
+                    f"{first['file']}: row {first['row']}, column {first['column']}: {first['error']}"
+                )
+            if errors is not None:
+                errors.write(refused)
     return Summary(output, writer.rows, errors.rows if errors else 0)
 
 
@@ -123,7 +119,8 @@ class Scorer:
         strings = self._strings(chunk)
         checked, more = self.columns.check_numbers(numbers)
         problems = {**{p.row: p for p in more}, **problems}
-        good = np.array([row not in problems for row in range(table.num_rows)], dtype=bool)
+        good = np.ones(table.num_rows, dtype=bool)
+        good[list(problems)] = False
         feed = self.columns.feed(checked[good], strings[good])
         outputs = self.predictor.run(feed) if good.any() else {}
         return self._output(chunk, np.flatnonzero(good), outputs), self._refused(chunk, problems)
@@ -158,7 +155,7 @@ class Scorer:
             ):
                 raise CliError(f"{chunk.file}: column {name!r} holds {column.type}; expected strings")
             # A few distinct categories: one Python string each, shared by every row that holds it.
-            encoded = pc.dictionary_encode(pc.fill_null(column.cast(pa.string()), ""))
+            encoded = pc.dictionary_encode(pc.fill_null(column.cast(pa.string()), MISSING_CATEGORY))
             values[:, index] = encoded.dictionary.to_numpy(zero_copy_only=False)[encoded.indices.to_numpy()]
         return values
 

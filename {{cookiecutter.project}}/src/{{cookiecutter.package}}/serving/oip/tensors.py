@@ -21,7 +21,7 @@ def read_tensor(service: Service, document: Any, body: bytes, raw: bytes) -> tup
     """The model's input tensors and the output names a v2 inference request asks for."""
     assert service.reader is not None, "requests are read only for a loaded model"
     columns = service.reader.columns
-    tensors = _input_tensors(document, _expected(columns))
+    tensors = _input_tensors(document, columns.inputs)
     rows: set[int] = set()
     numbers = strings = None
     for tensor in tensors:
@@ -41,10 +41,6 @@ def read_tensor(service: Service, document: Any, body: bytes, raw: bytes) -> tup
     if raw:
         raise ApiError(422, f"{len(raw)} bytes follow the binary inputs; binary_data_size leaves them unread")
     return columns.feed(numbers, strings), _requested_outputs(service, document["outputs"])
-
-
-def _expected(columns: Columns) -> list[str]:
-    return ([ONNX_INPUT] if columns.numeric else []) + ([CATEGORICAL_INPUT] if columns.categorical else [])
 
 
 def _input_tensors(document: Any, expected: list[str]) -> list[dict[str, Any]]:
