@@ -15,13 +15,12 @@ def add_operations_routes(app: FastAPI, service: Service) -> None:
     async def healthz() -> Response:
         return respond(json_reply({"status": "ok"}))
 
-    @app.get("/readyz", tags=["Operations"], summary="Readiness: model loaded, verified, not draining")
+    @app.get("/readyz", tags=["Operations"], summary="Readiness: model loaded, verified, admitting, not draining")
     async def readyz() -> Response:
-        predictor = service.predictor
-        problem = "draining" if predictor.draining else predictor.problem
+        reason = service.unready_reason
         return respond(
-            json_reply({"ready": True} if predictor.ready else {"ready": False, "reason": problem}),
-            200 if predictor.ready else 503,
+            json_reply({"ready": True} if reason is None else {"ready": False, "reason": reason}),
+            200 if reason is None else 503,
         )
 
     @app.get("/model", tags=["Operations"], summary="The model manifest and the image's git revision")

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ..manifest import ModelManifest
 from ..settings import Settings
+from .admission import ADMISSION
 from .features import Feed
 from .monitoring.metrics import Metrics, ModelMonitor
 from .predict.rows import RowReader, largest_body
@@ -41,6 +42,17 @@ class Service:
         if self.predictor.manifest is None:
             return 64 * 1024
         return largest_body(self.predictor.manifest, self.settings.max_batch_rows)
+
+    @property
+    def unready_reason(self) -> str | None:
+        """Why the worker should get no traffic now, or None when it is ready."""
+        if self.predictor.draining:
+            return "draining"
+        if self.predictor.session is None:
+            return self.predictor.problem
+        if ADMISSION.stalled():
+            return "every request slot has been held without progress; the worker cannot admit requests"
+        return None
 
     @property
     def manifest(self) -> ModelManifest:

@@ -75,7 +75,7 @@ def _add_server_routes(router: APIRouter, service: Service, name: str, version: 
 
     @router.get("/health/ready", summary="Server readiness", responses={503: {"model": Error}})
     async def server_ready() -> Response:
-        ready = service.predictor.ready
+        ready = service.unready_reason is None
         return respond(json_reply({"ready": ready}), 200 if ready else 503)
 
 
@@ -123,7 +123,7 @@ def _add_infer_routes(router: APIRouter, handle: Handler) -> None:
 
 def _readiness(service: Service, name: str, version: str | None) -> Response:
     _check_model(service, name, version)
-    ready = service.predictor.ready
+    ready = service.unready_reason is None
     return respond(json_reply({"name": name, "ready": ready}), 200 if ready else 503)
 
 

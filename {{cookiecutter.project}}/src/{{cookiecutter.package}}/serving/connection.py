@@ -1,0 +1,58 @@
+"""The stateless pieces of the connection layer: its limits, flow control, socket options, parser errors."""
+
+import asyncio
+import socket
+from collections.abc import Callable
+from typing import NamedTuple
+
+import httptools
+from uvicorn.protocols.http.flow_control import FlowControl
+
+from ..settings import get_settings
+
+
+class Limits(NamedTuple):
+    max_headers: int
+    max_header_bytes: int
+    header_timeout_s: float
+
+
+def settings_limits() -> Limits:
+    settings = get_settings()
+    return Limits(settings.max_headers, settings.max_header_bytes, settings.header_timeout_s)
+
+
+class Flow(FlowControl):
+    """uvicorn's flow control, except that reading stays paused while the connection holds input back."""
+
+    def __init__(self, transport: asyncio.Transport, holding: Callable[[], bool]) -> None:
+        super().__init__(transport)
+        self.holding = holding
+
+    def resume_reading(self) -> None:
+        if not self.holding():
+            super().resume_reading()
+
+
+def set_nodelay(transport: asyncio.BaseTransport) -> None:
+    """Send each answer at once. asyncio sets TCP_NODELAY only on sockets made with IPPROTO_TCP, and
+    uvicorn's supervisor (--workers) binds with protocol 0: every answer written in two parts would
+    wait for the client's delayed ACK, 40 ms on Linux."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def describe(error: httptools.HttpParserError) -> str:
+    """The parser's reason, or the reason of the callback error it wraps (a bad URL, say)."""
+    cause = error.__context__ if isinstance(error, httptools.HttpParserCallbackError) else error
+    if isinstance(cause, httptools.HttpParserInvalidURLError):
+        return "malformed HTTP request: the request target is not a valid URL"
+    return f"malformed HTTP request: {cause if isinstance(cause, httptools.HttpParserError) else error}"
+
+
+def has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"", b"0")):
+            return True
+    return False
