@@ -2,6 +2,7 @@
 
 What the values must be is serving/features.py's concern, shared with batch scoring."""
 
+import json
 from typing import Any
 
 import orjson
@@ -20,3 +21,37 @@ def decode_json(body: bytes, content_type: str | None) -> Any:
     except orjson.JSONDecodeError as error:
         hint = " (NaN and Infinity are not JSON numbers)" if b"NaN" in body or b"Infinity" in body else ""
         raise ApiError(400, f"request body is not valid JSON{hint}: {error}") from None
+
+
+def check_unique_keys(body: bytes, keys: int) -> None:
+    """Refuse a JSON body that repeats a key in an object, where orjson would keep the last silently.
+
+    `keys` is how many keys the parsed document holds (those of its opaque parts may be left out).
+    Every key in the text ends with a colon, so when the body holds no more colons than that, no key
+    repeats; only a body with other colons (in strings, in opaque parts) is parsed again, key by key.
+    """
+    if body.count(b":") <= keys:
+        return
+    try:
+        json.loads(body, object_pairs_hook=_unique)
+    except (ValueError, RecursionError):
+        pass  # orjson has read it; only a repeated key is in question here
+
+
+def count_keys(value: Any, opaque: str) -> int:
+    """Keys in a parsed JSON document, leaving out the values of keys named `opaque` (tensor data)."""
+    if isinstance(value, dict):
+        return len(value) + sum(count_keys(item, opaque) for key, item in value.items() if key != opaque)
+    if isinstance(value, list) and value and isinstance(value[0], dict | list):
+        return sum(count_keys(item, opaque) for item in value)
+    return 0
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            shown = key if len(key) <= 40 else f"{key[:37]}..."
+            raise ApiError(400, f"request body repeats the key {shown!r} in one object; send each key once")
+        seen.add(key)
+    return dict(pairs)
