@@ -50,6 +50,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self.stop_reason: tuple[int, str] | None = None
         self.refusal: tuple[int, str] | None = None
         self.dropping = False  # the last answer is written: what still arrives is dropped
+        self.sent_all = False  # the client half-closed: answer what it sent, then close
         self.held_back = bytearray()
         self.slots: set[Slot] = set()
 
@@ -65,6 +66,14 @@ class GuardedProtocol(HttpToolsProtocol):
         for slot in list(self.slots):
             slot.release()
         super().connection_lost(exc)
+
+    def eof_received(self) -> bool:
+        """Keep the connection for the answers still owed (uvicorn's would close it and lose them)."""
+        self.sent_all = True
+        self._abandon_body()
+        if not self.running and not self.pipeline:
+            self.transport.close()
+        return True
 
     def data_received(self, data: bytes) -> None:
         if self.dropping or self.refusal is not None:
@@ -159,8 +168,8 @@ class GuardedProtocol(HttpToolsProtocol):
             if slot is not None:
                 slot.release()
             self.running -= 1
-            if self.refusal is not None and not self.running and not self.pipeline:
-                self._answer_refusal()
+            if not self.running and not self.pipeline:
+                self._after_last_answer()
 
     def on_response_complete(self) -> None:
         if not self.pipeline and self.cycle.more_body and not self.transport.is_closing():
@@ -174,6 +183,12 @@ class GuardedProtocol(HttpToolsProtocol):
             self._parse(data)
             self.flow.resume_reading()
 
+    def _after_last_answer(self) -> None:
+        if self.refusal is not None:
+            self._answer_refusal()
+        elif self.sent_all and not self.transport.is_closing():
+            self.transport.close()
+
     def _stop(self, status: int, message: str) -> None:
         self.stop_reason = (status, message)
         raise _Stop
@@ -185,13 +200,16 @@ class GuardedProtocol(HttpToolsProtocol):
         self.held_back.clear()
         self.flow.pause_reading()
         log.info("refused a request from %s: %s %s", self.client[0] if self.client else "?", status, message)
-        current = self.cycle
-        if current is not None and current.more_body and not current.response_complete:
-            # The refused bytes are this request's body: it ends here, and its app sees a disconnect.
-            current.disconnected = True
-            current.message_event.set()
+        self._abandon_body()
         if not self.running and not self.pipeline:
             self._answer_refusal()
+
+    def _abandon_body(self) -> None:
+        """The request whose body is arriving will never get the rest: its app sees a disconnect."""
+        current = self.cycle
+        if current is not None and current.more_body and not current.response_complete:
+            current.disconnected = True
+            current.message_event.set()
 
     def _answer_refusal(self) -> None:
         assert self.refusal is not None
