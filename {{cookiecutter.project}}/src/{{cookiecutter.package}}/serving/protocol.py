@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 # Scope keys: OVERLOADED marks a request to shed; ADMITTED holds the slot of one being served.
 OVERLOADED = "overloaded"
 ADMITTED = "admitted"
-# How long a connection stays half-closed after its last answer, dropping input, so the client reads it.
+# How long a connection stays half-closed after its last answer, so the client reads it; it drops
+# up to LINGER_BYTES of input meanwhile (a client blocked in a write cannot read), then stops reading.
 LINGER_S = 1.0
+LINGER_BYTES = 1 << 20
 # Requests queued behind the one being answered (pipelining) before the connection stops reading.
 MAX_PIPELINE = 16
 # Bytes parsed at a time, so one read of tiny pipelined requests queues at most MAX_PIPELINE + 228.
@@ -50,6 +52,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self.stop_reason: tuple[int, str] | None = None
         self.refusal: tuple[int, str] | None = None
         self.dropping = False  # the last answer is written: what still arrives is dropped
+        self.dropped = 0
         self.sent_all = False  # the client half-closed: answer what it sent, then close
         self.held_back = bytearray()
         self.slots: set[Slot] = set()
@@ -76,7 +79,12 @@ class GuardedProtocol(HttpToolsProtocol):
         return True
 
     def data_received(self, data: bytes) -> None:
-        if self.dropping or self.refusal is not None:
+        if self.dropping:
+            self.dropped += len(data)
+            if self.dropped > LINGER_BYTES:
+                self.transport.pause_reading()
+            return
+        if self.refusal is not None:
             return
         self._unset_keepalive_if_required()
         if self.held_back:
