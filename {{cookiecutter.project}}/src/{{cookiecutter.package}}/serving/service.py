@@ -8,7 +8,7 @@ from .admission import ADMISSION
 from .features import Feed
 from .monitoring.metrics import Metrics, ModelMonitor
 from .predict.rows import RowReader, largest_body
-from .predictor import Outputs, Predictor
+from .predictor import FileLimits, Outputs, Predictor
 from .responses import ApiError
 
 
@@ -24,7 +24,8 @@ class Service:
     def start(cls, settings: Settings) -> "Service":
         """Load the model now, so that a worker is ready as soon as it accepts connections."""
         predictor = Predictor()
-        predictor.load(settings.model_dir, settings.intra_op_threads, settings.inter_op_threads)
+        limits = FileLimits(settings.max_model_bytes, settings.max_manifest_bytes)
+        predictor.load(settings.model_dir, settings.intra_op_threads, settings.inter_op_threads, limits)
         service = cls(settings, predictor, Metrics(settings.prometheus_multiproc_dir))
         if predictor.manifest is not None and predictor.session is not None:
             manifest = predictor.manifest

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from ...errors import CliError
 from ...manifest import MISSING_CATEGORY, ModelManifest
 from ..features import Columns, Problem
-from ..predictor import Predictor
+from ..predictor import FileLimits, Predictor
 from .io import AtomicWriter, Chunk, input_files, read_chunks
 from .shards import WHOLE, Shard
 
@@ -49,9 +49,9 @@ class Summary:
     refused: int
 
 
-def run_job(job: Job, model_dir: Path, threads: int) -> Summary:
+def run_job(job: Job, model_dir: Path, threads: int, limits: FileLimits = FileLimits()) -> Summary:
     predictor = Predictor()
-    predictor.load(model_dir, threads, 1)
+    predictor.load(model_dir, threads, 1, limits)
     if predictor.manifest is None or predictor.session is None:
         raise CliError(f"{model_dir}: model not ready: {predictor.problem}")
     scorer = Scorer(predictor, job)
