@@ -57,7 +57,9 @@ def settled_in_progress(server: LiveServer) -> float:
 
 
 def post_request(body: bytes) -> bytes:
-    head = f"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+    head = (
+        f"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+    )
     return head.encode() + b"\r\n\r\n" + body
 
 
@@ -88,7 +90,7 @@ class Clients(RuleBasedStateMachine):
         with self.connect() as connection:
             connection.sendall(bad)
             status, _ = read_response(connection)
-        assert 400 <= status < 600 and status != 500
+        assert 400 <= status < 500 or status in (501, 503)
 
     @rule(share=st.floats(0, 0.99))
     def start_a_slow_body(self, share: float) -> None:

@@ -358,6 +358,8 @@ def test_an_upgrade_with_a_body_is_refused_and_one_without_is_served_as_http() -
         assert transport.written.count(b"HTTP/1.1 204") == 2
         protocol.data_received(post(b"{}", *upgrade))
         await settle()
-        assert transport.written.endswith(b'{"error":"a request asking for a protocol upgrade cannot carry a body; drop Upgrade"}')
+        assert transport.written.endswith(
+            b'{"error":"a request asking for a protocol upgrade cannot carry a body; drop Upgrade"}'
+        )
 
     run(test)

@@ -95,7 +95,9 @@ def create_app(settings: Settings | None = None) -> ServingApp:
         redirect_slashes=False,
     )
     # A full house that gives no slot back for twice the request timeout is wedged (see admission.py).
-    ADMISSION.configure(settings.max_concurrency, 2 * settings.request_timeout_s, service.metrics.in_progress.set)
+    ADMISSION.configure(
+        settings.max_concurrency, 2 * settings.request_timeout_s, service.metrics.in_progress.set
+    )
     install_handlers(app)
     add_operations_routes(app, service)
     lane = FastLane(app.framework, _add_apis(app, service, name), service.metrics, settings.max_concurrency)

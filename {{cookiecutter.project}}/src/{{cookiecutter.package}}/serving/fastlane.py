@@ -60,7 +60,13 @@ class FastLane:
         await send({"type": "http.response.body", "body": self.shed_reply[0]})
 
     async def _serve(
-        self, route: APIRoute, handler: Handler, params: dict[str, str], scope: Scope, receive: Receive, send: Send
+        self,
+        route: APIRoute,
+        handler: Handler,
+        params: dict[str, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> None:
         status, reply = 200, _INTERNAL_ERROR
         try:

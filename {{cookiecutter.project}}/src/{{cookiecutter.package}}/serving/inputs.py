@@ -2,6 +2,7 @@
 
 What the values must be is serving/features.py's concern, shared with batch scoring."""
 
+import contextlib
 import json
 from typing import Any
 
@@ -32,10 +33,9 @@ def check_unique_keys(body: bytes, keys: int) -> None:
     """
     if body.count(b":") <= keys:
         return
-    try:
+    # orjson has read the body; only a repeated key is in question here.
+    with contextlib.suppress(ValueError, RecursionError):
         json.loads(body, object_pairs_hook=_unique)
-    except (ValueError, RecursionError):
-        pass  # orjson has read it; only a repeated key is in question here
 
 
 def count_keys(value: Any, opaque: str) -> int:

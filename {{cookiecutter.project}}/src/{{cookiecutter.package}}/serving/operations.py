@@ -15,7 +15,9 @@ def add_operations_routes(app: FastAPI, service: Service) -> None:
     async def healthz() -> Response:
         return respond(json_reply({"status": "ok"}))
 
-    @app.get("/readyz", tags=["Operations"], summary="Readiness: model loaded, verified, admitting, not draining")
+    @app.get(
+        "/readyz", tags=["Operations"], summary="Readiness: model loaded, verified, admitting, not draining"
+    )
     async def readyz() -> Response:
         reason = service.unready_reason
         return respond(
@@ -23,7 +25,9 @@ def add_operations_routes(app: FastAPI, service: Service) -> None:
             200 if reason is None else 503,
         )
 
-    @app.get("/model", tags=["Operations"], summary="The model's contract, identity and the image's git revision")
+    @app.get(
+        "/model", tags=["Operations"], summary="The model's contract, identity and the image's git revision"
+    )
     async def model() -> Response:
         return respond(json_reply(_model_document(service)))
 

@@ -29,6 +29,9 @@ class FileLimits(NamedTuple):
     manifest: int = 16 << 20
 
 
+DEFAULT_LIMITS = FileLimits()
+
+
 class ModelLoadError(Exception):
     """The model cannot be served.
 
@@ -57,7 +60,11 @@ class Predictor:
         return self.session is not None and not self.draining
 
     def load(
-        self, model_dir: Path, intra_op_threads: int, inter_op_threads: int, limits: FileLimits = FileLimits()
+        self,
+        model_dir: Path,
+        intra_op_threads: int,
+        inter_op_threads: int,
+        limits: FileLimits = DEFAULT_LIMITS,
     ) -> None:
         """Load and verify; on failure log one error line and stay not ready (liveness is unaffected)."""
         try:

@@ -70,7 +70,7 @@ class GuardedProtocol(HttpToolsProtocol):
             slot.release()
         super().connection_lost(exc)
 
-    def eof_received(self) -> bool:
+    def eof_received(self) -> bool:  # type: ignore[override]  # asyncio's contract: True keeps the transport
         """Keep the connection for the answers still owed (uvicorn's would close it and lose them)."""
         self.sent_all = True
         self._abandon_body()
