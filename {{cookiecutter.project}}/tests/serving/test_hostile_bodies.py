@@ -87,3 +87,13 @@ def test_a_trailing_slash_is_a_404_that_echoes_no_host(client: TestClient) -> No
     response = client.post("/predict/", json={}, headers={"host": "evil.example"}, follow_redirects=False)
     assert response.status_code == 404
     assert "evil.example" not in str(response.headers)
+
+
+def test_deeply_nested_parameters_are_no_server_error(client: TestClient, manifest: ModelManifest) -> None:
+    depth = 1000
+    request = {"inputs": oip_inputs(manifest, typical_rows(manifest)), "parameters": {"x": None}}
+    body = json.dumps(request).replace('"x": null', '"x": ' + "[" * depth + "]" * depth)
+    response = client.post(
+        f"/v2/models/{manifest.name}/infer", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code in (200, 400)

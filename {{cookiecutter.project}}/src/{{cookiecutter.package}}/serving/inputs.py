@@ -39,12 +39,19 @@ def check_unique_keys(body: bytes, keys: int) -> None:
 
 
 def count_keys(value: Any, opaque: str) -> int:
-    """Keys in a parsed JSON document, leaving out the values of keys named `opaque` (tensor data)."""
-    if isinstance(value, dict):
-        return len(value) + sum(count_keys(item, opaque) for key, item in value.items() if key != opaque)
-    if isinstance(value, list) and value and isinstance(value[0], dict | list):
-        return sum(count_keys(item, opaque) for item in value)
-    return 0
+    """Keys in a parsed JSON document, leaving out the values of keys named `opaque` (tensor data).
+    A loop, not recursion: a client may nest a thousand lists deep."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            count += len(item)
+            stack.extend(
+                child for key, child in item.items() if key != opaque and isinstance(child, dict | list)
+            )
+        elif isinstance(item, list) and item and isinstance(item[0], dict | list):
+            stack.extend(item)
+    return count
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
