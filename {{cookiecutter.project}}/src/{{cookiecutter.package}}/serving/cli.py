@@ -107,7 +107,14 @@ def prepare_metrics_dir(settings: Settings) -> Path | None:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from .batch.score import STOP, Job, run_job
+    try:
+        from .batch.score import STOP, Job, run_job
+    except ModuleNotFoundError as error:
+        if error.name != "pyarrow":
+            raise
+        raise CliError(
+            "score needs pyarrow: run it in the batch image, or install the `batch` extra"
+        ) from None
     from .batch.shards import parse_shard
     from .predictor import FileLimits
 
