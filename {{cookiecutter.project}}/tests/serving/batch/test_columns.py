@@ -70,17 +70,16 @@ def test_a_number_in_a_category_column_is_its_text_both_ways(
         pytest.skip("the model has no category column")
     name = manifest.categorical[0].name
     numbers: list[Any] = [12, 12.0, 1.5, None]
-    rows = typical_rows(manifest, len(numbers))
-    for row, number in zip(rows, numbers, strict=True):
-        row[name] = number
+    rows = [{**typical_rows(manifest)[0], name: number} for number in numbers]
     table = pa.Table.from_pylist(rows).set_column(
         list(rows[0]).index(name), name, pa.array([float("nan") if n is None else n for n in numbers])
     )
     pq.write_table(table, tmp_path / "numbers.parquet")
     http = over_http(client, manifest, rows)
     assert np.array_equal(http, from_file(manifest, tmp_path / "numbers.parquet", artifacts_dir, tmp_path))
-    as_text = over_http(client, manifest, [{**rows[0], name: "12"}])
-    assert np.array_equal(http[:2], np.vstack([as_text, as_text]))
+    # In one request: onnxruntime may round differently for another number of rows.
+    spelled = over_http(client, manifest, [{**rows[0], name: value} for value in (12, "12", 12.0, "12")])
+    assert all(np.array_equal(spelled[0], answer) for answer in spelled)
 
 
 def test_the_missing_spellings_are_those_pandas_reads_as_missing() -> None:
