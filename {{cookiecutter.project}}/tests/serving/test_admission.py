@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from {{ cookiecutter.package }}.serving.admission import ADMISSION
 
 from ..servers import LiveServer, live_server, read_response, start_request
 from .rows import typical_rows
@@ -164,3 +167,21 @@ def test_slow_bodies_hold_no_slot(small_server: LiveServer) -> None:
     finally:
         for connection in slow:
             connection.close()
+
+
+def test_a_full_house_that_makes_no_progress_is_not_ready(client: TestClient) -> None:
+    """Every admitted request ends within the request timeout: slots all held with none given back
+    for twice that long mean a wedged worker (or a leak), and readiness must say so."""
+    slots = [ADMISSION.take(set()) for _ in range(ADMISSION.limit)]
+    try:
+        assert client.get("/readyz").status_code == 200  # full, but only just
+        ADMISSION.progress -= 2 * ADMISSION.stall_s + 1
+        readiness = client.get("/readyz")
+        assert readiness.status_code == 503
+        assert "cannot admit requests" in readiness.json()["reason"]
+        assert client.get("/v2/health/ready").status_code == 503
+    finally:
+        for slot in slots:
+            assert slot is not None
+            slot.release()
+    assert client.get("/readyz").status_code == 200
