@@ -302,16 +302,16 @@ def test_a_connection_queues_a_bounded_number_of_pipelined_requests() -> None:
         await answer_204(scope, receive, send)
 
     async def test(protocol: GuardedProtocol, transport: Transport, scopes: Scopes) -> None:
-        protocol.data_received(tiny * 2000)
+        protocol.data_received(tiny * 600)
         await settle()
         assert len(protocol.pipeline) <= MAX_PIPELINE + 4096 // len(tiny) + 1
         assert transport.paused
         gate.set()
-        for _ in range(500):
-            if transport.written.count(b"HTTP/1.1 204") == 2000:
+        for _ in range(3000):  # until every request is answered, however busy the machine
+            if transport.written.count(b"HTTP/1.1 204") == 600:
                 break
             await asyncio.sleep(0.01)
-        assert transport.written.count(b"HTTP/1.1 204") == 2000
+        assert transport.written.count(b"HTTP/1.1 204") == 600
 
     run(test, app=app)
 
