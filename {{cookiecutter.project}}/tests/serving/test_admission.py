@@ -24,7 +24,7 @@ from .rows import typical_rows
 LIMIT = 8
 # A few seconds by default (make test); HYPOTHESIS_PROFILE=admission-long explores much further.
 settings.register_profile(
-    "admission", max_examples=25, stateful_step_count=10, deadline=None, database=None, derandomize=True
+    "admission", max_examples=15, stateful_step_count=8, deadline=None, database=None, derandomize=True
 )
 settings.register_profile("admission-long", max_examples=300, stateful_step_count=25, deadline=None)
 BAD_HEADS = [

@@ -127,7 +127,7 @@ def test_pipelining_without_reading_leaves_memory_bounded(server: LiveServer) ->
     server.reset_peak_rss()
     before = server.peak_rss_mib()
     with ThreadPoolExecutor(20) as pool:
-        list(pool.map(lambda _: pipeline_without_reading(server.port, 2.0), range(20)))
+        list(pool.map(lambda _: pipeline_without_reading(server.port, 1.0), range(20)))
     peak = server.peak_rss_mib()
     with urllib.request.urlopen(f"{server.url}/readyz", timeout=1) as response:
         assert response.status == 200
