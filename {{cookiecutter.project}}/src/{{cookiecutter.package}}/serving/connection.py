@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import httptools
+import orjson
 from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from ..settings import get_settings
 
@@ -41,6 +43,13 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
     sock = transport.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def refusal(status: int, message: str) -> bytes:
+    """A whole response, `{"error": message}`, that closes the connection."""
+    body = orjson.dumps({"error": message})
+    head = b"content-type: application/json\r\nconnection: close\r\ncontent-length: %d\r\n\r\n"
+    return STATUS_LINE[status] + head % len(body) + body
 
 
 def describe(error: httptools.HttpParserError) -> str:

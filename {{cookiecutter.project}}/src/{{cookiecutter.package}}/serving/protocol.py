@@ -12,11 +12,10 @@ import logging
 from typing import Any
 
 import httptools
-import orjson
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .admission import ADMISSION, Admission, Slot
-from .connection import Flow, Limits, describe, has_body, set_nodelay, settings_limits
+from .connection import Flow, Limits, describe, has_body, refusal, set_nodelay, settings_limits
 
 log = logging.getLogger(__name__)
 
@@ -224,9 +223,7 @@ class GuardedProtocol(HttpToolsProtocol):
         status, message = self.refusal
         if self.dropping or self.transport.is_closing():
             return
-        body = orjson.dumps({"error": message})
-        head = b"content-type: application/json\r\nconnection: close\r\ncontent-length: %d\r\n\r\n"
-        self.transport.write(STATUS_LINE[status] + head % len(body) + body)
+        self.transport.write(refusal(status, message))
         self._end_connection()
 
     def _end_connection(self) -> None:
