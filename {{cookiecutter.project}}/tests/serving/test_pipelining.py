@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package }}.serving.admission import Admission
-from {{ cookiecutter.package }}.serving.protocol import ADMITTED, MAX_PIPELINE, OVERLOADED, GuardedProtocol
+from {{ cookiecutter.package }}.serving.connection import MAX_PIPELINE
+from {{ cookiecutter.package }}.serving.protocol import ADMITTED, OVERLOADED, GuardedProtocol
 
 from .connections import Scopes, Transport, answer_204, head, post, run, settle
 
@@ -150,3 +151,27 @@ def test_an_answer_given_before_the_body_arrived_ends_the_connection() -> None:
         assert len(scopes) == 1
 
     run(test)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_longer_than_a_slice_arrives_whole(chunked: bool) -> None:
+    body = b"x" * 20000
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(body)}"
+    payload = b"4e20\r\n" + body + b"\r\n0\r\n\r\n" if chunked else body
+    received: list[int] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        size, more = 0, True
+        while more:
+            message = await receive()
+            size, more = size + len(message.get("body", b"")), message.get("more_body", False)
+        received.append(size)
+        await answer_204(scope, receive, send)
+
+    async def test(protocol: GuardedProtocol, transport: Transport, scopes: Scopes) -> None:
+        protocol.data_received(head(framing, method="POST") + payload + head())
+        await settle()
+        assert received == [20000]
+        assert transport.written.count(b"HTTP/1.1 204") == 2
+
+    run(test, app=app)

@@ -1,4 +1,5 @@
-"""The stateless pieces of the connection layer: its limits, flow control, socket options, parser errors."""
+"""The stateless pieces of the connection layer: its limits, flow control, socket options, parser errors
+and the refusal it writes."""
 
 import asyncio
 import socket
@@ -11,6 +12,16 @@ from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from ..settings import get_settings
+
+# How long a connection stays half-closed after its last answer, so the client reads it; it drops
+# up to LINGER_BYTES of input meanwhile (a client blocked in a write cannot read), then stops reading.
+LINGER_S = 1.0
+LINGER_BYTES = 1 << 20
+# Requests queued behind the one being answered (pipelining) before the connection stops reading.
+MAX_PIPELINE = 16
+# Bytes parsed at a time beyond the rest of the body being received, so that one read of tiny
+# pipelined requests queues at most MAX_PIPELINE + 228 of them, and a large body is parsed at once.
+SLICE = 4096
 
 
 class Limits(NamedTuple):
@@ -65,3 +76,11 @@ def has_body(headers: list[tuple[bytes, bytes]]) -> bool:
         if name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"", b"0")):
             return True
     return False
+
+
+def content_length(headers: list[tuple[bytes, bytes]]) -> int:
+    """The declared body length (0 when absent or not a number: the parser refuses those itself)."""
+    for name, value in headers:
+        if name == b"content-length":
+            return int(value) if value.strip().isdigit() else 0
+    return 0

@@ -14,22 +14,15 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from . import connection
 from .admission import ADMISSION, Admission, Slot
-from .connection import Flow, Limits, describe, has_body, refusal, set_nodelay, settings_limits
+from .connection import LINGER_BYTES, LINGER_S, MAX_PIPELINE, SLICE, Limits
 
 log = logging.getLogger(__name__)
 
 # Scope keys: OVERLOADED marks a request to shed; ADMITTED holds the slot of one being served.
 OVERLOADED = "overloaded"
 ADMITTED = "admitted"
-# How long a connection stays half-closed after its last answer, so the client reads it; it drops
-# up to LINGER_BYTES of input meanwhile (a client blocked in a write cannot read), then stops reading.
-LINGER_S = 1.0
-LINGER_BYTES = 1 << 20
-# Requests queued behind the one being answered (pipelining) before the connection stops reading.
-MAX_PIPELINE = 16
-# Bytes parsed at a time, so one read of tiny pipelined requests queues at most MAX_PIPELINE + 228.
-SLICE = 4096
 
 
 class _Stop(Exception):
@@ -41,7 +34,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self, *args: Any, limits: Limits | None = None, admission: Admission = ADMISSION, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.limits = limits or settings_limits()
+        self.limits = limits or connection.settings_limits()
         self.admission = admission
         self.inner_app, self.app = self.app, self._run_counted
         self.head_timer: asyncio.TimerHandle | None = None
@@ -54,12 +47,13 @@ class GuardedProtocol(HttpToolsProtocol):
         self.dropped = 0
         self.sent_all = False  # the client half-closed: answer what it sent, then close
         self.held_back = bytearray()
+        self.body_left = 0  # bytes of the Content-Length body being received still to come
         self.slots: set[Slot] = set()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        set_nodelay(transport)
-        self.flow = Flow(transport, lambda: bool(self.held_back) or self.refusal is not None)
+        connection.set_nodelay(transport)
+        self.flow = connection.Flow(transport, lambda: bool(self.held_back) or self.refusal is not None)
         # The first request head must arrive within the timeout; a connection that sends nothing closes.
         self._arm_head_timer()
 
@@ -92,14 +86,17 @@ class GuardedProtocol(HttpToolsProtocol):
         self._parse(data)
 
     def _parse(self, data: bytes) -> None:
-        """Feed the parser SLICE bytes at a time; past MAX_PIPELINE queued requests, hold the rest back."""
-        for start in range(0, len(data), SLICE):
+        """Feed the parser a slice at a time; past MAX_PIPELINE queued requests, hold the rest back."""
+        start = 0
+        while start < len(data):
             if len(self.pipeline) >= MAX_PIPELINE:
                 self.held_back += data[start:]
                 self.flow.pause_reading()
                 return
-            if not self._feed(data[start : start + SLICE]):
+            end = start + self.body_left + SLICE
+            if not self._feed(data[start:end] if start or end < len(data) else data):
                 return
+            start = end
 
     def _feed(self, data: bytes) -> bool:
         """Parse data; False once the connection refused a request."""
@@ -111,7 +108,7 @@ class GuardedProtocol(HttpToolsProtocol):
             rest = data[upgrade.args[0] :]
             return self._feed(rest) if rest else True
         except httptools.HttpParserError as error:
-            self._refuse(*(self.stop_reason or (400, describe(error))))
+            self._refuse(*(self.stop_reason or (400, connection.describe(error))))
             return False
         if self.head_started and message == self.messages:
             # The head began in an earlier slice and is still incomplete: count what it has cost.
@@ -147,12 +144,18 @@ class GuardedProtocol(HttpToolsProtocol):
         self._cancel_head_timer()
         if len(self.url) + self.head_bytes > self.limits.max_header_bytes:
             self._stop(431, f"request headers exceed {self.limits.max_header_bytes} bytes")
-        if self.parser.should_upgrade() and has_body(self.headers):
+        self.body_left = connection.content_length(self.headers)
+        if self.parser.should_upgrade() and connection.has_body(self.headers):
             # llhttp would take the body for the upgraded protocol's bytes, and no upgrade is served.
             self._stop(400, "a request asking for a protocol upgrade cannot carry a body; drop Upgrade")
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        self.body_left = max(0, self.body_left - len(body))  # chunked bodies declare no length
+        super().on_body(body)
+
     def on_message_complete(self) -> None:
+        self.body_left = 0
         super().on_message_complete()
         cycle = self.cycle
         if cycle.response_complete or cycle.disconnected or self.scope["method"] != "POST":
@@ -223,7 +226,7 @@ class GuardedProtocol(HttpToolsProtocol):
         status, message = self.refusal
         if self.dropping or self.transport.is_closing():
             return
-        self.transport.write(refusal(status, message))
+        self.transport.write(connection.refusal(status, message))
         self._end_connection()
 
     def _end_connection(self) -> None:
