@@ -50,7 +50,7 @@ class Settings(BaseSettings):
         10.0, gt=0, description="A body arriving slower gets a 408; an answer taking longer, a 503"
     )
     max_concurrency: int = Field(
-        100, ge=1, description="POST requests in progress per worker; more get a 503 with Retry-After"
+        100, ge=1, description="POST requests in progress (body arrived) per worker; more get a 503"
     )
     max_headers: int = Field(100, ge=1, description="Header fields one request may carry; more get a 431")
     max_header_bytes: int = Field(
