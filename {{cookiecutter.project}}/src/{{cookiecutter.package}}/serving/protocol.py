@@ -1,10 +1,10 @@
 """HTTP/1.1 connections as uvicorn's httptools protocol runs them, with the bounds it lacks.
 
-uvicorn bounds neither the request head (header count, bytes, time) nor pipelining, answers a bad
-request out of turn, and leaves Nagle's algorithm on when its supervisor bound the socket (uvicorn
-issue 3149). This subclass adds those bounds, answers in the app's `{"error": ...}` shape, and admits
-each POST whose body has arrived into a slot of the worker (serving/admission.py); those beyond the
-limit are marked, and the app sheds them with a 503. GET requests (probes, metrics) are never marked.
+uvicorn bounds neither the request head nor pipelining, answers a bad request out of turn, and leaves
+Nagle's algorithm on when its supervisor bound the socket (uvicorn issue 3149). This subclass adds
+those bounds, answers in the app's `{"error": ...}` shape, and gives the POST it serves, once its body
+has arrived, a slot of the worker (serving/admission.py); past the limit it marks the POST for the
+app to shed with a 503. GET requests (probes, metrics) are never marked.
 """
 
 import asyncio
@@ -41,10 +41,9 @@ class GuardedProtocol(HttpToolsProtocol):
         self.head_started = False
         self.messages = self.running = 0
         self.head_bytes = self.raw_head_bytes = self.header_count = 0
-        self.stop_reason: tuple[int, str] | None = None
-        self.refusal: tuple[int, str] | None = None
-        self.dropping = False  # the last answer is written: what still arrives is dropped
-        self.dropped = 0
+        self.stop_reason: tuple[int, str] | None = None  # why a parser callback stopped the parse
+        self.refusal: tuple[int, str] | None = None  # the refusal owed once earlier answers are out
+        self.dropping, self.dropped = False, 0  # the last answer is written: what arrives is dropped
         self.sent_all = False  # the client half-closed: answer what it sent, then close
         self.held_back = bytearray()
         self.body_left = 0  # bytes of the Content-Length body being received still to come
@@ -157,18 +156,22 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self.body_left = 0
         super().on_message_complete()
-        cycle = self.cycle
-        if cycle.response_complete or cycle.disconnected or self.scope["method"] != "POST":
-            return
-        slot = self.admission.take(self.slots)
-        if slot is None:
-            self.scope[OVERLOADED] = True  # type: ignore[literal-required]
-        else:
-            self.scope[ADMITTED] = slot  # type: ignore[literal-required]
+        if not (self.pipeline and self.pipeline[0][0] is self.cycle):
+            self._admit(self.cycle)  # being served; a queued request is admitted when it starts
 
     def _start_asgi_task(self, cycle: Any, app: Any) -> None:
         self.running += 1
+        self._admit(cycle)
         super()._start_asgi_task(cycle, app)
+
+    def _admit(self, cycle: Any) -> None:
+        """A slot for a POST being served whose body has arrived: one per connection at most."""
+        scope = cycle.scope
+        if scope["method"] != "POST" or cycle.more_body or cycle.response_complete or cycle.disconnected:
+            return
+        if ADMITTED not in scope and OVERLOADED not in scope:
+            slot = self.admission.take(self.slots)
+            scope[ADMITTED if slot is not None else OVERLOADED] = slot or True
 
     async def _run_counted(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -178,8 +181,10 @@ class GuardedProtocol(HttpToolsProtocol):
             if slot is not None:
                 slot.release()
             self.running -= 1
-            if not self.running and not self.pipeline:
-                self._after_last_answer()
+            if not self.running and not self.pipeline:  # the last answer owed is out
+                self._answer_refusal()
+                if self.sent_all and not self.transport.is_closing():
+                    self.transport.close()
 
     def on_response_complete(self) -> None:
         if not self.pipeline and self.cycle.more_body and not self.transport.is_closing():
@@ -193,15 +198,9 @@ class GuardedProtocol(HttpToolsProtocol):
             self._parse(data)
             self.flow.resume_reading()
 
-    def _after_last_answer(self) -> None:
-        if self.refusal is not None:
-            self._answer_refusal()
-        elif self.sent_all and not self.transport.is_closing():
-            self.transport.close()
-
     def _stop(self, status: int, message: str) -> None:
         self.stop_reason = (status, message)
-        raise _Stop
+        raise _Stop()
 
     def _refuse(self, status: int, message: str) -> None:
         """Answer `{"error": message}` once every earlier request on the connection is answered."""
@@ -216,18 +215,14 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def _abandon_body(self) -> None:
         """The request whose body is arriving will never get the rest: its app sees a disconnect."""
-        current = self.cycle
-        if current is not None and current.more_body and not current.response_complete:
-            current.disconnected = True
-            current.message_event.set()
+        if self.cycle is not None and self.cycle.more_body and not self.cycle.response_complete:
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
 
     def _answer_refusal(self) -> None:
-        assert self.refusal is not None
-        status, message = self.refusal
-        if self.dropping or self.transport.is_closing():
-            return
-        self.transport.write(connection.refusal(status, message))
-        self._end_connection()
+        if self.refusal is not None and not self.dropping and not self.transport.is_closing():
+            self.transport.write(connection.refusal(*self.refusal))
+            self._end_connection()
 
     def _end_connection(self) -> None:
         """Half-close after the last answer, then drop input until the client closes or LINGER_S passes."""
