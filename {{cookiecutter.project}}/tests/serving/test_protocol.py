@@ -2,10 +2,12 @@
 framing the server does not serve refused."""
 
 import asyncio
+import socket
 import time
 
 import pytest
 
+from {{ cookiecutter.package }}.serving.connection import set_nodelay
 from {{ cookiecutter.package }}.serving.protocol import GuardedProtocol
 
 from .connections import Scopes, Transport, error_of, head, post, run, settle
@@ -122,3 +124,16 @@ def test_an_upgrade_with_a_body_is_refused_and_one_without_is_served_as_http() -
         )
 
     run(test)
+
+
+def test_every_accepted_connection_gets_tcp_nodelay() -> None:
+    """uvicorn's supervisor binds with protocol 0, and asyncio then leaves Nagle's algorithm on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.create_connection(listener.getsockname()), listener.accept()[0] as accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+            transport = Transport()
+            transport.get_extra_info = lambda name, default=None: accepted  # type: ignore[method-assign]
+            set_nodelay(transport)
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
