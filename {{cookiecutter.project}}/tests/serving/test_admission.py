@@ -116,7 +116,7 @@ class Clients(RuleBasedStateMachine):
         item = pool.pop(data.draw(st.integers(0, len(pool) - 1)))
         (item[0] if isinstance(item, tuple) else item).close()
 
-    @rule(gets=st.integers(0, 12), posts=st.integers(0, LIMIT * 15), read=st.booleans())
+    @rule(gets=st.integers(0, 12), posts=st.integers(0, LIMIT * 4), read=st.booleans())
     def pipeline_a_burst(self, gets: int, posts: int, read: bool) -> None:
         """One write of GETs then POSTs; then read every answer, or close at once as the attack did."""
         get = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
