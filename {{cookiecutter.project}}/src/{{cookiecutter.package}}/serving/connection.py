@@ -1,5 +1,4 @@
-"""The stateless pieces of the connection layer: its limits, flow control, socket options, parser errors
-and the refusal it writes."""
+"""The connection layer's stateless pieces: limits, flow control, TCP_NODELAY, parser errors, refusals."""
 
 import asyncio
 import socket
