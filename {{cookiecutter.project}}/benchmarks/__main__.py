@@ -1,4 +1,7 @@
-"""python -m benchmarks --artifacts DIR --out build/bench.json [--seconds 5] [--workers 1] [--sizes]"""
+"""python -m benchmarks --artifacts DIR --out build/bench.json [--seconds 5] [--workers 1] [--sizes]
+
+After the table of one worker (--workers), single rows again with --also-workers (2) workers: the
+case where every kept-alive answer once waited 43 ms for a delayed ACK."""
 
 import argparse
 import json
@@ -74,6 +77,9 @@ def parse_args() -> argparse.Namespace:
         "--rounds", type=int, default=3, help="Runs of each cell, taken in turn with the floor; medians count"
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers, for both servers")
+    parser.add_argument(
+        "--also-workers", type=int, default=2, help="Single rows again with this many workers (0: skip)"
+    )
     parser.add_argument("--concurrency", type=int, nargs="+", default=CONCURRENCIES)
     parser.add_argument(
         "--sizes", action="store_true", help="Also build venvs to compare site-packages sizes"
@@ -85,16 +91,22 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def measure(args: argparse.Namespace, manifest: dict[str, Any]) -> dict[str, Any]:
+def measure(
+    args: argparse.Namespace,
+    manifest: dict[str, Any],
+    workers: int,
+    payloads: tuple[tuple[str, int], ...] = (("single", 1), ("batch64", BATCH)),
+    concurrencies: list[int] | None = None,
+) -> dict[str, Any]:
     """Every wrk cell, in rounds of floor, predict and OIP so that box noise hits each side alike."""
     model_name = manifest["name"]
     cells: list[load.Cell] = []
     # A first start writes the bytecode the image has built in, so the second measures the image's start.
-    with servers.start(*servers.model_server(args.artifacts, free_port(), args.workers)):
+    with servers.start(*servers.model_server(args.artifacts, free_port(), workers)):
         pass
-    with servers.start(*servers.model_server(args.artifacts, free_port(), args.workers)) as model:
-        with servers.start(*servers.floor_server(args.artifacts, free_port(), args.workers)) as floor:
-            for payload, count in (("single", 1), ("batch64", BATCH)):
+    with servers.start(*servers.model_server(args.artifacts, free_port(), workers)) as model:
+        with servers.start(*servers.floor_server(args.artifacts, free_port(), workers)) as floor:
+            for payload, count in payloads:
                 body = bodies(manifest, make_rows(manifest, count))
                 floor_url = f"{floor.url}/predict" if count == 1 else f"{floor.url}/predict_batch"
                 targets = [
@@ -102,7 +114,7 @@ def measure(args: argparse.Namespace, manifest: dict[str, Any]) -> dict[str, Any
                     ("predict", f"{model.url}/predict", body["predict"], model),
                     ("oip", f"{model.url}/v2/models/{model_name}/infer", body["oip"], model),
                 ]
-                for concurrency in args.concurrency:
+                for concurrency in concurrencies or args.concurrency:
                     runs: dict[str, list[load.Cell]] = {target: [] for target, *_ in targets}
                     for _ in range(args.rounds):
                         for target, url, content, server in targets:
@@ -121,7 +133,7 @@ def main() -> int:
     if args.batch_only:
         return report_batch(args, manifest, {})
     load.require_wrk()
-    measured = measure(args, manifest)
+    measured = measure(args, manifest, args.workers)
     cells: list[load.Cell] = measured["cells"]
     onnx = {
         payload: inprocess.onnx_timing(
@@ -151,7 +163,12 @@ def main() -> int:
             "met": share <= 0.6,
         }
     print(report.table(cells))
-    print(json.dumps({key: results[key] for key in results if key != "cells"}, indent=2))
+    if args.also_workers:
+        print(f"single rows, {args.also_workers} workers:", flush=True)
+        more = measure(args, manifest, args.also_workers, (("single", 1),), [1, 16])["cells"]
+        results[f"cells_{args.also_workers}_workers"] = [cell.as_dict() for cell in more]
+        results[f"ratio_to_floor_{args.also_workers}_workers"] = report.ratios(more)
+    print(json.dumps({key: results[key] for key in results if not key.startswith("cells")}, indent=2))
     return report_batch(args, manifest, results)
 
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Build the serving image from the model artifacts in $1 (default: artifacts) with docker or podman.
+# Build the serving image (or, with TARGET=batch, the batch image) from the model artifacts in $1
+# (default: artifacts) with docker or podman.
 #
 # Environment:
 #   CONTAINER_ENGINE  docker or podman (default: the first one that answers)
-#   IMAGE             image name (default: the project name from pyproject.toml)
+#   IMAGE             image name (default: the project name from pyproject.toml); the batch image is
+#                     tagged IMAGE-batch, the repository delivery pushes and pins it under
 #   TAG               image tag (default: the short commit, or "dev" outside git)
+#   TARGET            serving (default) or batch: the Dockerfile stage to build
 #   BUILD_FLAGS       extra flags for the engine's build command, e.g. "--pull=never --network=host"
 set -euo pipefail
 
@@ -48,6 +51,12 @@ model_dir="$(cd "$artifacts" && pwd -P)"
 engine="$(detect_engine)"
 revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 image="${IMAGE:-$(sed -n 's/^name = "\(.*\)"/\1/p' pyproject.toml | head -n 1)}"
+target="${TARGET:-serving}"
+case "$target" in
+    serving) ;;
+    batch) image="$image-batch" ;;
+    *) fail "TARGET=$target: expected serving or batch" ;;
+esac
 tag="${TAG:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo dev)}"
 source_url="$(git remote get-url origin 2>/dev/null | sed -e 's#^git@github.com:#https://github.com/#' -e 's#\.git$##' || true)"
 
@@ -58,6 +67,7 @@ source_url="$(git remote get-url origin 2>/dev/null | sed -e 's#^git@github.com:
     --build-arg "MODEL_SHA256=$(sha256_of "$artifacts/model.onnx")" \
     --build-arg "GIT_REVISION=$revision" \
     --build-arg "SOURCE_URL=$source_url" \
+    --target "$target" \
     --tag "$image:$tag" \
     .
 echo "build-image: built $image:$tag with $engine"

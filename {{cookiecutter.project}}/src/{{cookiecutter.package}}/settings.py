@@ -40,11 +40,17 @@ class Settings(BaseSettings):
     max_body_bytes: int | None = Field(
         None, ge=1024, description="Largest request body; unset, what max_batch_rows rows of this model take"
     )
+    max_model_bytes: int = Field(
+        256 << 20, ge=1024, description="Largest model.onnx loaded; a larger one leaves the server unready"
+    )
+    max_manifest_bytes: int = Field(
+        16 << 20, ge=1024, description="Largest manifest.json read; a larger one leaves the server unready"
+    )
     request_timeout_s: float = Field(
         10.0, gt=0, description="A body arriving slower gets a 408; an answer taking longer, a 503"
     )
     max_concurrency: int = Field(
-        100, ge=1, description="POST requests in progress per worker; more get a 503 with Retry-After"
+        100, ge=1, description="POST requests in progress (body arrived) per worker; more get a 503"
     )
     max_headers: int = Field(100, ge=1, description="Header fields one request may carry; more get a 431")
     max_header_bytes: int = Field(

@@ -1,13 +1,16 @@
-"""`serve` as the image runs it: without scikit-learn, with several workers sharing metrics, and
-with --host, --port and --workers winning over the APP_* variables."""
+"""`serve` as the image runs it: without scikit-learn, with several workers sharing metrics and
+answering at once, and with --host, --port and --workers winning over the APP_* variables."""
 
+import http.client
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,7 @@ from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.serving.cli import prepare_metrics_dir
 from {{ cookiecutter.package }}.settings import Settings
 
-from ..servers import PACKAGE, free_port, live_server, wait_until_ready
+from ..servers import PACKAGE, LiveServer, free_port, live_server, wait_until_ready
 from .rows import typical_rows
 
 TRAINING_ONLY = ("sklearn", "pandas", "skl2onnx", "onnx", "pyarrow")
@@ -43,17 +46,70 @@ def test_server_runs_with_the_training_libraries_unimportable(artifacts_dir: Pat
         assert post(f"{server.url}/predict", typical_rows(server.manifest)[0])
 
 
-@pytest.mark.slow
-def test_metrics_add_up_across_workers(artifacts_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def two_workers(artifacts_dir: Path) -> Iterator[LiveServer]:
     with live_server(artifacts_dir, workers=2) as server:
-        row = typical_rows(server.manifest)[0]
-        for _ in range(40):
-            post(f"{server.url}/predict", row)
-        pattern = re.compile(r'http_requests_total\{method="POST",route="/predict",status="200"\} (\S+)')
-        for _ in range(5):
-            match = pattern.search(get_text(f"{server.url}/metrics"))
-            assert match is not None
-            assert float(match.group(1)) == 40
+        yield server
+
+
+def served_predictions(server: LiveServer) -> float:
+    """/predict's 200s in the metrics, summed over the workers."""
+    pattern = re.compile(r'http_requests_total\{method="POST",route="/predict",status="200"\} (\S+)')
+    match = pattern.search(get_text(f"{server.url}/metrics"))
+    return float(match.group(1)) if match else 0.0
+
+
+@pytest.mark.slow
+def test_metrics_add_up_across_workers(two_workers: LiveServer) -> None:
+    before = served_predictions(two_workers)
+    row = typical_rows(two_workers.manifest)[0]
+    for _ in range(40):
+        post(f"{two_workers.url}/predict", row)
+    for _ in range(5):
+        assert served_predictions(two_workers) == before + 40
+
+
+@pytest.mark.slow
+def test_two_workers_answer_a_kept_alive_client_without_a_delayed_ack_stall(two_workers: LiveServer) -> None:
+    """With --workers the socket was bound without TCP_NODELAY (uvicorn issue 3149): every answer,
+    written as head then body, waited for the client's delayed ACK, 43 ms a request. The median of
+    many requests, against 5 ms, leaves a wide margin either way on a busy machine."""
+    body = json.dumps(typical_rows(two_workers.manifest)[0])
+    connection = http.client.HTTPConnection("127.0.0.1", two_workers.port, timeout=10)
+    latencies = []
+    for _ in range(200):
+        started = time.perf_counter()
+        connection.request("POST", "/predict", body, {"Content-Type": "application/json"})
+        assert connection.getresponse().read()
+        latencies.append(time.perf_counter() - started)
+    connection.close()
+    median = sorted(latencies)[len(latencies) // 2]
+    print(f"two workers, one kept-alive client: p50 {median * 1000:.2f} ms")
+    assert median < 0.005
+
+
+def test_score_without_pyarrow_is_one_line_that_names_the_batch_image(artifacts_dir: Path) -> None:
+    """The serving image has no pyarrow: its `score` must say where to run instead of a traceback."""
+    # As an image without it would fail: a ModuleNotFoundError naming pyarrow.
+    prelude = (
+        "import sys\nclass Missing:\n    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'pyarrow':\n            raise ModuleNotFoundError(name, name=name)\n"
+        "sys.meta_path.insert(0, Missing())"
+    )
+    command = [
+        sys.executable,
+        "-c",
+        f"{prelude}\nimport runpy\nrunpy.run_module({PACKAGE!r}, run_name='__main__')",
+    ]
+    arguments = ["score", "--input", "in.csv", "--output", "out.csv"]
+    environment = {**os.environ, "APP_MODEL_DIR": str(artifacts_dir)}
+    result = subprocess.run(
+        [*command, *arguments], capture_output=True, text=True, env=environment, check=False
+    )
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [
+        "error: score needs pyarrow: run it in the batch image, or install the `batch` extra"
+    ]
 
 
 def test_several_workers_get_a_fresh_metrics_directory(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""Floods on a real server, as the red team of issue 10 sent them: a flood of headers, one huge
-header, slow and idle connections. Each is bounded by the connection layer (serving/protocol.py)."""
+"""Floods on a real server, as the red teams of issues 10 and 16 sent them: a flood of headers, one huge
+header, slow and idle connections, pipelining without reading, a body streamed past the limit. Each is
+bounded by the connection layer (serving/protocol.py)."""
 
 import http.client
 import socket
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ..servers import live_server
+from ..servers import LiveServer, live_server
 
 LINUX_PROC = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 
@@ -104,3 +105,54 @@ def test_a_kept_alive_connection_closes_after_the_keepalive_timeout(artifacts_di
         assert connection.sock.recv(1) == b""
         assert 0.5 < time.monotonic() - started < 3
         connection.close()
+
+
+def pipeline_without_reading(port: int, seconds: float) -> None:
+    """Pipeline GET /healthz on one connection for `seconds`, never reading an answer."""
+    burst = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 1000
+    with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+        deadline = time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline:
+                connection.sendall(burst)
+        except (TimeoutError, OSError):
+            pass  # the server stopped reading: the client's writes block
+
+
+@pytest.mark.slow
+@LINUX_PROC
+def test_pipelining_without_reading_leaves_memory_bounded(server: LiveServer) -> None:
+    """One connection pipelining for 15 s took the server from 98 to 1,832 MiB; 50 that never read
+    took 2,476 MiB. Now each connection queues a bounded number of requests and stops reading."""
+    server.reset_peak_rss()
+    before = server.peak_rss_mib()
+    with ThreadPoolExecutor(20) as pool:
+        list(pool.map(lambda _: pipeline_without_reading(server.port, 1.0), range(20)))
+    peak = server.peak_rss_mib()
+    with urllib.request.urlopen(f"{server.url}/readyz", timeout=1) as response:
+        assert response.status == 200
+    print(f"peak RSS while 20 connections pipeline: {peak:.0f} MiB (before: {before:.0f} MiB)")
+    assert peak - before < 60
+
+
+@pytest.mark.slow
+@LINUX_PROC
+def test_a_body_streamed_past_the_limit_ends_the_connection(server: LiveServer) -> None:
+    """After the 413 the server read and dropped 49.6 GB in 15 s; now it closes the connection."""
+    chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
+    head = b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    started = server.cpu_seconds()
+    sent = 0
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        connection.sendall(head)
+        try:
+            while sent < 2 << 30:
+                connection.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass  # the server closed the connection
+        status = read_status(connection, 5)
+    spent = server.cpu_seconds() - started
+    assert sent < 256 << 20
+    assert status in (413, "reset", "closed")
+    assert spent < 2.0

@@ -29,6 +29,8 @@ def test_model_returns_the_manifest_with_the_git_revision(
     assert body["digest"] == manifest.digest
     assert [feature["name"] for feature in body["features"]] == manifest.feature_names
     assert "library_versions" not in body
+    # Nothing a client does not need: the training file's path, the tracking run, the hyperparameters.
+    assert not {"data_source", "tracking", "params"} & body.keys()
 
 
 def test_model_lists_library_versions_only_when_a_setting_allows(settings: Settings) -> None:

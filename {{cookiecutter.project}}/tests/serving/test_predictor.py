@@ -4,6 +4,7 @@ edited, or not the model its manifest describes; clients see a short reason, the
 import hashlib
 import json
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ from {{ cookiecutter.package }}.manifest import (
     write_manifest,
 )
 from {{ cookiecutter.package }}.model.export import convert
+from {{ cookiecutter.package }}.serving.app import create_app
+from {{ cookiecutter.package }}.settings import Settings
 
 
 def break_missing_model(model_dir: Path) -> None:
@@ -79,7 +82,30 @@ def declare_another_task(model_dir: Path) -> None:
     write_manifest(model_dir, manifest.model_copy(update=changed))
 
 
+def link_model_to_dev_zero(model_dir: Path) -> None:
+    """A model that never ends: read whole, it took 3 GB in 1.8 s."""
+    (model_dir / ONNX_FILE).unlink()
+    (model_dir / ONNX_FILE).symlink_to("/dev/zero")
+
+
+def make_manifest_a_fifo(model_dir: Path) -> None:
+    """A manifest that blocks its reader forever: startup hung with no log and no port."""
+    (model_dir / MANIFEST_FILE).unlink()
+    os.mkfifo(model_dir / MANIFEST_FILE)
+
+
+def name_a_model_outside_the_directory(model_dir: Path) -> None:
+    """onnx.file as a path, re-stamped: /etc/passwd was read and its sha256 logged."""
+    manifest = read_manifest(model_dir)
+    assert manifest.onnx is not None
+    onnx = manifest.onnx.model_copy(update={"file": "../../../../../etc/passwd"})
+    write_manifest(model_dir, manifest.model_copy(update={"onnx": onnx}))
+
+
 DAMAGES = [
+    (link_model_to_dev_zero, "model files are unreadable", "is not a regular file"),
+    (make_manifest_a_fifo, "model files are unreadable", "is not a regular file"),
+    (name_a_model_outside_the_directory, "model manifest names a file outside its directory", "onnx.file"),
     (break_missing_model, "model files are unreadable", "model.onnx"),
     (break_altered_model, "model file does not match its manifest", "sha256"),
     (break_corrupt_model, "model file is not a valid ONNX model", "not a valid ONNX model"),
@@ -126,3 +152,20 @@ def test_not_ready_answers_show_no_paths_or_library_text(client: TestClient, mod
         assert "/" not in json.loads(body).get("reason", json.loads(body).get("error", ""))
         assert "onnxruntime" not in body.lower()
         assert "INVALID_PROTOBUF" not in body
+
+
+@pytest.mark.parametrize(
+    ("limit", "name"),
+    [({"max_model_bytes": 1024}, ONNX_FILE), ({"max_manifest_bytes": 1024}, MANIFEST_FILE)],
+    ids=["model", "manifest"],
+)
+def test_a_file_over_its_size_limit_is_refused_unread(
+    settings: Settings, caplog: pytest.LogCaptureFixture, limit: dict[str, int], name: str
+) -> None:
+    """A 2 GiB model was read whole (RSS 2.1 GiB for 7.5 s), a 409 MB manifest past 3 GB."""
+    client = TestClient(create_app(settings.model_copy(update=limit)))
+    readiness = client.get("/readyz")
+    assert readiness.status_code == 503
+    assert readiness.json()["reason"] == "model files are larger than the limit"
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert any(name in error and "allows 1024" in error for error in errors)

@@ -1,95 +1,16 @@
-"""The connection layer: request heads bounded in count, bytes and time, idle connections closed,
-and POSTs beyond the concurrency limit marked; driven byte by byte, without a socket."""
+"""The connection layer: request heads bounded in count, bytes and time, idle connections closed, and
+framing the server does not serve refused."""
 
 import asyncio
-import json
+import socket
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import pytest
-from uvicorn.config import Config
-from uvicorn.server import ServerState
 
-from {{ cookiecutter.package }}.serving.protocol import (
-    OVERLOADED,
-    Admission,
-    GuardedProtocol,
-    Limits,
-)
+from {{ cookiecutter.package }}.serving.connection import set_nodelay
+from {{ cookiecutter.package }}.serving.protocol import GuardedProtocol
 
-LIMITS = Limits(max_headers=10, max_header_bytes=2048, header_timeout_s=0.2, max_concurrency=2)
-
-
-class Transport(asyncio.Transport):
-    """What the protocol writes, and whether it closed or half-closed the connection."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.written = b""
-        self.closed = self.eof = False
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.written += bytes(data)
-
-    def close(self) -> None:
-        self.closed = True
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def can_write_eof(self) -> bool:
-        return True
-
-    def write_eof(self) -> None:
-        self.eof = True
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8080), "peername": ("127.0.0.1", 50000)}.get(name, default)
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def status(self) -> int | None:
-        return int(self.written.split(b" ", 2)[1]) if self.written else None
-
-
-Scopes = list[dict[str, Any]]
-Test = Callable[[GuardedProtocol, Transport, Scopes], Awaitable[None]]
-
-
-def run(test: Test, limits: Limits = LIMITS) -> None:
-    """Run test against a connection whose app records each scope and answers 204."""
-    scopes: Scopes = []
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        scopes.append(scope)
-        await send({"type": "http.response.start", "status": 204, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    async def main() -> None:
-        config = Config(app=app, http=GuardedProtocol, lifespan="off", log_config=None)
-        config.load()
-        protocol = GuardedProtocol(config=config, server_state=ServerState(), app_state={}, limits=limits)
-        transport = Transport()
-        protocol.connection_made(transport)
-        await test(protocol, transport, scopes)
-        protocol.connection_lost(None)
-
-    asyncio.run(main())
-
-
-def head(*headers: str, method: str = "GET", path: str = "/healthz") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: test", *headers]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-def error_of(transport: Transport) -> str:
-    message: str = json.loads(transport.written.partition(b"\r\n\r\n")[2])["error"]
-    return message
+from .connections import Scopes, Transport, error_of, head, post, run, settle
 
 
 def test_an_ordinary_request_passes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,35 +100,40 @@ def test_the_header_timeout_restarts_for_each_request_on_a_kept_alive_connection
     run(test)
 
 
-def test_pipelined_requests_are_not_taken_for_one_large_head() -> None:
-    body = b"x" * 1500
-    post = head(f"Content-Length: {len(body)}", method="POST", path="/predict") + body
-
+def test_a_transfer_coding_other_than_chunked_is_a_501() -> None:
     async def test(protocol: GuardedProtocol, transport: Transport, scopes: Scopes) -> None:
-        protocol.data_received(post * 4 + head()[:20])
-        for _ in range(5):
-            await asyncio.sleep(0.01)
-        protocol.data_received(head()[20:])
-        await asyncio.sleep(0.05)
-        assert transport.written.count(b"HTTP/1.1 204") == 5
-
-    run(test, LIMITS._replace(max_concurrency=100))
-
-
-def test_posts_beyond_the_concurrency_limit_are_marked_but_reads_never() -> None:
-    post = head("Content-Length: 2", method="POST", path="/predict") + b"{}"
-
-    async def test(protocol: GuardedProtocol, transport: Transport, scopes: Scopes) -> None:
-        Admission.in_progress = LIMITS.max_concurrency
-        try:
-            protocol.data_received(post + head())
-            await asyncio.sleep(0.05)
-        finally:
-            Admission.in_progress = 0
-        assert [OVERLOADED in scope for scope in scopes] == [True, False]
-        protocol.data_received(post)
-        await asyncio.sleep(0.01)
-        assert OVERLOADED not in scopes[-1]
-        assert Admission.in_progress == 0
+        protocol.data_received(head("Transfer-Encoding: gzip, chunked", method="POST") + b"0\r\n\r\n")
+        await settle()
+        assert transport.status() == 501
+        assert scopes == []
 
     run(test)
+
+
+def test_an_upgrade_with_a_body_is_refused_and_one_without_is_served_as_http() -> None:
+    upgrade = ("Connection: Upgrade", "Upgrade: h2c")
+
+    async def test(protocol: GuardedProtocol, transport: Transport, scopes: Scopes) -> None:
+        protocol.data_received(head(*upgrade) + head())
+        await settle()
+        assert transport.written.count(b"HTTP/1.1 204") == 2
+        protocol.data_received(post(b"{}", *upgrade))
+        await settle()
+        assert transport.written.endswith(
+            b'{"error":"a request asking for a protocol upgrade cannot carry a body; drop Upgrade"}'
+        )
+
+    run(test)
+
+
+def test_every_accepted_connection_gets_tcp_nodelay() -> None:
+    """uvicorn's supervisor binds with protocol 0, and asyncio then leaves Nagle's algorithm on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.create_connection(listener.getsockname()), listener.accept()[0] as accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+            transport = Transport()
+            transport.get_extra_info = lambda name, default=None: accepted  # type: ignore[method-assign]
+            set_nodelay(transport)
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

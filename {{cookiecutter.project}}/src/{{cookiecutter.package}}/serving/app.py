@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..settings import Settings, get_settings
+from .admission import ADMISSION
 from .fastlane import FastLane
 from .middleware import RequestGuard
 from .monitoring.logs import configure_logging
@@ -90,6 +91,12 @@ def create_app(settings: Settings | None = None) -> ServingApp:
         lifespan=_lifespan(service),
         docs_url="/docs" if settings.api_docs else None,
         redoc_url="/redoc" if settings.api_docs else None,
+        # Starlette's trailing-slash redirect builds its Location from the client's Host header.
+        redirect_slashes=False,
+    )
+    # A full house that gives no slot back for twice the request timeout is wedged (see admission.py).
+    ADMISSION.configure(
+        settings.max_concurrency, 2 * settings.request_timeout_s, service.metrics.in_progress.set
     )
     install_handlers(app)
     add_operations_routes(app, service)

@@ -107,8 +107,16 @@ def prepare_metrics_dir(settings: Settings) -> Path | None:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from .batch.score import STOP, Job, run_job
+    try:
+        from .batch.score import STOP, Job, run_job
+    except ModuleNotFoundError as error:
+        if error.name != "pyarrow":
+            raise
+        raise CliError(
+            "score needs pyarrow: run it in the batch image, or install the `batch` extra"
+        ) from None
     from .batch.shards import parse_shard
+    from .predictor import FileLimits
 
     settings = get_settings()
     source = args.input or settings.score_input
@@ -127,7 +135,8 @@ def run_score(args: argparse.Namespace) -> int:
     )
     # Kubernetes stops a pod with SIGTERM: stop at the next chunk, removing the half-written output.
     signal.signal(signal.SIGTERM, lambda *_: STOP.set())
-    summary = run_job(job, settings.model_dir, settings.intra_op_threads)
+    limits = FileLimits(settings.max_model_bytes, settings.max_manifest_bytes)
+    summary = run_job(job, settings.model_dir, settings.intra_op_threads, limits)
     refused = f"; {summary.refused} rows refused, in {errors}" if errors else ""
     print(f"scored {summary.scored} rows into {summary.output}{refused}")
     return 0

@@ -4,8 +4,8 @@ FastAPI's per-request pipeline (exception middleware, router scan, Request and R
 costs more than a single-row inference, and the throughput target is a FastAPI endpoint that does
 nothing at all. Both lanes call the same handler functions, so behaviour cannot drift apart.
 
-Requests the connection layer marked as beyond the concurrency limit are shed here: a 503 with
-Retry-After, before the body is read.
+Requests the connection layer marked as beyond the concurrency limit (it decides once the body has
+arrived) are shed here: a 503 with Retry-After, before any work.
 """
 
 import logging
@@ -48,26 +48,33 @@ class FastLane:
                 match = pattern.fullmatch(scope["path"])
                 if match:
                     scope["route"] = route
-                    if OVERLOADED in scope:
-                        await self._shed(route, send)
-                    else:
-                        await self._serve(handler, match.groupdict(), scope, receive, send)
+                    await self._serve(route, handler, match.groupdict(), scope, receive, send)
                     return
         await self.app(scope, receive, send)
 
     async def _shed(self, route: APIRoute, send: Send) -> None:
-        """503 with Retry-After, without reading the body; counted apart from http_requests_total."""
+        """503 with Retry-After, before any work; counted apart from http_requests_total."""
         self.shed_counters[route.path].inc()
         headers = [*reply_headers(self.shed_reply), (b"retry-after", str(RETRY_AFTER_S).encode())]
         await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": self.shed_reply[0]})
 
     async def _serve(
-        self, handler: Handler, params: dict[str, str], scope: Scope, receive: Receive, send: Send
+        self,
+        route: APIRoute,
+        handler: Handler,
+        params: dict[str, str],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> None:
         status, reply = 200, _INTERNAL_ERROR
         try:
-            reply = handler(await _read_body(receive), _headers(scope), params)
+            body = await _read_body(receive)
+            if OVERLOADED in scope:
+                await self._shed(route, send)
+                return
+            reply = handler(body, _headers(scope), params)
         except ApiError as error:
             status, reply = error.status, error_reply(error.message)
         except Exception:

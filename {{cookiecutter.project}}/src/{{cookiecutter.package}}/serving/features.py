@@ -1,7 +1,8 @@
 """The model's inputs as every entry point checks them: /predict, OIP and batch scoring share these rules.
 
-Numbers may be null (a missing value, NaN to the model); categories are strings or null ("" to the model).
-A value of the wrong kind is refused with the row and the feature it sits in.
+Numbers may be null (a missing value, NaN to the model). A category is a string, or a number spelled as
+training spells it (12 and 12.0 as "12"); null, "" and the other spellings of a missing value in a text
+file are missing ("" to the model). A value of the wrong kind is refused with its row and feature.
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,18 @@ import numpy as np
 from ..manifest import CATEGORICAL_INPUT, MISSING_CATEGORY, ONNX_INPUT, ModelManifest
 
 Feed = dict[str, np.ndarray]
+
+# The spellings of a missing value in a text file, as pandas reads them (its STR_NA_VALUES): training
+# reads CSV files with pandas, batch scoring reads them with these, and a category sent over HTTP
+# follows the same rule, so that a row means one thing whichever way it comes.
+MISSING_SPELLINGS = frozenset(
+    {
+        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+        "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+    }
+)  # fmt: skip
+# The longest category, in characters: no model saw a longer one, and it bounds batch scoring's memory.
+MAX_CATEGORY_CHARS = 1024
 
 
 @dataclass(frozen=True)
@@ -75,16 +88,13 @@ class Columns:
         return fraction
 
     def strings(self, values: np.ndarray) -> np.ndarray:
-        """[rows, categorical] of str, "" where a value is missing; raises InputError on a non-string."""
+        """[rows, categorical] of str, "" where a value is missing; raises InputError on the first bad one."""
         result = np.empty(values.shape, dtype=object)
         for (row, column), value in np.ndenumerate(values):
-            if value is None:
-                result[row, column] = MISSING_CATEGORY
-            elif isinstance(value, str):
-                result[row, column] = value
-            else:
-                problem = Problem(row, column, f"expected a string or null, got {_show(value)}")
-                raise InputError(problem, self.categorical[column])
+            text = category_text(value)
+            if text is None:
+                raise InputError(Problem(row, column, category_problem(value)), self.categorical[column])
+            result[row, column] = text
         return result
 
     def feed(self, numbers: np.ndarray | None, strings: np.ndarray | None) -> Feed:
@@ -97,6 +107,30 @@ class Columns:
             assert strings is not None, "a model with categorical features needs its strings"
             feed[CATEGORICAL_INPUT] = strings
         return feed
+
+
+def category_text(value: Any) -> str | None:
+    """A value of a category column as the model reads it, or None when it cannot be a category."""
+    if value is None:
+        return MISSING_CATEGORY
+    if type(value) is str:
+        if value in MISSING_SPELLINGS:
+            return MISSING_CATEGORY
+        return value if len(value) <= MAX_CATEGORY_CHARS else None
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
+        return None
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return MISSING_CATEGORY
+        if value.is_integer():
+            return str(int(value))
+    return str(value.item() if isinstance(value, np.generic) else value)
+
+
+def category_problem(value: Any) -> str:
+    if isinstance(value, str):
+        return f"expected a category of at most {MAX_CATEGORY_CHARS} characters, got {len(value)}"
+    return f"expected a string, a number or null, got {_show(value)}"
 
 
 def as_values(items: list[Any], exact: bool, rows: bool = False) -> np.ndarray:

@@ -15,16 +15,19 @@ def add_operations_routes(app: FastAPI, service: Service) -> None:
     async def healthz() -> Response:
         return respond(json_reply({"status": "ok"}))
 
-    @app.get("/readyz", tags=["Operations"], summary="Readiness: model loaded, verified, not draining")
+    @app.get(
+        "/readyz", tags=["Operations"], summary="Readiness: model loaded, verified, admitting, not draining"
+    )
     async def readyz() -> Response:
-        predictor = service.predictor
-        problem = "draining" if predictor.draining else predictor.problem
+        reason = service.unready_reason
         return respond(
-            json_reply({"ready": True} if predictor.ready else {"ready": False, "reason": problem}),
-            200 if predictor.ready else 503,
+            json_reply({"ready": True} if reason is None else {"ready": False, "reason": reason}),
+            200 if reason is None else 503,
         )
 
-    @app.get("/model", tags=["Operations"], summary="The model manifest and the image's git revision")
+    @app.get(
+        "/model", tags=["Operations"], summary="The model's contract, identity and the image's git revision"
+    )
     async def model() -> Response:
         return respond(json_reply(_model_document(service)))
 
@@ -35,8 +38,13 @@ def add_operations_routes(app: FastAPI, service: Service) -> None:
         return Response(service.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
+# What a client has no use for: where the training data lay (a path), the tracking run and the
+# hyperparameters. The rest is the model's contract (features, categories, classes) and identity.
+PRIVATE = frozenset({"data_source", "tracking", "params"})
+
+
 def _model_document(service: Service) -> dict[str, Any]:
     """The manifest as /model shows it; library versions only when the settings allow."""
-    hidden = set() if service.settings.expose_library_versions else {"library_versions"}
-    document = service.manifest.model_dump(mode="json", exclude=hidden)
+    hidden = PRIVATE if service.settings.expose_library_versions else PRIVATE | {"library_versions"}
+    document = service.manifest.model_dump(mode="json", exclude=set(hidden))
     return {**document, "git_revision": service.settings.git_revision}

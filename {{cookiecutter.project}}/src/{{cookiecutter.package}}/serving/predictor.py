@@ -3,8 +3,11 @@
 import hashlib
 import json
 import logging
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import onnxruntime as ort
@@ -17,6 +20,16 @@ from .signature import signature_problems
 log = logging.getLogger(__name__)
 
 Outputs = dict[str, np.ndarray]
+
+
+class FileLimits(NamedTuple):
+    """The most bytes the model and its manifest may take (APP_MAX_MODEL_BYTES, APP_MAX_MANIFEST_BYTES)."""
+
+    model: int = 256 << 20
+    manifest: int = 16 << 20
+
+
+DEFAULT_LIMITS = FileLimits()
 
 
 class ModelLoadError(Exception):
@@ -46,10 +59,16 @@ class Predictor:
     def ready(self) -> bool:
         return self.session is not None and not self.draining
 
-    def load(self, model_dir: Path, intra_op_threads: int, inter_op_threads: int) -> None:
+    def load(
+        self,
+        model_dir: Path,
+        intra_op_threads: int,
+        inter_op_threads: int,
+        limits: FileLimits = DEFAULT_LIMITS,
+    ) -> None:
         """Load and verify; on failure log one error line and stay not ready (liveness is unaffected)."""
         try:
-            manifest, model_bytes = _read_verified(model_dir)
+            manifest, model_bytes = _read_verified(model_dir, limits)
             session = _open_session(model_bytes, intra_op_threads, inter_op_threads)
             problems = signature_problems(session, manifest)
             if problems:
@@ -70,28 +89,55 @@ class Predictor:
         return dict(zip(names, self.session.run(names, feed), strict=True))
 
 
-def _read_verified(model_dir: Path) -> tuple[ModelManifest, bytes]:
+def _read_verified(model_dir: Path, limits: FileLimits) -> tuple[ModelManifest, bytes]:
     """The manifest, checked against its digest, and the model bytes, checked against the manifest."""
     path = model_dir / MANIFEST_FILE
     try:
-        document = json.loads(path.read_bytes())
+        document = json.loads(read_file(path, limits.manifest, "APP_MAX_MANIFEST_BYTES"))
         manifest = ModelManifest.model_validate(document)
     except FileNotFoundError:
         raise ModelLoadError("model files are missing", f"{path} does not exist") from None
-    except (OSError, ValidationError, ValueError) as error:
+    except (ValidationError, ValueError) as error:
         raise ModelLoadError("model files are unreadable", f"{path}: {first_line(error)}") from None
     if manifest.digest != manifest_digest(document):
         raise ModelLoadError("model manifest was edited after export", f"{path} does not match its digest")
     if manifest.onnx is None:
         raise ModelLoadError("model was not exported", f"{path} has no onnx section; run export")
-    return manifest, _read_model(model_dir / manifest.onnx.file, manifest.onnx.sha256)
+    name = manifest.onnx.file
+    if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
+        detail = f"{path}: onnx.file {name[:80]!r} must name a file in the model directory"
+        raise ModelLoadError("model manifest names a file outside its directory", detail)
+    return manifest, _read_model(model_dir / name, manifest.onnx.sha256, limits.model)
 
 
-def _read_model(path: Path, sha256: str) -> bytes:
+def read_file(path: Path, limit: int, setting: str) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. The open cannot block (a FIFO), and a
+    device, a directory or a larger file is refused before any byte is read: ModelLoadError, or
+    FileNotFoundError when there is no such file."""
     try:
-        model_bytes = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise
     except OSError as error:
         raise ModelLoadError("model files are unreadable", f"{path}: {error.strerror or error}") from None
+    with os.fdopen(descriptor, "rb") as stream:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise ModelLoadError("model files are unreadable", f"{path} is not a regular file")
+        if info.st_size > limit:
+            detail = f"{path} holds {info.st_size} bytes; {setting} allows {limit}"
+            raise ModelLoadError("model files are larger than the limit", detail)
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ModelLoadError("model files are larger than the limit", f"{path} grew past {limit} bytes")
+    return data
+
+
+def _read_model(path: Path, sha256: str, limit: int) -> bytes:
+    try:
+        model_bytes = read_file(path, limit, "APP_MAX_MODEL_BYTES")
+    except FileNotFoundError:
+        raise ModelLoadError("model files are unreadable", f"{path}: No such file or directory") from None
     # Hash the bytes we load, not the file again, so the verified model is the one served.
     actual = hashlib.sha256(model_bytes).hexdigest()
     if actual != sha256:

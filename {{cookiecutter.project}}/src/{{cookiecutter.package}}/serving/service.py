@@ -4,10 +4,11 @@ from dataclasses import dataclass
 
 from ..manifest import ModelManifest
 from ..settings import Settings
+from .admission import ADMISSION
 from .features import Feed
 from .monitoring.metrics import Metrics, ModelMonitor
 from .predict.rows import RowReader, largest_body
-from .predictor import Outputs, Predictor
+from .predictor import FileLimits, Outputs, Predictor
 from .responses import ApiError
 
 
@@ -23,7 +24,8 @@ class Service:
     def start(cls, settings: Settings) -> "Service":
         """Load the model now, so that a worker is ready as soon as it accepts connections."""
         predictor = Predictor()
-        predictor.load(settings.model_dir, settings.intra_op_threads, settings.inter_op_threads)
+        limits = FileLimits(settings.max_model_bytes, settings.max_manifest_bytes)
+        predictor.load(settings.model_dir, settings.intra_op_threads, settings.inter_op_threads, limits)
         service = cls(settings, predictor, Metrics(settings.prometheus_multiproc_dir))
         if predictor.manifest is not None and predictor.session is not None:
             manifest = predictor.manifest
@@ -41,6 +43,17 @@ class Service:
         if self.predictor.manifest is None:
             return 64 * 1024
         return largest_body(self.predictor.manifest, self.settings.max_batch_rows)
+
+    @property
+    def unready_reason(self) -> str | None:
+        """Why the worker should get no traffic now, or None when it is ready."""
+        if self.predictor.draining:
+            return "draining"
+        if self.predictor.session is None:
+            return self.predictor.problem
+        if ADMISSION.stalled():
+            return "every request slot has been held without progress; the worker cannot admit requests"
+        return None
 
     @property
     def manifest(self) -> ModelManifest:

@@ -5,6 +5,7 @@ run that fails, or is killed, leaves no partial output behind.
 """
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +16,17 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from ...errors import CliError
+from ...errors import CliError, first_line
+from ..features import MISSING_SPELLINGS
 from .shards import WHOLE, Shard
 
 SUFFIXES = (".csv", ".parquet")
 # Parquet reads go through a small buffer instead of pre-buffering whole row groups: with
 # pre-buffering, iter_batches keeps what it read and memory grows with the file (apache/arrow#39820).
 READ_BUFFER = 1 << 20
+# What one chunk's columns may take once decoded, as the Parquet metadata tells before any read: rows
+# are counted, but 16,384 rows of 32 KB strings took 4.5 GB (the CronJob's limit is 1 Gi).
+MAX_CHUNK_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -66,22 +71,49 @@ def _chunks(file: Path, shard: Shard, columns: dict[str, pa.DataType], rows: int
     if file.suffix.lower() == ".csv":
         yield from _csv_chunks(file, columns, rows)
         return
-    parquet = _open_parquet(file)
+    parquet = open_parquet(file, list(columns))
     groups = shard.slice(parquet.num_row_groups)
     start = sum(parquet.metadata.row_group(group).num_rows for group in range(groups.start))
     missing = [name for name in columns if name not in parquet.schema_arrow.names]
     if missing:
         raise CliError(f"{file}: columns not found: {', '.join(missing)}")
+    _check_chunk_bytes(file, parquet, groups, list(columns), rows)
     for batch in parquet.iter_batches(batch_size=rows, row_groups=list(groups), columns=list(columns)):
         yield Chunk(file.name, start, batch)
         start += batch.num_rows
 
 
-def _open_parquet(file: Path) -> pq.ParquetFile:
+def open_parquet(file: Path, columns: list[str] | None = None) -> pq.ParquetFile:
+    """The file, its text `columns` read as dictionaries: a string repeated in every row stays one."""
     try:
-        return pq.ParquetFile(file, pre_buffer=False, buffer_size=READ_BUFFER)
-    except (OSError, pa.ArrowInvalid) as error:
-        raise CliError(f"{file}: not a readable Parquet file: {error}") from None
+        schema = pq.read_schema(file)
+        text = [name for name in columns or [] if name in schema.names and _is_text(schema.field(name).type)]
+        return pq.ParquetFile(file, pre_buffer=False, buffer_size=READ_BUFFER, read_dictionary=text)
+    except (OSError, pa.ArrowException) as error:
+        raise CliError(f"{file}: not a readable Parquet file: {first_line(error)}") from None
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind))
+
+
+def _check_chunk_bytes(
+    file: Path, parquet: pq.ParquetFile, groups: range, columns: list[str], rows: int
+) -> None:
+    """Refuse a row group whose columns would take more than MAX_CHUNK_BYTES per chunk once decoded."""
+    metadata = parquet.metadata
+    positions = [parquet.schema_arrow.get_field_index(name) for name in columns]
+    for group in groups:
+        row_group = metadata.row_group(group)
+        per_row = sum(row_group.column(i).total_uncompressed_size for i in positions) / max(
+            row_group.num_rows, 1
+        )
+        if per_row * min(rows, row_group.num_rows) > MAX_CHUNK_BYTES:
+            limit = MAX_CHUNK_BYTES >> 20
+            raise CliError(
+                f"{file}: row group {group} holds {per_row:,.0f} bytes a row in the columns read; a chunk"
+                f" of {rows} rows may take {limit} MiB (lower APP_SCORE_BATCH_ROWS, or shorten the values)"
+            )
 
 
 def _csv_chunks(file: Path, columns: dict[str, pa.DataType], rows: int) -> Iterator[Chunk]:
@@ -90,6 +122,7 @@ def _csv_chunks(file: Path, columns: dict[str, pa.DataType], rows: int) -> Itera
         column_types=dict.fromkeys(columns, pa.string()),
         include_columns=list(columns),
         strings_can_be_null=True,
+        null_values=sorted(MISSING_SPELLINGS),
     )
     read = pa_csv.ReadOptions(block_size=max(1 << 20, rows * 64))
     try:
@@ -99,7 +132,12 @@ def _csv_chunks(file: Path, columns: dict[str, pa.DataType], rows: int) -> Itera
             yield Chunk(file.name, start, batch)
             start += batch.num_rows
     except (pa.ArrowInvalid, pa.ArrowKeyError) as error:
-        raise CliError(f"{file}: {str(error).splitlines()[0]}") from None
+        # pyarrow's words for a line longer than its block: the header's, or a row's.
+        if "straddling" in str(error) or ("Empty CSV" in str(error) and file.stat().st_size > 0):
+            raise CliError(
+                f"{file}: a line is longer than {read.block_size} bytes; is it a CSV file?"
+            ) from None
+        raise CliError(f"{file}: {first_line(error)}") from None
 
 
 class AtomicWriter:
@@ -108,9 +146,17 @@ class AtomicWriter:
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         if path.suffix.lower() not in SUFFIXES:
             raise CliError(f"{path}: unsupported output type; use .csv or .parquet")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not path.is_file():
+            raise CliError(f"{path}: exists and is not a file; name a file to write")
         self.path = path
-        self.temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # A name of its own for each writer, so two writers never share one.
+            descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(descriptor)
+        except OSError as error:
+            raise CliError(f"{path}: cannot write here: {error.strerror or error}") from None
+        self.temporary = Path(name)
         self.writer: Any = (
             pq.ParquetWriter(self.temporary, schema)
             if path.suffix.lower() == ".parquet"
@@ -124,7 +170,11 @@ class AtomicWriter:
 
     def commit(self) -> None:
         self.writer.close()
-        self.temporary.replace(self.path)
+        try:
+            self.temporary.replace(self.path)
+        except OSError as error:
+            self.temporary.unlink(missing_ok=True)
+            raise CliError(f"{self.path}: cannot write here: {error.strerror or error}") from None
 
     def abort(self) -> None:
         self.writer.close()

@@ -4,6 +4,7 @@ A bad row stops the run with its file, row and column, or, with an errors file, 
 the other rows are scored. Nothing is renamed into place unless the whole run succeeded.
 """
 
+import itertools
 import signal
 import threading
 from contextlib import nullcontext
@@ -13,14 +14,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from ...errors import CliError
-from ...manifest import MISSING_CATEGORY, ModelManifest
-from ..features import Columns, Problem
-from ..predictor import Predictor
-from .io import AtomicWriter, Chunk, input_files, read_chunks
+from ...manifest import ModelManifest
+from ..features import Columns
+from ..predictor import DEFAULT_LIMITS, FileLimits, Predictor
+from . import columns
+from .io import AtomicWriter, Chunk, input_files, open_parquet, read_chunks
 from .shards import WHOLE, Shard
 
 # Set by SIGTERM (Kubernetes stopping the pod). The loop checks it between chunks: raising from the
@@ -49,9 +49,21 @@ class Summary:
     refused: int
 
 
-def run_job(job: Job, model_dir: Path, threads: int) -> Summary:
+def check_paths(job: Job) -> None:
+    """Refuse any overlap of input, output and errors (the same path, or one inside the other, symlinks
+    resolved): an output written over its input replaced it, and one inside an input directory would
+    be read by the next run."""
+    named = [("--input", job.input), ("--output", job.output), ("--errors", job.errors)]
+    resolved = [(flag, path.resolve()) for flag, path in named if path is not None]
+    for (first, one), (second, other) in itertools.combinations(resolved, 2):
+        if one == other or one in other.parents or other in one.parents:
+            raise CliError(f"{first} {one} and {second} {other} overlap; give each its own place")
+
+
+def run_job(job: Job, model_dir: Path, threads: int, limits: FileLimits = DEFAULT_LIMITS) -> Summary:
+    check_paths(job)
     predictor = Predictor()
-    predictor.load(model_dir, threads, 1)
+    predictor.load(model_dir, threads, 1, limits)
     if predictor.manifest is None or predictor.session is None:
         raise CliError(f"{model_dir}: model not ready: {predictor.problem}")
     scorer = Scorer(predictor, job)
@@ -98,7 +110,7 @@ class Scorer:
 
     def _schema(self, path: Path) -> pa.Schema:
         first = input_files(path)[0]
-        stored = pq.read_schema(first) if first.suffix.lower() == ".parquet" else None
+        stored = open_parquet(first).schema_arrow if first.suffix.lower() == ".parquet" else None
         fields = [pa.field("file", pa.string())] if self.with_file else []
         fields.append(pa.field("row", pa.int64()))
         for name in self.keep:
@@ -114,9 +126,9 @@ class Scorer:
 
     def score(self, chunk: Chunk) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         """The predictions of the chunk's good rows, and one error row per refused row."""
-        table = chunk.table
-        numbers, problems = self._numbers(chunk)
-        strings = self._strings(chunk)
+        table, problems = chunk.table, columns.Problems()
+        numbers = columns.numbers(table, self.columns, chunk.file, problems)
+        strings = columns.strings(table, self.columns, chunk.file, problems)
         checked, more = self.columns.check_numbers(numbers)
         problems = {**{p.row: p for p in more}, **problems}
         good = np.ones(table.num_rows, dtype=bool)
@@ -125,44 +137,10 @@ class Scorer:
         outputs = self.predictor.run(feed) if good.any() else {}
         return self._output(chunk, np.flatnonzero(good), outputs), self._refused(chunk, problems)
 
-    def _numbers(self, chunk: Chunk) -> tuple[np.ndarray, dict[int, Problem]]:
-        values = np.empty((chunk.table.num_rows, len(self.columns.numeric)), dtype=np.float64)
-        problems: dict[int, Problem] = {}
-        for index, name in enumerate(self.columns.numeric):
-            column = chunk.table.column(name)
-            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-                values[:, index] = _parse_numbers(column, index, problems)
-            elif (
-                pa.types.is_integer(column.type)
-                or pa.types.is_floating(column.type)
-                or pa.types.is_null(column.type)
-            ):
-                values[:, index] = column.to_numpy(zero_copy_only=False)
-            else:
-                raise CliError(f"{chunk.file}: column {name!r} holds {column.type}; expected numbers")
-        return values, problems
-
-    def _strings(self, chunk: Chunk) -> np.ndarray:
-        values = np.empty((chunk.table.num_rows, len(self.columns.categorical)), dtype=object)
-        for index, name in enumerate(self.columns.categorical):
-            column = chunk.table.column(name)
-            if pa.types.is_dictionary(column.type):
-                column = column.cast(column.type.value_type)
-            if not (
-                pa.types.is_string(column.type)
-                or pa.types.is_large_string(column.type)
-                or pa.types.is_null(column.type)
-            ):
-                raise CliError(f"{chunk.file}: column {name!r} holds {column.type}; expected strings")
-            # A few distinct categories: one Python string each, shared by every row that holds it.
-            encoded = pc.dictionary_encode(pc.fill_null(column.cast(pa.string()), MISSING_CATEGORY))
-            values[:, index] = encoded.dictionary.to_numpy(zero_copy_only=False)[encoded.indices.to_numpy()]
-        return values
-
     def _output(self, chunk: Chunk, rows: np.ndarray, outputs: dict[str, np.ndarray]) -> pa.RecordBatch:
         arrays: list[Any] = [pa.array([chunk.file] * len(rows), pa.string())] if self.with_file else []
         arrays.append(pa.array(chunk.start + rows, pa.int64()))
-        arrays += [chunk.table.column(name).take(pa.array(rows)) for name in self.keep]
+        arrays += [columns.kept(chunk.table, name, chunk.file).take(pa.array(rows)) for name in self.keep]
         if self.manifest.classes:
             probabilities = outputs.get(
                 "probabilities", np.empty((0, len(self.manifest.classes)), np.float32)
@@ -179,33 +157,14 @@ class Scorer:
             schema=self.schema,
         )
 
-    def _refused(self, chunk: Chunk, problems: dict[int, Problem]) -> pa.RecordBatch:
+    def _refused(self, chunk: Chunk, problems: columns.Problems) -> pa.RecordBatch:
         rows = sorted(problems)
         return pa.RecordBatch.from_pydict(
             {
                 "file": [chunk.file] * len(rows),
                 "row": [chunk.start + row for row in rows],
-                "column": [self.columns.numeric[problems[row].column] for row in rows],
+                "column": [self.columns.names[problems[row].column] for row in rows],
                 "error": [problems[row].reason for row in rows],
             },
             schema=ERRORS_SCHEMA,
         )
-
-
-def _parse_numbers(
-    column: pa.ChunkedArray | pa.Array, index: int, problems: dict[int, Problem]
-) -> np.ndarray:
-    """Text to float64 (null as NaN); a value that is not a number becomes a problem of its row."""
-    try:
-        return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-    except pa.ArrowInvalid:
-        pass
-    values = np.full(len(column), np.nan)
-    for row, text in enumerate(column.to_pylist()):
-        if text is None:
-            continue
-        try:
-            values[row] = float(text)
-        except ValueError:
-            problems.setdefault(row, Problem(row, index, f"expected a number or null, got {text!r}"))
-    return values

@@ -50,6 +50,12 @@ class Metrics:
             ["route"],
             registry=r,
         )
+        self.in_progress = Gauge(
+            "http_requests_in_progress",
+            "POST requests admitted (body arrived) and not yet answered, summed over the workers",
+            multiprocess_mode="livesum",
+            registry=r,
+        )
         self.latency = Histogram(
             "http_request_duration_seconds",
             "Time from request to last response byte",

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ...manifest import ONNX_INPUT
-from ..inputs import decode_json
+from ..inputs import check_unique_keys, count_keys, decode_json
 from ..responses import ApiError, Handler, Reply, json_reply, respond
 from ..schemas import Error, body_schema
 from ..service import Service
@@ -65,7 +65,9 @@ def oip_router(service: Service, server_name: str, server_version: str) -> tuple
 
 
 def _add_server_routes(router: APIRouter, service: Service, name: str, version: str) -> None:
+    # The OIP spec's path is /v2/, and clients also send /v2; the server sends no redirects (app.py).
     @router.get("", summary="Server metadata")
+    @router.get("/", include_in_schema=False)
     async def server_metadata() -> Response:
         return respond(json_reply({"name": name, "version": version, "extensions": []}))
 
@@ -75,7 +77,7 @@ def _add_server_routes(router: APIRouter, service: Service, name: str, version: 
 
     @router.get("/health/ready", summary="Server readiness", responses={503: {"model": Error}})
     async def server_ready() -> Response:
-        ready = service.predictor.ready
+        ready = service.unready_reason is None
         return respond(json_reply({"ready": ready}), 200 if ready else 503)
 
 
@@ -123,7 +125,7 @@ def _add_infer_routes(router: APIRouter, handle: Handler) -> None:
 
 def _readiness(service: Service, name: str, version: str | None) -> Response:
     _check_model(service, name, version)
-    ready = service.predictor.ready
+    ready = service.unready_reason is None
     return respond(json_reply({"name": name, "ready": ready}), 200 if ready else 503)
 
 
@@ -143,10 +145,11 @@ def _infer(service: Service, body: bytes, headers: Mapping[str, str], params: di
     _check_model(service, params["name"], params.get("version"))
     header_length = headers.get(binary.HEADER)
     if header_length is None:
+        header, raw = body, b""
         document = decode_json(body, headers.get("content-type"))
-        raw = b""
     else:
         header, raw = binary.split_body(body, header_length)
         document = decode_json(header, None)
+    check_unique_keys(header, count_keys(document, opaque="data"))
     feed, names = tensors.read_tensor(service, document, body, raw)
     return tensors.write_outputs(service, service.infer(feed), names, document)

@@ -97,10 +97,12 @@ def _values(tensor: dict[str, Any], shape: list[int], body: bytes, raw: bytes) -
     """The tensor's values as [rows, columns], and the binary bytes left for the inputs after it."""
     count = shape[0] * shape[1]
     if "binary_data_size" in tensor["parameters"]:
+        if "data" in tensor:
+            raise ApiError(422, 'an input carries both "data" and binary_data_size; send its values once')
         values, raw = binary.read_binary_input(tensor, raw)
     else:
         data = tensor.get("data")
-        values = _json_values(data if isinstance(data, list) else [], body)
+        values = _json_values(data if isinstance(data, list) else [], shape, body)
     if values.size != count:
         raise ApiError(422, f"data holds {values.size} values but shape {shape} needs {count}")
     datatype = tensor["datatype"]
@@ -109,12 +111,18 @@ def _values(tensor: dict[str, Any], shape: list[int], body: bytes, raw: bytes) -
     return values.reshape(shape), raw
 
 
-def _json_values(data: list[Any], body: bytes) -> np.ndarray:
-    """JSON data, flat or one list per row, as a flat array: plain numbers fast, anything else as objects."""
-    flat = (
-        [value for row in data for value in row] if data and all(isinstance(v, list) for v in data) else data
-    )
-    return as_values(flat, exact=b"true" in body or b"false" in body)
+def _json_values(data: list[Any], shape: list[int], body: bytes) -> np.ndarray:
+    """JSON data, flat or one list per row, as a flat array: plain numbers fast, anything else as objects.
+    Nested data must hold shape[0] rows of shape[1] values: a ragged row would shift every value after it."""
+    if data and all(isinstance(v, list) for v in data):
+        lengths = {len(row) for row in data}
+        if len(data) != shape[0] or lengths != {shape[1]}:
+            found = ", ".join(str(length) for length in sorted(lengths)[:5])
+            raise ApiError(
+                422, f"data holds {len(data)} rows of {found} values; shape {shape} needs rows of {shape[1]}"
+            )
+        data = [value for row in data for value in row]
+    return as_values(data, exact=b"true" in body or b"false" in body)
 
 
 def _requested_outputs(service: Service, requested: Any) -> list[str]:
@@ -122,9 +130,15 @@ def _requested_outputs(service: Service, requested: Any) -> list[str]:
     if requested is None:
         return available
     items = requested if isinstance(requested, list) else []
-    names = [item.get("name") for item in items if isinstance(item, dict)]
-    if not names or len(names) != len(items) or any(name not in available for name in names):
-        raise ApiError(422, f'"outputs" must name some of {available}; got {requested!r}')
+    # Each at most once: 58,000 copies of one name would have made a response of 1.25 GB.
+    names = [item.get("name") for item in items[: len(available) + 1] if isinstance(item, dict)]
+    if (
+        not names
+        or len(names) != len(items)
+        or len(set(map(str, names))) != len(names)
+        or any(name not in available for name in names)
+    ):
+        raise ApiError(422, f'"outputs" must name some of {available}, each at most once')
     return [str(name) for name in names]
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from ...manifest import ModelManifest
 from ..features import Columns, Feed, InputError, as_values
+from ..inputs import check_unique_keys
 from ..predictor import Outputs
 from ..responses import ApiError, Reply, json_reply
 
@@ -63,6 +64,7 @@ class RowReader:
         for index, row in enumerate(rows):
             if not isinstance(row, dict) or row.keys() != self.name_set:
                 raise ApiError(422, self._describe(index, row, batch))
+        check_unique_keys(body, len(self.names) * len(rows) + batch)
         try:
             return self._feed(rows, body), batch
         except InputError as error:
