@@ -69,41 +69,93 @@ def test_zizmor_as_an_auditor_reports_nothing_of_medium_severity_or_more() -> No
 
 
 def test_deliver_shows_each_stage_as_its_own_job() -> None:
-    """One chain: test -> validate -> build -> staging -> verify -> canary -> promote."""
+    """One chain: test -> validate -> build -> staging (publish and verify) -> canary -> promote."""
     needs = {job_id: job.get("needs", []) for job_id, job in load("deliver")["jobs"].items()}
     assert needs == {
         "test": [],
         "validate": ["test"],
         "build": ["validate"],
         "staging": ["build"],
-        "verify": ["staging"],
-        "canary": ["build", "verify"],
+        "canary": ["build", "staging"],
         "promote": ["canary"],
     }
 
 
-def test_a_run_waiting_for_production_never_holds_back_staging() -> None:
-    """At most one running and one pending job per concurrency group; a newer pending one cancels the
-    older pending one (workflow-syntax, concurrency). A workflow-wide group would make a run waiting up
-    to 30 days for approval block every newer staging delivery; one group per stage does not."""
+def test_only_staging_holds_a_concurrency_group_and_nothing_waits_for_an_approval_in_one() -> None:
+    """At most one running and one pending job per group; a newer pending one cancels the older pending
+    one (workflow-syntax, concurrency). A group shared by two jobs of a delivery lets an old run's
+    second job cancel a newer run's first; a group on the job that waits for the production approval
+    queues newer canaries behind it (test_concurrency.py plays both through)."""
     deliver = load("deliver")
     assert "concurrency" not in deliver
-    groups = {
-        job_id: job.get("concurrency") for job_id, job in deliver["jobs"].items() if "concurrency" in job
+    groups = {job_id: job["concurrency"] for job_id, job in deliver["jobs"].items() if "concurrency" in job}
+    assert groups == {"staging": {"group": "deliver-staging", "cancel-in-progress": False}}
+
+
+@pytest.mark.parametrize(("job_id", "publish_id"), [("staging", "publish"), ("canary", "pin")])
+def test_a_superseded_delivery_skips_every_step_after_its_publish_and_every_job_after_it(
+    job_id: str, publish_id: str
+) -> None:
+    """publish --skip-superseded records superseded=<commit> (steps context, outputs); each later step
+    of the job checks it, and so does each later job through the job's outputs."""
+    jobs = load("deliver")["jobs"]
+    steps = jobs[job_id]["steps"]
+    ids = [step.get("id") for step in steps]
+    publish = steps[ids.index(publish_id)]
+    assert "SKIP_SUPERSEDED=1" in publish["run"]
+    assert 'RECORD="$GITHUB_OUTPUT"' in publish["run"]
+    assert 'SUMMARY="$GITHUB_STEP_SUMMARY"' in publish["run"]
+    for step in steps[ids.index(publish_id) + 1 :]:
+        condition = str(step.get("if", ""))
+        assert "outputs.superseded == ''" in condition or condition.startswith("failure()"), step
+    assert f"steps.{publish_id}.outputs.superseded" in jobs[job_id]["outputs"]["superseded"]
+    later = next(name for name, job in jobs.items() if job_id in job.get("needs", []))
+    assert jobs[later]["if"] == f"needs.{job_id}.outputs.superseded == ''"
+
+
+def test_jobs_that_publish_check_out_the_whole_history() -> None:
+    """publish orders the new commit against the one the branch runs with git merge-base
+    --is-ancestor, which needs the commits between them; actions/checkout fetches one by default."""
+    for job_id, job in load("deliver")["jobs"].items():
+        if any(step.get("run", "").startswith("make publish ") for step in job["steps"]):
+            [checkout] = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+            assert checkout["with"]["fetch-depth"] == 0, job_id
+
+
+def test_the_build_pushes_and_signs_the_batch_image_of_the_same_commit_and_model() -> None:
+    """The Dockerfile's `batch` target, under the serving image's name plus -batch (the name the batch
+    component and the overlays' images: pin)."""
+    build = load("deliver")["jobs"]["build"]
+    pushes = {
+        step["id"]: step["with"] for step in build["steps"] if "build-push-action" in str(step.get("uses"))
     }
-    assert {job_id: group["group"] for job_id, group in groups.items()} == {
-        "staging": "deliver-staging",
-        "verify": "deliver-staging",
-        "canary": "deliver-production",
-    }
-    # Never cancel a verify or a canary half-way.
-    assert all(group["cancel-in-progress"] is False for group in groups.values())
+    assert pushes["push-batch"]["target"] == "batch"
+    assert "target" not in pushes["push"]
+    assert pushes["push-batch"]["tags"] == pushes["push"]["tags"].replace(":", "-batch:", 1)
+    assert pushes["push-batch"]["build-args"] == pushes["push"]["build-args"]
+    [sign] = [step for step in build["steps"] if step.get("name") == "cosign sign"]
+    assert sign["run"].splitlines() == [
+        'cosign sign --yes "${IMAGE}@${DIGEST}"',
+        'cosign sign --yes "${IMAGE}-batch@${BATCH_DIGEST}"',
+    ]
+    assert build["outputs"]["batch-digest"] == expression("steps.push-batch.outputs.digest")
 
 
 def test_pull_request_runs_cancel_stale_ones() -> None:
     ci = load("ci")["concurrency"]
     assert "github.event_name == 'pull_request'" in ci["cancel-in-progress"]
-    assert load("loadtest")["concurrency"]["group"].startswith("loadtest-")
+
+
+def test_the_manual_load_test_can_only_load_staging() -> None:
+    """A workflow_dispatch run has no approval, and a job naming the production environment would be
+    handed the production App's key: production is never a target here (issue 18, item 10)."""
+    loadtest = load("loadtest")
+    # Comments aside, the workflow names production nowhere: no input, no environment, no URL.
+    assert "production" not in yaml.safe_dump(loadtest)
+    [job] = loadtest["jobs"].values()
+    assert "environment" not in job
+    [url] = [step["run"] for step in job["steps"] if "make --silent url" in step.get("run", "")]
+    assert "ENV=staging" in url
 
 
 def test_production_waits_for_approval_and_rolls_back_only_this_runs_pin_when_the_canary_failed() -> None:
@@ -128,12 +180,32 @@ def test_the_release_is_named_after_the_commit_so_a_rerun_writes_nothing_new() -
     assert 'TAG="production-${GITHUB_SHA:0:12}"' in release
 
 
-def test_production_renders_the_commit_and_digest_that_staging_rendered() -> None:
+def test_production_renders_the_commit_and_digests_that_staging_rendered() -> None:
     jobs = load("deliver")["jobs"]
     for job_id in ("staging", "canary"):
         [render] = [step for step in jobs[job_id]["steps"] if step.get("run", "").startswith("make render ")]
         assert 'SOURCE="$GITHUB_SHA"' in render["run"]
         assert render["env"]["DIGEST"] == expression("needs.build.outputs.digest")
+        assert render["env"]["BATCH_DIGEST"] == expression("needs.build.outputs.batch-digest")
+
+
+def test_production_batch_workloads_move_only_after_the_canary_is_promoted() -> None:
+    """The pin holds the batch workloads; a second publish, only once the watch succeeded, moves them."""
+    steps = {step.get("id"): step for step in load("deliver")["jobs"]["canary"]["steps"]}
+    assert "HOLD_BATCH=1" in steps["pin"]["run"]
+    assert "HOLD_BATCH" not in steps["promote-batch"]["run"]
+    assert (
+        steps["promote-batch"]["if"]
+        == "steps.wait.outcome == 'success' && steps.wait.outputs.superseded == ''"
+    )
+
+
+def test_probes_match_the_image_digest_and_the_model_not_only_the_commit() -> None:
+    for job_id, command in (("staging", "make wait-for-revision "), ("canary", "make wait-for-canary ")):
+        [step] = [s for s in load("deliver")["jobs"][job_id]["steps"] if s.get("run", "").startswith(command)]
+        assert 'DIGEST="$DIGEST"' in step["run"]
+        assert 'MODEL_SHA256="$MODEL_SHA256"' in step["run"]
+        assert step["env"]["DIGEST"] == expression("needs.build.outputs.digest")
 
 
 def test_every_push_to_main_delivers_and_nothing_pushes_to_main() -> None:
@@ -233,3 +305,23 @@ def test_setup_takes_python_from_the_python_version_file() -> None:
     action = yaml.safe_load((GITHUB / "actions" / "setup" / "action.yml").read_text())
     python = next(step for step in action["runs"]["steps"] if "setup-python" in step.get("uses", ""))
     assert python["with"] == {"python-version-file": ".python-version"}
+
+
+def test_every_job_renders_with_the_one_pinned_kustomize() -> None:
+    """Production is rendered weeks after staging, on whatever runner image GitHub ships then: the
+    setup action installs one kustomize release, checked against its published sha256, ahead of the
+    runner's own on the PATH (issue 18, item 9). Every job that renders or tests runs the setup."""
+    action = yaml.safe_load((GITHUB / "actions" / "setup" / "action.yml").read_text())
+    [install] = [step for step in action["runs"]["steps"] if step.get("name") == "install kustomize"]
+    assert "if" not in install
+    assert install["run"].splitlines()[0].startswith("make kustomize ")
+    assert "/usr/local/bin/kustomize" in install["run"]
+    script = (PROJECT_DIR / "scripts" / "install-kustomize.sh").read_text()
+    assert re.search(r"^version=\d+\.\d+\.\d+$", script, re.MULTILINE)
+    assert re.search(r"^sha256=[0-9a-f]{64}$", script, re.MULTILINE)
+    assert script.index("sha256sum --check") < script.index("tar -xzf")
+    for name in WORKFLOWS:
+        for job_id, job in load(name)["jobs"].items():
+            runs = " ".join(step.get("run", "") for step in job["steps"])
+            if re.search(r"make (render|test|validate-manifests)\b", runs):
+                assert any(step.get("uses") == "./.github/actions/setup" for step in job["steps"]), job_id

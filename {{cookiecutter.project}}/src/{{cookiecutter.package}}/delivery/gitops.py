@@ -55,17 +55,30 @@ def fetch_tip(root: Path, branch: str) -> str | None:
     return git(root, "rev-parse", tracking)
 
 
-def write_tree(root: Path, directory: Path) -> str:
-    """A tree object holding the files of `directory` (flat), written into the clone's object store."""
-    entries = []
-    for path in sorted(directory.iterdir()):
-        if not path.is_file():
-            raise CliError(f"{path} is not a file: a rendered environment is a flat directory of YAML files")
-        blob = git(root, "hash-object", "-w", "--", str(path))
-        entries.append(f"100644 blob {blob}\t{path.name}\n")
-    if not entries:
-        raise CliError(f"{directory} is empty: render the environment first")
-    return git(root, "mktree", stdin="".join(entries))
+def write_blob(root: Path, text: str) -> str:
+    """Store `text` in the clone's object store; return the blob id."""
+    return git(root, "hash-object", "-w", "--stdin", stdin=text)
+
+
+def make_tree(root: Path, files: dict[str, str]) -> str:
+    """A flat tree object of file name -> blob id."""
+    if not files:
+        raise CliError("nothing to commit: render the environment first")
+    return git(
+        root, "mktree", stdin="".join(f"100644 blob {blob}\t{name}\n" for name, blob in sorted(files.items()))
+    )
+
+
+def blob_of(root: Path, commit: str, name: str) -> str | None:
+    """The blob id of file `name` in `commit`, or None when the commit has no such file."""
+    result = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{commit}:{name}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or None
 
 
 def tree_of(root: Path, commit: str) -> str:

@@ -39,4 +39,5 @@ def _model_document(service: Service) -> dict[str, Any]:
     """The manifest as /model shows it; library versions only when the settings allow."""
     hidden = set() if service.settings.expose_library_versions else {"library_versions"}
     document = service.manifest.model_dump(mode="json", exclude=hidden)
-    return {**document, "git_revision": service.settings.git_revision}
+    settings = service.settings
+    return {**document, "git_revision": settings.git_revision, "image_digest": settings.image_digest}
