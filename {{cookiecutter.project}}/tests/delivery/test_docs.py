@@ -68,7 +68,7 @@ def test_every_guarantee_names_the_sequence_it_survives_and_tests_that_exist() -
     assert len(rows) >= 10
     for row in rows:
         guarantee, sequence, fence, tests = (cell.strip() for cell in row.strip("|").split(" | "))
-        assert guarantee and sequence and fence, row
+        assert all((guarantee, sequence, fence)), row
         references = TEST_REFERENCE.findall(tests)
         assert references, row
         for module, test in references:
