@@ -11,6 +11,10 @@ sha256=ea375e7372f9aa029129d4b2d16c66b7750b7f1213c4f66f910d981c895818d8
 url="https://github.com/kubernetes-sigs/kustomize/releases/download/kustomize%2Fv${version}/kustomize_v${version}_linux_amd64.tar.gz"
 
 dir=${1:?usage: scripts/install-kustomize.sh DIR}
+if [[ "$(uname -s)/$(uname -m)" != Linux/x86_64 ]]; then
+  echo "install-kustomize: the pinned archive is for Linux x86-64; install kustomize ${version} yourself" >&2
+  exit 1
+fi
 archive=$(mktemp)
 trap 'rm -f "${archive}"' EXIT
 curl -fsSL --retry 3 -o "${archive}" "${url}"

@@ -113,6 +113,15 @@ def test_a_superseded_delivery_skips_every_step_after_its_publish_and_every_job_
     assert jobs[later]["if"] == f"needs.{job_id}.outputs.superseded == ''"
 
 
+def test_the_dockerfile_has_the_batch_target_the_build_pushes() -> None:
+    """`--target batch` names a stage of the Dockerfile, and the serving image stays its last stage,
+    which a build without a target produces (issue 16 adds the stage; this holds once it is merged)."""
+    dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)\s*$", dockerfile, re.MULTILINE | re.IGNORECASE)
+    assert "batch" in stages
+    assert stages[-1] != "batch"
+
+
 def test_jobs_that_publish_check_out_the_whole_history() -> None:
     """publish orders the new commit against the one the branch runs with git merge-base
     --is-ancestor, which needs the commits between them; actions/checkout fetches one by default."""

@@ -26,7 +26,9 @@ def add_operations_routes(app: FastAPI, service: Service) -> None:
 
     @app.get("/model", tags=["Operations"], summary="The model manifest and the image's git revision")
     async def model() -> Response:
-        return respond(json_reply(_model_document(service)))
+        return respond(
+            json_reply({**_model_document(service), "image_digest": service.settings.image_digest})
+        )
 
     @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:
@@ -39,5 +41,4 @@ def _model_document(service: Service) -> dict[str, Any]:
     """The manifest as /model shows it; library versions only when the settings allow."""
     hidden = set() if service.settings.expose_library_versions else {"library_versions"}
     document = service.manifest.model_dump(mode="json", exclude=hidden)
-    settings = service.settings
-    return {**document, "git_revision": settings.git_revision, "image_digest": settings.image_digest}
+    return {**document, "git_revision": service.settings.git_revision}
