@@ -21,7 +21,7 @@ REBUILT = {**NEW, "image_digest": "sha256:" + "3" * 64}
 NEWER = {"git_revision": "4" * 40, "image_digest": "sha256:" + "4" * 64}
 WANTED = Wanted(NEW["git_revision"], NEW["image_digest"], MODEL)
 # Answers per poll; the shares below are exact multiples of 1/SAMPLES.
-SAMPLES = 8
+SAMPLES = 4
 # Which delivery answers the n-th request at a (fake) second; None: production does not answer.
 Answerer = Callable[[float, int], dict[str, str] | None]
 
@@ -83,7 +83,7 @@ def test_one_round_all_new_by_chance_is_not_a_promotion(production: tuple[str, F
     url, time = production
     lucky = timeline((100, share(0.75)), (100 + POLL_S, share(1)), (10**9, share(0.75)))
     with pytest.raises(CliError, match="did not hold full weight"):
-        watch(url, time, lucky, timeout_s=1200)
+        watch(url, time, lucky, timeout_s=400)
 
 
 def test_a_pass_by_chance_at_75_percent_weight_is_out_of_reach() -> None:

@@ -3,6 +3,7 @@
 import re
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path
 
 from ..errors import CliError
@@ -25,6 +26,7 @@ def kustomize(directory: Path) -> str:
     return result.stdout
 
 
+@cache
 def kustomize_version() -> str:
     """Which kustomize renders, for the header: the same release must render staging and production."""
     command = ["kustomize", "version"]

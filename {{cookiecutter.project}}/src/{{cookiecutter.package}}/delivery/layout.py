@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import CliError
-from .gitops import blob_of, git, write_blob
+from .gitops import blobs_at, git, write_blob
 from .render import BATCH_FILE, MANIFESTS_FILE
 
 RETAINED_FILE = "retained.yaml"
@@ -41,13 +41,11 @@ def object_key(obj: dict[str, Any]) -> tuple[object, object, object]:
 
 def recent_renders(root: Path, tip: str) -> list[str]:
     """The manifests of the last RETAINED_RENDERS distinct renders on the branch, newest first."""
+    commits = git(root, "rev-list", "--first-parent", f"--max-count={HISTORY_DEPTH}", tip).split()
     blobs: list[str] = []
-    for commit in git(root, "rev-list", "--first-parent", f"--max-count={HISTORY_DEPTH}", tip).split():
-        blob = blob_of(root, commit, MANIFESTS_FILE)
-        if blob and blob not in blobs:
+    for blob in blobs_at(root, commits, MANIFESTS_FILE):
+        if blob and blob not in blobs and len(blobs) < RETAINED_RENDERS:
             blobs.append(blob)
-        if len(blobs) == RETAINED_RENDERS:
-            break
     return [git(root, "cat-file", "blob", blob) for blob in blobs]
 
 
@@ -66,7 +64,7 @@ def retained_config(root: Path, tip: str | None, manifests: str) -> list[dict[st
 
 
 def branch_files(
-    root: Path, rendered: Path, tip: str | None, hold_batch: bool
+    root: Path, rendered: Path, tip: str | None, tip_files: dict[str, str], hold_batch: bool
 ) -> tuple[dict[str, str], bool]:
     """The files (name -> blob) of the next commit, and whether its batch workloads are the tip's.
 
@@ -81,7 +79,7 @@ def branch_files(
     manifests = (rendered / MANIFESTS_FILE).read_text()
     files = {MANIFESTS_FILE: write_blob(root, manifests)}
     held = hold_batch and BATCH_FILE in names
-    batch = blob_of(root, tip, BATCH_FILE) if held and tip else None
+    batch = tip_files.get(BATCH_FILE) if held else None
     if BATCH_FILE in names and not held:
         batch = write_blob(root, (rendered / BATCH_FILE).read_text())
     if batch:

@@ -43,7 +43,9 @@ def check_order(root: Path, env: str, running: str | None, source: str, allow_ol
     A re-run of an old delivery, or its approval coming late, must not put production back on the
     commit a newer delivery replaced: going back is a rollback, or a deliberate `allow_older`.
     """
-    if running is None or allow_older or is_ancestor(root, running, source):
+    if running is None or running == source or allow_older:
+        return
+    if is_ancestor(root, running, source):
         return
     if is_ancestor(root, source, running):
         raise Superseded(env, running, source)

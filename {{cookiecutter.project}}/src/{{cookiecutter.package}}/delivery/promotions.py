@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CliError
-from .gitops import blob_of, commit_tree, env_branch, fetch_tip, git, land, make_tree, message_of
+from .gitops import commit_tree, env_branch, fetch_tip, files_of, git, land, make_tree, message_of
 from .layout import branch_files
 from .ordering import check_order
 from .overlays import check_digest
@@ -100,10 +100,11 @@ def publish(
     def build(tip: str | None) -> str:
         state = trailers_of(root, tip) if tip else {}
         check_order(root, env, state.get("Source-Commit"), promotion.source, allow_older)
-        files, held = branch_files(root, rendered, tip, hold_batch)
+        current = files_of(root, tip) if tip else {}
+        files, held = branch_files(root, rendered, tip, current, hold_batch)
         batch_digest = state.get("Batch-Digest") if held else promotion.batch_digest
         trailers = promotion.trailers(batch_digest if BATCH_FILE in files else None)
-        if tip and unchanged(root, tip, files) and trailers.items() <= state.items():
+        if tip and unchanged(current, files) and trailers.items() <= state.items():
             return tip
         return commit_tree(root, make_tree(root, files), tip, promotion.message(env, trailers, held))
 
@@ -112,6 +113,7 @@ def publish(
     return tip
 
 
-def unchanged(root: Path, tip: str, files: dict[str, str]) -> bool:
-    """Whether the tip already runs these workloads (the config it retains may differ)."""
-    return all(blob_of(root, tip, name) == files.get(name) for name in (MANIFESTS_FILE, BATCH_FILE))
+def unchanged(current: dict[str, str], files: dict[str, str]) -> bool:
+    """Whether the tip (its `current` files) already runs these workloads; the config it retains may
+    differ."""
+    return all(current.get(name) == files.get(name) for name in (MANIFESTS_FILE, BATCH_FILE))
