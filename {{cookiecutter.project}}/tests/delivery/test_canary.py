@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from {{ cookiecutter.package }}.delivery.canary import GONE_FOR_S, POLL_S, SUSTAIN_S, wait_for_canary
+from {{ cookiecutter.package }}.delivery import canary
 from {{ cookiecutter.package }}.delivery.probes import DEFAULT_SAMPLES, Served, Wanted
 from {{ cookiecutter.package }}.errors import CliError
 
@@ -59,7 +59,7 @@ def production() -> Iterator[tuple[str, FakeTime]]:
 
 def watch(url: str, time: FakeTime, answerer: Answerer, timeout_s: float = 3000) -> Served | None:
     Production.answerer[:] = [answerer]
-    return wait_for_canary(url, WANTED, timeout_s, 900, SAMPLES, sleep=time.sleep, clock=time.clock)
+    return canary.wait_for_canary(url, WANTED, timeout_s, 900, SAMPLES, sleep=time.sleep, clock=time.clock)
 
 
 def timeline(*spans: tuple[float, Callable[[int], dict[str, str] | None]]) -> Answerer:
@@ -74,20 +74,20 @@ def timeline(*spans: tuple[float, Callable[[int], dict[str, str] | None]]) -> An
 def test_promoted_only_once_every_answer_was_new_for_two_minutes(production: tuple[str, FakeTime]) -> None:
     url, time = production
     assert watch(url, time, timeline((60, share(0)), (600, share(0.25)), (10**9, share(1)))) is None
-    assert 600 + SUSTAIN_S <= time.now < 600 + SUSTAIN_S + 2 * POLL_S
+    assert 600 + canary.SUSTAIN_S <= time.now < 600 + canary.SUSTAIN_S + 2 * canary.POLL_S
 
 
 def test_one_round_all_new_by_chance_is_not_a_promotion(production: tuple[str, FakeTime]) -> None:
     """At 75% weight a round of 20 answers is all new 0.3% of the time (issue 18, item 6): a watch that
     stopped at the first such round promoted canaries Argo Rollouts had not promoted."""
     url, time = production
-    lucky = timeline((100, share(0.75)), (100 + POLL_S, share(1)), (10**9, share(0.75)))
+    lucky = timeline((100, share(0.75)), (100 + canary.POLL_S, share(1)), (10**9, share(0.75)))
     with pytest.raises(CliError, match="did not hold full weight"):
         watch(url, time, lucky, timeout_s=400)
 
 
 def test_a_pass_by_chance_at_75_percent_weight_is_out_of_reach() -> None:
-    rounds = int(SUSTAIN_S / POLL_S) + 1
+    rounds = int(canary.SUSTAIN_S / canary.POLL_S) + 1
     assert 0.75**DEFAULT_SAMPLES > 1e-3
     assert 0.75 ** (DEFAULT_SAMPLES * rounds) < 1e-30
 
@@ -105,7 +105,7 @@ def test_fails_as_soon_as_the_canary_vanishes_not_at_the_timeout(production: tup
     with pytest.raises(CliError, match="aborted the canary"):
         watch(url, time, timeline((30, share(0)), (300, share(0.25)), (10**9, share(0))))
     # The last poll that saw it came at most one interval before the abort.
-    assert 300 + GONE_FOR_S - POLL_S <= time.now <= 300 + GONE_FOR_S
+    assert 300 + canary.GONE_FOR_S - canary.POLL_S <= time.now <= 300 + canary.GONE_FOR_S
 
 
 def test_a_newer_delivery_that_replaces_the_canary_supersedes_it(production: tuple[str, FakeTime]) -> None:
@@ -114,7 +114,7 @@ def test_a_newer_delivery_that_replaces_the_canary_supersedes_it(production: tup
     url, time = production
     newer = watch(url, time, timeline((200, share(0.25)), (10**9, share(0.25, of=NEWER))))
     assert newer == Served(NEWER["git_revision"], NEWER["image_digest"], MODEL)
-    assert 200 <= time.now < 200 + POLL_S
+    assert 200 <= time.now < 200 + canary.POLL_S
 
 
 def test_fails_when_the_canary_never_appears(production: tuple[str, FakeTime]) -> None:
@@ -129,7 +129,7 @@ def test_unanswered_polls_are_not_taken_for_an_aborted_canary(production: tuple[
     assert (
         watch(url, time, timeline((100, share(0.25)), (400, lambda _index: None), (10**9, share(1)))) is None
     )
-    assert time.now >= 400 + SUSTAIN_S
+    assert time.now >= 400 + canary.SUSTAIN_S
 
 
 def test_gives_up_at_the_timeout_while_the_canary_is_still_running(production: tuple[str, FakeTime]) -> None:

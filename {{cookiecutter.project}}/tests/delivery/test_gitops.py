@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.delivery.gitops import REMOTE_OPTIONS, land, make_tree, write_blob
+from {{ cookiecutter.package }}.delivery import gitops
 from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish
 from {{ cookiecutter.package }}.delivery.rollbacks import rollback
 from {{ cookiecutter.package }}.errors import CliError
@@ -135,7 +135,7 @@ def test_racing_publishers_both_land_and_the_branch_ends_on_the_last_push(
 
     def race(repo: Path, promotion: Promotion) -> None:
         manifests = (rendered(repo, promotion) / "manifests.yaml").read_text()
-        tree = make_tree(repo, {"manifests.yaml": write_blob(repo, manifests)})
+        tree = gitops.make_tree(repo, {"manifests.yaml": gitops.write_blob(repo, manifests)})
         built: list[str | None] = []
 
         def build(tip: str | None) -> str:
@@ -147,7 +147,7 @@ def test_racing_publishers_both_land_and_the_branch_ends_on_the_last_push(
             return commit
 
         try:
-            land(repo, "env/staging", build, sleep=no_sleep)
+            gitops.land(repo, "env/staging", build, sleep=no_sleep)
             builds.append(len(built))
         except BaseException as error:  # re-raised in the main thread
             errors.append(error)
@@ -223,7 +223,7 @@ def test_the_push_token_reaches_git_through_the_environment_only(tmp_path: Path)
     request = "protocol=https\nhost=github.com\npath=acme/ml-service.git\n\n"
     env = {**os.environ, "GIT_PUSH_TOKEN": "t0ken", "GIT_TERMINAL_PROMPT": "0", "HOME": str(tmp_path)}
     filled = subprocess.run(
-        ["git", *REMOTE_OPTIONS, "credential", "fill"],
+        ["git", *gitops.REMOTE_OPTIONS, "credential", "fill"],
         input=request,
         env=env,
         capture_output=True,
@@ -231,4 +231,4 @@ def test_the_push_token_reaches_git_through_the_environment_only(tmp_path: Path)
         check=True,
     ).stdout
     assert "username=x-access-token\npassword=t0ken\n" in filled
-    assert all("t0ken" not in option for option in REMOTE_OPTIONS)
+    assert all("t0ken" not in option for option in gitops.REMOTE_OPTIONS)
