@@ -9,7 +9,7 @@ RAW_OPTIONS = r"""{"include_preview": {{ cookiecutter.include_preview | tojson }
 
 # Each option maps to the paths it owns; they are deleted when the option is off.
 OWNED_PATHS = {
-    "include_preview": ["k8s/overlays/preview", "argocd/preview-appset.yaml"],
+    "include_preview": ["k8s/overlays/preview", "argocd/preview-appset.yaml", "argocd/preview-project.yaml"],
 }
 
 

@@ -7,8 +7,12 @@
 #   2. a good image goes through staging and then production's canary, whose analysis passes every
 #      weight under load; the Rollout completes;
 #   3. a bad image (every inference fails, probes stay green) aborts at the first analysis; the
-#      rollback commit returns production to the good image.
-# Argo CD's sync and health are checked at each step. Runs on GitHub's ubuntu runners (docker, kind,
+#      rollback commit returns production to the good image;
+#   4. a preview whose pull request moved it into production (a NamespaceTransformer in its overlay)
+#      fails its whole sync in the preview project, and production keeps its own objects.
+# The local remote enforces the rulesets `make rulesets` writes (scripts/e2e-rulesets-hook.py, a
+# pre-receive hook), so each environment's branch takes pushes from its own App only: the staging
+# App's id cannot push env/production. Argo CD's sync and health are checked at each step. Runs on GitHub's ubuntu runners (docker, kind,
 # kubectl, git, uv); it needs the network for the manifests, the kind node image and curl's image.
 #
 # Usage: scripts/e2e-kind.sh [WORK_DIR]    (default build/e2e; KEEP_CLUSTER=1 keeps the cluster)
@@ -209,7 +213,8 @@ repo_url="git://${gateway}:${git_port}/${project}.git"
 sed -i "s#https://github.com/my-org/${project}.git#${repo_url}#" argocd/*.yaml
 rm -f argocd/preview-appset.yaml
 for env in staging production; do
-  sed -i "s#^\(\s*\)- name: ${ghcr_image}\$#&\n\1  newName: ${image}#" "k8s/overlays/${env}/kustomization.yaml"
+  sed -i -e "s#^\(\s*\)- name: ${ghcr_image}\$#&\n\1  newName: ${image}#" \
+    -e "s#^\(\s*\)- name: ${ghcr_image}-batch\$#&\n\1  newName: ${image}-batch#" "k8s/overlays/${env}/kustomization.yaml"
 done
 git init --quiet --initial-branch=main
 git add . && git -c user.name=e2e -c user.email=e2e@example.com commit --quiet -m "Baked project, local registry and git server"
@@ -223,18 +228,27 @@ export GIT_AUTHOR_NAME=e2e GIT_AUTHOR_EMAIL=e2e@example.com GIT_COMMITTER_NAME=e
 
 step "Building the model and the images"
 make install model
+
+step "Enforcing the rulesets on the local remote: each App pushes only its own environment's branch"
+# Each App pushes with its id in DELIVERY_APP_ID; the hook checks every push against the rulesets.
+staging_app=101
+production_app=202
+make rulesets STAGING_APP_ID="${staging_app}" PRODUCTION_APP_ID="${production_app}"
+install -m 0755 "${template_dir}/scripts/e2e-rulesets-hook.py" "${bare}/hooks/pre-receive"
+cp -r build/rulesets "${bare}/rulesets"
 model_sha256=$(sha256sum artifacts/model.onnx | cut -d' ' -f1)
 first_digest=$(push_image first)
 good_digest=$(push_image good)
 bad_digest=$(push_bad_image good)
 
-# What the staging and canary jobs of deliver do: render at the source commit, commit to env/<env>.
-# Prints the commit that env/<env> is at afterwards.
+# What the staging and canary jobs of deliver do: render at the source commit, commit to env/<env>
+# with that environment's App. Prints the commit that env/<env> is at afterwards.
 deliver() {
-  local env=$1 digest=$2 record
+  local env=$1 digest=$2 record app=${staging_app}
+  [[ ${env} == production ]] && app=${production_app}
   record=$(mktemp)
   make render ENV="${env}" SOURCE="${source_commit}" DIGEST="${digest}" >&2
-  make publish ENV="${env}" SOURCE="${source_commit}" DIGEST="${digest}" MODEL_SHA256="${model_sha256}" RECORD="${record}" >&2
+  DELIVERY_APP_ID=${app} make publish ENV="${env}" SOURCE="${source_commit}" DIGEST="${digest}" MODEL_SHA256="${model_sha256}" RECORD="${record}" >&2
   sed -n 's/^commit=//p' "${record}"
 }
 
@@ -260,6 +274,10 @@ check_apps() {
 
 step "First delivery: ${first_digest} to env/staging and env/production (revision 1 has no canary)"
 deliver staging "${first_digest}" >/dev/null
+make render ENV=production SOURCE="${source_commit}" DIGEST="${first_digest}"
+if DELIVERY_APP_ID=${staging_app} make publish ENV=production SOURCE="${source_commit}" DIGEST="${first_digest}" MODEL_SHA256="${model_sha256}"; then
+  fail "the staging App pushed env/production"
+fi
 deliver production "${first_digest}" >/dev/null
 kubectl apply --namespace argocd -f argocd/bootstrap.yaml
 check_apps 600
@@ -270,10 +288,10 @@ wait_for 300 "the Rollout to run the first image" rollout_completed_on "${first_
 step "Checking that staging serves revision ${source_commit}"
 kubectl port-forward --namespace "${project}-staging" "service/${project}-server" 18080:80 >/dev/null &
 port_forward_pid=$!
-make wait-for-revision URL=http://127.0.0.1:18080 REV="${source_commit}" TIMEOUT=120
+make wait-for-revision URL=http://127.0.0.1:18080 REV="${source_commit}" DIGEST="${first_digest}" TIMEOUT=120
 make smoke URL=http://127.0.0.1:18080
 row=$(curl -fsS http://127.0.0.1:18080/model |
-  uv run --frozen python -c "import json, sys; from ${package}.delivery.probes import typical_row; print(json.dumps(typical_row(json.load(sys.stdin))))")
+  uv run --frozen python -c "import json, sys; from ${package}.delivery.smoke import typical_row; print(json.dumps(typical_row(json.load(sys.stdin))))")
 
 step "Loading production from inside the cluster, so every canary has traffic to be judged on"
 kubectl create namespace load
@@ -323,12 +341,60 @@ kubectl get analysisrun --namespace "${production}" -o jsonpath='{range .items[*
   fail "the canary aborted without a failed analysis run"
 
 step "Rolling back ${promotion}: a revert commit on env/production, then the good image again"
-make rollback ENV=production PROMOTION="${promotion}"
+DELIVERY_APP_ID=${production_app} make rollback ENV=production PROMOTION="${promotion}"
 git --git-dir="${bare}" log -1 --format=%B env/production | grep -q "^Reverts: ${promotion}$" ||
   fail "env/production's tip does not revert ${promotion}"
-again=$(make --no-print-directory rollback ENV=production PROMOTION="${promotion}")
+again=$(DELIVERY_APP_ID=${production_app} make --no-print-directory rollback ENV=production PROMOTION="${promotion}")
 [[ ${again} == *"already rolled back"* ]] || fail "a second rollback was not a no-op: ${again}"
 wait_for 600 "production to run the good image again" rollout_completed_on "${good_digest}"
 check_apps 600
+
+step "A preview moved into production by its pull request: the preview project refuses the whole sync"
+git checkout --quiet -b hijack
+cat >k8s/overlays/preview/hijack.yaml <<EOF
+apiVersion: builtin
+kind: NamespaceTransformer
+metadata:
+  name: hijack
+  namespace: ${production}
+EOF
+printf '\ntransformers:\n  - hijack.yaml\n' >>k8s/overlays/preview/kustomization.yaml
+git add k8s/overlays/preview && git commit --quiet -m "A preview overlay that moves everything into production"
+git push --quiet origin hijack
+git checkout --quiet main
+# The Application the preview ApplicationSet makes for pull request 1 (see argocd/preview-appset.yaml).
+kubectl apply -f - <<EOF
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ${project}-pr-1
+  namespace: argocd
+spec:
+  project: ${project}-preview
+  source:
+    repoURL: ${repo_url}
+    targetRevision: refs/heads/hijack
+    path: k8s/overlays/preview
+    kustomize:
+      namespace: ${project}-pr-1
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: ${project}-pr-1
+  syncPolicy:
+    automated: {prune: true, selfHeal: true}
+    syncOptions: [FailOnSharedResource=true]
+EOF
+preview_refused() {
+  kubectl get application --namespace argocd "${project}-pr-1" -o jsonpath='{.status.operationState.message}' |
+    grep -q "is not permitted in project '${project}-preview'"
+}
+wait_for 300 "the moved preview's sync to be refused" preview_refused
+[[ $(kubectl get deployment --namespace "${production}" -o name | wc -l) == 1 ]] ||
+  fail "the preview put a Deployment into production"
+if kubectl get namespace "${project}-pr-1" >/dev/null 2>&1; then
+  fail "the refused sync created its namespace"
+fi
+kubectl delete application --namespace argocd "${project}-pr-1" --wait=false
+check_apps 300
 
 step "End to end passed"

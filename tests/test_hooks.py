@@ -92,6 +92,7 @@ def test_post_gen_prunes_only_paths_of_disabled_options(tmp_path: Path) -> None:
     (tmp_path / "k8s/overlays/preview").mkdir(parents=True)
     (tmp_path / "argocd").mkdir()
     (tmp_path / "argocd/preview-appset.yaml").write_text("kind: ApplicationSet\n")
+    (tmp_path / "argocd/preview-project.yaml").write_text("kind: AppProject\n")
     (tmp_path / "argocd/staging.yaml").write_text("kind: Application\n")
     assert post_gen.paths_to_prune({"include_preview": True}) == []
     post_gen.prune(tmp_path, post_gen.paths_to_prune({"include_preview": False}))

@@ -10,8 +10,13 @@ from readers import kustomize
 
 # Lower bound of the HorizontalPodAutoscaler per environment: what "replica count" means here.
 MIN_REPLICAS = {"staging": 1, "production": 3, "preview": 1}
-# The bake's own tests of its Kubernetes objects and Argo CD applications.
-BAKED_K8S_TESTS = ["tests/delivery/test_k8s.py", "tests/delivery/test_argocd.py"]
+# The bake's own tests of its Kubernetes objects, Argo CD applications, projects and code owners.
+BAKED_K8S_TESTS = [
+    "tests/delivery/test_k8s.py",
+    "tests/delivery/test_argocd.py",
+    "tests/delivery/test_fences.py",
+    "tests/delivery/test_codeowners.py",
+]
 # The answers that reach a Kubernetes object; combinations differing only elsewhere render the same.
 K8S_ANSWERS = ("project", "description", "github_owner", "staging_host", "production_host", "include_preview")
 

@@ -14,7 +14,9 @@ from baking import CHOICES, PROJECT_TEMPLATE, bake, default, project_env
 
 LEFTOVER_JINJA = re.compile(r"\{\{-? ?cookiecutter|\{%|%\}|\{#")
 # Paths owned by each boolean option; the post-generation hook deletes them when it is off.
-OPTION_PATHS = {"include_preview": ("k8s/overlays/preview", "argocd/preview-appset.yaml")}
+OPTION_PATHS = {
+    "include_preview": ("k8s/overlays/preview", "argocd/preview-appset.yaml", "argocd/preview-project.yaml")
+}
 
 
 def expected_files(answers: dict[str, Any]) -> set[str]:

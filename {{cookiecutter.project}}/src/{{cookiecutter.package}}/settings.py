@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     log_json: bool = True
     access_log: bool = Field(False, description="One log line per request; metrics already count them")
     git_revision: str = Field("unknown", description="Commit the image was built from; set by the build")
+    image_digest: str = Field(
+        "unknown",
+        description="Digest of the image this pod runs; set by `render` in the environment's config",
+    )
     api_docs: bool = Field(True, description="Serve /docs and /redoc, whose pages load scripts from a CDN")
     expose_library_versions: bool = Field(
         False, description="List the training libraries' versions in /model"

@@ -9,10 +9,14 @@ from typing import Any
 
 import yaml
 
-from .k8s import K8sObject, api_group, render
+from .k8s import ARGOCD_DIR, PROJECT, K8sObject, api_group, load_documents, render
 
-# Cluster-scoped kinds among those the project's Applications sync.
-CLUSTER_SCOPED = frozenset({"Namespace"})
+APPSET = ARGOCD_DIR / "preview-appset.yaml"
+# What the pull-request generator passes to the ApplicationSet template, for one sample PR.
+PR_PARAMS = {"number": "42", "branch": "add-feature", "head_sha": "0123456789abcdef0123456789abcdef01234567"}
+RENDERED = ("staging", "production")
+# Cluster-scoped kinds among those the tests offer a project.
+CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"})
 # The only Go template action the ApplicationSet uses: a field of the generator's parameters, `.name`
 # in double braces. (Patterns are escaped so cookiecutter's Jinja leaves this file alone.)
 GO_ACTION = re.compile(r"\{\{")
@@ -110,3 +114,30 @@ def created_namespace(app: K8sObject) -> K8sObject:
         "kind": "Namespace",
         "metadata": {"name": app["spec"]["destination"]["namespace"]},
     }
+
+
+def argocd_objects() -> list[K8sObject]:
+    """Every object of argocd/, and the Application the ApplicationSet yields for a sample PR."""
+    found = [obj for path in sorted(ARGOCD_DIR.glob("*.yaml")) for obj in load_documents(path)]
+    if APPSET.exists():
+        found.append(application_from_appset(load_documents(APPSET)[0], PR_PARAMS))
+    return found
+
+
+def application(objects: list[K8sObject], env: str) -> K8sObject:
+    [found] = [
+        obj
+        for obj in objects
+        if obj["kind"] == "Application" and obj["metadata"]["name"] == f"{PROJECT}-{env}"
+    ]
+    return found
+
+
+def project_of(objects: list[K8sObject], app: K8sObject) -> K8sObject:
+    """The AppProject an Application names."""
+    [found] = [
+        obj
+        for obj in objects
+        if obj["kind"] == "AppProject" and obj["metadata"]["name"] == app["spec"]["project"]
+    ]
+    return found

@@ -1,7 +1,10 @@
-"""The CRD schemas that the k8s and Argo CD tests validate custom resources against, read once."""
+"""Fixtures of the delivery tests: the CRD schemas, read once, and env branches on a local remote."""
+
+from pathlib import Path
 
 import pytest
 
+from .branches import Branches, make_branches
 from .k8s import CrdSchemas, load_crd_schemas
 
 
@@ -9,3 +12,9 @@ from .k8s import CrdSchemas, load_crd_schemas
 def crd_schemas() -> CrdSchemas:
     """Parsed and compiled once per test session: the CRD files hold megabytes of schema."""
     return load_crd_schemas()
+
+
+@pytest.fixture
+def branches(tmp_path: Path) -> Branches:
+    """A bare remote whose main holds four merges, and the clone a delivery job publishes from."""
+    return make_branches(tmp_path)

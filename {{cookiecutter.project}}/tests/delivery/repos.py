@@ -8,13 +8,22 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def bare_remote(seed: Path, remote: Path) -> Path:
-    """A bare repository whose main branch holds one commit of everything in `seed`."""
+def bare_remote(seed: Path, remote: Path, later_commits: int = 0) -> Path:
+    """A bare repository whose main branch holds one commit of everything in `seed`, then
+    `later_commits` empty ones: merges whose order the delivery must respect."""
     git(seed, "init", "--quiet", "--initial-branch=main")
     git(seed, "add", ".")
-    git(seed, "-c", "user.name=seed", "-c", "user.email=seed@example.com", "commit", "--quiet", "-m", "seed")
+    identity = ("-c", "user.name=seed", "-c", "user.email=seed@example.com")
+    git(seed, *identity, "commit", "--quiet", "-m", "seed")
+    for number in range(1, later_commits + 1):
+        git(seed, *identity, "commit", "--quiet", "--allow-empty", "-m", f"merge {number}")
     subprocess.run(["git", "clone", "--quiet", "--bare", str(seed), str(remote)], check=True)
     return remote
+
+
+def history(repo: Path) -> list[str]:
+    """The commits of main, oldest first."""
+    return git(repo, "rev-list", "--reverse", "main").split()
 
 
 def clone(remote: Path, target: Path) -> Path:

@@ -1,15 +1,25 @@
 """The Argo CD objects: they fit their CRDs, sync what they promise, and the project admits only that."""
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .. import PROJECT_DIR
-from .argocd import application_from_appset, created_namespace, project_permits, render_with_overrides
+from .argocd import (
+    APPSET,
+    PR_PARAMS,
+    RENDERED,
+    application,
+    application_from_appset,
+    argocd_objects,
+    created_namespace,
+    project_of,
+    project_permits,
+    render_with_overrides,
+)
 from .k8s import (
-    ARGOCD_DIR,
-    OVERLAYS_DIR,
     POD_SECURITY,
     PROJECT,
     CrdSchemas,
@@ -21,28 +31,12 @@ from .k8s import (
     with_typo,
 )
 
-APPSET = ARGOCD_DIR / "preview-appset.yaml"
-# What the pull-request generator passes to the ApplicationSet template, for one sample PR.
-PR_PARAMS = {"number": "42", "branch": "add-feature", "head_sha": "0123456789abcdef0123456789abcdef01234567"}
-RENDERED = ("staging", "production")
+COMPONENTS = sorted(path.name for path in (PROJECT_DIR / "k8s" / "components").iterdir() if path.is_dir())
 
 
 @pytest.fixture(scope="session")
 def objects() -> list[K8sObject]:
-    """Every object of argocd/, and the Application the ApplicationSet yields for a sample PR."""
-    found = [obj for path in sorted(ARGOCD_DIR.glob("*.yaml")) for obj in load_documents(path)]
-    if APPSET.exists():
-        found.append(application_from_appset(load_documents(APPSET)[0], PR_PARAMS))
-    return found
-
-
-def application(objects: list[K8sObject], env: str) -> K8sObject:
-    [found] = [
-        obj
-        for obj in objects
-        if obj["kind"] == "Application" and obj["metadata"]["name"] == f"{PROJECT}-{env}"
-    ]
-    return found
+    return argocd_objects()
 
 
 def test_argocd_objects_fit_their_crd_schemas(objects: list[K8sObject], crd_schemas: CrdSchemas) -> None:
@@ -78,35 +72,71 @@ def test_the_namespace_an_environment_creates_enforces_restricted_pod_security(
     assert POD_SECURITY.items() <= policy["managedNamespaceMetadata"]["labels"].items()
 
 
-def deployed(app: K8sObject, workdir: Path) -> list[K8sObject]:
-    """What the Application applies: the overlay's render (an env branch holds exactly that)."""
+def deployed(app: K8sObject, workdir: Path, component: str | None = None) -> list[K8sObject]:
+    """What the Application applies, with `component` turned on in its overlay: the overlay's render
+    (an env branch holds exactly that), or the preview's as Argo CD edits it for the pull request."""
     source: dict[str, Any] = app["spec"]["source"]
+    overlay = source.get("path") if "kustomize" in source else app["spec"]["destination"]["namespace"]
+    overlay = str(overlay).removeprefix("k8s/overlays/").removeprefix(f"{PROJECT}-")
+    tree = Path(shutil.copytree(PROJECT_DIR / "k8s", workdir / "k8s"))
+    if component:
+        kustomization = tree / "overlays" / overlay / "kustomization.yaml"
+        kustomization.write_text(
+            f"{kustomization.read_text()}\ncomponents:\n  - ../../components/{component}\n"
+        )
     if "kustomize" in source:
-        return render_with_overrides(PROJECT_DIR / source["path"], source["kustomize"], workdir)
-    return render(OVERLAYS_DIR / app["spec"]["destination"]["namespace"].removeprefix(f"{PROJECT}-"))
+        return render_with_overrides(tree / "overlays" / overlay, source["kustomize"], workdir / "argo")
+    return render(tree / "overlays" / overlay)
 
 
-def test_the_project_admits_everything_its_applications_sync(
-    objects: list[K8sObject], tmp_path: Path
+@pytest.mark.parametrize("component", [None, *COMPONENTS])
+def test_every_kind_an_application_syncs_is_admitted_by_its_project(
+    objects: list[K8sObject], tmp_path: Path, component: str | None
 ) -> None:
-    [project] = [obj for obj in objects if obj["kind"] == "AppProject"]
-    apps = [obj for obj in objects if obj["kind"] == "Application" and obj["spec"]["project"] == PROJECT]
+    """Argo CD checks every object of a sync against the Application's project before it applies any
+    (argo-cd v3.5.1 controller/sync.go:643-671; gitops-engine pkg/sync/sync_context.go:1090), and one
+    refusal fails the whole operation (sync_context.go:478-500): turning a component on must not break
+    the sync of any environment (issue 18, item 8)."""
+    apps = [
+        obj for obj in objects if obj["kind"] == "Application" and obj["spec"]["source"]["path"] != "argocd"
+    ]
     assert {app["metadata"]["name"] for app in apps} >= {f"{PROJECT}-{env}" for env in RENDERED}
     for app in apps:
         namespace = app["spec"]["destination"]["namespace"]
-        synced = deployed(app, tmp_path / app["metadata"]["name"])
+        synced = deployed(app, tmp_path / app["metadata"]["name"], component)
         if "CreateNamespace=true" in app["spec"]["syncPolicy"].get("syncOptions", []):
             synced.append(created_namespace(app))
+        project = project_of(objects, app)
         refused = [describe(obj) for obj in synced if not project_permits(project, obj, namespace)]
-        assert refused == [], app["metadata"]["name"]
+        assert refused == [], (app["metadata"]["name"], component)
 
 
-@pytest.mark.parametrize(
-    "name", ["kube-system", "default", "argocd", f"{PROJECT}-production-x", f"{PROJECT}"]
-)
-def test_the_project_refuses_any_other_namespace(objects: list[K8sObject], name: str) -> None:
+NAMESPACE_SAMPLES = ["kube-system", "default", "argocd", f"{PROJECT}", f"{PROJECT}-production-x"]
+
+
+@pytest.mark.parametrize("name", [*NAMESPACE_SAMPLES, f"{PROJECT}-pr-7"])
+def test_the_environments_project_refuses_any_other_namespace(objects: list[K8sObject], name: str) -> None:
     """A Namespace is cluster-scoped: the destinations do not limit it, only the whitelist's names do."""
-    [project] = [obj for obj in objects if obj["kind"] == "AppProject"]
+    project = project_of(objects, application(objects, "production"))
+    assert project is project_of(objects, application(objects, "staging"))
+    assert_refused(project, name)
+
+
+@pytest.mark.skipif(not APPSET.exists(), reason="the project was baked without previews")
+@pytest.mark.parametrize("name", [*NAMESPACE_SAMPLES, f"{PROJECT}-staging", f"{PROJECT}-production"])
+def test_the_preview_project_refuses_every_namespace_but_the_previews(
+    objects: list[K8sObject], name: str
+) -> None:
+    preview = application_from_appset(load_documents(APPSET)[0], PR_PARAMS)
+    project = project_of(objects, preview)
+    assert project["metadata"]["name"] == f"{PROJECT}-preview"
+    assert_refused(project, name)
+    assert project_permits(
+        project, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}, f"{PROJECT}-pr-7"
+    )
+
+
+def assert_refused(project: K8sObject, name: str) -> None:
     namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
     assert not project_permits(project, namespace, name)
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "server"}}

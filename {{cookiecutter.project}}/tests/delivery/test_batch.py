@@ -38,10 +38,16 @@ def test_the_batch_objects_fit_the_kubernetes_schema(objects: list[K8sObject]) -
     assert kubernetes_errors(with_typo(only(objects, "CronJob")))
 
 
-def test_the_cronjob_runs_the_image_the_server_runs(objects: list[K8sObject]) -> None:
+def test_the_cronjob_runs_the_batch_image_of_the_server_s_build(objects: list[K8sObject]) -> None:
+    """The batch image is the serving image plus pyarrow, pushed as <image>-batch by the same build;
+    each overlay pins it apart from the server's, so production moves it only after its canary."""
     [server] = containers(only(objects, "Deployment"))
     [score] = containers(only(objects, "CronJob"))
-    assert score["image"] == server["image"]
+    name, _, pin = (
+        server["image"].partition("@") if "@" in server["image"] else server["image"].partition(":")
+    )
+    assert score["image"].startswith(f"{name}-batch")
+    assert score["image"].removeprefix(f"{name}-batch")[1:] == pin
     namespaces = {obj["metadata"].get("namespace") for obj in objects if obj["kind"] != "Namespace"}
     assert len(namespaces) == 1
 

@@ -8,6 +8,8 @@ import pytest
 from .. import PROJECT_DIR
 
 DOCS = PROJECT_DIR / "docs"
+TESTS = PROJECT_DIR / "tests" / "delivery"
+TEST_REFERENCE = re.compile(r"`(test_\w+\.py)::(test_\w+)`")
 ANSWERS = json.loads((PROJECT_DIR / ".cruft.json").read_text())["context"]["cookiecutter"]
 
 
@@ -22,7 +24,7 @@ def test_delivery_says_which_plans_offer_required_reviewers_and_what_protects_pr
     delivery = text("delivery.md")
     assert "required reviewers** (and wait timers) work only in public repositories" in delivery
     assert "a private repository needs GitHub Enterprise for them" in delivery
-    assert "Without required reviewers, the canary job starts as soon as `verify` passes" in delivery
+    assert "Without required reviewers, the canary job starts as soon as the `staging` job passes" in delivery
 
 
 def test_delivery_says_why_branches_rendered_by_the_workflow_and_not_the_source_hydrator() -> None:
@@ -54,3 +56,33 @@ def test_deploy_names_the_certificate_previews_need() -> None:
     deploy = text("deploy.md")
     assert f"wildcard certificate for `*.{ANSWERS['staging_host']}`" in deploy
     assert "only through the DNS-01 challenge" in deploy
+
+
+def test_every_guarantee_names_the_sequence_it_survives_and_tests_that_exist() -> None:
+    """Issue 18: each guarantee gets a line under "What the delivery guarantees", with the sequence
+    it survives and the test that shows it; a renamed or deleted test fails here."""
+    section = (DOCS / "delivery.md").read_text().split("## What the delivery guarantees")[1].split("\n## ")[0]
+    rows = [
+        line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| Guarantee")
+    ]
+    assert len(rows) >= 10
+    for row in rows:
+        guarantee, sequence, fence, tests = (cell.strip() for cell in row.strip("|").split(" | "))
+        assert all((guarantee, sequence, fence)), row
+        references = TEST_REFERENCE.findall(tests)
+        assert references, row
+        for module, test in references:
+            assert re.search(rf"^def {test}\(", (TESTS / module).read_text(), re.MULTILINE), (module, test)
+
+
+def test_delivery_says_how_to_create_the_rulesets_and_the_per_environment_credentials() -> None:
+    delivery = text("delivery.md")
+    assert "make rulesets STAGING_APP_ID=" in delivery
+    for name in (
+        "STAGING_APP_CLIENT_ID",
+        "STAGING_APP_PRIVATE_KEY",
+        "PRODUCTION_APP_CLIENT_ID",
+        "PRODUCTION_APP_PRIVATE_KEY",
+    ):
+        assert f"`{name}`" in delivery
+    assert f"{ANSWERS['project']}-production-approvers" in delivery

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
-from {{ cookiecutter.package }}.delivery.probes import smoke, wait_for_revision
-from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish, rollback
+from {{ cookiecutter.package }}.delivery.probes import Wanted, wait_for_revision
+from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish
 from {{ cookiecutter.package }}.delivery.render import render_environment
+from {{ cookiecutter.package }}.delivery.rollbacks import rollback
+from {{ cookiecutter.package }}.delivery.smoke import smoke
 from {{ cookiecutter.package }}.errors import CliError
 
 from .. import PROJECT_DIR
@@ -85,8 +87,8 @@ def test_production_gets_exactly_what_staging_verified(repo: Path, artifacts_dir
     source = commit_to_main(repo, "Log at info in staging", staging_literal)
     second = Promotion(source, SECOND, MODEL_SHA256)
     deliver(repo, "staging", second)
-    with live_server(artifacts_dir, APP_GIT_REVISION=source) as staging:
-        wait_for_revision(staging.url, source, timeout_s=30)
+    with live_server(artifacts_dir, APP_GIT_REVISION=source, APP_IMAGE_DIGEST=SECOND) as staging:
+        wait_for_revision(staging.url, Wanted(source, SECOND), timeout_s=30)
         smoke(staging.url)
 
     # A change to the base lands on main after staging was rendered and verified...

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.delivery.gitops import REMOTE_OPTIONS, land, write_tree
-from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish, rollback
+from {{ cookiecutter.package }}.delivery import gitops
+from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish
+from {{ cookiecutter.package }}.delivery.rollbacks import rollback
 from {{ cookiecutter.package }}.errors import CliError
 
-from .repos import bare_remote, clone, git
+from .repos import bare_remote, clone, git, history
 
-PROMOTIONS = [Promotion(digit * 40, "sha256:" + digit * 64, digit * 64) for digit in "abcd"]
+# Stand-ins for a bad promotion's fields; real ones name commits of the remote's main.
+FIELDS = {"source": "a" * 40, "digest": "sha256:" + "a" * 64, "model_sha256": "a" * 64}
 
 
 def no_sleep(_seconds: float) -> None:
@@ -25,12 +27,21 @@ def remote(tmp_path: Path) -> Path:
     seed = tmp_path / "seed"
     seed.mkdir()
     (seed / "README.md").write_text("the source branch; environments live on env/*\n")
-    return bare_remote(seed, tmp_path / "remote.git")
+    return bare_remote(seed, tmp_path / "remote.git", later_commits=3)
 
 
 @pytest.fixture
 def repo(remote: Path, tmp_path: Path) -> Path:
     return clone(remote, tmp_path / "ci")
+
+
+@pytest.fixture
+def promotions(repo: Path) -> list[Promotion]:
+    """Four deliveries, of the four commits of main in order, each with its own image."""
+    return [
+        Promotion(source, "sha256:" + digit * 64, digit * 64)
+        for source, digit in zip(history(repo), "abcd", strict=True)
+    ]
 
 
 def rendered(repo: Path, promotion: Promotion) -> Path:
@@ -55,41 +66,51 @@ def deployed(remote: Path, env: str) -> str:
     return git(remote, "show", f"env/{env}:manifests.yaml")
 
 
-def test_publish_commits_the_render_to_its_env_branch_naming_what_it_holds(repo: Path, remote: Path) -> None:
-    commit = promote(repo, "staging", PROMOTIONS[0])
+def test_publish_commits_the_render_to_its_env_branch_naming_what_it_holds(
+    repo: Path, remote: Path, promotions: list[Promotion]
+) -> None:
+    commit = promote(repo, "staging", promotions[0])
     assert git(remote, "rev-parse", "env/staging") == commit
-    assert deployed(remote, "staging") == f"image: ghcr.io/acme/ml-service@{PROMOTIONS[0].digest}"
+    assert deployed(remote, "staging") == f"image: ghcr.io/acme/ml-service@{promotions[0].digest}"
     assert git(remote, "ls-tree", "--name-only", "env/staging") == "manifests.yaml"
-    assert trailers_of(repo, commit) == PROMOTIONS[0].trailers()
-    assert git(remote, "log", "-1", "--format=%s", "env/staging").startswith(f"deploy(staging): {'a' * 12}")
+    assert trailers_of(repo, commit) == promotions[0].trailers()
+    assert git(remote, "log", "-1", "--format=%s", "env/staging").startswith(
+        f"deploy(staging): {promotions[0].source[:12]}"
+    )
     # The source branch is never touched.
-    assert git(remote, "log", "--format=%s", "main") == "seed"
+    assert git(remote, "log", "-1", "--format=%s", "main") == "merge 3"
 
 
-def test_publishing_the_same_render_again_pushes_nothing(repo: Path, remote: Path) -> None:
-    first = promote(repo, "staging", PROMOTIONS[0])
-    assert promote(repo, "staging", PROMOTIONS[0]) == first
+def test_publishing_the_same_render_again_pushes_nothing(
+    repo: Path, remote: Path, promotions: list[Promotion]
+) -> None:
+    first = promote(repo, "staging", promotions[0])
+    assert promote(repo, "staging", promotions[0]) == first
     assert git(remote, "rev-list", "--count", "env/staging") == "1"
 
 
-def test_production_takes_only_what_staging_carried(repo: Path, remote: Path) -> None:
-    with pytest.raises(CliError, match="staging never ran aaaaaaaaaaaa"):
-        promote(repo, "production", PROMOTIONS[0])
-    promote(repo, "staging", PROMOTIONS[0])
+def test_production_takes_only_what_staging_carried(
+    repo: Path, remote: Path, promotions: list[Promotion]
+) -> None:
+    with pytest.raises(CliError, match=f"staging never ran {promotions[0].source[:12]}"):
+        promote(repo, "production", promotions[0])
+    promote(repo, "staging", promotions[0])
     # Same source commit, another image: not what staging verified.
-    other_image = Promotion(PROMOTIONS[0].source, PROMOTIONS[1].digest, PROMOTIONS[0].model_sha256)
+    other_image = Promotion(promotions[0].source, promotions[1].digest, promotions[0].model_sha256)
     with pytest.raises(CliError, match="production takes only what staging verified"):
         promote(repo, "production", other_image)
-    promote(repo, "staging", PROMOTIONS[1])
+    promote(repo, "staging", promotions[1])
     # Staging has moved on, but it did carry the first promotion: production may still take it.
-    promote(repo, "production", PROMOTIONS[0])
-    assert deployed(remote, "production").endswith(PROMOTIONS[0].digest)
+    promote(repo, "production", promotions[0])
+    assert deployed(remote, "production").endswith(promotions[0].digest)
 
 
 @pytest.mark.parametrize("env", ["main", "preview", "env/staging"])
-def test_nothing_but_the_env_branches_can_be_published(repo: Path, env: str) -> None:
+def test_nothing_but_the_env_branches_can_be_published(
+    repo: Path, env: str, promotions: list[Promotion]
+) -> None:
     with pytest.raises(CliError, match="cannot render"):
-        promote(repo, env, PROMOTIONS[0])
+        promote(repo, env, promotions[0])
 
 
 @pytest.mark.parametrize(
@@ -97,41 +118,43 @@ def test_nothing_but_the_env_branches_can_be_published(repo: Path, env: str) -> 
     [("source", "main"), ("digest", "sha256:abc"), ("model_sha256", "A" * 64)],
 )
 def test_a_malformed_promotion_is_refused(field: str, value: str) -> None:
-    fields = {**vars(PROMOTIONS[0]), field: value}
+    fields = {**FIELDS, field: value}
     with pytest.raises(CliError):
         Promotion(**fields)
 
 
 def test_racing_publishers_both_land_and_the_branch_ends_on_the_last_push(
-    remote: Path, tmp_path: Path
+    remote: Path, tmp_path: Path, promotions: list[Promotion]
 ) -> None:
     """Both build on the same tip and push at once: one is rejected, builds on the new tip and retries."""
     clones = [clone(remote, tmp_path / name) for name in ("one", "two")]
-    promote(clones[0], "staging", PROMOTIONS[0])
+    promote(clones[0], "staging", promotions[0])
     ready = threading.Barrier(2)
     errors: list[BaseException] = []
     builds: list[int] = []
 
     def race(repo: Path, promotion: Promotion) -> None:
-        tree = write_tree(repo, rendered(repo, promotion))
+        manifests = (rendered(repo, promotion) / "manifests.yaml").read_text()
+        tree = gitops.make_tree(repo, {"manifests.yaml": gitops.write_blob(repo, manifests)})
         built: list[str | None] = []
 
         def build(tip: str | None) -> str:
             built.append(tip)
-            commit = git(repo, "commit-tree", tree, "-p", str(tip), "-m", promotion.message("staging"))
+            message = promotion.message("staging", promotion.trailers())
+            commit = git(repo, "commit-tree", tree, "-p", str(tip), "-m", message)
             if len(built) == 1:
                 ready.wait(timeout=30)
             return commit
 
         try:
-            land(repo, "env/staging", build, sleep=no_sleep)
+            gitops.land(repo, "env/staging", build, sleep=no_sleep)
             builds.append(len(built))
         except BaseException as error:  # re-raised in the main thread
             errors.append(error)
 
     threads = [
         threading.Thread(target=race, args=(repo, promotion))
-        for repo, promotion in zip(clones, PROMOTIONS[1:3], strict=True)
+        for repo, promotion in zip(clones, promotions[1:3], strict=True)
     ]
     for thread in threads:
         thread.start()
@@ -144,7 +167,7 @@ def test_racing_publishers_both_land_and_the_branch_ends_on_the_last_push(
     assert len(subjects) == 3
     last = trailers_of(remote, "env/staging")["Source-Commit"]
     assert subjects[0].startswith(f"deploy(staging): {last[:12]}")
-    assert deployed(remote, "staging").endswith(next(p.digest for p in PROMOTIONS if p.source == last))
+    assert deployed(remote, "staging").endswith(next(p.digest for p in promotions if p.source == last))
 
 
 def promoted(repo: Path, *promotions: Promotion) -> list[str]:
@@ -156,19 +179,21 @@ def promoted(repo: Path, *promotions: Promotion) -> list[str]:
     return commits
 
 
-def test_rollback_restores_the_render_before_the_promotion(repo: Path, remote: Path) -> None:
-    _, second = promoted(repo, *PROMOTIONS[:2])
+def test_rollback_restores_the_render_before_the_promotion(
+    repo: Path, remote: Path, promotions: list[Promotion]
+) -> None:
+    _, second = promoted(repo, *promotions[:2])
     assert rollback(repo, "production", second, sleep=no_sleep).startswith("production: rolled back")
-    assert deployed(remote, "production").endswith(PROMOTIONS[0].digest)
+    assert deployed(remote, "production").endswith(promotions[0].digest)
     tip = git(remote, "rev-parse", "env/production")
-    assert trailers_of(repo, tip) == {"Reverts": second, **PROMOTIONS[0].trailers()}
+    assert trailers_of(repo, tip) == {"Reverts": second, **promotions[0].trailers()}
     assert git(remote, "log", "-1", "--format=%s", "env/production").startswith('Revert "deploy(production)')
     # Staging keeps what it runs.
-    assert deployed(remote, "staging").endswith(PROMOTIONS[1].digest)
+    assert deployed(remote, "staging").endswith(promotions[1].digest)
 
 
-def test_rolling_back_twice_commits_once(repo: Path, remote: Path) -> None:
-    _, second = promoted(repo, *PROMOTIONS[:2])
+def test_rolling_back_twice_commits_once(repo: Path, remote: Path, promotions: list[Promotion]) -> None:
+    _, second = promoted(repo, *promotions[:2])
     rollback(repo, "production", second, sleep=no_sleep)
     tip = git(remote, "rev-parse", "env/production")
     again = rollback(repo, "production", second, sleep=no_sleep)
@@ -177,16 +202,18 @@ def test_rolling_back_twice_commits_once(repo: Path, remote: Path) -> None:
     assert git(remote, "rev-parse", "env/production") == tip
 
 
-def test_a_superseded_promotion_is_not_rolled_back(repo: Path, remote: Path) -> None:
-    _, second, third = promoted(repo, *PROMOTIONS[:3])
+def test_a_superseded_promotion_is_not_rolled_back(
+    repo: Path, remote: Path, promotions: list[Promotion]
+) -> None:
+    _, second, third = promoted(repo, *promotions[:3])
     assert "superseded" in rollback(repo, "production", second, sleep=no_sleep)
     assert git(remote, "rev-parse", "env/production") == third
 
 
-def test_rollback_refuses_when_there_is_nothing_earlier(repo: Path) -> None:
+def test_rollback_refuses_when_there_is_nothing_earlier(repo: Path, promotions: list[Promotion]) -> None:
     with pytest.raises(CliError, match="does not exist yet"):
         rollback(repo, "production", sleep=no_sleep)
-    [first] = promoted(repo, PROMOTIONS[0])
+    [first] = promoted(repo, promotions[0])
     with pytest.raises(CliError, match="first render"):
         rollback(repo, "production", first, sleep=no_sleep)
 
@@ -196,7 +223,7 @@ def test_the_push_token_reaches_git_through_the_environment_only(tmp_path: Path)
     request = "protocol=https\nhost=github.com\npath=acme/ml-service.git\n\n"
     env = {**os.environ, "GIT_PUSH_TOKEN": "t0ken", "GIT_TERMINAL_PROMPT": "0", "HOME": str(tmp_path)}
     filled = subprocess.run(
-        ["git", *REMOTE_OPTIONS, "credential", "fill"],
+        ["git", *gitops.REMOTE_OPTIONS, "credential", "fill"],
         input=request,
         env=env,
         capture_output=True,
@@ -204,4 +231,4 @@ def test_the_push_token_reaches_git_through_the_environment_only(tmp_path: Path)
         check=True,
     ).stdout
     assert "username=x-access-token\npassword=t0ken\n" in filled
-    assert all("t0ken" not in option for option in REMOTE_OPTIONS)
+    assert all("t0ken" not in option for option in gitops.REMOTE_OPTIONS)

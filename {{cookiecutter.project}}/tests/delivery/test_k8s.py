@@ -90,13 +90,16 @@ def test_every_namespace_an_overlay_creates_enforces_the_restricted_pod_security
 
 
 @pytest.mark.parametrize("env", OVERLAYS)
-def test_overlay_pins_one_image_by_digest_or_commit(rendered: dict[str, list[K8sObject]], env: str) -> None:
+def test_overlay_pins_the_server_image_by_digest_or_commit(
+    rendered: dict[str, list[K8sObject]], env: str
+) -> None:
     kustomization = yaml.safe_load((OVERLAYS_DIR / env / "kustomization.yaml").read_text())
-    # CI edits exactly this entry (set-image), so there must be one, naming the base's image.
-    [entry] = kustomization["images"]
+    # render pins exactly these entries: the server's image, and the batch image built beside it.
+    server, batch = kustomization["images"]
+    assert batch["name"] == server["name"] + "-batch"
     images = {container["image"] for obj in rendered[env] for container in containers(obj)}
     [image] = images
-    assert image.startswith(entry["name"] + ENVIRONMENTS[env][1])
+    assert image.startswith(server["name"] + ENVIRONMENTS[env][1])
     assert not image.endswith(":latest")
 
 

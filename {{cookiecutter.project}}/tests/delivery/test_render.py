@@ -1,5 +1,6 @@
-"""Rendering an environment reads k8s/ at the source commit only, pins the digest, and says what it holds."""
+"""Rendering an environment reads k8s/ at the source commit only, pins the digests, and says what it holds."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .. import PROJECT_DIR
 from .repos import git
 
 DIGEST = "sha256:" + "d" * 64
+BATCH_DIGEST = "sha256:" + "b" * 64
 
 
 @pytest.fixture
@@ -33,8 +35,9 @@ def test_render_reads_the_commit_not_the_working_tree(repo: Path) -> None:
     path = render_environment(repo, "staging", source, DIGEST, repo / "out")
     text = path.read_text()
     assert text.startswith(
-        f"# Rendered by `render --env staging` from k8s/overlays/staging at commit {source},"
+        f"# Rendered by `render --env staging` from k8s/overlays/staging at commit {source}\n"
     )
+    assert "by kustomize v5." in text
     objects = [document for document in yaml.safe_load_all(text) if document]
     [config] = [obj for obj in objects if obj["kind"] == "ConfigMap"]
     assert config["data"]["APP_LOG_LEVEL"] == "debug"
@@ -66,3 +69,50 @@ def test_render_refuses_what_it_cannot_pin_down(
 def test_render_refuses_a_malformed_digest(repo: Path) -> None:
     with pytest.raises(CliError, match="malformed digest"):
         render_environment(repo, "staging", git(repo, "rev-parse", "HEAD"), "sha256:abc", repo / "out")
+
+
+def commit_batch_component(repo: Path, env: str, batch_entry: bool = True) -> str:
+    """Turn the batch component on in `env`, as a user does, and commit it; return the commit."""
+    overlay = repo / "k8s" / "overlays" / env / "kustomization.yaml"
+    text = overlay.read_text() + "\ncomponents:\n  - ../../components/batch\n"
+    if not batch_entry:
+        text = re.sub(r"  - name: \S+-batch\n    digest: \S+\n", "", text)
+    overlay.write_text(text)
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", "batch")
+    return git(repo, "rev-parse", "HEAD")
+
+
+def images(path: Path) -> dict[str, str]:
+    """kind -> the image of its first container, in a rendered file."""
+    found = {}
+    for obj in (document for document in yaml.safe_load_all(path.read_text()) if document):
+        spec = obj["spec"]["jobTemplate"]["spec"] if obj["kind"] == "CronJob" else obj.get("spec", {})
+        if isinstance(spec.get("template"), dict):
+            found[obj["kind"]] = spec["template"]["spec"]["containers"][0]["image"]
+    return found
+
+
+@pytest.mark.slow
+def test_render_pins_both_images_and_tells_the_server_its_digest(repo: Path) -> None:
+    """The server cannot see its own image digest; render puts it in the config /model reads it from,
+    so that a rebuild of the same commit is told apart from the pods it replaces."""
+    source = commit_batch_component(repo, "production")
+    render_environment(repo, "production", source, DIGEST, repo / "out", BATCH_DIGEST)
+    manifests, batch = images(repo / "out" / "manifests.yaml"), images(repo / "out" / "batch.yaml")
+    assert {image.split("@")[1] for image in manifests.values()} == {DIGEST}
+    # The batch workloads, apart: production takes them only once its canary is promoted.
+    assert list(batch) == ["CronJob"]
+    assert batch["CronJob"] == manifests["Deployment"].split("@")[0] + f"-batch@{BATCH_DIGEST}"
+    objects = list(yaml.safe_load_all((repo / "out" / "manifests.yaml").read_text()))
+    configs = [
+        obj for obj in objects if obj and obj["kind"] == "ConfigMap" and "APP_IMAGE_DIGEST" in obj["data"]
+    ]
+    assert [config["data"]["APP_IMAGE_DIGEST"] for config in configs] == [DIGEST]
+
+
+@pytest.mark.slow
+def test_render_refuses_an_image_the_overlay_does_not_pin(repo: Path) -> None:
+    """An image without an `images:` entry would run whatever its registry calls latest."""
+    source = commit_batch_component(repo, "staging", batch_entry=False)
+    with pytest.raises(CliError, match="-batch is not pinned"):
+        render_environment(repo, "staging", source, DIGEST, repo / "out", BATCH_DIGEST)

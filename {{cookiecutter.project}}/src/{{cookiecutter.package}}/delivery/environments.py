@@ -6,8 +6,8 @@ from typing import Any
 import yaml
 
 from ..errors import CliError
+from .kustomize import kustomize
 from .overlays import overlay_file
-from .render import kustomize
 
 # A preview lives under the staging host, one sub-domain per pull request (see argocd/preview-appset.yaml).
 PREVIEW_PREFIX = "pr-{number}."

@@ -23,6 +23,8 @@ CREDENTIAL_HELPER = (
 # Anything else ("[remote rejected]" by a ruleset, no access) is an error to report.
 LOST_RACE = re.compile(r"\[rejected\]|cannot lock ref|incorrect old value provided")
 REMOTE_OPTIONS = ("-c", f"credential.https://github.com.helper={CREDENTIAL_HELPER}")
+# What git says when the branch to fetch does not exist on the remote (yet).
+MISSING_REF = re.compile(r"couldn't find remote ref")
 
 # Builds the commit to push on top of the branch tip (None: the branch does not exist yet); returning
 # the tip itself means there is nothing to push.
@@ -47,25 +49,50 @@ def env_branch(env: str) -> str:
 
 def fetch_tip(root: Path, branch: str) -> str | None:
     """The remote branch's tip, fetched with its history; None while the branch does not exist."""
-    listed = git(root, "ls-remote", "--heads", REMOTE, f"refs/heads/{branch}", remote=True)
-    if not listed:
-        return None
     tracking = f"refs/remotes/{REMOTE}/{branch}"
-    git(root, "fetch", "--quiet", REMOTE, f"+refs/heads/{branch}:{tracking}", remote=True)
+    fetched = subprocess.run(
+        ["git", *REMOTE_OPTIONS, "fetch", "--quiet", REMOTE, f"+refs/heads/{branch}:{tracking}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if fetched.returncode != 0:
+        if MISSING_REF.search(fetched.stderr):
+            return None
+        raise CliError(f"git fetch of {branch} failed: {fetched.stderr.strip()}")
     return git(root, "rev-parse", tracking)
 
 
-def write_tree(root: Path, directory: Path) -> str:
-    """A tree object holding the files of `directory` (flat), written into the clone's object store."""
-    entries = []
-    for path in sorted(directory.iterdir()):
-        if not path.is_file():
-            raise CliError(f"{path} is not a file: a rendered environment is a flat directory of YAML files")
-        blob = git(root, "hash-object", "-w", "--", str(path))
-        entries.append(f"100644 blob {blob}\t{path.name}\n")
-    if not entries:
-        raise CliError(f"{directory} is empty: render the environment first")
-    return git(root, "mktree", stdin="".join(entries))
+def write_blob(root: Path, text: str) -> str:
+    """Store `text` in the clone's object store; return the blob id."""
+    return git(root, "hash-object", "-w", "--stdin", stdin=text)
+
+
+def make_tree(root: Path, files: dict[str, str]) -> str:
+    """A flat tree object of file name -> blob id."""
+    if not files:
+        raise CliError("nothing to commit: render the environment first")
+    return git(
+        root, "mktree", stdin="".join(f"100644 blob {blob}\t{name}\n" for name, blob in sorted(files.items()))
+    )
+
+
+def files_of(root: Path, commit: str) -> dict[str, str]:
+    """File name -> blob id of the files at the top of `commit`'s tree."""
+    listing = git(root, "ls-tree", commit)
+    return {line.split("\t", 1)[1]: line.split()[2] for line in listing.splitlines()}
+
+
+def blobs_at(root: Path, commits: list[str], name: str) -> list[str | None]:
+    """The blob id of file `name` in each commit (None where it has none), in one git process."""
+    listing = git(
+        root,
+        "cat-file",
+        "--batch-check=%(objectname) %(objecttype)",
+        stdin="".join(f"{commit}:{name}\n" for commit in commits),
+    )
+    return [line.split()[0] if line.endswith(" blob") else None for line in listing.splitlines()]
 
 
 def tree_of(root: Path, commit: str) -> str:

@@ -1,16 +1,26 @@
-"""Read and pin the image digest in one overlay's `images:` block; render pins it in a scratch copy only."""
+"""The overlays' image entries: which names render pins, the server's and the batch scorer's."""
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from ..errors import CliError
 
 ENVIRONMENTS = ("staging", "production", "preview")
 OVERLAYS_DIR = Path("k8s/overlays")
 DIGEST_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
-# A top-level key ends the images block; entries are indented or start with "- " at column 0.
-_TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*:")
-_ENTRY_FIELD = re.compile(r"^(?P<indent>\s*(?:-\s+)?)(?P<key>name|newName|newTag|digest):\s*(?P<value>.*)$")
+# The batch image is the serving image plus pyarrow, pushed beside it under this suffix.
+BATCH_SUFFIX = "-batch"
+
+
+@dataclass(frozen=True)
+class ImageNames:
+    """The image names an overlay renders (its entries' newName, else name): what render pins."""
+
+    server: str
+    batch: str | None
 
 
 def overlay_file(root: Path, env: str) -> Path:
@@ -28,58 +38,15 @@ def check_digest(digest: str) -> str:
     return digest
 
 
-def images_block(lines: list[str]) -> tuple[int, int]:
-    """Return the [start, end) line range of the entries under the top-level `images:` key."""
-    starts = [index for index, line in enumerate(lines) if line.rstrip() == "images:"]
-    if len(starts) != 1:
-        raise CliError("the overlay must have exactly one top-level `images:` block")
-    end = starts[0] + 1
-    while end < len(lines) and not _TOP_LEVEL_KEY.match(lines[end]):
-        end += 1
-    return starts[0] + 1, end
-
-
-def _entry_fields(lines: list[str], start: int, end: int) -> dict[str, tuple[int, str]]:
-    """Map each field of the single images entry to its (line index, value)."""
-    fields: dict[str, tuple[int, str]] = {}
-    entries = 0
-    for index in range(start, end):
-        match = _ENTRY_FIELD.match(lines[index])
-        if match is None:
-            continue
-        entries += "-" in match["indent"]
-        fields[match["key"]] = (index, match["value"].split(" #")[0].strip().strip("\"'"))
-    if entries != 1 or "name" not in fields:
-        raise CliError("the overlay's `images:` block must hold exactly one entry with a name")
-    return fields
-
-
-def pin_digest(text: str, digest: str) -> str:
-    """Return `text` with the images entry pinned to `digest`; lines outside that entry stay verbatim."""
-    lines = text.splitlines(keepends=True)
-    fields = _entry_fields(lines, *images_block(lines))
-    # A tag beside a digest is ignored when pulling yet shown in every listing, so the digest replaces it.
-    replaced = [fields[key][0] for key in ("digest", "newTag") if key in fields]
-    if not replaced:
-        name_index = fields["name"][0]
-        lines[name_index] = lines[name_index].rstrip("\n") + "\n"
-        # Align the new field with `name`, whether `name` sits after "- " or on its own line.
-        lines.insert(name_index + 1, " " * lines[name_index].index("name:") + f"digest: {digest}\n")
-        return "".join(lines)
-    line = lines[replaced[0]]
-    key = "digest:" if "digest" in fields else "newTag:"
-    lines[replaced[0]] = f"{line[: line.index(key)]}digest: {digest}\n"
-    for index in replaced[1:]:
-        del lines[index]
-    return "".join(lines)
-
-
-def set_image(root: Path, env: str, digest: str) -> bool:
-    """Pin `digest` in the `env` overlay; return whether the file changed (False: already pinned)."""
+def image_names(root: Path, env: str) -> ImageNames:
+    """The overlay's one server entry and its optional `-batch` entry, as kustomize outputs them."""
     path = overlay_file(root, env)
-    text = path.read_text()
-    updated = pin_digest(text, check_digest(digest))
-    if updated == text:
-        return False
-    path.write_text(updated)
-    return True
+    entries = (yaml.safe_load(path.read_text()) or {}).get("images") or []
+    names = {str(entry["name"]): str(entry.get("newName", entry["name"])) for entry in entries}
+    servers = [name for name in names if not name.endswith(BATCH_SUFFIX)]
+    if len(servers) != 1:
+        raise CliError(f"{path}: `images:` must name the server's image once, and at most its -batch image")
+    batch = names.get(servers[0] + BATCH_SUFFIX)
+    if len(names) != 1 + (batch is not None):
+        raise CliError(f"{path}: `images:` may name only {servers[0]} and {servers[0]}{BATCH_SUFFIX}")
+    return ImageNames(names[servers[0]], batch)

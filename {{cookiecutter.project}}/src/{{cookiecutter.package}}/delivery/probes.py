@@ -1,10 +1,11 @@
-"""Ask a running service what it serves: wait for a revision to roll out, then smoke-test it."""
+"""Ask a running service what it serves, and wait until it serves the delivery just made."""
 
 import json
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import CliError
@@ -45,74 +46,84 @@ def revision_matches(reported: object, wanted: str) -> bool:
     )
 
 
-def served_revision(base_url: str) -> object:
-    """The git revision one answer of `base_url`/model reports; CliError when there is no answer."""
-    return request_json(f"{base_url.rstrip('/')}/model").get("git_revision")
+@dataclass(frozen=True)
+class Served:
+    """What one answer of /model says a pod runs: commit, image digest and the model's sha256."""
+
+    revision: object
+    digest: object = None
+    model_sha256: object = None
+
+    def short(self) -> str:
+        return f"{str(self.revision)[:12]} ({str(self.digest)[7:19] or 'no digest'})"
 
 
-def serving(base_url: str, revision: str, samples: int) -> tuple[bool, object]:
-    """Whether `samples` answers in a row report `revision`, and the first answer that did not.
+@dataclass(frozen=True)
+class Wanted:
+    """The delivery a probe waits for. The commit alone cannot tell a rebuild of the same commit from
+    the pods it replaces; the image digest and the model's sha256 can, and are checked when given."""
+
+    revision: str
+    digest: str | None = None
+    model_sha256: str | None = None
+
+    def matches(self, served: Served) -> bool:
+        return (
+            revision_matches(served.revision, self.revision)
+            and self.digest in (None, served.digest)
+            and self.model_sha256 in (None, served.model_sha256)
+        )
+
+
+def served_identity(base_url: str) -> Served:
+    """What one answer of `base_url`/model reports; CliError when there is no answer."""
+    document = request_json(f"{base_url.rstrip('/')}/model")
+    if not isinstance(document, dict):
+        raise CliError(f"{base_url}/model answered {document!r}; expected a JSON object")
+    onnx = document.get("onnx")
+    return Served(
+        document.get("git_revision"),
+        document.get("image_digest"),
+        onnx.get("sha256") if isinstance(onnx, dict) else None,
+    )
+
+
+def serving(base_url: str, wanted: Wanted, samples: int) -> tuple[bool, object]:
+    """Whether `samples` answers in a row report `wanted`, and the first answer that did not.
 
     Several answers, because during a rollout the Service spreads requests over old and new pods:
     one answer from a canary at 10% weight must not count as the new revision being served.
     """
     for _ in range(samples):
         try:
-            seen = served_revision(base_url)
+            seen = served_identity(base_url)
         except CliError as error:
             return False, f"no answer ({error})"
-        if not revision_matches(seen, revision):
-            return False, seen
-    return True, revision
+        if not wanted.matches(seen):
+            return False, seen.short()
+    return True, wanted.revision
 
 
 def wait_for_revision(
     base_url: str,
-    revision: str,
+    wanted: Wanted,
     timeout_s: float,
     samples: int = DEFAULT_SAMPLES,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Poll `/model` until it serves `revision`, backing off exponentially, for at most `timeout_s`."""
+    """Poll `/model` until it serves `wanted`, backing off exponentially, for at most `timeout_s`."""
     deadline = clock() + timeout_s
     backoff = FIRST_BACKOFF_S
     while True:
-        served, seen = serving(base_url, revision, samples)
+        served, seen = serving(base_url, wanted, samples)
         if served:
             return
         remaining = deadline - clock()
         if remaining <= 0:
             raise CliError(
-                f"{base_url} still serves {seen} after {timeout_s:g}s; expected revision {revision}"
+                f"{base_url} still serves {seen} after {timeout_s:g}s; expected revision {wanted.revision}"
+                + (f" with image {wanted.digest}" if wanted.digest else "")
             )
         sleep(min(backoff, remaining))
         backoff = min(backoff * 2, MAX_BACKOFF_S)
-
-
-def typical_row(model: dict[str, Any]) -> dict[str, float | str | None]:
-    """One plausible input: every number at its training mean (integers rounded), every category at
-    its most frequent value."""
-    row: dict[str, float | str | None] = {}
-    for feature in model["features"]:
-        mean = float(feature["summary"]["mean"])
-        row[feature["name"]] = float(round(mean)) if feature["dtype"] == "integer" else mean
-    for feature in model.get("categorical", []):
-        shares = feature["shares"]
-        row[feature["name"]] = feature["categories"][shares.index(max(shares))] if shares else None
-    return row
-
-
-def smoke(base_url: str) -> dict[str, Any]:
-    """Check readiness, then predict one typical row; return the prediction."""
-    base = base_url.rstrip("/")
-    fetch(f"{base}/readyz")
-    model = request_json(f"{base}/model")
-    try:
-        row = typical_row(model)
-    except (KeyError, TypeError, ValueError) as error:
-        raise CliError(f"{base}/model does not describe the features: {error}") from error
-    prediction = request_json(f"{base}/predict", row)
-    if not isinstance(prediction, dict) or not prediction:
-        raise CliError(f"{base}/predict answered {prediction!r}; expected a JSON object")
-    return prediction

@@ -7,39 +7,50 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CliError
-from .gitops import commit_tree, env_branch, fetch_tip, git, land, message_of, parent_of, tree_of, write_tree
+from .gitops import commit_tree, env_branch, fetch_tip, files_of, git, land, make_tree, message_of
+from .layout import branch_files
+from .ordering import check_order
 from .overlays import check_digest
-from .render import check_source
+from .render import BATCH_FILE, MANIFESTS_FILE, check_source
 
-# Production takes only what staging carried: the same source commit with the same image digest.
+# Production takes only what staging carried: the same source commit with the same image digests.
 PRECEDED_BY = {"production": "staging"}
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
-TRAILER = re.compile(r"^(Source-Commit|Image-Digest|Model-Sha256|Reverts): (\S+)$", re.MULTILINE)
-STATE_TRAILERS = ("Source-Commit", "Image-Digest", "Model-Sha256")
+STATE_TRAILERS = ("Source-Commit", "Image-Digest", "Batch-Digest", "Model-Sha256")
+TRAILER = re.compile(rf"^({'|'.join(STATE_TRAILERS)}|Reverts): (\S+)$", re.MULTILINE)
+# What one promotion changes: a canary's pin and its batch promotion share these.
+PROMOTION_KEY = ("Source-Commit", "Image-Digest")
 
 
 @dataclass(frozen=True)
 class Promotion:
-    """What a rendered environment runs: the source commit, the image digest and the model's sha256."""
+    """What a rendered environment runs: the source commit, the image digests and the model's sha256."""
 
     source: str
     digest: str
     model_sha256: str
+    batch_digest: str | None = None
 
     def __post_init__(self) -> None:
         check_source(self.source)
         check_digest(self.digest)
+        if self.batch_digest is not None:
+            check_digest(self.batch_digest)
         if not SHA256_PATTERN.fullmatch(self.model_sha256):
             raise CliError(f"model sha256 {self.model_sha256!r} is not 64 lowercase hex digits")
 
-    def trailers(self) -> dict[str, str]:
-        return dict(zip(STATE_TRAILERS, (self.source, self.digest, self.model_sha256), strict=True))
+    def trailers(self, batch_digest: str | None = None) -> dict[str, str]:
+        """The commit's state; `batch_digest` is what its batch workloads run, when it has any."""
+        values = (self.source, self.digest, batch_digest, self.model_sha256)
+        return {key: value for key, value in zip(STATE_TRAILERS, values, strict=True) if value}
 
-    def message(self, env: str) -> str:
-        body = "\n".join(f"{key}: {value}" for key, value in self.trailers().items())
+    def message(self, env: str, trailers: dict[str, str], held: bool = False) -> str:
+        body = "\n".join(f"{key}: {value}" for key, value in trailers.items())
+        note = " Its batch workloads take the new image once the canary is promoted." if held else ""
         return (
             f"deploy({env}): {self.source[:12]} {self.digest[7:19]}\n\n"
-            f"Rendered k8s/overlays/{env} at the source commit below, with the image pinned by digest.\n\n"
+            f"Rendered k8s/overlays/{env} at the source commit below, with the images pinned by "
+            f"digest.{note}\n\n"
             f"{body}\n"
         )
 
@@ -49,19 +60,35 @@ def trailers_of(root: Path, commit: str) -> dict[str, str]:
 
 
 def carried(root: Path, env: str, promotion: Promotion) -> bool:
-    """Whether `env`'s branch ever ran this source commit with this image digest."""
+    """Whether `env`'s branch ever ran this source commit with this image (and, where it ran batch
+    workloads, this batch image)."""
     tip = fetch_tip(root, env_branch(env))
     if tip is None:
         return False
-    wanted = {"Source-Commit": promotion.source, "Image-Digest": promotion.digest}
-    messages = git(root, "log", "--format=%B%x00", tip).split("\x00")
-    return any(wanted.items() <= dict(TRAILER.findall(message)).items() for message in messages)
+    for message in git(root, "log", "--format=%B%x00", tip).split("\x00"):
+        state = dict(TRAILER.findall(message))
+        ran_batch = state.get("Batch-Digest", promotion.batch_digest)
+        if (state.get("Source-Commit"), state.get("Image-Digest")) == (
+            promotion.source,
+            promotion.digest,
+        ) and (promotion.batch_digest is None or ran_batch == promotion.batch_digest):
+            return True
+    return False
 
 
 def publish(
-    root: Path, env: str, rendered: Path, promotion: Promotion, sleep: Callable[[float], None] = time.sleep
+    root: Path,
+    env: str,
+    rendered: Path,
+    promotion: Promotion,
+    sleep: Callable[[float], None] = time.sleep,
+    hold_batch: bool = False,
+    allow_older: bool = False,
 ) -> str:
-    """Commit the rendered directory onto `env`'s branch and push it; return the branch's new tip."""
+    """Commit the rendered directory onto `env`'s branch and push it; return the branch's new tip.
+
+    Refuses (ordering.Superseded) when the branch runs a newer source commit, unless `allow_older`.
+    """
     branch = env_branch(env)
     earlier = PRECEDED_BY.get(env)
     if earlier and not carried(root, earlier, promotion):
@@ -69,64 +96,24 @@ def publish(
             f"{earlier} never ran {promotion.source[:12]} with {promotion.digest}: "
             f"{env} takes only what {earlier} verified"
         )
-    tree = write_tree(root, rendered)
 
     def build(tip: str | None) -> str:
-        if (
-            tip
-            and tree_of(root, tip) == tree
-            and promotion.trailers().items() <= trailers_of(root, tip).items()
-        ):
+        state = trailers_of(root, tip) if tip else {}
+        check_order(root, env, state.get("Source-Commit"), promotion.source, allow_older)
+        current = files_of(root, tip) if tip else {}
+        files, held = branch_files(root, rendered, tip, current, hold_batch)
+        batch_digest = state.get("Batch-Digest") if held else promotion.batch_digest
+        trailers = promotion.trailers(batch_digest if BATCH_FILE in files else None)
+        if tip and unchanged(current, files) and trailers.items() <= state.items():
             return tip
-        return commit_tree(root, tree, tip, promotion.message(env))
+        return commit_tree(root, make_tree(root, files), tip, promotion.message(env, trailers, held))
 
     tip = land(root, branch, build, sleep)
     assert tip is not None, "build always yields a commit"
     return tip
 
 
-def rollback(
-    root: Path, env: str, promotion: str | None = None, sleep: Callable[[float], None] = time.sleep
-) -> str:
-    """Revert `promotion` (default: the branch tip) if it is still the tip, and say what happened.
-
-    Idempotent: a promotion already reverted, or superseded by a later one, is left as it is.
-    """
-    branch = env_branch(env)
-    outcome = ""
-
-    def build(tip: str | None) -> str | None:
-        nonlocal outcome
-        if tip is None:
-            raise CliError(f"{branch} does not exist yet: nothing to roll back")
-        reason = nothing_to_revert(root, env, tip, promotion)
-        if reason:
-            outcome = reason
-            return tip
-        parent = parent_of(root, tip)
-        if parent is None:
-            raise CliError(f"{tip[:12]} is the first render of {branch}: nothing earlier to return to")
-        restored = {key: value for key, value in trailers_of(root, parent).items() if key in STATE_TRAILERS}
-        outcome = f"{env}: rolled back {tip[:12]}, back to {restored.get('Source-Commit', parent)[:12]}"
-        return commit_tree(root, tree_of(root, parent), tip, revert_message(root, tip, restored))
-
-    land(root, branch, build, sleep)
-    return outcome
-
-
-def nothing_to_revert(root: Path, env: str, tip: str, promotion: str | None) -> str:
-    """Why reverting would be wrong now, or "" when the tip is the promotion to revert."""
-    reverted = trailers_of(root, tip).get("Reverts")
-    if promotion is None:
-        return f"{env}: the tip {tip[:12]} is already a rollback; nothing rolled back" if reverted else ""
-    if tip == promotion:
-        return ""
-    if reverted == promotion:
-        return f"{env}: {promotion[:12]} is already rolled back"
-    return f"{env}: {promotion[:12]} was superseded by {tip[:12]}; nothing rolled back"
-
-
-def revert_message(root: Path, promotion: str, restored: dict[str, str]) -> str:
-    subject = message_of(root, promotion).splitlines()[0]
-    state = "".join(f"{key}: {value}\n" for key, value in restored.items())
-    return f'Revert "{subject}"\n\nRestores the render {promotion} replaced.\n\nReverts: {promotion}\n{state}'
+def unchanged(current: dict[str, str], files: dict[str, str]) -> bool:
+    """Whether the tip (its `current` files) already runs these workloads; the config it retains may
+    differ."""
+    return all(current.get(name) == files.get(name) for name in (MANIFESTS_FILE, BATCH_FILE))

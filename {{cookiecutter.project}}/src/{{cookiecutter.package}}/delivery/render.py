@@ -1,38 +1,33 @@
-"""Render an environment from one source commit: its k8s/ tree, the overlay, and the image digest."""
+"""Render an environment from one source commit: its k8s/ tree, the overlay, and the image digests."""
 
 import re
-import shutil
 import subprocess
 import tarfile
 import tempfile
 from io import BytesIO
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from ..errors import CliError
-from .overlays import OVERLAYS_DIR, set_image
+from .kustomize import kustomize, kustomize_version
+from .overlays import OVERLAYS_DIR, ImageNames, check_digest, image_names
 
 # The environments deliver renders to a branch; previews render from the pull request in Argo CD.
 RENDERED_ENVIRONMENTS = ("staging", "production")
 MANIFESTS_FILE = "manifests.yaml"
+# The workloads that run the batch image: production takes them only once its canary is promoted.
+BATCH_FILE = "batch.yaml"
+# The base's ConfigMap, which every server pod reads its settings from.
+SERVER_CONFIG = "server"
 COMMIT_PATTERN = re.compile(r"[0-9a-f]{40}")
+DOCUMENT_SEPARATOR = re.compile(r"^---\n", re.MULTILINE)
 HEADER = """\
-# Rendered by `render --env {env}` from k8s/overlays/{env} at commit {source}, with the image
-# pinned to {digest}. Do not edit: Argo CD syncs this branch and the next delivery replaces this file.
+# Rendered by `render --env {env}` from k8s/overlays/{env} at commit {source}
+# with the image pinned to {digest}, by {tool}. Do not edit: Argo CD syncs this
+# branch, and the next delivery replaces this file.
 """
-
-
-def kustomize(directory: Path) -> str:
-    """`kustomize build` when installed, else the copy built into kubectl; a failure is one CliError."""
-    if shutil.which("kustomize"):
-        command = ["kustomize", "build", str(directory)]
-    elif shutil.which("kubectl"):
-        command = ["kubectl", "kustomize", str(directory)]
-    else:
-        raise CliError("neither kustomize nor kubectl is on PATH; install one to render k8s/overlays")
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise CliError(f"{' '.join(command[:-1])} {directory} failed: {result.stderr.strip()}")
-    return result.stdout
 
 
 def check_environment(env: str) -> str:
@@ -73,16 +68,77 @@ def export_tree(root: Path, source: str, target: Path) -> None:
         tar.extractall(target, filter="data")
 
 
-def render_environment(root: Path, env: str, source: str, digest: str, out_dir: Path) -> Path:
-    """Render `env` at commit `source` with `digest` pinned; write and return out_dir/manifests.yaml."""
+def pinning_layer(tree: Path, env: str, names: ImageNames, digest: str, batch_digest: str | None) -> Path:
+    """A kustomization over the overlay that pins the digests and tells the server its own digest,
+    which /model reports: a new build of the same commit is then told apart from the old one."""
+    pins = [{"name": names.server, "digest": digest}]
+    if names.batch and batch_digest:
+        pins.append({"name": names.batch, "digest": batch_digest})
+    layer = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [f"../{OVERLAYS_DIR}/{env}"],
+        "images": pins,
+        "configMapGenerator": [
+            {"name": SERVER_CONFIG, "behavior": "merge", "literals": [f"APP_IMAGE_DIGEST={digest}"]}
+        ],
+    }
+    directory = tree / "pinned"
+    directory.mkdir()
+    (directory / "kustomization.yaml").write_text(yaml.safe_dump(layer, sort_keys=False))
+    return directory
+
+
+def images_of(document: dict[str, Any]) -> list[str]:
+    """The container images of a workload's pod template (a CronJob's through its job template)."""
+    spec = document.get("spec") or {}
+    if document.get("kind") == "CronJob":
+        spec = spec.get("jobTemplate", {}).get("spec", {})
+    template = spec.get("template") if isinstance(spec, dict) else None
+    pod = template.get("spec", {}) if isinstance(template, dict) else {}
+    return [str(c["image"]) for key in ("initContainers", "containers") for c in pod.get(key, [])]
+
+
+def split_batch(manifests: str, batch_image: str | None) -> tuple[str, str]:
+    """kustomize's output as (everything else, the workloads running the batch image); each image pinned."""
+    kept: list[str] = []
+    batch: list[str] = []
+    for text in (part for part in DOCUMENT_SEPARATOR.split(manifests) if part.strip()):
+        images = images_of(yaml.safe_load(text) or {})
+        unpinned = [image for image in images if "@sha256:" not in image]
+        if unpinned:
+            raise CliError(f"image {unpinned[0]} is not pinned: name it in the overlay's `images:`")
+        runs_batch = batch_image is not None and any(i.split("@")[0] == batch_image for i in images)
+        (batch if runs_batch else kept).append(text)
+    return "---\n".join(kept), "---\n".join(batch)
+
+
+def render_environment(
+    root: Path, env: str, source: str, digest: str, out_dir: Path, batch_digest: str | None = None
+) -> Path:
+    """Render `env` at commit `source` with the digests pinned into out_dir: manifests.yaml and, when
+    the overlay runs batch workloads, batch.yaml. Return the manifests' path."""
     check_environment(env)
+    check_digest(digest)
+    if batch_digest is not None:
+        check_digest(batch_digest)
     check_commit(root, source)
     with tempfile.TemporaryDirectory(prefix="render-") as scratch:
         tree = Path(scratch)
         export_tree(root, source, tree)
-        set_image(tree, env, digest)
-        manifests = kustomize(tree / OVERLAYS_DIR / env)
+        names = image_names(tree, env)
+        layer = pinning_layer(tree, env, names, digest, batch_digest)
+        manifests, batch = split_batch(kustomize(layer), names.batch)
+    tool = kustomize_version()
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / BATCH_FILE).unlink(missing_ok=True)
+    if batch:
+        (out_dir / BATCH_FILE).write_text(
+            HEADER.format(
+                env=env, source=source, digest=batch_digest or "the overlay's all-zero digest", tool=tool
+            )
+            + batch
+        )
     path = out_dir / MANIFESTS_FILE
-    path.write_text(HEADER.format(env=env, source=source, digest=digest) + manifests)
+    path.write_text(HEADER.format(env=env, source=source, digest=digest, tool=tool) + manifests)
     return path

@@ -29,7 +29,9 @@ def add_operations_routes(app: FastAPI, service: Service) -> None:
         "/model", tags=["Operations"], summary="The model's contract, identity and the image's git revision"
     )
     async def model() -> Response:
-        return respond(json_reply(_model_document(service)))
+        return respond(
+            json_reply({**_model_document(service), "image_digest": service.settings.image_digest})
+        )
 
     @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -1,0 +1,128 @@
+"""What each delivery command does; each imports its modules when it runs, since the serving image
+lacks the tools some of them need (git, kustomize)."""
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .probes import Wanted
+
+
+def append(path: Path | None, text: str) -> None:
+    """Append to a workflow file ($GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY) when one is given."""
+    if path is not None:
+        with path.open("a") as file:
+            file.write(text)
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from .render import render_environment
+
+    path = render_environment(Path.cwd(), args.env, args.source, args.digest, args.out, args.batch_digest)
+    print(f"{args.env}: rendered {args.source[:12]} with {args.digest} into {path}")
+    return 0
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from .ordering import Superseded
+    from .promotions import Promotion, publish
+
+    promotion = Promotion(args.source, args.digest, args.model_sha256, args.batch_digest)
+    try:
+        commit = publish(
+            Path.cwd(),
+            args.env,
+            args.rendered,
+            promotion,
+            hold_batch=args.hold_batch,
+            allow_older=args.allow_older,
+        )
+    except Superseded as superseded:
+        if not args.skip_superseded:
+            raise
+        report_superseded(args, str(superseded.newer), str(superseded))
+        return 0
+    append(args.record, f"commit={commit}\n")
+    print(f"{args.env}: env/{args.env} is at {commit}")
+    return 0
+
+
+def report_superseded(args: argparse.Namespace, newer: str, message: str) -> None:
+    """A run overtaken by a newer delivery ends here, green and promoting nothing, and says why."""
+    append(args.record, f"superseded={newer}\n")
+    append(args.summary, f"**Superseded by {newer}**: {message}\n")
+    print(message)
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    from .rollbacks import rollback
+
+    print(rollback(Path.cwd(), args.env, args.promotion))
+    return 0
+
+
+def run_register(args: argparse.Namespace) -> int:
+    from ..settings import get_settings
+
+    # A workflow passes an unset repository variable as "": that is no server either.
+    uri = get_settings().mlflow_tracking_uri or None
+    if uri is None:
+        print("no tracking server configured (MLFLOW_TRACKING_URI); registry aliases unchanged")
+        return 0
+    from .aliases import move_alias
+
+    moved = move_alias(args.artifacts, args.env, uri)
+    how = "registered and " if moved.registered else ""
+    print(f"{how}aliased: models:/{moved.name}@{moved.alias} is version {moved.version}")
+    return 0
+
+
+def run_rulesets(args: argparse.Namespace) -> int:
+    from .rulesets import write_rulesets
+
+    app_ids = {"staging": args.staging_app_id, "production": args.production_app_id}
+    for path in write_rulesets(args.out, app_ids):
+        print(path)
+    return 0
+
+
+def run_url(args: argparse.Namespace) -> int:
+    from .environments import public_url
+
+    print(public_url(Path.cwd(), args.env, args.pr))
+    return 0
+
+
+def wanted_of(args: argparse.Namespace) -> "Wanted":
+    from .probes import Wanted
+
+    return Wanted(args.revision, args.digest, args.model_sha256)
+
+
+def run_wait_for_revision(args: argparse.Namespace) -> int:
+    from .probes import wait_for_revision
+
+    wait_for_revision(args.url, wanted_of(args), args.timeout, args.samples)
+    print(f"{args.url} serves {args.revision}")
+    return 0
+
+
+def run_wait_for_canary(args: argparse.Namespace) -> int:
+    from .canary import SUSTAIN_S, wait_for_canary
+
+    newer = wait_for_canary(args.url, wanted_of(args), args.timeout, args.appear_within)
+    if newer is not None:
+        message = f"production: superseded by {newer.short()}: a newer delivery replaced this canary"
+        report_superseded(args, str(newer.revision), message)
+        return 0
+    print(f"{args.url} served {args.revision} on every answer for {SUSTAIN_S:g}s: the canary was promoted")
+    return 0
+
+
+def run_smoke(args: argparse.Namespace) -> int:
+    from .smoke import smoke
+
+    print(json.dumps(smoke(args.url)))
+    return 0

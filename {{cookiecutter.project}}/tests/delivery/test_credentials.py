@@ -1,0 +1,125 @@
+"""One credential per environment: env/production moves only with the production App's key, which only
+the job behind the production approval can read (issue 18, item 3).
+
+GitHub's rules cited: an environment's secrets reach only jobs that name it, once its protection rules
+pass (docs.github.com, "Deployments and environments"); rulesets targeting one branch all apply and
+the most restrictive wins, a bypass lifting only its own ruleset's rules ("About rulesets", "About
+rule layering"); "Restrict creations/updates/deletions" let only bypass actors make that change, and
+"Require a pull request before merging" refuses direct pushes ("Available rules for rulesets").
+"""
+
+import argparse
+import fnmatch
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from {{ cookiecutter.package }}.delivery.cli import add_delivery_commands
+from {{ cookiecutter.package }}.delivery.rulesets import CREDENTIALS, REQUIRED_CHECKS, rulesets
+
+from .test_workflows import WORKFLOWS, expression, load
+
+APPS = {"staging": 101, "production": 202}
+WRITER = 303
+# The rules that stop each kind of change to a ref.
+RESTRICTED_BY = {
+    "create": {"creation"},
+    "update": {"update", "pull_request"},
+    "force-push": {"update", "non_fast_forward", "pull_request"},
+    "delete": {"deletion"},
+}
+
+
+def applies(ruleset: dict[str, Any], ref: str) -> bool:
+    condition = ruleset["conditions"]["ref_name"]
+    patterns = [pattern.replace("~DEFAULT_BRANCH", "refs/heads/main") for pattern in condition["include"]]
+    return any(fnmatch.fnmatchcase(ref, pattern) for pattern in patterns) and not any(
+        fnmatch.fnmatchcase(ref, pattern) for pattern in condition["exclude"]
+    )
+
+
+def may(actor: int, change: str, ref: str, found: dict[str, dict[str, Any]]) -> bool:
+    """Whether GitHub lets `actor` make `change` to `ref` under these rulesets, layered."""
+    for ruleset in (ruleset for ruleset in found.values() if ruleset["enforcement"] == "active"):
+        restricting = {rule["type"] for rule in ruleset["rules"]} & RESTRICTED_BY[change]
+        bypass = {actor_["actor_id"] for actor_ in ruleset["bypass_actors"]}
+        if applies(ruleset, ref) and restricting and actor not in bypass:
+            return False
+    return True
+
+
+def environment_of(job: dict[str, Any]) -> str | None:
+    environment = job.get("environment")
+    return environment.get("name") if isinstance(environment, dict) else environment
+
+
+def credential_names(job: dict[str, Any]) -> set[str]:
+    text = yaml.safe_dump(job)
+    return set(re.findall(r"(?:secrets|vars)\.(\w+_APP_(?:PRIVATE_KEY|CLIENT_ID))", text))
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_each_app_key_reaches_only_the_jobs_of_its_own_environment(name: str) -> None:
+    for job_id, job in load(name)["jobs"].items():
+        env = environment_of(job)
+        allowed = set(CREDENTIALS[env]) if env in CREDENTIALS else set()
+        assert credential_names(job) <= allowed, (name, job_id)
+
+
+def test_each_pushing_job_mints_its_token_from_its_own_environments_app() -> None:
+    jobs = load("deliver")["jobs"]
+    minted = {}
+    for job_id, job in jobs.items():
+        for step in job["steps"]:
+            if str(step.get("uses", "")).startswith("actions/create-github-app-token@"):
+                client, key = CREDENTIALS[str(environment_of(job))]
+                assert step["with"]["client-id"] == expression(f"vars.{client}")
+                assert step["with"]["private-key"] == expression(f"secrets.{key}")
+                minted[job_id] = environment_of(job)
+    assert minted == {"staging": "staging", "canary": "production"}
+
+
+def test_only_each_environments_app_can_move_its_branch_and_nobody_rewrites_one() -> None:
+    found = rulesets(APPS)
+    for env, app in APPS.items():
+        other = next(name for name in APPS if name != env)
+        ref = f"refs/heads/env/{env}"
+        assert may(app, "create", ref, found)
+        assert may(app, "update", ref, found)
+        # The staging job's token cannot move production, nor the production job's staging.
+        assert not may(APPS[other], "update", ref, found)
+        assert not may(APPS[other], "create", ref, found)
+        assert not may(WRITER, "update", ref, found)
+        for actor in (*APPS.values(), WRITER):
+            assert not may(actor, "force-push", ref, found)
+            assert not may(actor, "delete", ref, found)
+            assert not may(actor, "update", "refs/heads/main", found)
+
+
+def test_main_takes_only_pull_requests_that_its_code_owners_approved_and_ci_passed() -> None:
+    main = rulesets(APPS)["main"]
+    assert main["bypass_actors"] == []
+    rules = {rule["type"]: rule.get("parameters", {}) for rule in main["rules"]}
+    assert rules["pull_request"]["require_code_owner_review"] is True
+    assert rules["pull_request"]["required_approving_review_count"] >= 1
+    checks = {check["context"] for check in rules["required_status_checks"]["required_status_checks"]}
+    # A required check no job reports would leave every pull request pending for ever.
+    assert checks == set(REQUIRED_CHECKS) <= set(load("ci")["jobs"])
+
+
+def test_the_rulesets_command_writes_one_json_file_per_ruleset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser()
+    add_delivery_commands(parser.add_subparsers())
+    args = parser.parse_args(
+        ["rulesets", "--staging-app-id", "101", "--production-app-id", "202", "--out", str(tmp_path)]
+    )
+    assert args.handler(args) == 0
+    written = {path.stem: json.loads(path.read_text()) for path in tmp_path.glob("*.json")}
+    assert written == rulesets(APPS)
+    assert capsys.readouterr().out.count(".json\n") == len(written)
