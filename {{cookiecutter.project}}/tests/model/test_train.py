@@ -11,13 +11,8 @@ from {{ cookiecutter.package }}.manifest import read_manifest
 from {{ cookiecutter.package }}.model.config import DataConfig, ModelConfig, TrainConfig
 from {{ cookiecutter.package }}.model.estimators import pipeline_input
 from {{ cookiecutter.package }}.model.holdout import read_holdout
+from {{ cookiecutter.package }}.model.metrics import TASK_METRICS
 from {{ cookiecutter.package }}.model.train import train_model
-
-METRICS = {
-    "binary": {"accuracy", "f1", "roc_auc", "log_loss"},
-    "multiclass": {"accuracy", "f1", "roc_auc", "log_loss"},
-    "regression": {"r2", "rmse", "mae"},
-}
 
 
 def test_same_data_and_seed_give_the_same_model(tmp_path: Path, model_config: ModelConfig) -> None:
@@ -37,7 +32,7 @@ def test_manifest_describes_the_model(artifacts_dir: Path) -> None:
     manifest = read_manifest(artifacts_dir)
     assert manifest.name == "test-model"
     assert manifest.version == f"{manifest.created_at:%Y%m%d%H%M%S}-{manifest.data_fingerprint[:8]}"
-    assert set(manifest.metrics) == METRICS[manifest.task]
+    assert list(manifest.metrics) == list(TASK_METRICS[manifest.task])
     assert all(len(feature.summary.quantiles) == 11 for feature in manifest.features)
     assert all(
         feature.summary.min <= feature.summary.mean <= feature.summary.max for feature in manifest.features
@@ -54,7 +49,8 @@ def test_manifest_records_the_estimator_and_its_params(
 ) -> None:
     manifest = read_manifest(artifacts_dir)
     assert manifest.estimator_class == type(joblib.load(artifacts_dir / "model.joblib")[-1]).__name__
-    assert {key: manifest.params[key] for key in model_config.train.params} == model_config.train.params
+    written = {key: None if value == "None" else value for key, value in model_config.train.params.items()}
+    assert {key: manifest.params[key] for key in written} == written
     assert manifest.params["random_state"] == model_config.train.seed
 
 
