@@ -14,6 +14,7 @@ from {{ cookiecutter.package }}.model.config import DataConfig, Estimator, Train
 from {{ cookiecutter.package }}.model.estimators import pipeline_input
 from {{ cookiecutter.package }}.model.export import Predictions, check_parity, export_model
 from {{ cookiecutter.package }}.model.holdout import read_holdout
+from {{ cookiecutter.package }}.model.metrics import decide
 from {{ cookiecutter.package }}.model.train import train_model
 
 
@@ -50,7 +51,13 @@ def test_onnx_reproduces_sklearn_on_held_out_rows(fixture: str, request: pytest.
     names = read_manifest(artifacts).feature_names + [f.name for f in read_manifest(artifacts).categorical]
     onnx_first = session_of(artifacts).run(None, holdout.feeds())[0]
     frame = pipeline_input(holdout.numbers, holdout.strings, names)
-    sklearn = joblib.load(artifacts / "model.joblib").predict(frame)
+    pipeline = joblib.load(artifacts / "model.joblib")
+    threshold = read_manifest(artifacts).decision_threshold
+    if hasattr(pipeline, "predict_proba"):
+        # The label, at the model's decision threshold for a binary classifier.
+        sklearn = decide(pipeline.predict_proba(frame), threshold)
+    else:
+        sklearn = pipeline.predict(frame)
     np.testing.assert_allclose(onnx_first.ravel(), sklearn, rtol=1e-4)
 
 

@@ -1,5 +1,8 @@
 """Training-time warnings: one line each for a column that trains as asked but is probably a mistake."""
 
+import subprocess
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -7,6 +10,7 @@ from {{ cookiecutter.package }}.model.suspects import (
     identifier_warnings,
     numeric_text_warnings,
     stray_target_warning,
+    uncommitted_warning,
 )
 
 
@@ -53,3 +57,17 @@ def test_a_target_with_a_stray_text_value_names_it() -> None:
     assert warning is not None
     assert "target column 'price' holds 1 value(s) that are not numbers, first '1,200' in row 6" in warning
     assert stray_target_warning("data.csv", pd.Series(["yes", "no"] * 20, name="churned")) is None
+
+
+def test_a_data_file_ci_will_not_have_is_named(tmp_path: Path) -> None:
+    data = tmp_path / "data" / "train.csv"
+    data.parent.mkdir()
+    data.write_text("x,y\n1,2\n")
+    assert uncommitted_warning(data) is None, "outside a git work tree there is nothing to say"
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    assert "train.csv: not committed yet; CI's make model trains on it" in str(uncommitted_warning(data))
+    (tmp_path / ".gitignore").write_text("data/\n")
+    assert "train.csv: git ignores this file" in str(uncommitted_warning(data))
+    (tmp_path / ".gitignore").unlink()
+    subprocess.run(["git", "add", "data"], cwd=tmp_path, check=True)
+    assert uncommitted_warning(data) is None

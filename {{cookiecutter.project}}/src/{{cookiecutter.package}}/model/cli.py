@@ -1,6 +1,7 @@
 """Commands of the model's life before serving: train, export, validate, card and track."""
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any, get_args
 
@@ -90,9 +91,13 @@ def apply_overrides(config: ModelConfig, args: argparse.Namespace) -> ModelConfi
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from .suspects import uncommitted_warning
     from .train import train_model
 
     config = apply_overrides(config_from(args), args)
+    data_file = Path(config.data.source)
+    if data_file.is_file() and (warning := uncommitted_warning(data_file)) is not None:
+        print(f"warning: {warning}", file=sys.stderr)
     manifest = train_model(config.data, config.train, args.out, gate=config.gate)
     if config.data.categorical is None and manifest.categorical:
         names = ", ".join(feature.name for feature in manifest.categorical)

@@ -104,7 +104,10 @@ def label_dataset(source: str, features: Features, labels: pd.Series, task: Task
 
 def read_frame(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise CliError(f"{path}: data file not found")
+        raise CliError(
+            f"{path}: data file not found; training reads it from the repository, so commit it "
+            "(README: Data in CI), or fetch it before make model"
+        )
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise CliError(f"{path}: unsupported file type; use .csv or .parquet")

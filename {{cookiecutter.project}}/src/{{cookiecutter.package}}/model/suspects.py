@@ -1,4 +1,7 @@
-"""Columns that train as asked but are probably a mistake: one warning line each, naming the fix."""
+"""Data that trains as asked but is probably a mistake: one warning line each, naming the fix."""
+
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -70,3 +73,24 @@ def stray_target_warning(source: str, labels: pd.Series) -> str | None:
         f"{value!r} in row {row}; so it is read as text, each distinct value a class. Fix or drop those "
         "rows to predict a number"
     )
+
+
+def uncommitted_warning(path: Path) -> str | None:
+    """A data file CI will not have: ignored by git, or not added yet. None outside a git work tree."""
+    try:
+        ignored = git(path, "check-ignore", "-q")
+        tracked = git(path, "ls-files", "--error-unmatch")
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if ignored == 0:
+        return f"{path}: git ignores this file, so CI's make model will not have it; commit it (README)"
+    if ignored == 1 and tracked != 0:
+        return f"{path}: not committed yet; CI's make model trains on it, so git add and commit it"
+    return None
+
+
+def git(path: Path, *command: str) -> int:
+    run = subprocess.run(
+        ["git", *command, path.name], cwd=path.parent, capture_output=True, timeout=10, check=False
+    )
+    return run.returncode
