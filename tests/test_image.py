@@ -69,7 +69,7 @@ def build_image(project: Path, engine: str, image: str) -> None:
     run(
         ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "bake"], project
     )
-    run(["make", "install", "train", "export"], project, env)
+    run(["make", "install", "train", "export", "validate"], project, env)
     # The stand-in base images exist only locally, so podman must not look for newer ones in a registry;
     # without layers, the build stage leaves no untagged image behind. The Dockerfile pins the official
     # image's digest, which the stand-in cannot have: a build context stands the local tag in for it.
