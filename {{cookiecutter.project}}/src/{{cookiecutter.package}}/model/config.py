@@ -78,7 +78,7 @@ class GateConfig(Section):
         for table, thresholds in tables.items():
             for name in thresholds:
                 if (problem := metric_problem(name, task)) is not None:
-                    raise CliError(f"[gate] {table}.{name}: {problem}; edit [gate] in model.toml")
+                    raise CliError(f"model.toml [gate] {table}.{name}: {problem}; edit it")
 
 
 class ModelConfig(Section):

@@ -134,9 +134,11 @@ def split_dataset(dataset: Dataset, test_size: float, seed: int) -> Split:
         counts = np.bincount(stratify.to_numpy(), minlength=len(dataset.classes))
         rare = int(np.argmin(counts))
         if counts[rare] < 2:
+            others = int((counts < 2).sum()) - 1
+            more = f" (and {others} more classes)" if others else ""
             raise CliError(
                 f"{dataset.source}: class {dataset.classes[rare]!r} of target {dataset.target_name!r} has "
-                f"{counts[rare]} row; a split needs at least 2 rows of each class: fix or drop it"
+                f"{counts[rare]} row{more}; a split needs at least 2 rows of each class: fix or drop it"
             )
     try:
         x_train, x_test, y_train, y_test = train_test_split(

@@ -96,8 +96,8 @@ def decision_threshold(dataset: Dataset, train: TrainConfig) -> float | None:
         return train.decision_threshold or DEFAULT_THRESHOLD
     if train.decision_threshold is not None:
         raise CliError(
-            f"[train] decision_threshold: only binary classifiers have one; {dataset.source} makes a "
-            f"{dataset.task} model. Remove it from model.toml"
+            f"model.toml [train] decision_threshold: only binary classifiers have one; {dataset.source} "
+            f"makes a {dataset.task} model. Remove it"
         )
     return None
 
