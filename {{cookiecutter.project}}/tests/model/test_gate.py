@@ -9,7 +9,11 @@ from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.manifest import read_manifest, write_manifest
 from {{ cookiecutter.package }}.model.config import GateConfig, ModelConfig
 from {{ cookiecutter.package }}.model.gate import baseline_checks, run_gate
-from {{ cookiecutter.package }}.model.metrics import DEFAULT_SKILL, LOWER_IS_BETTER, TASK_METRICS
+from {{ cookiecutter.package }}.model.metrics import (
+    DEFAULT_SKILL,
+    LOWER_IS_BETTER,
+    TASK_METRICS,
+)
 
 
 def failed_checks(artifacts: Path) -> list[str]:
