@@ -74,7 +74,8 @@ def prepare(project: Path) -> None:
     run(
         ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "bake"], project
     )
-    run(["make", "install", "train", "export"], project, project_env())
+    # validate moves the gated candidate into artifacts/, which the image is built from.
+    run(["make", "install", "train", "export", "validate"], project, project_env())
 
 
 def build_image(project: Path, engine: str, image: str, target: str = "image") -> str:

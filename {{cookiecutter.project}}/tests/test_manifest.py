@@ -1,14 +1,17 @@
 """The model manifest: it survives its file, and a missing one says which step to run."""
 
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.manifest import (
     MANIFEST_FILE,
     ModelManifest,
+    category_text,
     manifest_digest,
     read_manifest,
     require_manifest,
@@ -34,3 +37,23 @@ def test_digest_covers_every_field_the_model_sha_included(manifest: ModelManifes
     other_model = {**document, "onnx": {**document["onnx"], "sha256": "0" * 64}}
     assert manifest_digest(swapped) != document["digest"]
     assert manifest_digest(other_model) != document["digest"]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (2, "2"),
+        (2.0, "2"),
+        (np.int64(2), "2"),
+        (np.float32(2.0), "2"),
+        (2.5, "2.5"),
+        ("2.0", "2.0"),
+        ("Bad", "Bad"),
+        (True, "True"),
+        (None, ""),
+        (math.nan, ""),
+    ],
+)
+def test_a_category_is_the_text_training_gave_it(value: object, text: str) -> None:
+    """The one rule for training and serving alike: an integer code is its digits."""
+    assert category_text(value) == text

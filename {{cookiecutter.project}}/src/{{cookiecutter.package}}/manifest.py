@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import math
+import numbers
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -27,9 +29,27 @@ CATEGORICAL_INPUT = "categorical"
 # A missing category, in the pipeline and in the tensor alike: skl2onnx converts string imputation only
 # when the missing marker is itself a string (and onnxruntime would read None as "None").
 MISSING_CATEGORY = ""
+# The decision threshold of a binary classifier when model.toml sets none: argmax of two classes.
+DEFAULT_THRESHOLD = 0.5
 
 Task = Literal["binary", "multiclass", "regression"]
 JsonScalar = str | int | float | bool | None
+CategoryType = Literal["string", "integer", "float", "boolean"]
+
+
+def category_text(value: object) -> str:
+    """A category as training encodes it, and serving must too: whole numbers without ".0" (2, 2.0 ->
+    "2"), other numbers and booleans as str() ("2.5", "True"), "" for None or NaN."""
+    if value is None or isinstance(value, str | bool):
+        return MISSING_CATEGORY if value is None else str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isnan(number):
+            return MISSING_CATEGORY
+        return str(int(number)) if number.is_integer() else str(number)
+    return str(value)
 
 
 class FeatureSummary(BaseModel):
@@ -57,6 +77,23 @@ class CategoricalFeature(BaseModel):
     categories: list[str] = Field(description="Known categories, in the one-hot encoder's order")
     shares: list[float] = Field(description="Training share of each category, in the same order")
     missing: float = Field(0.0, description="Share of training rows without a value")
+    dtype: CategoryType = Field(
+        "string", description="What the column held before category_text made each value a string"
+    )
+
+
+class SplitCounts(BaseModel):
+    rows: int
+    classes: list[int] = Field(default_factory=list, description="Rows per class, in `classes` order")
+
+
+class Evaluation(BaseModel):
+    """The split and how the model did on the held-out rows, for the model card."""
+
+    train: SplitCounts
+    test: SplitCounts
+    # Held-out rows by true class (row) and predicted class (column), in `classes` order.
+    confusion: list[list[int]] = Field(default_factory=list)
 
 
 class Tracking(BaseModel):
@@ -99,6 +136,13 @@ class ModelManifest(BaseModel):
     categorical: list[CategoricalFeature] = Field(default_factory=list)
     classes: list[str] | None = Field(None, description="Class labels in probability-column order")
     metrics: dict[str, float]
+    baseline: dict[str, float] = Field(
+        default_factory=dict, description="The same metrics of the majority class (or the mean)"
+    )
+    # Binary classifiers: the label is classes[1] when its probability is at least the threshold; the
+    # exported ONNX graph's label output applies it.
+    decision_threshold: float | None = None
+    evaluation: Evaluation | None = None
     data_source: str
     data_fingerprint: str = Field(description="sha256 of the training data in canonical form")
     library_versions: dict[str, str]

@@ -136,12 +136,13 @@ def run_params(manifest: ModelManifest) -> dict[str, Any]:
         "estimator_class": manifest.estimator_class,
         "data_source": manifest.data_source,
         "task": manifest.task,
+        "decision_threshold": manifest.decision_threshold,
     }
     return {**described, **{f"model.{key}": value for key, value in manifest.params.items()}}
 
 
 def run_metrics(manifest: ModelManifest, gate: dict[str, Any] | None) -> dict[str, float]:
-    metrics = dict(manifest.metrics)
+    metrics = {**manifest.metrics, **{f"baseline_{name}": value for name, value in manifest.baseline.items()}}
     if manifest.onnx is not None:
         metrics["onnx_parity_max_abs_diff"] = manifest.onnx.parity.max_abs_diff
     for check in (gate or {}).get("checks", []):

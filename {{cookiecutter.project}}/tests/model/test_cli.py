@@ -1,5 +1,6 @@
 """The model commands as the CLI runs them: overrides of model.toml, and readable failures."""
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -102,3 +103,64 @@ def test_track_command_reports_the_run_and_the_version(
     ]
     champion = ["--champion", f"models:/{tracking.experiment}@production", "--tracking-uri", tracking_uri]
     assert run_command("validate", *artifacts, "--config", CONFIG, *champion) == 0
+
+
+def test_validate_replaces_the_served_model_only_on_a_pass(
+    run_command: Command, artifacts_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served = tmp_path / "served"
+    candidate = ["--artifacts", str(artifacts_copy), "--into", str(served)]
+    assert run_command("validate", *candidate, "--config", CONFIG) == 0
+    assert "accepted into" in capsys.readouterr().out
+    version = read_manifest(served).version
+    assert (served / GATE_FILE).is_file()
+    slow = tmp_path / "slow.toml"
+    slow.write_text("[gate]\nlatency_budget_ms = 1e-6\n")
+    assert run_command("validate", *candidate, "--config", str(slow)) == 1
+    assert f"not accepted: {served}/ keeps version {version}" in capsys.readouterr().out
+    assert read_manifest(served).version == version
+    assert json.loads((served / GATE_FILE).read_text())["passed"] is True
+
+
+def test_a_failed_first_model_leaves_nothing_to_serve(
+    run_command: Command, artifacts_copy: Path, tmp_path: Path
+) -> None:
+    slow = tmp_path / "slow.toml"
+    slow.write_text("[gate]\nlatency_budget_ms = 1e-6\n")
+    argv = ["--artifacts", str(artifacts_copy), "--into", str(tmp_path / "served"), "--config", str(slow)]
+    assert run_command("validate", *argv) == 1
+    assert not (tmp_path / "served").exists()
+
+
+def test_validate_compares_with_the_model_it_would_replace(
+    run_command: Command, artifacts_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served = tmp_path / "served"
+    argv = ["--artifacts", str(artifacts_copy), "--into", str(served), "--config", CONFIG]
+    assert run_command("validate", *argv) == 0
+    assert "vs champion" not in capsys.readouterr().out
+    assert run_command("validate", *argv) == 0
+    assert "vs champion" in capsys.readouterr().out
+    assert run_command("validate", *argv, "--champion", "none") == 0
+    assert "vs champion" not in capsys.readouterr().out
+
+
+def test_train_refuses_a_gate_metric_of_another_task_before_fitting(
+    run_command: Command, tmp_path: Path
+) -> None:
+    config = tmp_path / "model.toml"
+    config.write_text("[data]\nsource = 'diabetes'\n[gate]\nminimum = { recall = 0.5 }\n")
+    with pytest.raises(CliError, match=r"minimum\.recall: 'recall' is not a metric of regression models"):
+        run_command("train", "--config", str(config), "--out", str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_train_prints_the_baseline_and_the_decision_threshold(
+    run_command: Command, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "model.toml"
+    config.write_text("[data]\nsource = 'breast_cancer'\n[train]\ndecision_threshold = 0.3\n")
+    assert run_command("train", "--config", str(config), "--out", str(tmp_path / "out")) == 0
+    out = capsys.readouterr().out
+    assert "  baseline  accuracy=" in out
+    assert "labels 'benign' when its probability is at least 0.3" in out

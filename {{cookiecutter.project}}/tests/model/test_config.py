@@ -1,10 +1,12 @@
 """model.toml loading: valid files load, bad values fail with the key named."""
 
+import re
 from pathlib import Path
 
 import pytest
 
 from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.model.config import BUNDLED_DATASETS, ModelConfig, load_config
 
 
@@ -14,9 +16,17 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_project_config_names_a_bundled_dataset(model_config: ModelConfig) -> None:
-    assert model_config.data.source in BUNDLED_DATASETS
-    assert model_config.gate.minimum or model_config.gate.maximum
+def test_project_config_names_data_that_is_there(model_config: ModelConfig) -> None:
+    """A bundled dataset, or a file in the repository with its target named: CI trains on it."""
+    data = model_config.data
+    if data.source not in BUNDLED_DATASETS:
+        assert Path(data.source).is_file(), f"{data.source}: commit the data file model.toml names"
+        assert data.target, "[data] target: name the column to predict"
+
+
+def test_project_gate_names_metrics_of_its_task(model_config: ModelConfig, manifest: ModelManifest) -> None:
+    model_config.gate.check_task(manifest.task)
+    assert model_config.gate.skills(manifest.task)
 
 
 def test_missing_sections_take_defaults(tmp_path: Path) -> None:
@@ -37,6 +47,9 @@ def test_missing_sections_take_defaults(tmp_path: Path) -> None:
         ("[data]\ntask = 'ranking'\n", "data.task"),
         ("[data]\ncategorical = 'island'\n", "data.categorical"),
         ("[data]\nexclude = [1]\n", "data.exclude.0"),
+        ("[gate]\nbeat_baseline = { roc_auc = 1.5 }\n", "gate.beat_baseline"),
+        ("[train]\ndecision_threshold = 1.0\n", "train.decision_threshold"),
+        ("[train]\ndecision_threshold = 0\n", "train.decision_threshold"),
     ],
 )
 def test_bad_value_names_the_key(tmp_path: Path, text: str, key: str) -> None:
@@ -66,3 +79,22 @@ def test_train_params_and_column_lists_load_as_written(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, text))
     assert (config.data.categorical, config.data.exclude) == (["island"], ["id"])
     assert config.train.params == {"max_iter": 50, "loss": "hinge"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[gate]\nminimum = { recal = 0.5 }\n",
+            "gate.minimum: 'recal' is not a metric of any model; did you mean recall?",
+        ),
+        (
+            "[gate]\nbeat_baseline = { AUC = 0.1 }\n",
+            "gate.beat_baseline: 'AUC' is not a metric of any model; ",
+        ),
+        ("[gate]\nmaximum = { logloss = 0.3 }\n", "did you mean log_loss?"),
+    ],
+)
+def test_a_misspelt_gate_metric_is_named_with_a_suggestion(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(CliError, match=re.escape(message)):
+        load_config(write(tmp_path, text))

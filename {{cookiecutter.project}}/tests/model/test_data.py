@@ -98,7 +98,10 @@ def test_explicit_task_overrides_inference(tmp_path: Path) -> None:
         (lambda frame: frame.assign(income=np.nan), "feature column 'income' has no values"),
         (lambda frame: frame.assign(label="only"), "single class"),
         (lambda frame: frame[["label"]], "no feature columns"),
-        (lambda frame: frame.assign(label=[None, *frame["label"][1:]]), "target column 'label' has missing"),
+        (
+            lambda frame: frame.assign(label=[None, *frame["label"][1:]]),
+            "target column 'label' has no value in row",
+        ),
     ],
     ids=["missing-target", "empty", "all-missing", "one-class", "no-features", "missing-label"],
 )
@@ -154,5 +157,20 @@ def test_class_too_rare_to_split_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     user_frame(rows=10).drop(columns=["price"]).assign(label=["a"] * 9 + ["b"]).to_csv(path, index=False)
     dataset = load_dataset(str(path), "label")
-    with pytest.raises(CliError, match=r"cannot split with test_size=0\.25"):
+    with pytest.raises(CliError, match=r"class 'b' of target 'label' has 1 row; .* fix or drop it"):
         split_dataset(dataset, 0.25, seed=0)
+
+
+def test_a_target_of_numbers_with_a_stray_value_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    prices = [str(round(value, 2)) for value in user_frame()["price"]]
+    prices[17] = "ask"
+    user_frame().assign(price=prices).drop(columns=["label"]).to_csv(path, index=False)
+    dataset = load_dataset(str(path), "price")
+    assert dataset.task == "multiclass"
+    assert any(
+        "target column 'price' holds 1 value(s) that are not numbers, first 'ask' in row 18" in line
+        for line in dataset.warnings
+    )
+    with pytest.raises(CliError, match=r"'price' holds 'ask' in row 18: fix or drop such rows"):
+        load_dataset(str(path), "price", task="regression")

@@ -14,6 +14,7 @@ from {{ cookiecutter.package }}.model.config import DataConfig, Estimator, Train
 from {{ cookiecutter.package }}.model.estimators import pipeline_input
 from {{ cookiecutter.package }}.model.export import Predictions, check_parity, export_model
 from {{ cookiecutter.package }}.model.holdout import read_holdout
+from {{ cookiecutter.package }}.model.metrics import decide
 from {{ cookiecutter.package }}.model.train import train_model
 
 
@@ -50,7 +51,13 @@ def test_onnx_reproduces_sklearn_on_held_out_rows(fixture: str, request: pytest.
     names = read_manifest(artifacts).feature_names + [f.name for f in read_manifest(artifacts).categorical]
     onnx_first = session_of(artifacts).run(None, holdout.feeds())[0]
     frame = pipeline_input(holdout.numbers, holdout.strings, names)
-    sklearn = joblib.load(artifacts / "model.joblib").predict(frame)
+    pipeline = joblib.load(artifacts / "model.joblib")
+    threshold = read_manifest(artifacts).decision_threshold
+    if hasattr(pipeline, "predict_proba"):
+        # The label, at the model's decision threshold for a binary classifier.
+        sklearn = decide(pipeline.predict_proba(frame), threshold)
+    else:
+        sklearn = pipeline.predict(frame)
     np.testing.assert_allclose(onnx_first.ravel(), sklearn, rtol=1e-4)
 
 
@@ -138,3 +145,24 @@ def test_regression_tolerance_scales_with_the_predictions() -> None:
     parity = check_parity(expected, actual, tolerance=1e-4)
     assert parity.tolerance == pytest.approx(0.1)
     assert parity.max_abs_diff == pytest.approx(0.05)
+
+
+def test_the_onnx_label_applies_the_decision_threshold(tmp_path: Path) -> None:
+    train = TrainConfig(decision_threshold=0.9)
+    manifest = train_model(DataConfig(source="breast_cancer"), train, tmp_path, name="m")
+    assert manifest.decision_threshold == 0.9
+    exported = export_model(tmp_path, tolerance=1e-4)
+    assert exported.onnx is not None
+    assert exported.onnx.parity.label_mismatches == 0
+    labels, probabilities = session_of(tmp_path).run(None, read_holdout(tmp_path).feeds())
+    assert labels.dtype == np.int64
+    np.testing.assert_array_equal(labels, (probabilities[:, 1] >= 0.9).astype(np.int64))
+    assert (labels != probabilities.argmax(axis=1)).any(), "0.9 should relabel some held-out rows"
+
+
+def test_a_probability_at_the_threshold_is_a_tie_either_runtime_may_break() -> None:
+    expected = Predictions(np.array([[0.7, 0.3], [0.1, 0.9]]), np.array([1, 1]))
+    actual = Predictions(np.array([[0.7, 0.3], [0.1, 0.9]]), np.array([0, 1]))
+    assert check_parity(expected, actual, tolerance=1e-4, threshold=0.3).label_mismatches == 1
+    with pytest.raises(CliError, match="labels differ on a clear-margin row"):
+        check_parity(expected, actual, tolerance=1e-4, threshold=0.5)

@@ -66,7 +66,7 @@ def test_text_of_a_category_is_what_a_client_would_send() -> None:
 
 def test_category_summary_has_sorted_categories_shares_and_the_missing_share() -> None:
     features = prepare_features("t", table(), None)
-    [colour] = summarize_categorical(features.frame, features.categorical)
+    [colour] = summarize_categorical(features.frame, features.category_types)
     assert colour.name == "colour"
     assert colour.categories == ["blue", "red"]
     assert colour.shares == pytest.approx([0.2, 0.4])
@@ -81,3 +81,21 @@ def test_number_summary_ignores_gaps_and_counts_them() -> None:
     assert (size.summary.min, size.summary.max) == (1.5, 4.0)
     assert size.summary.mean == pytest.approx(2.625)
     assert len(size.summary.quantiles) == 11
+
+
+def test_integer_coded_categories_are_recorded_as_integers_without_a_decimal_point() -> None:
+    codes = table().assign(zip=[75001, np.nan, 75001, 69001, 75001])
+    features = prepare_features("t", codes, ["colour", "zip"])
+    assert features.frame["zip"].tolist() == ["75001", "", "75001", "69001", "75001"]
+    assert features.category_types == {"colour": "string", "zip": "integer"}
+    [_, zip_code] = summarize_categorical(features.frame, features.category_types)
+    assert (zip_code.dtype, zip_code.categories) == ("integer", ["69001", "75001"])
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [([1.5, 2.0], "float"), ([True, False], "boolean"), ([1, 2], "integer"), (["a", "b"], "string")],
+)
+def test_the_type_a_categorical_column_held_is_kept(values: list[object], kind: str) -> None:
+    features = prepare_features("t", pd.DataFrame({"c": values, "x": [0.0, 1.0]}), ["c"])
+    assert features.category_types == {"c": kind}

@@ -6,9 +6,14 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }}.errors import CliError
-from {{ cookiecutter.package }}.manifest import read_manifest
+from {{ cookiecutter.package }}.manifest import read_manifest, write_manifest
 from {{ cookiecutter.package }}.model.config import GateConfig, ModelConfig
-from {{ cookiecutter.package }}.model.gate import champion_checks, read_champion, run_gate
+from {{ cookiecutter.package }}.model.gate import baseline_checks, run_gate
+from {{ cookiecutter.package }}.model.metrics import (
+    DEFAULT_SKILL,
+    LOWER_IS_BETTER,
+    TASK_METRICS,
+)
 
 
 def failed_checks(artifacts: Path) -> list[str]:
@@ -26,15 +31,53 @@ def test_good_model_passes_the_project_gate(
     assert "FAIL" not in output
 
 
+def test_default_gate_beats_the_baseline_and_says_where_its_numbers_come_from(
+    artifacts_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    task = read_manifest(artifacts_copy).task
+    assert run_gate(artifacts_copy, GateConfig()) == 0
+    output = capsys.readouterr().out
+    assert f"the template's default for {task} models" in output.splitlines()[0]
+    assert all(f"{name} vs baseline" in output for name in DEFAULT_SKILL[task])
+
+
+def test_a_model_no_better_than_its_baseline_fails(artifacts_copy: Path) -> None:
+    manifest = read_manifest(artifacts_copy)
+    idle = manifest.model_copy(update={"metrics": manifest.baseline})
+    checks = baseline_checks(idle, DEFAULT_SKILL[manifest.task])
+    assert checks
+    assert not any(check.passed for check in checks)
+
+
+def test_skill_is_the_share_of_the_way_to_a_perfect_score(artifacts_copy: Path) -> None:
+    manifest = read_manifest(artifacts_copy)
+    name = next(iter(DEFAULT_SKILL[manifest.task]))
+    base, value = manifest.baseline[name], manifest.metrics[name]
+    perfect = 0.0 if name in LOWER_IS_BETTER else 1.0
+    reached = (value - base) / (perfect - base)
+    assert baseline_checks(manifest, {name: reached * 0.99})[0].passed
+    assert not baseline_checks(manifest, {name: min(reached * 1.01 + 1e-9, 0.999999)})[0].passed
+
+
 def test_impossible_threshold_fails(artifacts_copy: Path) -> None:
     metric = next(iter(read_manifest(artifacts_copy).metrics))
     assert run_gate(artifacts_copy, GateConfig(minimum={metric: 1e9})) == 1
     assert failed_checks(artifacts_copy) == [f"{metric} minimum"]
 
 
-def test_metric_the_model_lacks_fails(artifacts_copy: Path) -> None:
-    assert run_gate(artifacts_copy, GateConfig(maximum={"brier": 0.1})) == 1
-    assert failed_checks(artifacts_copy) == ["brier maximum"]
+def test_a_metric_of_another_task_is_refused_with_the_task_s_metrics(artifacts_copy: Path) -> None:
+    task = read_manifest(artifacts_copy).task
+    other = "rmse" if task != "regression" else "recall"
+    with pytest.raises(CliError, match=rf"\[gate\] maximum\.{other}: '{other}' is not a metric of {task}"):
+        run_gate(artifacts_copy, GateConfig(maximum={other: 0.1}))
+    assert not (artifacts_copy / "gate.json").exists()
+
+
+def test_a_model_without_a_recorded_baseline_fails(artifacts_copy: Path) -> None:
+    manifest = read_manifest(artifacts_copy)
+    write_manifest(artifacts_copy, manifest.model_copy(update={"baseline": {}}))
+    assert run_gate(artifacts_copy, GateConfig()) == 1
+    assert failed_checks(artifacts_copy) == [f"{name} vs baseline" for name in DEFAULT_SKILL[manifest.task]]
 
 
 def test_tampered_onnx_fails_the_checksum(artifacts_copy: Path) -> None:
@@ -56,40 +99,14 @@ def test_latency_over_budget_fails(artifacts_copy: Path) -> None:
     assert failed_checks(artifacts_copy) == ["latency p99 ms"]
 
 
-def test_model_may_replace_an_equal_champion(artifacts_copy: Path) -> None:
-    assert run_gate(artifacts_copy, GateConfig(), champion=str(artifacts_copy / "manifest.json")) == 0
-
-
-def test_regression_against_a_better_champion_fails(artifacts_copy: Path, tmp_path: Path) -> None:
-    metrics = read_manifest(artifacts_copy).metrics
-    better = {
-        name: value * 0.5 if name in {"log_loss", "rmse", "mae"} else value + 0.5
-        for name, value in metrics.items()
-    }
-    champion = tmp_path / "metrics.json"
-    champion.write_text(json.dumps(better))
-    assert run_gate(artifacts_copy, GateConfig(), champion=str(champion)) == 1
-    assert sorted(failed_checks(artifacts_copy)) == sorted(f"{name} vs champion" for name in metrics)
-
-
-def test_champion_comparison_knows_which_way_is_better() -> None:
-    champion = {"accuracy": 0.9, "rmse": 10.0}
-    within = champion_checks({"accuracy": 0.89, "rmse": 10.1}, champion, tolerance=0.02)
-    beyond = champion_checks({"accuracy": 0.85, "rmse": 11.0}, champion, tolerance=0.02)
-    assert [check.passed for check in within] == [True, True]
-    assert [check.passed for check in beyond] == [False, False]
-
-
-@pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"metrics": {"accuracy": "high"}}'])
-def test_unreadable_champion_is_reported(tmp_path: Path, content: str) -> None:
-    path = tmp_path / "champion.json"
-    path.write_text(content)
-    with pytest.raises(CliError, match="champion"):
-        read_champion(path)
-
-
 def test_gate_without_export_fails(artifacts_copy: Path) -> None:
     manifest = read_manifest(artifacts_copy).model_copy(update={"onnx": None})
     (artifacts_copy / "manifest.json").write_text(manifest.model_dump_json())
     assert run_gate(artifacts_copy, GateConfig()) == 1
     assert failed_checks(artifacts_copy) == ["onnx exported"]
+
+
+def test_every_metric_of_the_task_is_recorded_with_its_baseline(artifacts_copy: Path) -> None:
+    manifest = read_manifest(artifacts_copy)
+    assert list(manifest.metrics) == list(TASK_METRICS[manifest.task])
+    assert list(manifest.baseline) == list(manifest.metrics)

@@ -7,17 +7,13 @@ import joblib
 import numpy as np
 import pytest
 
+from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.manifest import read_manifest
 from {{ cookiecutter.package }}.model.config import DataConfig, ModelConfig, TrainConfig
 from {{ cookiecutter.package }}.model.estimators import pipeline_input
 from {{ cookiecutter.package }}.model.holdout import read_holdout
+from {{ cookiecutter.package }}.model.metrics import TASK_METRICS
 from {{ cookiecutter.package }}.model.train import train_model
-
-METRICS = {
-    "binary": {"accuracy", "f1", "roc_auc", "log_loss"},
-    "multiclass": {"accuracy", "f1", "roc_auc", "log_loss"},
-    "regression": {"r2", "rmse", "mae"},
-}
 
 
 def test_same_data_and_seed_give_the_same_model(tmp_path: Path, model_config: ModelConfig) -> None:
@@ -37,7 +33,7 @@ def test_manifest_describes_the_model(artifacts_dir: Path) -> None:
     manifest = read_manifest(artifacts_dir)
     assert manifest.name == "test-model"
     assert manifest.version == f"{manifest.created_at:%Y%m%d%H%M%S}-{manifest.data_fingerprint[:8]}"
-    assert set(manifest.metrics) == METRICS[manifest.task]
+    assert list(manifest.metrics) == list(TASK_METRICS[manifest.task])
     assert all(len(feature.summary.quantiles) == 11 for feature in manifest.features)
     assert all(
         feature.summary.min <= feature.summary.mean <= feature.summary.max for feature in manifest.features
@@ -54,7 +50,8 @@ def test_manifest_records_the_estimator_and_its_params(
 ) -> None:
     manifest = read_manifest(artifacts_dir)
     assert manifest.estimator_class == type(joblib.load(artifacts_dir / "model.joblib")[-1]).__name__
-    assert {key: manifest.params[key] for key in model_config.train.params} == model_config.train.params
+    written = {key: None if value == "None" else value for key, value in model_config.train.params.items()}
+    assert {key: manifest.params[key] for key in written} == written
     assert manifest.params["random_state"] == model_config.train.seed
 
 
@@ -88,3 +85,34 @@ def test_params_reach_the_estimator_and_the_manifest(tmp_path: Path) -> None:
     manifest = train_model(DataConfig(source="wine"), train, tmp_path, name="m")
     assert joblib.load(tmp_path / "model.joblib")[-1].n_estimators == 7
     assert (manifest.params["n_estimators"], manifest.params["max_depth"]) == (7, None)
+
+
+def test_a_decision_threshold_is_for_binary_classifiers_only(tmp_path: Path) -> None:
+    train = TrainConfig(decision_threshold=0.3)
+    with pytest.raises(CliError, match=r"decision_threshold: only binary classifiers have one; wine makes"):
+        train_model(DataConfig(source="wine"), train, tmp_path / "out", name="m")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_lower_threshold_trades_precision_for_recall(tmp_path: Path) -> None:
+    data = DataConfig(source="breast_cancer")
+    default = train_model(data, TrainConfig(), tmp_path / "a", name="m")
+    eager = train_model(data, TrainConfig(decision_threshold=0.05), tmp_path / "b", name="m")
+    assert (default.decision_threshold, eager.decision_threshold) == (0.5, 0.05)
+    assert eager.metrics["recall"] >= default.metrics["recall"]
+    assert eager.metrics["precision"] <= default.metrics["precision"]
+    assert eager.metrics["roc_auc"] == default.metrics["roc_auc"]
+
+
+def test_the_split_and_the_confusion_matrix_are_recorded(artifacts_dir: Path) -> None:
+    manifest = read_manifest(artifacts_dir)
+    evaluation = manifest.evaluation
+    assert evaluation is not None
+    assert evaluation.test.rows == len(read_holdout(artifacts_dir).y)
+    if manifest.classes is None:
+        assert evaluation.confusion == []
+        return
+    assert sum(evaluation.train.classes) == evaluation.train.rows
+    assert [sum(row) for row in evaluation.confusion] == evaluation.test.classes
+    hits = sum(evaluation.confusion[index][index] for index in range(len(manifest.classes)))
+    assert hits / evaluation.test.rows == pytest.approx(manifest.metrics["accuracy"])

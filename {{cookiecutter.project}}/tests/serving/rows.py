@@ -6,9 +6,11 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from {{ cookiecutter.package }}.manifest import ONNX_FILE, ModelManifest
+from {{ cookiecutter.package }}.manifest import ONNX_FILE, Feature, ModelManifest
 
 Row = dict[str, Any]
+# 17 significant digits and an exponent: as long as float64 reprs of feature values get.
+FULL_PRECISION = -1.2345678901234567e-05
 
 
 def typical_rows(manifest: ModelManifest, count: int = 1) -> list[Row]:
@@ -74,3 +76,19 @@ def categorical_inputs(manifest: ModelManifest, count: int = 1) -> list[dict[str
 def numbers_of(manifest: ModelManifest, row: Row) -> list[float]:
     """A row's numeric values, in the column order of the `input` tensor."""
     return [row[name] for name in manifest.feature_names]
+
+
+def longest_number(feature: Feature) -> float:
+    """The longest JSON number the feature takes: any float at full precision, or for an integer feature
+    the end of its training range with the most digits (integer fields take whole numbers)."""
+    if feature.dtype != "integer":
+        return FULL_PRECISION
+    ends = (float(round(feature.summary.min)), float(round(feature.summary.max)))
+    return max(ends, key=lambda value: len(repr(value)))
+
+
+def largest_row(manifest: ModelManifest, category_bytes: int) -> Row:
+    """Every number as long as its type allows, every category `category_bytes` long (an unseen one)."""
+    row: Row = {feature.name: longest_number(feature) for feature in manifest.features}
+    row.update({feature.name: "x" * category_bytes for feature in manifest.categorical})
+    return row

@@ -4,6 +4,8 @@ from pathlib import Path
 from typing import Any
 
 from ..manifest import CARD_FILE, ModelManifest, read_gate, require_manifest
+from .checks import plain
+from .performance import classes_section, metrics_section, split_section
 
 
 def write_card(artifacts: Path) -> Path:
@@ -18,7 +20,9 @@ def render_card(manifest: ModelManifest, gate: dict[str, Any] | None) -> str:
         features_table(manifest),
         categorical_table(manifest),
         params_table(manifest),
-        metrics_table(manifest),
+        split_section(manifest),
+        metrics_section(manifest),
+        classes_section(manifest),
         onnx_section(manifest),
         gate_section(gate),
         limits(manifest),
@@ -40,6 +44,12 @@ def overview(manifest: ModelManifest) -> str:
         if tracking
         else "not recorded"
     )
+    threshold = manifest.decision_threshold
+    decision = (
+        [f"- Decision: `{(manifest.classes or ['', ''])[1]}` when its probability is at least {threshold:g}"]
+        if threshold is not None
+        else []
+    )
     return "\n".join(
         [
             f"# Model card: {manifest.name} {manifest.version}",
@@ -47,6 +57,7 @@ def overview(manifest: ModelManifest) -> str:
             f"- Task: {manifest.task}, predicting `{manifest.target}`",
             f"- Estimator: {estimator}",
             f"- Classes (probability column order): {classes}",
+            *decision,
             f"- Data source: {manifest.data_source}",
             f"- Data fingerprint (sha256): `{manifest.data_fingerprint}`",
             f"- Trained at: {manifest.created_at:%Y-%m-%d %H:%M:%S} UTC",
@@ -69,8 +80,8 @@ def features_table(manifest: ModelManifest) -> str:
         s = feature.summary
         median = s.quantiles[len(s.quantiles) // 2]
         lines.append(
-            f"| {index} | `{feature.name}` | {feature.dtype} | {s.mean:.4g} | {s.std:.4g} "
-            f"| {s.min:.4g} | {median:.4g} | {s.max:.4g} | {100 * s.missing:.1f}% |"
+            f"| {index} | `{feature.name}` | {feature.dtype} | {plain(s.mean)} | {plain(s.std)} "
+            f"| {plain(s.min)} | {plain(median)} | {plain(s.max)} | {100 * s.missing:.1f}% |"
         )
     return "\n".join(lines)
 
@@ -84,15 +95,16 @@ def categorical_table(manifest: ModelManifest) -> str:
         "In the column order of the `categorical` tensor; each category's share of the training split.",
         "Other values are accepted and encoded as unseen; a missing value is a category of its own.",
         "",
-        "| # | name | categories | missing |",
-        "|---|---|---|---|",
+        "| # | name | values | categories | missing |",
+        "|---|---|---|---|---|",
     ]
     for index, feature in enumerate(manifest.categorical):
         shares = ", ".join(
             f"{category} ({100 * share:.1f}%)"
             for category, share in zip(feature.categories, feature.shares, strict=True)
         )
-        lines.append(f"| {index} | `{feature.name}` | {shares} | {100 * feature.missing:.1f}% |")
+        kind = f"{feature.dtype} codes" if feature.dtype != "string" else "text"
+        lines.append(f"| {index} | `{feature.name}` | {kind} | {shares} | {100 * feature.missing:.1f}% |")
     return "\n".join(lines)
 
 
@@ -110,12 +122,6 @@ def params_table(manifest: ModelManifest) -> str:
     return "\n".join(lines)
 
 
-def metrics_table(manifest: ModelManifest) -> str:
-    lines = ["## Metrics", "", "On the held-out split.", "", "| metric | value |", "|---|---|"]
-    lines += [f"| {name} | {value:.4f} |" for name, value in manifest.metrics.items()]
-    return "\n".join(lines)
-
-
 def onnx_section(manifest: ModelManifest) -> str:
     onnx = manifest.onnx
     if onnx is None:
@@ -129,7 +135,7 @@ def onnx_section(manifest: ModelManifest) -> str:
             f"- Inputs: {', '.join(onnx.inputs)}",
             f"- Outputs: {', '.join(onnx.outputs)}",
             f"- Parity with scikit-learn on {parity.rows} held-out rows: "
-            f"max abs diff {parity.max_abs_diff:.3g} (tolerance {parity.tolerance:.3g}), "
+            f"max abs diff {plain(parity.max_abs_diff)} (tolerance {plain(parity.tolerance)}), "
             f"{parity.label_mismatches} label mismatches",
         ]
     )
@@ -146,7 +152,7 @@ def gate_section(gate: dict[str, Any] | None) -> str:
         "|---|---|---|---|",
     ]
     for check in gate["checks"]:
-        value = "-" if check["value"] is None else f"{check['value']:.4g}"
+        value = "-" if check["value"] is None else plain(check["value"])
         result = "PASS" if check["passed"] else "FAIL"
         lines.append(f"| {check['name']} | {value} | {check['threshold']} | {result} |")
     return "\n".join(lines)

@@ -1,12 +1,14 @@
 """Commands of the model's life before serving: train, export, validate, card and track."""
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from ..errors import CliError
+from ..manifest import MANIFEST_FILE
 from .config import CONFIG_FILE, Estimator, ModelConfig, describe_error, load_config
 
 
@@ -29,8 +31,12 @@ def add_model_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPa
     add_artifacts(validate)
     add_config(validate)
     validate.add_argument(
+        "--into", type=Path, help="On a pass, replace this directory (the served model) with --artifacts"
+    )
+    validate.add_argument(
         "--champion",
-        help="Production's manifest.json or metrics.json, or a registered version: models:/<name>@production",
+        help="Production's manifest.json or metrics.json, or a registered version "
+        "(models:/<name>@production); by default the model in --into; none: compare with none",
     )
     add_tracking_uri(validate)
     validate.set_defaults(handler=run_validate)
@@ -85,17 +91,29 @@ def apply_overrides(config: ModelConfig, args: argparse.Namespace) -> ModelConfi
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from .suspects import uncommitted_warning
     from .train import train_model
 
     config = apply_overrides(config_from(args), args)
-    manifest = train_model(config.data, config.train, args.out)
+    data_file = Path(config.data.source)
+    if data_file.is_file() and (warning := uncommitted_warning(data_file)) is not None:
+        print(f"warning: {warning}", file=sys.stderr)
+    manifest = train_model(config.data, config.train, args.out, gate=config.gate)
     if config.data.categorical is None and manifest.categorical:
         names = ", ".join(feature.name for feature in manifest.categorical)
         print(f"categorical features (string columns; set [data] categorical to choose): {names}")
-    metrics = ", ".join(f"{name}={value:.4f}" for name, value in manifest.metrics.items())
-    print(f"trained {manifest.estimator} on {manifest.data_source} ({manifest.task}): {metrics}")
+    print(f"trained {manifest.estimator} on {manifest.data_source} ({manifest.task}), held-out metrics:")
+    print(f"  model     {show(manifest.metrics)}")
+    print(f"  baseline  {show(manifest.baseline)}")
+    if manifest.decision_threshold is not None:
+        positive = (manifest.classes or ["", ""])[1]
+        print(f"labels {positive!r} when its probability is at least {manifest.decision_threshold:g}")
     print(f"wrote {args.out}/ (version {manifest.version})")
     return 0
+
+
+def show(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{name}={value:.4f}" for name, value in metrics.items())
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -112,9 +130,25 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from .accept import accept, served_version
     from .gate import run_gate
 
-    return run_gate(args.artifacts, config_from(args).gate, args.champion, args.tracking_uri)
+    into: Path | None = args.into
+    served = served_version(into) if into is not None else None
+    champion = args.champion
+    if champion is None and served is not None and into is not None:
+        champion = str(into / MANIFEST_FILE)
+    champion = None if champion == "none" else champion
+    code = run_gate(args.artifacts, config_from(args).gate, champion, args.tracking_uri)
+    if into is None:
+        return code
+    held = f"version {served}" if served else "no model"
+    if code != 0:
+        print(f"not accepted: {into}/ keeps {held}; the failed model stays in {args.artifacts}/")
+        return code
+    accept(args.artifacts, into)
+    print(f"accepted into {into}/ (it held {held})")
+    return 0
 
 
 def run_card(args: argparse.Namespace) -> int:

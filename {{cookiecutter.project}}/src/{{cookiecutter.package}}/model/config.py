@@ -4,9 +4,11 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import CliError
+from ..manifest import Task
+from .metrics import DEFAULT_SKILL, metric_problem
 
 CONFIG_FILE = Path("model.toml")
 # Datasets that ship with a package (scikit-learn, palmerpenguins), so a fresh project trains without
@@ -37,14 +39,46 @@ class TrainConfig(Section):
     test_size: float = Field(0.25, gt=0, lt=1)
     # Keyword arguments of the estimator; model/estimators.py checks them against its get_params().
     params: dict[str, Any] = Field(default_factory=dict)
+    # Binary classifiers only: the label is the positive class when its probability reaches this.
+    decision_threshold: float | None = Field(None, gt=0, lt=1)
 
 
 class GateConfig(Section):
+    # Metric -> the share of the way from the baseline to a perfect score it must go; None: the task's
+    # default (metrics.DEFAULT_SKILL).
+    beat_baseline: dict[str, float] | None = None
     minimum: dict[str, float] = Field(default_factory=dict)
     maximum: dict[str, float] = Field(default_factory=dict)
     parity_tolerance: float = Field(1e-4, gt=0)
     latency_budget_ms: float = Field(5.0, gt=0)
     champion_tolerance: float = Field(0.02, ge=0)
+
+    @field_validator("beat_baseline", "minimum", "maximum")
+    @classmethod
+    def known_metrics(cls, thresholds: dict[str, float] | None) -> dict[str, float] | None:
+        for name in thresholds or {}:
+            if (problem := metric_problem(name)) is not None:
+                raise ValueError(problem)
+        return thresholds
+
+    @field_validator("beat_baseline")
+    @classmethod
+    def skills_in_range(cls, skills: dict[str, float] | None) -> dict[str, float] | None:
+        for name, skill in (skills or {}).items():
+            if not 0 <= skill < 1:
+                raise ValueError(f"{name} = {skill:g}: a share of the way to a perfect score, from 0 to 1")
+        return skills
+
+    def skills(self, task: Task) -> dict[str, float]:
+        return DEFAULT_SKILL[task] if self.beat_baseline is None else self.beat_baseline
+
+    def check_task(self, task: Task) -> None:
+        """Every metric the gate names is one that a model of `task` has."""
+        tables = {"beat_baseline": self.skills(task), "minimum": self.minimum, "maximum": self.maximum}
+        for table, thresholds in tables.items():
+            for name in thresholds:
+                if (problem := metric_problem(name, task)) is not None:
+                    raise CliError(f"model.toml [gate] {table}.{name}: {problem}; edit it")
 
 
 class ModelConfig(Section):
@@ -71,7 +105,8 @@ def load_config(path: Path) -> ModelConfig:
 def describe_error(error: ValidationError) -> str:
     first = error.errors()[0]
     key = ".".join(str(part) for part in first["loc"])
-    return f"{key}: {first['msg']} (got {first.get('input')!r})"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{key}: {message} (got {first.get('input')!r})"
 
 
 def resolve_source(config: ModelConfig, base: Path) -> ModelConfig:

@@ -2,9 +2,8 @@
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ from ..errors import CliError
 from ..manifest import Task
 from .config import BUNDLED_DATASETS, TaskChoice
 from .features import Features, prepare_features
+from .suspects import first_non_number, identifier_warnings, numeric_text_warnings, stray_target_warning
 
 # A numeric target with more distinct values than this is taken as a regression target.
 MAX_CLASSES = 20
@@ -28,6 +28,8 @@ class Dataset:
     task: Task
     classes: list[str] | None
     source: str
+    # One line each about columns that trained as asked but are probably a mistake.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,41 +48,12 @@ def load_dataset(
     exclude: Sequence[str] = (),
 ) -> Dataset:
     if source in BUNDLED_DATASETS:
+        from .bundled import load_bundled
+
         return load_bundled(source)
     if target is None:
         raise CliError(f"{source}: name the target column (--target or [data] target in model.toml)")
     return load_file(Path(source), target, task, categorical, exclude)
-
-
-def load_bundled(name: str) -> Dataset:
-    if name == "penguins":
-        return load_penguins()
-    from sklearn import datasets
-
-    bunch = getattr(datasets, f"load_{name}")(as_frame=True)
-    features = prepare_features(name, bunch.data.rename(columns=identifier), [])
-    if name == "diabetes":
-        return Dataset(features, bunch.target.astype("float64"), "target", "regression", None, name)
-    classes = [str(label) for label in bunch.target_names]
-    task: Task = "binary" if len(classes) == 2 else "multiclass"
-    return Dataset(features, bunch.target.astype("int64"), "target", task, classes, name)
-
-
-def load_penguins() -> Dataset:
-    """Palmer penguins (palmerpenguins' bundled CSV): the species from measurements, island and sex,
-    with missing values in both kinds. The study year is left out: it dates the sample, not the bird."""
-    from palmerpenguins import load_penguins as read_penguins
-
-    frame = read_penguins().drop(columns=["year"])
-    codes, uniques = pd.factorize(frame.pop("species"), sort=True)
-    features = prepare_features("penguins", frame, ["island", "sex"])
-    classes = [str(label) for label in uniques]
-    return Dataset(features, pd.Series(codes, name="species"), "species", "multiclass", classes, "penguins")
-
-
-def identifier(column: str) -> str:
-    """Feature names become API field names, so make them identifiers ("mean radius" -> mean_radius)."""
-    return re.sub(r"\W+", "_", column).strip("_")
 
 
 def load_file(
@@ -91,28 +64,50 @@ def load_file(
     for name in (target, *exclude):
         if name not in columns:
             raise CliError(f"{path}: column {name!r} not found; columns are {columns}")
-    features = prepare_features(str(path), frame.drop(columns=[target, *exclude]), categorical)
+    raw = frame.drop(columns=[target, *exclude])
+    features = prepare_features(str(path), raw, categorical)
+    warnings = [
+        *numeric_text_warnings(str(path), raw, features.categorical),
+        *identifier_warnings(str(path), raw, features.categorical),
+    ]
     labels = frame[target]
     if labels.isna().any():
-        raise CliError(f"{path}: target column {target!r} has missing values")
+        row = int(np.argmax(labels.isna().to_numpy())) + 1
+        raise CliError(f"{path}: target column {target!r} has no value in row {row}; fill or drop those rows")
+    if (stray := stray_target_warning(str(path), labels)) is not None:
+        warnings.append(stray)
+    dataset = label_dataset(str(path), features, labels, task)
+    return replace(dataset, warnings=tuple(warnings))
+
+
+def label_dataset(source: str, features: Features, labels: pd.Series, task: TaskChoice) -> Dataset:
+    """The target as regression values or as class indices, checked against the task asked for."""
+    target = str(labels.name)
     chosen = infer_task(labels) if task == "auto" else task
     if chosen == "regression":
         if not pd.api.types.is_numeric_dtype(labels):
-            raise CliError(f"{path}: regression needs a numeric target; {target!r} is {labels.dtype}")
-        return Dataset(features, labels.astype("float64"), target, "regression", None, str(path))
+            stray = first_non_number(labels) or (str(labels.dropna().iloc[0]), 1, 0)
+            raise CliError(
+                f"{source}: regression needs a numeric target; {target!r} holds {stray[0]!r} in row "
+                f"{stray[1]}: fix or drop such rows, or set [data] task to classify"
+            )
+        return Dataset(features, labels.astype("float64"), target, "regression", None, source)
     codes, uniques = pd.factorize(labels, sort=True)
     classes = [str(label) for label in uniques]
     if len(classes) < 2:
-        raise CliError(f"{path}: target column {target!r} has a single class; nothing to learn")
+        raise CliError(f"{source}: target column {target!r} has a single class; nothing to learn")
     resolved: Task = "binary" if len(classes) == 2 else "multiclass"
     if chosen != resolved:
-        raise CliError(f"{path}: task is {chosen} but target {target!r} has {len(classes)} classes")
-    return Dataset(features, pd.Series(codes, name=target), target, resolved, classes, str(path))
+        raise CliError(f"{source}: task is {chosen} but target {target!r} has {len(classes)} classes")
+    return Dataset(features, pd.Series(codes, name=target), target, resolved, classes, source)
 
 
 def read_frame(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise CliError(f"{path}: data file not found")
+        raise CliError(
+            f"{path}: data file not found; training reads it from the repository, so commit it "
+            "(README: Data in CI), or fetch it before make model"
+        )
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise CliError(f"{path}: unsupported file type; use .csv or .parquet")
@@ -135,6 +130,16 @@ def split_dataset(dataset: Dataset, test_size: float, seed: int) -> Split:
     from sklearn.model_selection import train_test_split
 
     stratify = None if dataset.task == "regression" else dataset.target
+    if stratify is not None and dataset.classes is not None:
+        counts = np.bincount(stratify.to_numpy(), minlength=len(dataset.classes))
+        rare = int(np.argmin(counts))
+        if counts[rare] < 2:
+            others = int((counts < 2).sum()) - 1
+            more = f" (and {others} more classes)" if others else ""
+            raise CliError(
+                f"{dataset.source}: class {dataset.classes[rare]!r} of target {dataset.target_name!r} has "
+                f"{counts[rare]} row{more}; a split needs at least 2 rows of each class: fix or drop it"
+            )
     try:
         x_train, x_test, y_train, y_test = train_test_split(
             dataset.features.frame, dataset.target, test_size=test_size, random_state=seed, stratify=stratify

@@ -22,6 +22,7 @@ from ..manifest import (
 )
 from .estimators import pipeline_input
 from .holdout import read_holdout
+from .metrics import decide
 
 # Opset 17 runs on every onnxruntime from 1.13 on, including the ones inside model servers.
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
@@ -49,10 +50,12 @@ def export_model(artifacts: Path, tolerance: float) -> ModelManifest:
         feature.name for feature in manifest.categorical
     ]
     feeds = holdout.feeds()
+    threshold = manifest.decision_threshold
     parity = check_parity(
-        predict_sklearn(pipeline, pipeline_input(holdout.numbers, holdout.strings, names)),
+        predict_sklearn(pipeline, pipeline_input(holdout.numbers, holdout.strings, names), threshold),
         predict_onnx(onnx_bytes, feeds),
         tolerance,
+        threshold,
     )
     path = artifacts / ONNX_FILE
     path.write_bytes(onnx_bytes)
@@ -82,13 +85,38 @@ def convert(pipeline: Any, manifest: ModelManifest) -> bytes:
     # Without zipmap the probabilities come out as one float tensor rather than a list of dicts.
     options = {id(pipeline): {"zipmap": False}} if manifest.task != "regression" else None
     model = to_onnx(pipeline, initial_types=initial_types, options=options, target_opset=TARGET_OPSET)
+    if manifest.decision_threshold is not None:
+        label_by_threshold(model.graph, manifest.decision_threshold)
     return bytes(model.SerializeToString())
 
 
-def predict_sklearn(pipeline: Any, x: Any) -> Predictions:
+def label_by_threshold(graph: Any, threshold: float) -> None:
+    """Make the graph's `label` output P(classes[1]) >= threshold, so every runtime that serves the file
+    (this server, an OIP server, batch scoring) labels as the gate measured."""
+    from onnx import TensorProto, helper
+
+    # The converter's own label (the likelier class) is left unused; onnxruntime prunes it.
+    for node in graph.node:
+        node.output[:] = ["argmax_label" if name == "label" else name for name in node.output]
+    graph.initializer.extend(
+        [
+            helper.make_tensor("positive_column", TensorProto.INT64, [], [1]),
+            helper.make_tensor("decision_threshold", TensorProto.FLOAT, [], [threshold]),
+        ]
+    )
+    graph.node.extend(
+        [
+            helper.make_node("Gather", ["probabilities", "positive_column"], ["positive"], axis=1),
+            helper.make_node("GreaterOrEqual", ["positive", "decision_threshold"], ["is_positive"]),
+            helper.make_node("Cast", ["is_positive"], ["label"], to=TensorProto.INT64),
+        ]
+    )
+
+
+def predict_sklearn(pipeline: Any, x: Any, threshold: float | None) -> Predictions:
     if hasattr(pipeline, "predict_proba"):
         probabilities = np.asarray(pipeline.predict_proba(x), dtype=np.float64)
-        return Predictions(probabilities, np.asarray(pipeline.predict(x), dtype=np.int64))
+        return Predictions(probabilities, decide(probabilities, threshold))
     return Predictions(np.asarray(pipeline.predict(x), dtype=np.float64).reshape(-1, 1), None)
 
 
@@ -102,7 +130,9 @@ def predict_onnx(onnx_bytes: bytes, feeds: dict[str, npt.NDArray[Any]]) -> Predi
     return Predictions(np.asarray(results[0], dtype=np.float64).reshape(-1, 1), None)
 
 
-def check_parity(expected: Predictions, actual: Predictions, tolerance: float) -> Parity:
+def check_parity(
+    expected: Predictions, actual: Predictions, tolerance: float, threshold: float | None = None
+) -> Parity:
     """Compare row by row; regression tolerance scales with the largest prediction."""
     diffs = np.abs(expected.values - actual.values).max(axis=1)
     if expected.labels is None:
@@ -116,8 +146,9 @@ def check_parity(expected: Predictions, actual: Predictions, tolerance: float) -
     if expected.labels is not None and actual.labels is not None:
         mismatched = expected.labels != actual.labels
         mismatches = int(mismatched.sum())
-        # Two classes whose probabilities are within the tolerance are a tie either runtime may break.
-        clear = margins(expected.values) > 2 * tolerance
+        # A probability within the tolerance of the threshold (or of the runner-up class) is a tie
+        # either runtime may break.
+        clear = margins(expected.values, threshold) > 2 * tolerance
         if (mismatched & clear).any():
             row = int(np.flatnonzero(mismatched & clear)[0])
             raise CliError(parity_message(expected, actual, row, "labels differ on a clear-margin row"))
@@ -126,7 +157,9 @@ def check_parity(expected: Predictions, actual: Predictions, tolerance: float) -
     )
 
 
-def margins(probabilities: FloatArray) -> FloatArray:
+def margins(probabilities: FloatArray, threshold: float | None = None) -> FloatArray:
+    if threshold is not None and probabilities.shape[1] == 2:
+        return np.asarray(np.abs(probabilities[:, 1] - threshold), dtype=np.float64)
     top_two = np.sort(probabilities, axis=1)[:, -2:]
     return np.asarray(top_two[:, 1] - top_two[:, 0], dtype=np.float64)
 

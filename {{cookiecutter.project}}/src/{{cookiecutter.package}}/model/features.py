@@ -7,7 +7,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CliError
-from ..manifest import MISSING_CATEGORY, CategoricalFeature, Feature, FeatureSummary
+from ..manifest import (
+    MISSING_CATEGORY,
+    CategoricalFeature,
+    CategoryType,
+    Feature,
+    FeatureSummary,
+    category_text,
+)
 
 FeatureKind = Literal["float", "integer"]
 
@@ -21,6 +28,8 @@ class Features:
     categorical: list[str]
     # Whether each numeric feature held integers before the float32 cast; clients may send either.
     kinds: dict[str, FeatureKind]
+    # What each categorical column held before category_text made its values strings.
+    category_types: dict[str, CategoryType]
 
 
 def prepare_features(source: str, frame: pd.DataFrame, categorical: list[str] | None) -> Features:
@@ -44,10 +53,11 @@ def prepare_features(source: str, frame: pd.DataFrame, categorical: list[str] | 
                 "[data] categorical, or leave [data] categorical out to infer it"
             )
     kinds = {name: numeric_kind(frame[name]) for name in numeric}
+    types = {name: category_type(frame[name]) for name in categorical}
     typed = pd.concat(
         [frame[numeric].astype("float32"), *(as_text(frame[name]) for name in categorical)], axis=1
     )
-    return Features(typed, numeric, categorical, kinds)
+    return Features(typed, numeric, categorical, kinds, types)
 
 
 def is_numeric(values: pd.Series) -> bool:
@@ -59,19 +69,22 @@ def numeric_kind(values: pd.Series) -> FeatureKind:
     return "integer" if integral else "float"
 
 
+def category_type(values: pd.Series) -> CategoryType:
+    """Integer-coded categories (job codes 1-6) stay "integer" when missing values made pandas read floats."""
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(values):
+        return "integer"
+    if pd.api.types.is_float_dtype(values):
+        present = values.dropna()
+        return "integer" if bool((present == present.round()).all()) else "float"
+    return "string"
+
+
 def as_text(values: pd.Series) -> pd.Series:
-    """Categories as Python strings, "" where missing; whole numbers lose their ".0" (12.0 -> "12")."""
-
-    def text(value: object) -> str:
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-            return MISSING_CATEGORY
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
-
-    return pd.Series(
-        [text(value) for value in values.tolist()], index=values.index, name=values.name, dtype=object
-    )
+    """Categories as Python strings by category_text ("" where missing, 12.0 -> "12")."""
+    texts = [MISSING_CATEGORY if pd.isna(value) else category_text(value) for value in values.tolist()]
+    return pd.Series(texts, index=values.index, name=values.name, dtype=object)
 
 
 def summarize_numeric(frame: pd.DataFrame, kinds: dict[str, FeatureKind]) -> list[Feature]:
@@ -94,10 +107,10 @@ def summarize_numeric(frame: pd.DataFrame, kinds: dict[str, FeatureKind]) -> lis
     return summaries
 
 
-def summarize_categorical(frame: pd.DataFrame, names: list[str]) -> list[CategoricalFeature]:
+def summarize_categorical(frame: pd.DataFrame, types: dict[str, CategoryType]) -> list[CategoricalFeature]:
     """The categories of the training split, sorted as the one-hot encoder orders them, and their shares."""
     summaries = []
-    for name in names:
+    for name, dtype in types.items():
         counts = frame[name].value_counts()
         present = sorted(str(value) for value in counts.index if value != MISSING_CATEGORY)
         summaries.append(
@@ -106,6 +119,7 @@ def summarize_categorical(frame: pd.DataFrame, names: list[str]) -> list[Categor
                 categories=present,
                 shares=[float(counts[value] / len(frame)) for value in present],
                 missing=float(counts.get(MISSING_CATEGORY, 0) / len(frame)),
+                dtype=dtype,
             )
         )
     return summaries

@@ -2,43 +2,31 @@
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .. import registry
-from ..errors import CliError
-from ..manifest import (
-    GATE_FILE,
-    MANIFEST_FILE,
-    ModelManifest,
-    manifest_digest,
-    require_manifest,
-    sha256_file,
-)
+from ..manifest import GATE_FILE, MANIFEST_FILE, ModelManifest, manifest_digest, require_manifest, sha256_file
+from .champion import against_champion
+from .checks import Check, format_table, plain
 from .config import GateConfig
 from .holdout import read_holdout
+from .metrics import LOWER_IS_BETTER, skill_limit
 
-LOWER_IS_BETTER = frozenset({"log_loss", "rmse", "mae"})
 # Enough single-row runs for a stable p99 while keeping the gate under a second for small models.
 LATENCY_WARMUP_RUNS = 20
 LATENCY_RUNS = 500
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    value: float | None
-    threshold: str
-    passed: bool
 
 
 def run_gate(
     artifacts: Path, config: GateConfig, champion: str | None = None, tracking_uri: str | None = None
 ) -> int:
     """Print the report and write gate.json; the exit code is 1 when any check failed."""
+    manifest = require_manifest(artifacts)
+    config.check_task(manifest.task)
+    print(provenance(manifest, config))
     checks = evaluate(artifacts, config, champion, tracking_uri)
     passed = all(check.passed for check in checks)
     report = {"passed": passed, "checks": [asdict(check) for check in checks]}
@@ -48,14 +36,54 @@ def run_gate(
     return 0 if passed else 1
 
 
+def provenance(manifest: ModelManifest, config: GateConfig) -> str:
+    """Where the gate's numbers come from, in one line."""
+    skills = ", ".join(f"{name} {skill:g}" for name, skill in config.skills(manifest.task).items())
+    origin = (
+        f"the template's default for {manifest.task} models"
+        if config.beat_baseline is None
+        else "model.toml [gate] beat_baseline"
+    )
+    absolute = "and model.toml's minimum/maximum" if config.minimum or config.maximum else "and no absolute"
+    return (
+        f"gate: beat {baseline_name(manifest)} by a share of the way to a perfect score ({skills}: {origin}) "
+        f"{absolute} thresholds; set [gate] in model.toml to choose"
+    )
+
+
+def baseline_name(manifest: ModelManifest) -> str:
+    evaluation = manifest.evaluation
+    if manifest.classes is None or evaluation is None or not evaluation.train.classes:
+        return "the baseline (the training mean)"
+    counts = evaluation.train.classes
+    return f"the baseline (always the majority class {manifest.classes[counts.index(max(counts))]!r})"
+
+
 def evaluate(
     artifacts: Path, config: GateConfig, champion: str | None, tracking_uri: str | None = None
 ) -> list[Check]:
     manifest = require_manifest(artifacts)
-    checks = quality_checks(manifest.metrics, config)
+    checks = baseline_checks(manifest, config.skills(manifest.task))
+    checks += quality_checks(manifest.metrics, config)
     checks += onnx_checks(artifacts, manifest, config.latency_budget_ms)
     if champion is not None:
-        checks += against_champion(manifest.metrics, champion, tracking_uri, config.champion_tolerance)
+        checks += against_champion(manifest, champion, tracking_uri, config.champion_tolerance)
+    return checks
+
+
+def baseline_checks(manifest: ModelManifest, skills: dict[str, float]) -> list[Check]:
+    """Each metric must go `skill` of the way from the baseline's value to a perfect score."""
+    checks = []
+    for name, skill in skills.items():
+        value, base = manifest.metrics.get(name), manifest.baseline.get(name)
+        if base is None:
+            checks.append(Check(f"{name} vs baseline", value, "no baseline recorded: train again", False))
+            continue
+        limit = skill_limit(name, base, skill)
+        better = value is not None and (value <= limit if name in LOWER_IS_BETTER else value >= limit)
+        relation = "<=" if name in LOWER_IS_BETTER else ">="
+        threshold = f"{relation} {plain(limit)} (baseline {plain(base)}, skill {skill:g})"
+        checks.append(Check(f"{name} vs baseline", value, threshold, better))
     return checks
 
 
@@ -114,70 +142,3 @@ def latency_p99_ms(model: Path, row: dict[str, Any]) -> float:
         session.run(None, row)
         timings[index] = time.perf_counter() - start
     return float(np.percentile(timings, 99) * 1000)
-
-
-def against_champion(
-    metrics: dict[str, float], champion: str, tracking_uri: str | None, tolerance: float
-) -> list[Check]:
-    """Compare with a manifest.json or metrics.json, or with the registered version a models:/ URI names."""
-    ref = registry.parse_model_uri(champion)
-    if ref is None:
-        return champion_checks(metrics, read_champion(Path(champion)), tolerance)
-    best = registered_metrics(ref, tracking_uri)
-    if best is None:
-        # The first model of a project has no production version to beat.
-        return [Check("champion", None, f"none registered as {ref}", True)]
-    shared = {name: value for name, value in best.items() if name in metrics}
-    if not shared:
-        return [Check("champion metrics", None, f"{ref} recorded none of {sorted(metrics)}", False)]
-    return champion_checks(metrics, shared, tolerance)
-
-
-def registered_metrics(ref: registry.ModelRef, tracking_uri: str | None) -> dict[str, float] | None:
-    """The metrics logged by the run behind a registered version; None when no version matches."""
-    client = registry.connect(tracking_uri)
-    version = registry.find_version(client, ref)
-    if version is None:
-        return None
-    if not version.run_id:
-        return {}
-    return {str(name): float(value) for name, value in client.get_run(version.run_id).data.metrics.items()}
-
-
-def read_champion(path: Path) -> dict[str, float]:
-    """Metrics of the production model from its manifest.json or metrics.json."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise CliError(f"{path}: cannot read champion metrics: {error}") from None
-    metrics = data.get("metrics", data) if isinstance(data, dict) else None
-    if not isinstance(metrics, dict) or not all(isinstance(v, int | float) for v in metrics.values()):
-        raise CliError(f"{path}: expected a manifest.json or a metrics.json with numeric metrics")
-    return {str(name): float(value) for name, value in metrics.items()}
-
-
-def champion_checks(metrics: dict[str, float], champion: dict[str, float], tolerance: float) -> list[Check]:
-    """Direction-aware: each metric may be worse than production by `tolerance` of its value."""
-    checks = []
-    for name, best in sorted(champion.items()):
-        value = metrics.get(name)
-        slack = tolerance * abs(best)
-        if name in LOWER_IS_BETTER:
-            limit, relation = best + slack, "<="
-            passed = value is not None and value <= limit
-        else:
-            limit, relation = best - slack, ">="
-            passed = value is not None and value >= limit
-        checks.append(Check(f"{name} vs champion", value, f"{relation} {limit:.4g} ({best:.4g})", passed))
-    return checks
-
-
-def format_table(checks: list[Check]) -> str:
-    rows = [("check", "value", "threshold", "result")]
-    for check in checks:
-        value = "-" if check.value is None else f"{check.value:.4g}"
-        rows.append((check.name, value, check.threshold, "PASS" if check.passed else "FAIL"))
-    widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(line.rstrip() for line in lines)

@@ -2,6 +2,7 @@
 
 import json
 import platform
+import sys
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -10,45 +11,26 @@ from typing import Any
 import joblib
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-from sklearn.metrics import (
-    accuracy_score,
-    f1_score,
-    log_loss,
-    mean_absolute_error,
-    r2_score,
-    roc_auc_score,
-    root_mean_squared_error,
-)
 from sklearn.pipeline import Pipeline
 
-from ..manifest import METRICS_FILE, PIPELINE_FILE, ModelManifest, Task, write_manifest
-from .config import DataConfig, TrainConfig
+from ..errors import CliError
+from ..manifest import (
+    DEFAULT_THRESHOLD,
+    METRICS_FILE,
+    PIPELINE_FILE,
+    Evaluation,
+    ModelManifest,
+    SplitCounts,
+    write_manifest,
+)
+from .config import DataConfig, GateConfig, TrainConfig
 from .data import Dataset, Split, fingerprint, load_dataset, split_dataset
 from .estimators import fitted_params, pipeline_for, round_thresholds_down
 from .features import summarize_categorical, summarize_numeric
 from .holdout import Holdout, write_holdout
+from .metrics import baseline, decide, score
 
 LIBRARIES = ("scikit-learn", "numpy", "skl2onnx", "onnx", "onnxruntime")
-
-
-def score(pipeline: Pipeline, task: Task, x: pd.DataFrame, y: npt.NDArray[Any]) -> dict[str, float]:
-    if task == "regression":
-        predicted = pipeline.predict(x)
-        return {
-            "r2": float(r2_score(y, predicted)),
-            "rmse": float(root_mean_squared_error(y, predicted)),
-            "mae": float(mean_absolute_error(y, predicted)),
-        }
-    probabilities = pipeline.predict_proba(x)
-    labels = list(range(probabilities.shape[1]))
-    positive = probabilities[:, 1] if task == "binary" else probabilities
-    return {
-        "accuracy": float(accuracy_score(y, pipeline.predict(x))),
-        "f1": float(f1_score(y, pipeline.predict(x), average="macro")),
-        "roc_auc": float(roc_auc_score(y, positive, multi_class="ovr", labels=labels)),
-        "log_loss": float(log_loss(y, probabilities, labels=labels)),
-    }
 
 
 def project_name() -> str:
@@ -66,9 +48,16 @@ def library_versions() -> dict[str, str]:
     return {**versions, "python": platform.python_version()}
 
 
-def train_model(data: DataConfig, train: TrainConfig, out: Path, name: str | None = None) -> ModelManifest:
+def train_model(
+    data: DataConfig, train: TrainConfig, out: Path, name: str | None = None, gate: GateConfig | None = None
+) -> ModelManifest:
     """Train on `data`, write model.joblib, holdout.npz, metrics.json and manifest.json into `out`."""
     dataset = load_dataset(data.source, data.target, data.task, data.categorical, data.exclude)
+    for warning in dataset.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    threshold = decision_threshold(dataset, train)
+    if gate is not None:
+        gate.check_task(dataset.task)
     features = dataset.features
     pipeline = pipeline_for(
         train.estimator,
@@ -81,14 +70,58 @@ def train_model(data: DataConfig, train: TrainConfig, out: Path, name: str | Non
     split = split_dataset(dataset, train.test_size, train.seed)
     pipeline.fit(split.x_train, split.y_train.to_numpy())
     round_thresholds_down(pipeline[-1])
-    metrics = score(pipeline, dataset.task, split.x_test, split.y_test.to_numpy())
+    output = predict(pipeline, split)
+    y_train, y_test = split.y_train.to_numpy(), split.y_test.to_numpy()
+    metrics = score(dataset.task, y_test, output, threshold)
     out.mkdir(parents=True, exist_ok=True)
     joblib.dump(pipeline, out / PIPELINE_FILE)
     write_holdout(out, holdout_of(dataset, split))
     (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     manifest = describe(dataset, split, train.estimator, pipeline[-1], metrics, name or project_name())
+    classes = len(dataset.classes or [])
+    manifest = manifest.model_copy(
+        update={
+            "baseline": baseline(dataset.task, y_train, y_test, classes),
+            "decision_threshold": threshold,
+            "evaluation": evaluate(y_train, y_test, decide(output, threshold) if classes else None, classes),
+        }
+    )
     write_manifest(out, manifest)
     return manifest
+
+
+def decision_threshold(dataset: Dataset, train: TrainConfig) -> float | None:
+    """model.toml's threshold, or the default, for a binary classifier; None for other tasks."""
+    if dataset.task == "binary":
+        return train.decision_threshold or DEFAULT_THRESHOLD
+    if train.decision_threshold is not None:
+        raise CliError(
+            f"model.toml [train] decision_threshold: only binary classifiers have one; {dataset.source} "
+            f"makes a {dataset.task} model. Remove it"
+        )
+    return None
+
+
+def predict(pipeline: Pipeline, split: Split) -> npt.NDArray[np.floating[Any]]:
+    """Probabilities of the held-out rows for a classifier, values for a regressor, in the model's own
+    float type (float32 probabilities sum to one only in float32)."""
+    if hasattr(pipeline, "predict_proba"):
+        return np.asarray(pipeline.predict_proba(split.x_test))
+    return np.asarray(pipeline.predict(split.x_test))
+
+
+def evaluate(
+    y_train: npt.NDArray[Any], y_test: npt.NDArray[Any], labels: npt.NDArray[np.int64] | None, classes: int
+) -> Evaluation:
+    if labels is None:
+        return Evaluation(train=SplitCounts(rows=len(y_train)), test=SplitCounts(rows=len(y_test)))
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(confusion, (y_test, labels), 1)
+    return Evaluation(
+        train=SplitCounts(rows=len(y_train), classes=np.bincount(y_train, minlength=classes).tolist()),
+        test=SplitCounts(rows=len(y_test), classes=np.bincount(y_test, minlength=classes).tolist()),
+        confusion=confusion.tolist(),
+    )
 
 
 def holdout_of(dataset: Dataset, split: Split) -> Holdout:
@@ -110,7 +143,7 @@ def describe(
         estimator=estimator,
         target=dataset.target_name,
         features=summarize_numeric(split.x_train, features.kinds),
-        categorical=summarize_categorical(split.x_train, features.categorical),
+        categorical=summarize_categorical(split.x_train, features.category_types),
         classes=dataset.classes,
         metrics=metrics,
         data_source=dataset.source,

@@ -8,21 +8,13 @@ from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.predict.rows import CATEGORY_BYTES, largest_body
 from {{ cookiecutter.package }}.settings import Settings
 
-# 17 significant digits and an exponent: as long as float64 reprs of feature values get.
-FULL_PRECISION = -1.2345678901234567e-05
-
-
-def largest_row(manifest: ModelManifest) -> dict[str, object]:
-    """Every number at full precision, every category as long as the limit allows (an unseen one)."""
-    row: dict[str, object] = dict.fromkeys(manifest.feature_names, FULL_PRECISION)
-    row.update({feature.name: "x" * CATEGORY_BYTES for feature in manifest.categorical})
-    return row
+from ..rows import largest_row
 
 
 def test_the_largest_batch_at_full_precision_is_accepted(
     client: TestClient, manifest: ModelManifest, settings: Settings
 ) -> None:
-    rows = [largest_row(manifest)] * settings.max_batch_rows
+    rows = [largest_row(manifest, CATEGORY_BYTES)] * settings.max_batch_rows
     body = json.dumps({"rows": rows}, indent=2).encode()
     response = client.post("/predict", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 200, response.text[:200]
@@ -34,7 +26,7 @@ def test_the_largest_batch_at_full_precision_is_accepted(
 def test_one_row_more_is_refused_for_its_rows(
     client: TestClient, manifest: ModelManifest, settings: Settings
 ) -> None:
-    rows = [largest_row(manifest)] * (settings.max_batch_rows + 1)
+    rows = [largest_row(manifest, CATEGORY_BYTES)] * (settings.max_batch_rows + 1)
     response = client.post("/predict", json={"rows": rows})
     assert response.status_code == 413
     assert f"the limit is {settings.max_batch_rows}" in response.json()["error"]

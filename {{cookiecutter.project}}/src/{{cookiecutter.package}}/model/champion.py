@@ -1,0 +1,88 @@
+"""The champion check: a new model may not be worse than the one it replaces, beyond a tolerance."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .. import registry
+from ..errors import CliError
+from ..manifest import ModelManifest
+from .checks import Check, plain
+from .metrics import LOWER_IS_BETTER
+
+
+def against_champion(
+    manifest: ModelManifest, champion: str, tracking_uri: str | None, tolerance: float
+) -> list[Check]:
+    """Compare with a manifest.json or metrics.json, or with the registered version a models:/ URI names."""
+    metrics = manifest.metrics
+    ref = registry.parse_model_uri(champion)
+    if ref is None:
+        document = read_champion(Path(champion))
+        if (other := other_model(document, manifest)) is not None:
+            return [Check("champion", None, f"{champion} {other}; not compared", True)]
+        return champion_checks(metrics, metrics_of(document), tolerance)
+    best = registered_metrics(ref, tracking_uri)
+    if best is None:
+        # The first model of a project has no production version to beat.
+        return [Check("champion", None, f"none registered as {ref}", True)]
+    shared = {name: value for name, value in best.items() if name in metrics}
+    if not shared:
+        return [Check("champion metrics", None, f"{ref} recorded none of {sorted(metrics)}", False)]
+    return champion_checks(metrics, shared, tolerance)
+
+
+def other_model(document: dict[str, Any], manifest: ModelManifest) -> str | None:
+    """How a champion's manifest predicts something else (its metrics do not compare); None when alike."""
+    for key in ("task", "target"):
+        theirs = document.get(key)
+        if theirs is not None and theirs != getattr(manifest, key):
+            return f"has {key} {theirs!r}, this model {getattr(manifest, key)!r}"
+    return None
+
+
+def registered_metrics(ref: registry.ModelRef, tracking_uri: str | None) -> dict[str, float] | None:
+    """The metrics logged by the run behind a registered version; None when no version matches."""
+    client = registry.connect(tracking_uri)
+    version = registry.find_version(client, ref)
+    if version is None:
+        return None
+    if not version.run_id:
+        return {}
+    return {str(name): float(value) for name, value in client.get_run(version.run_id).data.metrics.items()}
+
+
+def read_champion(path: Path) -> dict[str, Any]:
+    """The production model's manifest.json, or its metrics.json."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise CliError(f"{path}: cannot read champion metrics: {error}") from None
+    if not isinstance(data, dict):
+        raise CliError(f"{path}: expected a manifest.json or a metrics.json with numeric metrics")
+    metrics_of(data, path)
+    return data
+
+
+def metrics_of(document: dict[str, Any], path: Path | None = None) -> dict[str, float]:
+    metrics = document.get("metrics", document)
+    if not isinstance(metrics, dict) or not all(isinstance(v, int | float) for v in metrics.values()):
+        raise CliError(f"{path}: expected a manifest.json or a metrics.json with numeric metrics")
+    return {str(name): float(value) for name, value in metrics.items()}
+
+
+def champion_checks(metrics: dict[str, float], champion: dict[str, float], tolerance: float) -> list[Check]:
+    """Direction-aware: each metric may be worse than production by `tolerance` of its value."""
+    checks = []
+    for name, best in sorted(champion.items()):
+        value = metrics.get(name)
+        slack = tolerance * abs(best)
+        if name in LOWER_IS_BETTER:
+            limit, relation = best + slack, "<="
+            passed = value is not None and value <= limit
+        else:
+            limit, relation = best - slack, ">="
+            passed = value is not None and value >= limit
+        threshold = f"{relation} {plain(limit)} (champion {plain(best)})"
+        checks.append(Check(f"{name} vs champion", value, threshold, passed))
+    return checks
