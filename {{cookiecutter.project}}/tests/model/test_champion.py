@@ -8,15 +8,15 @@ import pytest
 from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.manifest import read_manifest
 from {{ cookiecutter.package }}.model.champion import champion_checks, read_champion
-from {{ cookiecutter.package }}.model.config import GateConfig
 from {{ cookiecutter.package }}.model.gate import run_gate
 from {{ cookiecutter.package }}.model.metrics import LOWER_IS_BETTER
 
+from .gates import untimed_gate
 from .test_gate import failed_checks
 
 
 def test_model_may_replace_an_equal_champion(artifacts_copy: Path) -> None:
-    assert run_gate(artifacts_copy, GateConfig(), champion=str(artifacts_copy / "manifest.json")) == 0
+    assert run_gate(artifacts_copy, untimed_gate(), champion=str(artifacts_copy / "manifest.json")) == 0
 
 
 def test_regression_against_a_better_champion_fails(artifacts_copy: Path, tmp_path: Path) -> None:
@@ -26,7 +26,7 @@ def test_regression_against_a_better_champion_fails(artifacts_copy: Path, tmp_pa
     }
     champion = tmp_path / "metrics.json"
     champion.write_text(json.dumps(better))
-    assert run_gate(artifacts_copy, GateConfig(), champion=str(champion)) == 1
+    assert run_gate(artifacts_copy, untimed_gate(), champion=str(champion)) == 1
     assert sorted(failed_checks(artifacts_copy)) == sorted(f"{name} vs champion" for name in metrics)
 
 
@@ -40,7 +40,7 @@ def test_a_champion_predicting_another_target_is_not_compared(
     champion = tmp_path / "manifest.json"
     other = f"not_{document['target']}"
     champion.write_text(json.dumps({**document, "target": other, "metrics": better}))
-    assert run_gate(artifacts_copy, GateConfig(), champion=str(champion)) == 0
+    assert run_gate(artifacts_copy, untimed_gate(), champion=str(champion)) == 0
     assert f"has target '{other}'" in capsys.readouterr().out
 
 

@@ -13,9 +13,11 @@ from {{ cookiecutter.package }}.model.config import GateConfig
 from {{ cookiecutter.package }}.model.gate import run_gate
 from {{ cookiecutter.package }}.model.track import track_model
 
+from .gates import untimed_gate
+
 
 def passed_gate(artifacts: Path) -> Path:
-    assert run_gate(artifacts, GateConfig()) == 0
+    assert run_gate(artifacts, untimed_gate()) == 0
     return artifacts
 
 
@@ -91,7 +93,7 @@ def test_validate_takes_the_champion_from_the_production_alias(
     assert tracked.version is not None
     registry.set_alias(client, manifest.name, "production", tracked.version)
     champion = f"models:/{manifest.name}@production"
-    assert run_gate(artifacts_copy, GateConfig(), champion, tracking_uri) == 0
+    assert run_gate(artifacts_copy, untimed_gate(), champion, tracking_uri) == 0
     assert {f"{name} vs champion" for name in manifest.metrics} <= set(gate_checks(artifacts_copy))
 
 
@@ -110,7 +112,7 @@ def test_a_better_production_model_fails_the_gate(artifacts_copy: Path, tracking
         client.log_metric(run.info.run_id, name, value)
     version = client.create_model_version(manifest.name, f"runs:/{run.info.run_id}/model", run.info.run_id)
     registry.set_alias(client, manifest.name, "production", str(version.version))
-    assert run_gate(artifacts_copy, GateConfig(), f"models:/{manifest.name}@production", tracking_uri) == 1
+    assert run_gate(artifacts_copy, untimed_gate(), f"models:/{manifest.name}@production", tracking_uri) == 1
     assert [name for name, passed in gate_checks(artifacts_copy).items() if not passed] == [
         f"{name} vs champion" for name in sorted(manifest.metrics)
     ]
@@ -119,9 +121,9 @@ def test_a_better_production_model_fails_the_gate(artifacts_copy: Path, tracking
 def test_no_production_version_yet_lets_the_first_model_ship(artifacts_copy: Path, tracking_uri: str) -> None:
     track_model(passed_gate(artifacts_copy), tracking_uri, None)
     name = read_manifest(artifacts_copy).name
-    assert run_gate(artifacts_copy, GateConfig(), f"models:/{name}@production", tracking_uri) == 0
+    assert run_gate(artifacts_copy, untimed_gate(), f"models:/{name}@production", tracking_uri) == 0
     assert gate_checks(artifacts_copy)["champion"] is True
-    assert run_gate(artifacts_copy, GateConfig(), "models:/never-registered@production", tracking_uri) == 0
+    assert run_gate(artifacts_copy, untimed_gate(), "models:/never-registered@production", tracking_uri) == 0
 
 
 def test_a_champion_without_comparable_metrics_fails(artifacts_copy: Path, tracking_uri: str) -> None:
@@ -133,5 +135,5 @@ def test_a_champion_without_comparable_metrics_fails(artifacts_copy: Path, track
     run = client.create_run(experiment.experiment_id)
     client.log_metric(run.info.run_id, "throughput", 1.0)
     version = client.create_model_version(name, f"runs:/{run.info.run_id}/model", run.info.run_id)
-    assert run_gate(artifacts_copy, GateConfig(), f"models:/{name}/{version.version}", tracking_uri) == 1
+    assert run_gate(artifacts_copy, untimed_gate(), f"models:/{name}/{version.version}", tracking_uri) == 1
     assert gate_checks(artifacts_copy)["champion metrics"] is False
