@@ -28,6 +28,7 @@ class DriftWindow:
         self._codebooks = [
             {category: index for index, category in enumerate(feature.categories)} for feature in categorical
         ]
+        self._unseen_codes = np.array([len(codebook) for codebook in self._codebooks], dtype=np.int32)
         # Expected shares per category code: the known categories, unseen ones (none), missing ones.
         self._expected = [np.array([*f.shares, 0.0, f.missing]) for f in categorical]
 
@@ -36,18 +37,23 @@ class DriftWindow:
         """Rows held now, at most the window size."""
         return self._count
 
-    def add(self, feed: dict[str, np.ndarray]) -> None:
-        """Record a request's checked input tensors (see serving/features.py)."""
+    def add(self, feed: dict[str, np.ndarray]) -> list[int]:
+        """Record a request's checked input tensors (see serving/features.py); return how many values of
+        each categorical feature training never saw."""
         numbers = feed.get(ONNX_INPUT)
         strings = feed.get(CATEGORICAL_INPUT)
         rows = len(next(iter(feed.values())))
         size = len(self._numbers)
+        unseen = [0] * len(self._codebooks)
         if numbers is not None:
             _write(self._numbers, numbers[-size:], self._next)
         if strings is not None:
-            _write(self._codes, self._encode(strings[-size:]), self._next)
+            codes = self._encode(strings)
+            _write(self._codes, codes[-size:], self._next)
+            unseen = (codes == self._unseen_codes).sum(axis=0).tolist()
         self._next = (self._next + min(rows, size)) % size
         self._count = min(size, self._count + rows)
+        return unseen
 
     def psi(self) -> list[float]:
         """PSI per feature, numbers then categories in manifest order; 0 looks like the training data."""
