@@ -21,6 +21,7 @@ from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
 from {{ cookiecutter.package }}.serving.batch.shards import Shard
 
+from ... import PROJECT_DIR
 from ..rows import as_feed, onnx_outputs
 
 MakeInput = Callable[..., Path]
@@ -160,6 +161,21 @@ def test_kept_columns_keep_their_type_from_csv_as_from_parquet(
     if manifest.features:
         kept = scored.column(manifest.feature_names[0])
         assert pa.types.is_integer(kept.type) or pa.types.is_floating(kept.type), kept.type
+
+
+def test_make_score_passes_errors_and_keep_on() -> None:
+    command = [
+        "make",
+        "-n",
+        "score",
+        "INPUT=in.csv",
+        "OUTPUT=out.parquet",
+        "ERRORS=bad.csv",
+        "KEEP=id region",
+    ]
+    result = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+    recipe = " ".join(result.stdout.replace("\\\n", " ").split())
+    assert "score --input in.csv --output out.parquet --errors bad.csv --keep id region" in recipe
 
 
 @pytest.mark.slow
