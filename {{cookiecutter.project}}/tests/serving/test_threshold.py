@@ -64,7 +64,7 @@ def test_predict_oip_batch_and_metrics_label_at_the_decision_threshold(
 
     metrics = client.get("/metrics").text
     for label in manifest.classes:
-        # Both requests above: the batch, then its first row again.
-        count = expected.count(label) + (expected[0] == label)
+        # The requests above: the batch over /predict, its first row again, the batch over OIP.
+        count = 2 * expected.count(label) + (expected[0] == label)
         series = "model_predictions_total{" + f'class="{label}"' + "}"
         assert f"{series} {float(count)}" in metrics

@@ -93,13 +93,22 @@ class Columns:
 
     def check_known(self, values: np.ndarray, strings: np.ndarray) -> None:
         """When strict, raise InputError on the first category training never saw."""
-        if not self.strict:
+        if not self.strict or not self.has_unseen(strings):
             return
         unseen = np.argwhere(self.unseen(strings))
         if len(unseen):
             row, column = (int(index) for index in unseen[0])
             reason = categories.unseen_problem(values[row, column], self.category_features[column])
             raise InputError(Problem(row, column, reason), self.categorical[column])
+
+    def has_unseen(self, strings: np.ndarray) -> bool:
+        """Whether any value is a category training never saw: plain loops, for the hot path's few cells."""
+        known = self.known
+        for row in strings.tolist():
+            for column, text in enumerate(row):
+                if text and text not in known[column]:
+                    return True
+        return False
 
     def unseen(self, strings: np.ndarray) -> np.ndarray:
         """Where [rows, categorical] strings hold a category training never saw (missing is none)."""

@@ -1,5 +1,6 @@
 """OIP v2 routes: metadata, readiness and inference, in process and with Triton's client."""
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +168,7 @@ def test_a_tensor_that_names_its_columns_in_another_order_is_refused(
     inputs[0]["parameters"]["columns"] = inputs[0]["parameters"]["columns"][::-1]
     answer = client.post(infer_path, json={"inputs": inputs})
     assert answer.status_code == 400
-    assert f"this model reads {manifest.feature_names} in that order" in answer.json()["error"]
+    assert f"this model reads {json.dumps(manifest.feature_names)} in that order" in answer.json()["error"]
 
 
 def test_categories_sent_in_another_column_order_are_refused_not_answered(

@@ -159,7 +159,10 @@ def _reading_csv(file: Path, rows: int) -> Iterator[pa_csv.ReadOptions]:
             ) from None
         hint = ""
         if "conversion error" in str(error):
-            hint = "; --keep columns keep the type of the first file's first rows: or score a Parquet file"
+            hint = (
+                "; a --keep column keeps the type of its first rows, which a later value does not fit:"
+                " score a Parquet file, whose columns carry their types"
+            )
         raise CliError(f"{file}: {first_line(error)}{hint}") from None
 
 

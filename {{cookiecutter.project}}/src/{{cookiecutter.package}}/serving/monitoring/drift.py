@@ -28,7 +28,6 @@ class DriftWindow:
         self._codebooks = [
             {category: index for index, category in enumerate(feature.categories)} for feature in categorical
         ]
-        self._unseen_codes = np.array([len(codebook) for codebook in self._codebooks], dtype=np.int32)
         # Expected shares per category code: the known categories, unseen ones (none), missing ones.
         self._expected = [np.array([*f.shares, 0.0, f.missing]) for f in categorical]
 
@@ -48,9 +47,8 @@ class DriftWindow:
         if numbers is not None:
             _write(self._numbers, numbers[-size:], self._next)
         if strings is not None:
-            codes = self._encode(strings)
+            codes, unseen = self._encode(strings)
             _write(self._codes, codes[-size:], self._next)
-            unseen = (codes == self._unseen_codes).sum(axis=0).tolist()
         self._next = (self._next + min(rows, size)) % size
         self._count = min(size, self._count + rows)
         return unseen
@@ -65,14 +63,16 @@ class DriftWindow:
         ]
         return numeric + categorical
 
-    def _encode(self, strings: np.ndarray) -> np.ndarray:
+    def _encode(self, strings: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        """Category codes (known ones, then unseen, then missing), and the unseen values per column."""
         codes = np.empty(strings.shape, dtype=np.int32)
+        unseen_counts = []
         for column, codebook in enumerate(self._codebooks):
             unseen, missing = len(codebook), len(codebook) + 1
-            codes[:, column] = [
-                missing if value == "" else codebook.get(value, unseen) for value in strings[:, column]
-            ]
-        return codes
+            column_codes = [missing if value == "" else codebook.get(value, unseen) for value in strings[:, column]]
+            codes[:, column] = column_codes
+            unseen_counts.append(column_codes.count(unseen))
+        return codes, unseen_counts
 
 
 def _write(ring: np.ndarray, rows: np.ndarray, start: int) -> None:

@@ -7,6 +7,7 @@ Columns sent in another order are refused, not answered: when a tensor names its
 the categorical tensor's values belong to each other's columns.
 """
 
+import json
 from typing import Any
 
 import numpy as np
@@ -117,11 +118,11 @@ def _check_columns(tensor: dict[str, Any], names: list[str]) -> None:
     """A tensor that names its columns (parameters.columns) must name the model's, in its order."""
     given = tensor["parameters"].get("columns")
     if given is not None and given != names:
-        shown = given if isinstance(given, list) and len(str(given)) <= 200 else "other columns"
+        shown = json.dumps(given) if isinstance(given, list) and len(str(given)) <= 200 else "other columns"
         raise ApiError(
             422,
-            f'inputs["{tensor["name"]}"].parameters.columns is {shown}; this model reads {names} in that'
-            " order: send the columns so, or one tensor per feature, named by it",
+            f'inputs["{tensor["name"]}"].parameters.columns is {shown}; this model reads {json.dumps(names)}'
+            " in that order: send the columns so, or one tensor per feature, named by it",
         )
 
 
@@ -129,7 +130,7 @@ def _check_order(service: Service, columns: Columns, strings: np.ndarray) -> Non
     """Refuse categories sent in another column order: two columns or more each holding only categories
     that training saw in one other column, none of its own. (Codes two columns share cannot be told
     apart; a client that names its columns, or sends one tensor per feature, is safe from that too.)"""
-    if len(columns.categorical) < 2:
+    if len(columns.categorical) < 2 or not columns.has_unseen(strings):
         return
     unseen, present = columns.unseen(strings), strings != ""
     moved = []
