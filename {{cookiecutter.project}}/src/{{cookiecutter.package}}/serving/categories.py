@@ -7,7 +7,6 @@ not "2" there, as training kept it). `null` and pandas' spellings of a missing v
 """
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -38,8 +37,6 @@ EXPECTED = {
     "boolean": 'true, false or null (or "True", "False")',
 }
 
-Speller = Callable[[Any], str | None]
-
 
 def spell(value: Any, dtype: CategoryType = "string") -> str | None:
     """The category `value` is for a column of `dtype`, "" when missing; None when it cannot be one."""
@@ -69,10 +66,6 @@ def _spell_text(text: str, dtype: CategoryType) -> str:
     # A whole number stays exact: float() would round 12345678901234567891 to ...568.
     whole = match.group(1) is None and match.group(2) is None and match.group(3) is None
     return category_text(int(text) if whole else float(text))
-
-
-def speller(dtype: CategoryType) -> Speller:
-    return lambda value: spell(value, dtype)
 
 
 def problem(value: Any, dtype: CategoryType) -> str:

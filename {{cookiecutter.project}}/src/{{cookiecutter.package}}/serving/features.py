@@ -41,7 +41,7 @@ class Columns:
         self.numeric = [feature.name for feature in manifest.features]
         self.categorical = [feature.name for feature in manifest.categorical]
         self.category_features = list(manifest.categorical)
-        self.spellers = [categories.speller(feature.dtype) for feature in manifest.categorical]
+        self.dtypes = [feature.dtype for feature in manifest.categorical]
         self.known = [frozenset(feature.categories) for feature in manifest.categorical]
         # Refuse categories training never saw (APP_STRICT_CATEGORIES) rather than encode them as unseen.
         self.strict = strict
@@ -82,13 +82,13 @@ class Columns:
     def spell(self, values: np.ndarray) -> np.ndarray:
         """Each value as its category (categories.py); raises InputError on the first that cannot be one."""
         result = np.empty(values.shape, dtype=object)
-        spellers = self.spellers
-        for (row, column), value in np.ndenumerate(values):
-            text = spellers[column](value)
-            if text is None:
-                reason = categories.problem(value, self.category_features[column].dtype)
+        for column, dtype in enumerate(self.dtypes):
+            texts = [categories.spell(value, dtype) for value in values[:, column].tolist()]
+            if None in texts:
+                row = texts.index(None)
+                reason = categories.problem(values[row, column], dtype)
                 raise InputError(Problem(row, column, reason), self.categorical[column])
-            result[row, column] = text
+            result[:, column] = texts
         return result
 
     def check_known(self, values: np.ndarray, strings: np.ndarray) -> None:

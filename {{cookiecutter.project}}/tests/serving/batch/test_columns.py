@@ -190,7 +190,8 @@ def test_numbers_as_text_are_refused_in_parquet_as_in_json_and_parsed_in_csv(
     assert f"rows[0].{name}: expected a number or null, got '" in response.json()["error"]
     pq.write_table(pa.Table.from_pylist(texts), tmp_path / "texts.parquet")
     with pytest.raises(
-        CliError, match=rf"column '{name}' holds text; the model takes numbers there, as /predict"
+        CliError,
+        match=rf"column '{name}' holds text \(first '.*'\); the model takes numbers there, as /predict",
     ):
         from_file(manifest, tmp_path / "texts.parquet", artifacts_dir, tmp_path)
     pa_csv.write_csv(pa.Table.from_pylist(texts), tmp_path / "texts.csv")

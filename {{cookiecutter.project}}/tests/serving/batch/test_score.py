@@ -142,7 +142,9 @@ def test_a_column_of_the_wrong_type_is_named(
     name = manifest.feature_names[0]
     wrong = table.set_column(table.schema.get_field_index(name), name, pa.array([True] * table.num_rows))
     pq.write_table(wrong, tmp_path / "wrong.parquet")
-    with pytest.raises(CliError, match=rf"column '{name}' holds bool; the model takes numbers there"):
+    with pytest.raises(
+        CliError, match=rf"column '{name}' holds bool \(first true\); the model takes numbers"
+    ):
         score(tmp_path / "wrong.parquet", tmp_path / "scores.parquet", artifacts_dir)
 
 

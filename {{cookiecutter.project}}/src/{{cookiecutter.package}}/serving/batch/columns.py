@@ -35,7 +35,7 @@ def numbers(table: pa.RecordBatch, columns: Columns, file: str, text: bool, prob
             values[:, index] = column.to_numpy(zero_copy_only=False)
         else:
             raise CliError(
-                f"{file}: column {name!r} holds {_kind(column.type)}; the model takes numbers there, as"
+                f"{file}: column {name!r} holds {_kind(column)}; the model takes numbers there, as"
                 " /predict does: store the column as numbers (integers or floats, null where missing)"
             )
     return values
@@ -60,7 +60,7 @@ def strings(table: pa.RecordBatch, columns: Columns, file: str, problems: Proble
                     " store them as text, integers or booleans"
                 ) from None
         distinct = column.dictionary.to_pylist()
-        texts = [columns.spellers[index](value) for value in distinct]
+        texts = [categories.spell(value, columns.dtypes[index]) for value in distinct]
         codes = pc.fill_null(column.indices, len(distinct)).to_numpy(zero_copy_only=False)
         values[:, index] = np.array([*texts, ""], dtype=object)[codes]
         reasons = _reasons(columns, index, distinct, texts)
@@ -86,9 +86,12 @@ def _reasons(
     return reasons
 
 
-def _kind(kind: pa.DataType) -> str:
-    value = kind.value_type if pa.types.is_dictionary(kind) else kind
-    return "text" if pa.types.is_string(value) or pa.types.is_large_string(value) else str(kind)
+def _kind(column: pa.Array) -> str:
+    """A column's type in words, with its first value: "text (first '12')"."""
+    kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+    words = "text" if pa.types.is_string(kind) or pa.types.is_large_string(kind) else str(column.type)
+    present = pc.drop_null(column)
+    return f"{words} (first {show(present[0].as_py())})" if len(present) else words
 
 
 def kept(column: pa.Array, name: str, file: str, kind: pa.DataType) -> pa.Array:
