@@ -69,7 +69,9 @@ class DriftWindow:
         unseen_counts = []
         for column, codebook in enumerate(self._codebooks):
             unseen, missing = len(codebook), len(codebook) + 1
-            column_codes = [missing if value == "" else codebook.get(value, unseen) for value in strings[:, column]]
+            column_codes = [
+                missing if value == "" else codebook.get(value, unseen) for value in strings[:, column]
+            ]
             codes[:, column] = column_codes
             unseen_counts.append(column_codes.count(unseen))
         return codes, unseen_counts
