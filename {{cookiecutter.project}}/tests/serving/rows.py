@@ -6,7 +6,12 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from {{ cookiecutter.package }}.manifest import ONNX_FILE, ModelManifest, read_manifest, write_manifest
+from {{ cookiecutter.package }}.manifest import (
+    ONNX_FILE,
+    ModelManifest,
+    read_manifest,
+    write_manifest,
+)
 
 Row = dict[str, Any]
 # 17 significant digits and an exponent: as long as float64 reprs of feature values get.

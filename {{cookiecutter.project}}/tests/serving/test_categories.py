@@ -15,7 +15,11 @@ from hypothesis import strategies as st
 
 from {{ cookiecutter.package }}.manifest import CategoricalFeature, ModelManifest, category_text
 from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
-from {{ cookiecutter.package }}.serving.categories import MAX_CATEGORY_CHARS, spell, unseen_problem
+from {{ cookiecutter.package }}.serving.categories import (
+    MAX_CATEGORY_CHARS,
+    spell,
+    unseen_problem,
+)
 
 from .rows import oip_inputs, typical_rows
 
