@@ -69,3 +69,8 @@ def test_a_project_pointed_at_user_data_passes_its_own_checks_and_tests(
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-4000:]
     assert "gate: beat the baseline" in result.stdout
     assert "accepted into artifacts/" in result.stdout
+    # The very file the model was trained on scores as it is (int64 codes in Parquet, text in CSV).
+    keep = [f"KEEP={' '.join(case.keep)}"] if case.keep else []
+    scored = make(project, "score", f"INPUT={case.file}", "OUTPUT=build/scores.parquet", *keep)
+    assert scored.returncode == 0, scored.stdout[-3000:] + scored.stderr[-3000:]
+    assert f"scored {case.row_count} rows" in scored.stdout

@@ -28,6 +28,12 @@ class UserData:
     train: dict[str, str] = field(default_factory=dict)
     # Written as CSV, then converted by the project's own pandas (the template's tools carry no pyarrow).
     parquet: bool = False
+    # Columns `make score` copies out of the training file (KEEP=).
+    keep: list[str] = field(default_factory=list)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows(random.Random(self.name)))
 
     @property
     def file(self) -> str:
@@ -138,6 +144,7 @@ USER_DATA: list[UserData] = [
         houses,
         'target = "price"\ncategorical = ["city", "condition", "zone"]\nexclude = ["id"]',
         "alpha = 3.0",
+        keep=["id", "zone"],
     ),
     UserData(
         "churn",

@@ -102,15 +102,16 @@ class ModelClient(FastHttpUser):
     @task(2)
     def infer(self) -> None:
         rows = [self.row() for _ in range(BATCH_ROWS)]
-        inputs = []
-        for name, datatype, features in (
-            ("input", "FP32", self.model["features"]),
-            ("categorical", "BYTES", self.model.get("categorical", [])),
-        ):
-            if features:
-                data = [[row[feature["name"]] for feature in features] for row in rows]
-                shape = [BATCH_ROWS, len(features)]
-                inputs.append({"name": name, "shape": shape, "datatype": datatype, "data": data})
+        # Each tensor's columns in the order the model reads them, as /model lists them.
+        inputs = [
+            {
+                "name": name,
+                "shape": [BATCH_ROWS, len(columns)],
+                "datatype": "FP32" if name == "input" else "BYTES",
+                "data": [[row[column] for column in columns] for row in rows],
+            }
+            for name, columns in self.model["tensor_columns"].items()
+        ]
         path = f"/v2/models/{self.model['name']}/infer"
         with self.client.post(
             path, json={"inputs": inputs}, name="/v2/models/[name]/infer", catch_response=True

@@ -75,8 +75,15 @@ class Settings(BaseSettings):
         description="Shared metrics directory for several workers; serve creates one when unset",
     )
     drift_window: int = Field(1000, ge=10, description="Recent input rows kept for the drift statistic")
+    strict_categories: bool = Field(
+        False,
+        description="Refuse a category training never saw (422 on /predict, 400 on OIP, a refused row in"
+        " `score`) instead of encoding it as unseen; model_unseen_categories_total counts them either way",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    log_json: bool = True
+    log_json: bool | None = Field(
+        None, description="One JSON object a log line; unset, JSON unless stdout is a terminal"
+    )
     access_log: bool = Field(False, description="One log line per request; metrics already count them")
     git_revision: str = Field("unknown", description="Commit the image was built from; set by the build")
     image_digest: str = Field(

@@ -6,7 +6,12 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from {{ cookiecutter.package }}.manifest import ONNX_FILE, Feature, ModelManifest
+from {{ cookiecutter.package }}.manifest import (
+    ONNX_FILE,
+    ModelManifest,
+    read_manifest,
+    write_manifest,
+)
 
 Row = dict[str, Any]
 # 17 significant digits and an exponent: as long as float64 reprs of feature values get.
@@ -78,17 +83,17 @@ def numbers_of(manifest: ModelManifest, row: Row) -> list[float]:
     return [row[name] for name in manifest.feature_names]
 
 
-def longest_number(feature: Feature) -> float:
-    """The longest JSON number the feature takes: any float at full precision, or for an integer feature
-    the end of its training range with the most digits (integer fields take whole numbers)."""
-    if feature.dtype != "integer":
-        return FULL_PRECISION
-    ends = (float(round(feature.summary.min)), float(round(feature.summary.max)))
-    return max(ends, key=lambda value: len(repr(value)))
-
-
 def largest_row(manifest: ModelManifest, category_bytes: int) -> Row:
-    """Every number as long as its type allows, every category `category_bytes` long (an unseen one)."""
-    row: Row = {feature.name: longest_number(feature) for feature in manifest.features}
+    """Every number at full precision (an integer feature takes any number too), every category
+    `category_bytes` long (an unseen one)."""
+    row: Row = dict.fromkeys(manifest.feature_names, FULL_PRECISION)
     row.update({feature.name: "x" * category_bytes for feature in manifest.categorical})
     return row
+
+
+def integer_coded(model_dir: Path) -> None:
+    """Declare every category column of a model directory integer-coded, as training records a column
+    of integer codes: its categories stay, and a text value stays text."""
+    manifest = read_manifest(model_dir)
+    categorical = [feature.model_copy(update={"dtype": "integer"}) for feature in manifest.categorical]
+    write_manifest(model_dir, manifest.model_copy(update={"categorical": categorical}))

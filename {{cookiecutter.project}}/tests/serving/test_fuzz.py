@@ -8,6 +8,7 @@ a real change; locally each run explores new inputs.
 
 import json
 import os
+import shutil
 import struct
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,8 @@ from {{ cookiecutter.package }}.serving.predict.routes import predict_handler
 from {{ cookiecutter.package }}.serving.responses import ApiError, Handler
 from {{ cookiecutter.package }}.serving.service import Service
 from {{ cookiecutter.package }}.settings import Settings
+
+from .rows import integer_coded
 
 FUZZ = settings(max_examples=300, deadline=None, derandomize=os.environ.get("CI") == "true", database=None)
 MAX_ROWS = 4
@@ -66,10 +69,13 @@ REQUEST_PARTS: list[Path_] = [
 
 
 class Target(NamedTuple):
-    """The two handlers under test and what requests need to reach the model (a short repr on failure)."""
+    """The handlers under test, lenient and strict about unseen categories, and what requests need to
+    reach the model (a short repr on failure)."""
 
     infer: Handler
     predict: Handler
+    strict_infer: Handler
+    strict_predict: Handler
     model: str
     features: list[str]
     # Each categorical feature's known categories, in the `categorical` tensor's column order.
@@ -77,18 +83,47 @@ class Target(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def target(artifacts_dir: Path) -> Target:
-    service = Service.start(Settings(model_dir=artifacts_dir, workers=1, max_batch_rows=MAX_ROWS))
-    manifest = read_manifest(artifacts_dir)
+def target(artifacts_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Target:
+    """The project's model, its category columns declared integer-coded: the spelling rules of codes
+    then meet every value drawn (a text category stays text there, so the model still answers)."""
+    model_dir = Path(shutil.copytree(artifacts_dir, tmp_path_factory.mktemp("fuzz") / "model"))
+    integer_coded(model_dir)
+    services = [
+        Service.start(
+            Settings(model_dir=model_dir, workers=1, max_batch_rows=MAX_ROWS, strict_categories=strict)
+        )
+        for strict in (False, True)
+    ]
+    manifest = read_manifest(model_dir)
     categories = {feature.name: feature.categories for feature in manifest.categorical}
+    lenient, strict = services
     return Target(
-        infer_handler(service), predict_handler(service), manifest.name, manifest.feature_names, categories
+        infer_handler(lenient),
+        predict_handler(lenient),
+        infer_handler(strict),
+        predict_handler(strict),
+        manifest.name,
+        manifest.feature_names,
+        categories,
     )
 
 
-def category(known: list[str]) -> st.SearchStrategy[str | None]:
-    """A category as clients send them: a known one, any text (unseen), or null (missing)."""
-    return (st.sampled_from(known) if known else st.nothing()) | TEXT | st.none()
+# Integer codes as clients write them, and the values that attack their spelling rules.
+CODES = (
+    st.integers()
+    | st.floats()
+    | st.integers(-(2**63), 2**63).map(str)
+    | st.floats(allow_nan=False).map(repr)
+    | st.sampled_from(
+        ["2.0", "2.0000000000000001", "-0", "+02", "1e300", "1e999999", "1_0", "٢", "NaN", "inf"]
+    )
+    | st.booleans()
+)
+
+
+def category(known: list[str]) -> st.SearchStrategy[Any]:
+    """A category as clients send them: a known one, any text (unseen), a code in any spelling, or null."""
+    return (st.sampled_from(known) if known else st.nothing()) | TEXT | CODES | st.none()
 
 
 def strings_tensor(
@@ -100,7 +135,7 @@ def strings_tensor(
     if not binary:
         tensor["data"] = values
         return tensor, b""
-    encoded = [(value or "").encode() for value in values]
+    encoded = [("" if value is None else str(value)).encode() for value in values]
     tail = b"".join(struct.pack("<I", len(item)) + item for item in encoded)
     tensor["parameters"] = {"binary_data_size": len(tail)}
     return tensor, tail
@@ -178,13 +213,46 @@ def inference_requests(
     return mutate(draw, request, REQUEST_PARTS), tail
 
 
+@st.composite
+def per_feature_requests(draw: st.DrawFn, target: Target) -> dict[str, Any]:
+    """One tensor per feature, named by it, in any order (numbers, or categories in any spelling)."""
+    rows = draw(st.integers(1, MAX_ROWS))
+    shape = draw(st.sampled_from([[rows], [rows, 1]]))
+    tensors = [
+        {
+            "name": name,
+            "datatype": draw(st.sampled_from(INPUT_DATATYPES)),
+            "shape": shape,
+            "data": draw(st.lists(VALUES, min_size=rows, max_size=rows)),
+        }
+        for name in target.features
+    ]
+    tensors += [
+        {
+            "name": name,
+            "datatype": draw(st.sampled_from(["BYTES", "INT64", "FP32"])),
+            "shape": shape,
+            "data": draw(st.lists(category(known), min_size=rows, max_size=rows)),
+        }
+        for name, known in target.categories.items()
+    ]
+    request: dict[str, Any] = {"inputs": draw(st.permutations(tensors))}
+    parts: list[Path_] = [("inputs", index, *part) for index in range(len(tensors)) for part in TENSOR_PARTS]
+    mutate(draw, request, parts)
+    return request
+
+
 @given(data=st.data())
 @FUZZ
 def test_no_json_inference_request_gets_a_server_error(target: Target, data: st.DataObject) -> None:
     request, _ = data.draw(inference_requests(len(target.features), target.categories))
-    body = data.draw(st.just(encode(request)) | JSON.map(encode) | st.binary(max_size=64))
+    named = data.draw(per_feature_requests(target))
+    body = data.draw(
+        st.sampled_from([encode(request), encode(named)]) | JSON.map(encode) | st.binary(max_size=64)
+    )
     headers = {"content-type": "application/json"}
-    assert status_of(target.infer, body, headers, {"name": target.model}) < 500
+    infer = data.draw(st.sampled_from([target.infer, target.strict_infer]))
+    assert status_of(infer, body, headers, {"name": target.model}) < 500
 
 
 @given(data=st.data())
@@ -200,7 +268,8 @@ def test_no_binary_inference_request_gets_a_server_error(target: Target, data: s
         | st.text(st.characters(max_codepoint=255), max_size=30)
         | st.sampled_from(["²", "1²", "1" * 4400, " 12", "+12", "1_0", "0x10"])
     )
-    assert status_of(target.infer, header + tail, {HEADER: length}, {"name": target.model}) < 500
+    infer = data.draw(st.sampled_from([target.infer, target.strict_infer]))
+    assert status_of(infer, header + tail, {HEADER: length}, {"name": target.model}) < 500
 
 
 @given(data=st.data())
@@ -219,4 +288,5 @@ def test_no_prediction_request_gets_a_server_error(target: Target, data: st.Data
     batch = mutate(data.draw, {"rows": rows}, parts)
     hostile = JSON.map(encode) | st.binary(max_size=64)
     body = data.draw(st.sampled_from([encode(single), encode(batch)]) | hostile)
-    assert status_of(target.predict, body, {"content-type": "application/json"}, {}) < 500
+    predict = data.draw(st.sampled_from([target.predict, target.strict_predict]))
+    assert status_of(predict, body, {"content-type": "application/json"}, {}) < 500

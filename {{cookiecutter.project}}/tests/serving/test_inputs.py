@@ -176,13 +176,19 @@ def make_first_feature_integer(model_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("model_dir", [make_first_feature_integer], indirect=True, ids=["feature-0=integer"])
-def test_integer_feature_rejects_fractions(client: TestClient, model_dir: Path) -> None:
+def test_an_integer_feature_takes_any_finite_number(client: TestClient, model_dir: Path) -> None:
+    """Training's integer type documents the column (in the OpenAPI and /model); it refuses nothing."""
     manifest = read_manifest(model_dir)
-    row = replace_first(typical_rows(manifest)[0], 2.5)
-    response = client.post("/predict", json=row)
-    assert response.status_code == 422
-    assert "expected a whole number, got 2.5" in response.json()["error"]
-    assert client.post("/predict", json=replace_first(row, 2.0)).status_code == 200
+    row = typical_rows(manifest)[0]
+    for value in (2.5, -1.2345678901234567e-05, 2, 2.0, -0.0, None):
+        response = client.post("/predict", json=replace_first(row, value))
+        assert response.status_code == 200, (value, response.text)
+    path = f"/v2/models/{manifest.name}/infer"
+    data = [2.5, *numbers_of(manifest, row)[1:]]
+    inputs = [tensor(data, len(data)), *categorical_inputs(manifest)]
+    assert client.post(path, json={"inputs": inputs}).status_code == 200
+    described = client.get("/openapi.json").json()["components"]["schemas"]["Row"]["properties"]
+    assert "whole numbers" in described[manifest.feature_names[0]]["description"]
 
 
 def test_null_is_a_missing_number_and_the_model_still_answers(

@@ -109,7 +109,7 @@ DAMAGES = [
     (break_missing_model, "model files are unreadable", "model.onnx"),
     (break_altered_model, "model file does not match its manifest", "sha256"),
     (break_corrupt_model, "model file is not a valid ONNX model", "not a valid ONNX model"),
-    (break_missing_manifest, "model files are missing", "manifest.json does not exist"),
+    (break_missing_manifest, "model files are missing: run `make model`", "manifest.json does not exist"),
     (swap_class_names, "model manifest was edited after export", "does not match its digest"),
     (serve_a_model_of_other_features, "model does not match its manifest", "features"),
     (declare_another_task, "model does not match its manifest", "outputs"),

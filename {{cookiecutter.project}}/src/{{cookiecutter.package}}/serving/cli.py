@@ -41,7 +41,13 @@ def add_serving_commands(commands: "argparse._SubParsersAction[argparse.Argument
     score.add_argument(
         "--shard", help="I/N: score the I-th of N shards (0-based) into the part OUTPUT/part-I-of-N.parquet"
     )
-    score.add_argument("--keep", nargs="+", default=[], metavar="COLUMN", help="Input columns to copy out")
+    score.add_argument(
+        "--keep",
+        nargs="+",
+        default=[],
+        metavar="COLUMN",
+        help="Input columns to copy out, with their type (Parquet's, or the one pyarrow infers from a CSV)",
+    )
     score.set_defaults(handler=run_score)
 
 
@@ -132,6 +138,7 @@ def run_score(args: argparse.Namespace) -> int:
         shard,
         args.keep,
         settings.score_batch_rows,
+        settings.strict_categories,
     )
     # Kubernetes stops a pod with SIGTERM: stop at the next chunk, removing the half-written output.
     signal.signal(signal.SIGTERM, lambda *_: STOP.set())

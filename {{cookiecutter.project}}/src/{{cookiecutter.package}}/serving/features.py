@@ -1,8 +1,9 @@
 """The model's inputs as every entry point checks them: /predict, OIP and batch scoring share these rules.
 
-Numbers may be null (a missing value, NaN to the model). A category is a string, or a number spelled as
-training spells it (12 and 12.0 as "12"); null, "" and the other spellings of a missing value in a text
-file are missing ("" to the model). A value of the wrong kind is refused with its row and feature.
+A number is any finite number, or null (a missing value, NaN to the model): the type a column held in
+training is documented, never enforced. A category is spelled as training spelled it (categories.py);
+with strict categories, one training never saw is refused. A value of the wrong kind is refused with
+its row and feature.
 """
 
 from dataclasses import dataclass
@@ -11,20 +12,10 @@ from typing import Any
 import numpy as np
 
 from ..manifest import CATEGORICAL_INPUT, MISSING_CATEGORY, ONNX_INPUT, ModelManifest
+from . import categories
+from .categories import show
 
 Feed = dict[str, np.ndarray]
-
-# The spellings of a missing value in a text file, as pandas reads them (its STR_NA_VALUES): training
-# reads CSV files with pandas, batch scoring reads them with these, and a category sent over HTTP
-# follows the same rule, so that a row means one thing whichever way it comes.
-MISSING_SPELLINGS = frozenset(
-    {
-        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
-        "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
-    }
-)  # fmt: skip
-# The longest category, in characters: no model saw a longer one, and it bounds batch scoring's memory.
-MAX_CATEGORY_CHARS = 1024
 
 
 @dataclass(frozen=True)
@@ -46,11 +37,14 @@ class InputError(Exception):
 class Columns:
     """The feature columns of one model: numbers in the `input` tensor, categories in `categorical`."""
 
-    def __init__(self, manifest: ModelManifest) -> None:
+    def __init__(self, manifest: ModelManifest, strict: bool = False) -> None:
         self.numeric = [feature.name for feature in manifest.features]
         self.categorical = [feature.name for feature in manifest.categorical]
-        self.integer = np.array([feature.dtype == "integer" for feature in manifest.features], dtype=bool)
-        self.has_integer = bool(self.integer.any())
+        self.category_features = list(manifest.categorical)
+        self.dtypes = [feature.dtype for feature in manifest.categorical]
+        self.known = [frozenset(feature.categories) for feature in manifest.categorical]
+        # Refuse categories training never saw (APP_STRICT_CATEGORIES) rather than encode them as unseen.
+        self.strict = strict
         # The ONNX input tensors this model has features for, in the graph's order.
         kinds = ((ONNX_INPUT, self.numeric), (CATEGORICAL_INPUT, self.categorical))
         self.inputs = [tensor for tensor, names in kinds if names]
@@ -72,30 +66,56 @@ class Columns:
         """Numbers as float32 and the problems: the first bad value of each bad row, in row order."""
         with np.errstate(over="ignore", invalid="ignore"):
             as_float = values.astype(np.float32)
-            infinite = np.isinf(as_float)
-            bad = infinite | self._fractions(as_float) if self.has_integer else infinite
-        # Every request passes here: the reasons are spelled out only once a value is bad.
+            bad = np.isinf(as_float)
+        # Every request passes here: the reason is spelled out only once a value is bad.
         if not bad.any():
             return as_float, []
-        reasons = np.where(infinite, "expected a finite number within ±3.4e+38", "expected a whole number")
-        return as_float, _problems(bad, reasons, values, first_only)
-
-    def _fractions(self, as_float: np.ndarray) -> np.ndarray:
-        """Where an integer feature holds a number with a fractional part (missing is fine)."""
-        fraction = np.zeros(as_float.shape, dtype=bool)
-        columns = as_float[:, self.integer]
-        fraction[:, self.integer] = ~(np.isnan(columns) | (columns == np.round(columns)))
-        return fraction
+        return as_float, _problems(bad, "expected a finite number within ±3.4e+38", values, first_only)
 
     def strings(self, values: np.ndarray) -> np.ndarray:
-        """[rows, categorical] of str, "" where a value is missing; raises InputError on the first bad one."""
-        result = np.empty(values.shape, dtype=object)
-        for (row, column), value in np.ndenumerate(values):
-            text = category_text(value)
-            if text is None:
-                raise InputError(Problem(row, column, category_problem(value)), self.categorical[column])
-            result[row, column] = text
+        """[rows, categorical] of str, "" where a value is missing; raises InputError on the first bad one
+        and, when strict, on the first category training never saw."""
+        result = self.spell(values)
+        self.check_known(values, result)
         return result
+
+    def spell(self, values: np.ndarray) -> np.ndarray:
+        """Each value as its category (categories.py); raises InputError on the first that cannot be one."""
+        result = np.empty(values.shape, dtype=object)
+        for column, dtype in enumerate(self.dtypes):
+            texts = [categories.spell(value, dtype) for value in values[:, column].tolist()]
+            if None in texts:
+                row = texts.index(None)
+                reason = categories.problem(values[row, column], dtype)
+                raise InputError(Problem(row, column, reason), self.categorical[column])
+            result[:, column] = texts
+        return result
+
+    def check_known(self, values: np.ndarray, strings: np.ndarray) -> None:
+        """When strict, raise InputError on the first category training never saw."""
+        if not self.strict or not self.has_unseen(strings):
+            return
+        unseen = np.argwhere(self.unseen(strings))
+        if len(unseen):
+            row, column = (int(index) for index in unseen[0])
+            reason = categories.unseen_problem(values[row, column], self.category_features[column])
+            raise InputError(Problem(row, column, reason), self.categorical[column])
+
+    def has_unseen(self, strings: np.ndarray) -> bool:
+        """Whether any value is a category training never saw: plain loops, for the hot path's few cells."""
+        known = self.known
+        for row in strings.tolist():
+            for column, text in enumerate(row):
+                if text and text not in known[column]:
+                    return True
+        return False
+
+    def unseen(self, strings: np.ndarray) -> np.ndarray:
+        """Where [rows, categorical] strings hold a category training never saw (missing is none)."""
+        mask = np.zeros(strings.shape, dtype=bool)
+        for column, known in enumerate(self.known):
+            mask[:, column] = [text != MISSING_CATEGORY and text not in known for text in strings[:, column]]
+        return mask
 
     def feed(self, numbers: np.ndarray | None, strings: np.ndarray | None) -> Feed:
         """The ONNX inputs, holding only the tensors this model has features for."""
@@ -107,30 +127,6 @@ class Columns:
             assert strings is not None, "a model with categorical features needs its strings"
             feed[CATEGORICAL_INPUT] = strings
         return feed
-
-
-def category_text(value: Any) -> str | None:
-    """A value of a category column as the model reads it, or None when it cannot be a category."""
-    if value is None:
-        return MISSING_CATEGORY
-    if type(value) is str:
-        if value in MISSING_SPELLINGS:
-            return MISSING_CATEGORY
-        return value if len(value) <= MAX_CATEGORY_CHARS else None
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
-        return None
-    if isinstance(value, float | np.floating):
-        if np.isnan(value):
-            return MISSING_CATEGORY
-        if value.is_integer():
-            return str(int(value))
-    return str(value.item() if isinstance(value, np.generic) else value)
-
-
-def category_problem(value: Any) -> str:
-    if isinstance(value, str):
-        return f"expected a category of at most {MAX_CATEGORY_CHARS} characters, got {len(value)}"
-    return f"expected a string, a number or null, got {_show(value)}"
 
 
 def as_values(items: list[Any], exact: bool, rows: bool = False) -> np.ndarray:
@@ -159,33 +155,19 @@ def _as_numbers(values: np.ndarray, names: list[str]) -> np.ndarray:
     for (row, column), value in np.ndenumerate(values):
         if value is None:
             result[row, column] = np.nan
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
             result[row, column] = value
         else:
-            problem = Problem(row, column, f"expected a number or null, got {_show(value)}")
+            problem = Problem(row, column, f"expected a number or null, got {show(value)}")
             raise InputError(problem, names[column])
     return result
 
 
-def _problems(bad: np.ndarray, reasons: np.ndarray, values: np.ndarray, first_only: bool) -> list[Problem]:
+def _problems(bad: np.ndarray, reason: str, values: np.ndarray, first_only: bool) -> list[Problem]:
     """The first bad cell of each bad row (of the first bad row only, with first_only)."""
     rows = np.flatnonzero(bad.any(axis=1))
     problems = []
     for row in rows[:1] if first_only else rows:
         column = int(np.argmax(bad[row]))
-        reason = f"{reasons[row, column]}, got {_show(values[row, column])}"
-        problems.append(Problem(int(row), column, reason))
+        problems.append(Problem(int(row), column, f"{reason}, got {show(values[row, column])}"))
     return problems
-
-
-def _show(value: Any) -> str:
-    """A value as the client wrote it, cut short: JSON spelling for the usual scalars."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = repr(value)
-    elif isinstance(value, list | dict):
-        text = "a list" if isinstance(value, list) else "an object"
-    else:
-        text = repr(value.item() if isinstance(value, np.generic) else value)
-    return text if len(text) <= 40 else f"{text[:37]}..."

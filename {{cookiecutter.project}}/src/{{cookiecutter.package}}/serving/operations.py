@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from .responses import json_reply, respond
 from .service import Service
+from .signature import input_columns
 
 
 def add_operations_routes(app: FastAPI, service: Service) -> None:
@@ -49,4 +50,6 @@ def _model_document(service: Service) -> dict[str, Any]:
     """The manifest as /model shows it; library versions only when the settings allow."""
     hidden = PRIVATE if service.settings.expose_library_versions else PRIVATE | {"library_versions"}
     document = service.manifest.model_dump(mode="json", exclude=set(hidden))
-    return {**document, "git_revision": service.settings.git_revision}
+    # The columns of each OIP input tensor, in order: the contract of a client that sends tensors.
+    tensors = input_columns(service.manifest)
+    return {**document, "tensor_columns": tensors, "git_revision": service.settings.git_revision}

@@ -96,13 +96,15 @@ def _read_verified(model_dir: Path, limits: FileLimits) -> tuple[ModelManifest, 
         document = json.loads(read_file(path, limits.manifest, "APP_MAX_MANIFEST_BYTES"))
         manifest = ModelManifest.model_validate(document)
     except FileNotFoundError:
-        raise ModelLoadError("model files are missing", f"{path} does not exist") from None
+        raise ModelLoadError("model files are missing: run `make model`", f"{path} does not exist") from None
     except (ValidationError, ValueError) as error:
         raise ModelLoadError("model files are unreadable", f"{path}: {first_line(error)}") from None
     if manifest.digest != manifest_digest(document):
         raise ModelLoadError("model manifest was edited after export", f"{path} does not match its digest")
     if manifest.onnx is None:
-        raise ModelLoadError("model was not exported", f"{path} has no onnx section; run export")
+        raise ModelLoadError(
+            "model was not exported: run `make model`", f"{path} has no onnx section; run `make model`"
+        )
     name = manifest.onnx.file
     if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
         detail = f"{path}: onnx.file {name[:80]!r} must name a file in the model directory"

@@ -32,7 +32,7 @@ class Service:
             service.monitor = ModelMonitor(
                 service.metrics, manifest, settings.git_revision, settings.drift_window
             )
-            service.reader = RowReader(manifest, settings.max_batch_rows)
+            service.reader = RowReader(manifest, settings.max_batch_rows, settings.strict_categories)
         return service
 
     @property
@@ -65,7 +65,5 @@ class Service:
         """Run the model on checked input tensors and record them; inputs are already validated."""
         assert self.monitor is not None, "infer() is reached only through a loaded model"
         outputs = self.predictor.run(feed)
-        scores = outputs.get("probabilities", outputs.get("variable"))
-        assert scores is not None, "the model contract names probabilities or variable as an output"
-        self.monitor.observe(feed, scores)
+        self.monitor.observe(feed, outputs)
         return outputs

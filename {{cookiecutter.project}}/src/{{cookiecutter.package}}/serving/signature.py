@@ -33,6 +33,15 @@ def expected_inputs(manifest: ModelManifest) -> list[tuple[str, str, int]]:
     return inputs
 
 
+def input_columns(manifest: ModelManifest) -> dict[str, list[str]]:
+    """The feature names of each input tensor, in its column order: what OIP clients must send."""
+    kinds = (
+        (ONNX_INPUT, [feature.name for feature in manifest.features]),
+        (CATEGORICAL_INPUT, [feature.name for feature in manifest.categorical]),
+    )
+    return {tensor: names for tensor, names in kinds if names}
+
+
 def _input_problems(session: ort.InferenceSession, manifest: ModelManifest) -> list[str]:
     inputs, expected = session.get_inputs(), expected_inputs(manifest)
     names = [tensor.name for tensor in inputs]
@@ -53,9 +62,13 @@ def _output_problems(session: ort.InferenceSession, manifest: ModelManifest) -> 
     names = [tensor.name for tensor in session.get_outputs()]
     declared = manifest.onnx.outputs if manifest.onnx else []
     expected = OUTPUTS[manifest.task]
-    if names == declared == expected:
-        return []
     task = manifest.task
+    if names == declared == expected:
+        # Serving reads the label as an index into the manifest's classes.
+        label = session.get_outputs()[0]
+        if label.name == "label" and label.type != "tensor(int64)":
+            return [f"the label output is {label.type}; a {task} model's is tensor(int64), class indices"]
+        return []
     return [f"the model's outputs are {names} and the manifest's {declared}; a {task} model gives {expected}"]
 
 

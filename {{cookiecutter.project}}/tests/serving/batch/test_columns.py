@@ -1,7 +1,9 @@
 """One set of rules for HTTP and batch scoring: the same rows, sent to /predict and scored from a file,
-get the same answers bit for bit, missing values and numbers in category columns included."""
+get the same answers bit for bit (missing values, numbers in category columns, integer codes in every
+spelling, files typed as training read them), and the same values are refused both ways."""
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.manifest import ModelManifest
+from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.manifest import CategoricalFeature, ModelManifest, read_manifest
 from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
-from {{ cookiecutter.package }}.serving.features import MISSING_SPELLINGS
+from {{ cookiecutter.package }}.serving.categories import MISSING_SPELLINGS
 
-from ..rows import Row, typical_rows
+from ..rows import Row, integer_coded, typical_rows
 
 # What pandas (training) and the CSV reader take for a missing value, and over HTTP a string alike.
 SPELLINGS = ["NA", "null", "NULL", "nan", "", None]
@@ -31,9 +34,11 @@ def over_http(client: TestClient, manifest: ModelManifest, rows: list[Row]) -> n
     return np.array([[p["value"]] for p in predictions], dtype=np.float32)
 
 
-def from_file(manifest: ModelManifest, source: Path, model: Path, tmp_path: Path) -> np.ndarray:
-    output = tmp_path / f"scores-{source.stem}.parquet"
-    run_job(Job(source, output, None, None, [], 16), model, threads=1)
+def from_file(
+    manifest: ModelManifest, source: Path, model: Path, tmp_path: Path, errors: Path | None = None
+) -> np.ndarray:
+    output = tmp_path / f"scores-{source.stem}{source.suffix}.parquet"
+    run_job(Job(source, output, errors, None, [], 16), model, threads=1)
     scored = pq.read_table(output)
     names = [f"probability_{label}" for label in manifest.classes] if manifest.classes else ["value"]
     return np.column_stack([scored.column(name).to_numpy() for name in names])
@@ -86,3 +91,109 @@ def test_the_missing_spellings_are_those_pandas_reads_as_missing() -> None:
     """Training reads CSV files with pandas: a spelling it reads as missing must be missing here too."""
     parsers = importlib.import_module("pandas._libs.parsers")  # no stubs for pandas' C parser
     assert set(parsers.STR_NA_VALUES) == MISSING_SPELLINGS
+
+
+def codes_of(feature: CategoricalFeature) -> list[int]:
+    """The feature's known integer codes, or codes training never saw when it has none."""
+    return [int(code) for code in feature.categories if code.lstrip("-").isdigit()] or [1, 2, 3]
+
+
+def typed_table(manifest: ModelManifest, rows: list[Row]) -> pa.Table:
+    """Rows as a file training read holds them: int64 for integer numbers and integer codes."""
+    columns = {
+        feature.name: pa.array(
+            [row[feature.name] for row in rows], pa.int64() if feature.dtype == "integer" else pa.float64()
+        )
+        for feature in manifest.features
+    }
+    columns.update(
+        {f.name: pa.array([row[f.name] for row in rows], pa.int64()) for f in manifest.categorical}
+    )
+    return pa.table(columns)
+
+
+# How a client may write the integer code n (JSON integer, whole float, text), all the category "n".
+CODE_SPELLINGS: dict[str, Callable[[int], Any]] = {
+    "integer": lambda n: n,
+    "float": float,
+    "text": str,
+    "float-text": lambda n: f"{n}.0",
+    "signed-zero-padded": lambda n: f"+0{n}",
+    "exponent": lambda n: f"{n}e0",
+    "beyond-float64": lambda n: f"{n}.0000000000000001",
+}
+
+
+@pytest.mark.parametrize("model_dir", [integer_coded], indirect=True, ids=["categories=integer"])
+def test_integer_codes_in_every_spelling_score_as_the_typed_training_file_does(
+    client: TestClient, model_dir: Path, tmp_path: Path
+) -> None:
+    """The Parquet file a model was trained on holds int64 codes and int64 numbers: scored as it is, it
+    answers as /predict answers the codes in every spelling, and as a CSV file of the codes as text."""
+    manifest = read_manifest(model_dir)
+    rows = typical_rows(manifest, 6)
+    for index, row in enumerate(rows):
+        for number in manifest.features:
+            row[number.name] = int(row[number.name]) if number.dtype == "integer" else row[number.name]
+        for category in manifest.categorical:
+            codes = codes_of(category)
+            row[category.name] = None if index == 5 else codes[index % len(codes)]
+    pq.write_table(typed_table(manifest, rows), tmp_path / "typed.parquet")
+    batch = from_file(manifest, tmp_path / "typed.parquet", model_dir, tmp_path)
+    for name, spell in CODE_SPELLINGS.items():
+        spelled = [
+            {**row, **{f.name: spell_code(spell, row[f.name]) for f in manifest.categorical}} for row in rows
+        ]
+        assert np.array_equal(over_http(client, manifest, spelled), batch), name
+        if name == "float-text":
+            pa_csv.write_csv(pa.Table.from_pylist(spelled), tmp_path / "text.csv")
+            assert np.array_equal(from_file(manifest, tmp_path / "text.csv", model_dir, tmp_path), batch)
+
+
+def spell_code(spell: Callable[[int], Any], code: int | None) -> Any:
+    return None if code is None else spell(code)
+
+
+@pytest.mark.parametrize("model_dir", [integer_coded], indirect=True, ids=["categories=integer"])
+def test_a_boolean_is_no_integer_code_over_http_or_in_a_file(
+    client: TestClient, model_dir: Path, tmp_path: Path
+) -> None:
+    manifest = read_manifest(model_dir)
+    if not manifest.categorical:
+        pytest.skip("the model has no category column")
+    name = manifest.categorical[0].name
+    rows = [{**typical_rows(manifest)[0], name: True}]
+    response = client.post("/predict", json=rows[0])
+    assert response.status_code == 422
+    reason = 'expected an integer code (2 or "2") or null, got true'
+    assert response.json()["error"] == f"body.{name}: {reason}"
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "booleans.parquet")
+    errors = tmp_path / "errors.parquet"
+    from_file(manifest, tmp_path / "booleans.parquet", model_dir, tmp_path, errors)
+    assert pq.read_table(errors).to_pylist() == [
+        {"file": "booleans.parquet", "row": 0, "column": name, "error": reason}
+    ]
+
+
+def test_numbers_as_text_are_refused_in_parquet_as_in_json_and_parsed_in_csv(
+    client: TestClient, manifest: ModelManifest, artifacts_dir: Path, tmp_path: Path
+) -> None:
+    """Parquet and JSON are typed: "12" is no number in either. A CSV file is all text, parsed as
+    training's pandas parsed it."""
+    if not manifest.features:
+        pytest.skip("the model has no numeric feature")
+    name = manifest.feature_names[0]
+    rows = typical_rows(manifest, 3)
+    texts = [{**row, name: repr(row[name])} for row in rows]
+    response = client.post("/predict", json={"rows": texts})
+    assert response.status_code == 422
+    assert f"rows[0].{name}: expected a number or null, got '" in response.json()["error"]
+    pq.write_table(pa.Table.from_pylist(texts), tmp_path / "texts.parquet")
+    with pytest.raises(
+        CliError,
+        match=rf"column '{name}' holds text \(first '.*'\); the model takes numbers there, as /predict",
+    ):
+        from_file(manifest, tmp_path / "texts.parquet", artifacts_dir, tmp_path)
+    pa_csv.write_csv(pa.Table.from_pylist(texts), tmp_path / "texts.csv")
+    csv = from_file(manifest, tmp_path / "texts.csv", artifacts_dir, tmp_path)
+    assert np.array_equal(csv, over_http(client, manifest, rows))

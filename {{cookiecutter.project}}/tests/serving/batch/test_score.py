@@ -21,6 +21,7 @@ from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
 from {{ cookiecutter.package }}.serving.batch.shards import Shard
 
+from ... import PROJECT_DIR
 from ..rows import as_feed, onnx_outputs
 
 MakeInput = Callable[..., Path]
@@ -48,8 +49,8 @@ def test_scores_are_the_models_answers_row_for_row(
     if manifest.classes:
         got = np.column_stack([scored.column(f"probability_{label}") for label in manifest.classes])
         np.testing.assert_allclose(got, expected["probabilities"], rtol=1e-5, atol=1e-6)
-        best = expected["probabilities"].argmax(axis=1)
-        assert scored.column("label").to_pylist() == [manifest.classes[index] for index in best]
+        labels = [manifest.classes[index] for index in expected["label"]]
+        assert scored.column("label").to_pylist() == labels
     else:
         np.testing.assert_allclose(scored.column("value"), expected["variable"].ravel(), rtol=1e-5)
 
@@ -141,8 +142,42 @@ def test_a_column_of_the_wrong_type_is_named(
     name = manifest.feature_names[0]
     wrong = table.set_column(table.schema.get_field_index(name), name, pa.array([True] * table.num_rows))
     pq.write_table(wrong, tmp_path / "wrong.parquet")
-    with pytest.raises(CliError, match=rf"column '{name}' holds bool; expected numbers"):
+    with pytest.raises(
+        CliError, match=rf"column '{name}' holds bool \(first true\); the model takes numbers"
+    ):
         score(tmp_path / "wrong.parquet", tmp_path / "scores.parquet", artifacts_dir)
+
+
+def test_kept_columns_keep_their_type_from_csv_as_from_parquet(
+    make_input: MakeInput, artifacts_dir: Path, manifest: ModelManifest, tmp_path: Path
+) -> None:
+    """--keep copies a CSV column as pyarrow reads it (integers stay integers), feature columns too."""
+    table = pq.read_table(make_input(rows=30))
+    ids = pa.array(range(1000, 1030), pa.int64())
+    table = table.set_column(table.schema.get_field_index("id"), "id", ids)
+    pa_csv.write_csv(table, tmp_path / "in.csv")
+    keep = ["id", *manifest.feature_names[:1]]
+    scored = score(tmp_path / "in.csv", tmp_path / "scores.parquet", artifacts_dir, keep=keep)
+    assert scored.schema.field("id").type == pa.int64()
+    assert scored.column("id").to_pylist() == ids.to_pylist()
+    if manifest.features:
+        kept = scored.column(manifest.feature_names[0])
+        assert pa.types.is_integer(kept.type) or pa.types.is_floating(kept.type), kept.type
+
+
+def test_make_score_passes_errors_and_keep_on() -> None:
+    command = [
+        "make",
+        "-n",
+        "score",
+        "INPUT=in.csv",
+        "OUTPUT=out.parquet",
+        "ERRORS=bad.csv",
+        "KEEP=id region",
+    ]
+    result = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=True)
+    recipe = " ".join(result.stdout.replace("\\\n", " ").split())
+    assert "score --input in.csv --output out.parquet --errors bad.csv --keep id region" in recipe
 
 
 @pytest.mark.slow

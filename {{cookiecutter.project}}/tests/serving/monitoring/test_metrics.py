@@ -64,3 +64,22 @@ def test_unmatched_paths_share_one_route_label(client: TestClient) -> None:
     client.get("/a")
     client.get("/b")
     assert sample(client.get("/metrics").text, "http_requests_total", route="unmatched", status="404") == 2
+
+
+def test_unseen_categories_are_counted_by_feature_never_by_value(
+    client: TestClient, manifest: ModelManifest
+) -> None:
+    """Each unseen value adds to its feature's one series: 50 different values make no new series."""
+    if not manifest.categorical:
+        pytest.skip("the model has no category column")
+    rows = typical_rows(manifest, 50)
+    name = manifest.categorical[0].name
+    for index, row in enumerate(rows):
+        row[name] = f"never seen {index}" if index % 2 else None
+    client.post("/predict", json={"rows": rows})
+    text = client.get("/metrics").text
+    assert sample(text, "model_unseen_categories_total", feature=name) == 25
+    for feature in manifest.categorical[1:]:
+        assert sample(text, "model_unseen_categories_total", feature=feature.name) == 0
+    series = [line for line in text.splitlines() if line.startswith("model_unseen_categories_total")]
+    assert len(series) == len(manifest.categorical)

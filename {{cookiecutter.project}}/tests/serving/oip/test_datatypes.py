@@ -37,25 +37,42 @@ def test_the_reader_accepts_exactly_the_documented_datatypes(
         assert "datatype" in response.json()["error"]
 
 
+def infer_binary(
+    client: TestClient, manifest: ModelManifest, path: str, values: np.ndarray, datatype: str
+) -> dict[str, list[float]]:
+    """The outputs for `values` sent as the binary `input` tensor of `datatype`."""
+    raw = values.astype(DATATYPES[datatype][0]).tobytes()
+    described: dict[str, object] = {"name": "input", "datatype": datatype, "shape": list(values.shape)}
+    described["parameters"] = {"binary_data_size": len(raw)}
+    header = json.dumps({"inputs": [described, *categorical_inputs(manifest, len(values))]}).encode()
+    response = client.post(
+        path, content=header + raw, headers={"Inference-Header-Content-Length": str(len(header))}
+    )
+    assert response.status_code == 200, response.text
+    return {output["name"]: output["data"] for output in response.json()["outputs"]}
+
+
 @pytest.mark.parametrize("datatype", INPUT_DATATYPES)
 def test_binary_inputs_of_every_numeric_datatype_read_the_same_numbers(
     client: TestClient, manifest: ModelManifest, infer_path: str, datatype: str
 ) -> None:
     # Small whole numbers, which every numeric type holds exactly.
     values = np.arange(2 * len(manifest.features)).reshape(2, -1) % 7
+    assert infer_binary(client, manifest, infer_path, values, datatype) == infer_binary(
+        client, manifest, infer_path, values, "FP32"
+    )
 
-    def infer(name: str) -> dict[str, list[float]]:
-        raw = values.astype(DATATYPES[name][0]).tobytes()
-        described: dict[str, object] = {"name": "input", "datatype": name, "shape": list(values.shape)}
-        described["parameters"] = {"binary_data_size": len(raw)}
-        header = json.dumps({"inputs": [described, *categorical_inputs(manifest, 2)]}).encode()
-        response = client.post(
-            infer_path, content=header + raw, headers={"Inference-Header-Content-Length": str(len(header))}
-        )
-        assert response.status_code == 200, response.text
-        return {output["name"]: output["data"] for output in response.json()["outputs"]}
 
-    assert infer(datatype) == infer("FP32")
+@pytest.mark.parametrize("datatype", ["FP16", "FP64"])
+def test_nan_is_a_missing_value_in_every_float_datatype(
+    client: TestClient, manifest: ModelManifest, infer_path: str, datatype: str
+) -> None:
+    """FP64's NaN was refused as a value that does not fit FP64."""
+    values = np.ones((2, len(manifest.features)))
+    values[0, 0] = np.nan
+    assert infer_binary(client, manifest, infer_path, values, datatype) == infer_binary(
+        client, manifest, infer_path, values, "FP32"
+    )
 
 
 def test_answers_carry_the_datatypes_the_model_metadata_announces(

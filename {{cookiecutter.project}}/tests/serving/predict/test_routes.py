@@ -22,7 +22,7 @@ def test_predict_single_row_matches_the_onnx_model(
     body = response.json()
     if manifest.classes:
         probabilities = expected["probabilities"][0]
-        assert body["label"] == manifest.classes[int(probabilities.argmax())]
+        assert body["label"] == manifest.classes[int(expected["label"][0])]
         assert list(body["probabilities"]) == manifest.classes
         np.testing.assert_allclose(list(body["probabilities"].values()), probabilities, rtol=1e-6)
     else:
@@ -58,15 +58,18 @@ def test_openapi_documents_every_feature_with_its_type(client: TestClient, manif
     assert set(row["properties"]) == set(names)
     assert set(row["required"]) == set(names)
     assert row["additionalProperties"] is False
+    # A number is any number, whatever its column held in training: the description says which.
     numeric = {name: row["properties"][name]["anyOf"] for name in manifest.feature_names}
-    assert numeric == {
-        f.name: [{"type": "integer" if f.dtype == "integer" else "number"}, {"type": "null"}]
-        for f in manifest.features
-    }
+    assert numeric == {f.name: [{"type": "number"}, {"type": "null"}] for f in manifest.features}
+    for number in manifest.features:
+        held = "whole numbers" if number.dtype == "integer" else "numbers"
+        assert row["properties"][number.name]["description"].startswith(f"Training held {held} from")
     for feature in manifest.categorical:
         options = row["properties"][feature.name]["anyOf"]
         assert {"enum": feature.categories, "type": "string"} in options
         assert {"type": "string"} in options
         assert {"type": "null"} in options
+        if feature.dtype == "integer":
+            assert {"type": "integer"} in options
     body = document["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert {ref["$ref"].rsplit("/", 1)[1] for ref in body["oneOf"]} == {"Row", "Rows"}

@@ -7,6 +7,7 @@ run that fails, or is killed, leaves no partial output behind.
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -17,7 +18,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ...errors import CliError, first_line
-from ..features import MISSING_SPELLINGS
+from ..categories import MISSING_SPELLINGS
 from .shards import WHOLE, Shard
 
 SUFFIXES = (".csv", ".parquet")
@@ -31,11 +32,13 @@ MAX_CHUNK_BYTES = 256 << 20
 
 @dataclass(frozen=True)
 class Chunk:
-    """Consecutive rows of one input file: `start` is the index of the first within that file."""
+    """Consecutive rows of one input file: `start` is the index of the first within that file. `text`:
+    the file is CSV, whose values are text to parse, where Parquet's are typed."""
 
     file: str
     start: int
     table: pa.RecordBatch
+    text: bool = False
 
 
 def input_files(path: Path) -> list[Path]:
@@ -56,7 +59,8 @@ def input_files(path: Path) -> list[Path]:
 
 def read_chunks(path: Path, shard: Shard, columns: dict[str, pa.DataType], rows: int) -> Iterator[Chunk]:
     """The shard's rows of the input, `rows` at a time, with the given columns read as the given types
-    (CSV) or as stored (Parquet, which the caller checks)."""
+    (CSV: text for what the caller parses, csv_types for the rest) or as stored (Parquet, which the
+    caller checks)."""
     files = input_files(path)
     if len(files) > 1:
         for file in (files[index] for index in shard.slice(len(files))):
@@ -116,28 +120,50 @@ def _check_chunk_bytes(
             )
 
 
+def csv_types(file: Path, names: list[str], rows: int) -> dict[str, pa.DataType]:
+    """The types pyarrow infers for CSV columns from the file's first block (what `--keep` keeps)."""
+    with _reading_csv(file, rows) as read:
+        reader = pa_csv.open_csv(file, read_options=read, convert_options=_convert(names))
+        return {name: reader.schema.field(name).type for name in names}
+
+
 def _csv_chunks(file: Path, columns: dict[str, pa.DataType], rows: int) -> Iterator[Chunk]:
-    # Columns are read as text, so that a value that is not a number fails its own row, not the file.
-    convert = pa_csv.ConvertOptions(
-        column_types=dict.fromkeys(columns, pa.string()),
-        include_columns=list(columns),
+    with _reading_csv(file, rows) as read:
+        reader = pa_csv.open_csv(file, read_options=read, convert_options=_convert(list(columns), columns))
+        start = 0
+        for batch in reader:
+            yield Chunk(file.name, start, batch, text=True)
+            start += batch.num_rows
+
+
+def _convert(names: list[str], types: dict[str, pa.DataType] | None = None) -> pa_csv.ConvertOptions:
+    return pa_csv.ConvertOptions(
+        column_types=types or {},
+        include_columns=names,
         strings_can_be_null=True,
         null_values=sorted(MISSING_SPELLINGS),
     )
+
+
+@contextmanager
+def _reading_csv(file: Path, rows: int) -> Iterator[pa_csv.ReadOptions]:
+    """pyarrow's read options, and its errors as one line that names the file and the fix."""
     read = pa_csv.ReadOptions(block_size=max(1 << 20, rows * 64))
     try:
-        reader = pa_csv.open_csv(file, read_options=read, convert_options=convert)
-        start = 0
-        for batch in reader:
-            yield Chunk(file.name, start, batch)
-            start += batch.num_rows
+        yield read
     except (pa.ArrowInvalid, pa.ArrowKeyError) as error:
         # pyarrow's words for a line longer than its block: the header's, or a row's.
         if "straddling" in str(error) or ("Empty CSV" in str(error) and file.stat().st_size > 0):
             raise CliError(
                 f"{file}: a line is longer than {read.block_size} bytes; is it a CSV file?"
             ) from None
-        raise CliError(f"{file}: {first_line(error)}") from None
+        hint = ""
+        if "conversion error" in str(error):
+            hint = (
+                "; a --keep column keeps the type of its first rows, which a later value does not fit:"
+                " score a Parquet file, whose columns carry their types"
+            )
+        raise CliError(f"{file}: {first_line(error)}{hint}") from None
 
 
 class AtomicWriter:

@@ -20,7 +20,7 @@ from ...manifest import ModelManifest
 from ..features import Columns
 from ..predictor import DEFAULT_LIMITS, FileLimits, Predictor
 from . import columns
-from .io import AtomicWriter, Chunk, input_files, open_parquet, read_chunks
+from .io import AtomicWriter, Chunk, csv_types, input_files, open_parquet, read_chunks
 from .shards import WHOLE, Shard
 
 # Set by SIGTERM (Kubernetes stopping the pod). The loop checks it between chunks: raising from the
@@ -40,6 +40,8 @@ class Job:
     shard: Shard | None
     keep: list[str]
     batch_rows: int
+    # Refuse rows holding a category training never saw (APP_STRICT_CATEGORIES), as the server does.
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,26 +99,28 @@ class Scorer:
         assert predictor.manifest is not None
         self.predictor = predictor
         self.manifest: ModelManifest = predictor.manifest
-        self.columns = Columns(self.manifest)
+        self.columns = Columns(self.manifest, job.strict)
         self.keep = job.keep
         self.with_file = job.input.is_dir()
-        taken = set(self.columns.names)
-        self.read_types = {
-            **{name: pa.float64() for name in self.columns.numeric},
-            **{name: pa.string() for name in self.columns.categorical},
-            **{name: pa.string() for name in job.keep if name not in taken},
-        }
-        self.schema = self._schema(job.input)
+        kept = self._kept_types(input_files(job.input)[0], job.batch_rows)
+        # A CSV file's features are read as text, checked as the server checks JSON; Parquet's as stored.
+        self.read_types = {**kept, **dict.fromkeys(self.columns.names, pa.string())}
+        self.schema = self._schema(kept)
 
-    def _schema(self, path: Path) -> pa.Schema:
-        first = input_files(path)[0]
-        stored = open_parquet(first).schema_arrow if first.suffix.lower() == ".parquet" else None
+    def _kept_types(self, first: Path, rows: int) -> dict[str, pa.DataType]:
+        """The --keep columns' types: as stored in Parquet, as pyarrow infers them from a CSV file."""
+        if first.suffix.lower() != ".parquet":
+            return csv_types(first, self.keep, rows) if self.keep else {}
+        stored = open_parquet(first).schema_arrow
+        for name in self.keep:
+            if name not in stored.names:
+                raise CliError(f"{first}: --keep column {name!r} not found; the columns are {stored.names}")
+        return {name: stored.field(name).type for name in self.keep}
+
+    def _schema(self, kept: dict[str, pa.DataType]) -> pa.Schema:
         fields = [pa.field("file", pa.string())] if self.with_file else []
         fields.append(pa.field("row", pa.int64()))
-        for name in self.keep:
-            if stored is not None and name not in stored.names:
-                raise CliError(f"{first}: --keep column {name!r} not found")
-            fields.append(pa.field(name, stored.field(name).type if stored is not None else pa.string()))
+        fields += [pa.field(name, kind) for name, kind in kept.items()]
         if self.manifest.classes:
             fields.append(pa.field("label", pa.string()))
             fields += [pa.field(f"probability_{label}", pa.float32()) for label in self.manifest.classes]
@@ -127,7 +131,7 @@ class Scorer:
     def score(self, chunk: Chunk) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         """The predictions of the chunk's good rows, and one error row per refused row."""
         table, problems = chunk.table, columns.Problems()
-        numbers = columns.numbers(table, self.columns, chunk.file, problems)
+        numbers = columns.numbers(table, self.columns, chunk.file, chunk.text, problems)
         strings = columns.strings(table, self.columns, chunk.file, problems)
         checked, more = self.columns.check_numbers(numbers)
         problems = {**{p.row: p for p in more}, **problems}
@@ -140,12 +144,18 @@ class Scorer:
     def _output(self, chunk: Chunk, rows: np.ndarray, outputs: dict[str, np.ndarray]) -> pa.RecordBatch:
         arrays: list[Any] = [pa.array([chunk.file] * len(rows), pa.string())] if self.with_file else []
         arrays.append(pa.array(chunk.start + rows, pa.int64()))
-        arrays += [columns.kept(chunk.table, name, chunk.file).take(pa.array(rows)) for name in self.keep]
+        taken = pa.array(rows)
+        arrays += [
+            columns.kept(chunk.table.column(name).take(taken), name, chunk.file, self.schema.field(name).type)
+            for name in self.keep
+        ]
         if self.manifest.classes:
             probabilities = outputs.get(
                 "probabilities", np.empty((0, len(self.manifest.classes)), np.float32)
             )
-            labels = np.asarray(self.manifest.classes, dtype=object)[probabilities.argmax(axis=1)]
+            # The model's own label: a binary model's is thresholded at the manifest's decision_threshold.
+            label = outputs.get("label", np.empty(0, np.int64))
+            labels = np.asarray(self.manifest.classes, dtype=object)[label]
             arrays.append(pa.array(labels.tolist(), pa.string()))
             arrays += [pa.array(probabilities[:, i], pa.float32()) for i in range(probabilities.shape[1])]
         else:

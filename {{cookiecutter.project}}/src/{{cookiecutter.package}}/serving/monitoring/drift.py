@@ -36,18 +36,22 @@ class DriftWindow:
         """Rows held now, at most the window size."""
         return self._count
 
-    def add(self, feed: dict[str, np.ndarray]) -> None:
-        """Record a request's checked input tensors (see serving/features.py)."""
+    def add(self, feed: dict[str, np.ndarray]) -> list[int]:
+        """Record a request's checked input tensors (see serving/features.py); return how many values of
+        each categorical feature training never saw."""
         numbers = feed.get(ONNX_INPUT)
         strings = feed.get(CATEGORICAL_INPUT)
         rows = len(next(iter(feed.values())))
         size = len(self._numbers)
+        unseen = [0] * len(self._codebooks)
         if numbers is not None:
             _write(self._numbers, numbers[-size:], self._next)
         if strings is not None:
-            _write(self._codes, self._encode(strings[-size:]), self._next)
+            codes, unseen = self._encode(strings)
+            _write(self._codes, codes[-size:], self._next)
         self._next = (self._next + min(rows, size)) % size
         self._count = min(size, self._count + rows)
+        return unseen
 
     def psi(self) -> list[float]:
         """PSI per feature, numbers then categories in manifest order; 0 looks like the training data."""
@@ -59,14 +63,18 @@ class DriftWindow:
         ]
         return numeric + categorical
 
-    def _encode(self, strings: np.ndarray) -> np.ndarray:
+    def _encode(self, strings: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        """Category codes (known ones, then unseen, then missing), and the unseen values per column."""
         codes = np.empty(strings.shape, dtype=np.int32)
+        unseen_counts = []
         for column, codebook in enumerate(self._codebooks):
             unseen, missing = len(codebook), len(codebook) + 1
-            codes[:, column] = [
+            column_codes = [
                 missing if value == "" else codebook.get(value, unseen) for value in strings[:, column]
             ]
-        return codes
+            codes[:, column] = column_codes
+            unseen_counts.append(column_codes.count(unseen))
+        return codes, unseen_counts
 
 
 def _write(ring: np.ndarray, rows: np.ndarray, start: int) -> None:

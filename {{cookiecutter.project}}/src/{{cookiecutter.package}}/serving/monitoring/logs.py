@@ -30,10 +30,11 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def configure_logging(level: str, json_lines: bool) -> None:
-    """Route the app's and uvicorn's loggers to stdout in one format."""
+def configure_logging(level: str, json_lines: bool | None) -> None:
+    """Route the app's and uvicorn's loggers to stdout in one format: JSON lines, or (None) JSON unless
+    stdout is a terminal, where a person reads plain text."""
     handler = _AppHandler(sys.stdout)
-    if json_lines:
+    if json_lines if json_lines is not None else not sys.stdout.isatty():
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(

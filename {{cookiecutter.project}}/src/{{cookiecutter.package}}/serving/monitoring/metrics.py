@@ -70,7 +70,19 @@ class Metrics:
             multiprocess_mode="max",
             registry=r,
         )
-        self.classes = Counter("model_predictions", "Predicted rows by class", ["class"], registry=r)
+        self.classes = Counter(
+            "model_predictions",
+            "Predicted rows by class (the model's label: a binary model's decision threshold applied)",
+            ["class"],
+            registry=r,
+        )
+        # Labelled by feature only, never by value: a client controls values, and each would be a series.
+        self.unseen = Counter(
+            "model_unseen_categories",
+            "Input values of a categorical feature that training never saw, by feature",
+            ["feature"],
+            registry=r,
+        )
         self.values = Histogram(
             "model_prediction_value", "Predicted values", buckets=VALUE_BUCKETS, registry=r
         )
@@ -105,24 +117,28 @@ class ModelMonitor:
         self.names = [*manifest.feature_names, *(feature.name for feature in manifest.categorical)]
         self.window = DriftWindow(manifest.features, window, manifest.categorical)
         self.classes = [metrics.classes.labels(label) for label in manifest.classes or []]
+        self.unseen = [metrics.unseen.labels(feature.name) for feature in manifest.categorical]
         self.drift = [metrics.drift.labels(name) for name in self.names]
         self.refreshed = 0.0
         sha = manifest.onnx.sha256 if manifest.onnx else ""
         metrics.info.labels(manifest.name, manifest.version, sha, manifest.task, git_revision).set(1)
 
-    def observe(self, feed: dict[str, np.ndarray], scores: np.ndarray) -> None:
-        """Record one request: its input tensors, then probabilities [n, classes] or values [n] or [n, 1]."""
-        if self.classes and len(scores) == 1:
-            self.classes[int(scores[0].argmax())].inc()
-        elif self.classes:
-            counts = np.bincount(scores.argmax(axis=1), minlength=len(self.classes))
+    def observe(self, feed: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> None:
+        """Record one request: its input tensors, and the model's labels [n] or values [n, 1]."""
+        labels = outputs.get("label")
+        if labels is not None and len(labels) == 1:
+            self.classes[int(labels[0])].inc()
+        elif labels is not None:
+            counts = np.bincount(labels, minlength=len(self.classes))
             for child, count in zip(self.classes, counts.tolist(), strict=True):
                 if count:
                     child.inc(count)
         else:
-            for value in scores.ravel().tolist():
+            for value in outputs["variable"].ravel().tolist():
                 self.metrics.values.observe(value)
-        self.window.add(feed)
+        for child, count in zip(self.unseen, self.window.add(feed), strict=True):
+            if count:
+                child.inc(count)
         now = time.monotonic()
         if now - self.refreshed >= DRIFT_REFRESH_S:
             self.refreshed = now

@@ -38,8 +38,9 @@ def fits(values: np.ndarray, datatype: str) -> bool:
     if values.dtype.kind not in "fiu":
         return True  # not numbers at all: the value check refuses them with its own message
     if dtype.kind == "f":
+        # NaN is a missing value in any float type; a number past the type's range becomes infinity.
         with np.errstate(over="ignore"):
-            return bool(np.isfinite(values.astype(dtype)).all())
+            return not bool(np.isinf(values.astype(dtype)).any())
     limits = np.iinfo(dtype)
     whole = values.dtype.kind != "f" or bool((values == np.floor(values)).all())
     return whole and limits.min <= values.min() and values.max() <= limits.max

@@ -6,48 +6,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ...manifest import ONNX_INPUT
 from ..inputs import check_unique_keys, count_keys, decode_json
 from ..responses import ApiError, Handler, Reply, json_reply, respond
 from ..schemas import Error, body_schema
 from ..service import Service
-from ..signature import expected_inputs
-from . import binary, tensors
-from .datatypes import datatype_of_onnx
+from . import binary, metadata, tensors
+from .feed import read_feed
+from .metadata import check_model, infer_description
 from .schemas import InferenceResponse
-
-
-def _check_model(service: Service, name: str, version: str | None) -> None:
-    manifest = service.manifest
-    if name != manifest.name:
-        raise ApiError(404, f"model {name!r} not found; this server serves {manifest.name!r}")
-    if version is not None and version != manifest.version:
-        raise ApiError(404, f"version {version!r} not found; this server serves {manifest.version!r}")
-
-
-def _metadata(service: Service, name: str, version: str | None) -> dict[str, Any]:
-    _check_model(service, name, version)
-    manifest = service.manifest
-    session = service.predictor.session
-    assert session is not None, "a manifest is only returned for a loaded model"
-    return {
-        "name": manifest.name,
-        "versions": [manifest.version],
-        "platform": "onnxruntime_onnx",
-        "inputs": [
-            {"name": name, "datatype": "FP32" if name == ONNX_INPUT else "BYTES", "shape": [-1, width]}
-            for name, _, width in expected_inputs(manifest)
-        ],
-        "outputs": [
-            {
-                "name": out.name,
-                "datatype": datatype_of_onnx(out.type),
-                "shape": [-1, *out.shape[1:]],
-            }
-            for out in session.get_outputs()
-        ],
-    }
-
 
 # Errors any model route may answer with. The OIP REST spec documents 400 for a request the server
 # cannot take (KServe and Triton answer so), where /predict answers 422.
@@ -60,7 +26,7 @@ def oip_router(service: Service, server_name: str, server_version: str) -> tuple
     _add_server_routes(router, service, server_name, server_version)
     _add_model_routes(router, service)
     handle = infer_handler(service)
-    _add_infer_routes(router, handle)
+    _add_infer_routes(router, handle, infer_description(service.predictor.manifest))
     return router, handle
 
 
@@ -86,11 +52,11 @@ def _add_model_routes(router: APIRouter, service: Service) -> None:
 
     @router.get("/models/{name}", summary="Model metadata", responses=ERRORS)
     async def model_metadata(name: str) -> Response:
-        return respond(json_reply(_metadata(service, name, None)))
+        return respond(json_reply(metadata.model_metadata(service, name, None)))
 
     @router.get("/models/{name}/versions/{version}", summary="Model version metadata", responses=ERRORS)
     async def version_metadata(name: str, version: str) -> Response:
-        return respond(json_reply(_metadata(service, name, version)))
+        return respond(json_reply(metadata.model_metadata(service, name, version)))
 
     @router.get("/models/{name}/ready", summary="Model readiness", responses=ERRORS)
     async def model_ready(name: str) -> Response:
@@ -103,18 +69,25 @@ def _add_model_routes(router: APIRouter, service: Service) -> None:
         return _readiness(service, name, version)
 
 
-def _add_infer_routes(router: APIRouter, handle: Handler) -> None:
+def _add_infer_routes(router: APIRouter, handle: Handler, description: str) -> None:
     """The fast lane answers these two; the routes document them and serve when it is absent."""
     extra = body_schema("InferenceRequest")
     ok: dict[int | str, dict[str, Any]] = {200: {"model": InferenceResponse}, **ERRORS}
 
-    @router.post("/models/{name}/infer", summary="Inference", openapi_extra=extra, responses=ok)
+    @router.post(
+        "/models/{name}/infer",
+        summary="Inference",
+        description=description,
+        openapi_extra=extra,
+        responses=ok,
+    )
     async def infer(request: Request, name: str) -> Response:
         return respond(handle(await request.body(), request.headers, {"name": name}))
 
     @router.post(
         "/models/{name}/versions/{version}/infer",
         summary="Version inference",
+        description=description,
         openapi_extra=extra,
         responses=ok,
     )
@@ -124,7 +97,7 @@ def _add_infer_routes(router: APIRouter, handle: Handler) -> None:
 
 
 def _readiness(service: Service, name: str, version: str | None) -> Response:
-    _check_model(service, name, version)
+    check_model(service, name, version)
     ready = service.unready_reason is None
     return respond(json_reply({"name": name, "ready": ready}), 200 if ready else 503)
 
@@ -142,7 +115,7 @@ def infer_handler(service: Service) -> Handler:
 
 
 def _infer(service: Service, body: bytes, headers: Mapping[str, str], params: dict[str, str]) -> Reply:
-    _check_model(service, params["name"], params.get("version"))
+    check_model(service, params["name"], params.get("version"))
     header_length = headers.get(binary.HEADER)
     if header_length is None:
         header, raw = body, b""
@@ -151,5 +124,6 @@ def _infer(service: Service, body: bytes, headers: Mapping[str, str], params: di
         header, raw = binary.split_body(body, header_length)
         document = decode_json(header, None)
     check_unique_keys(header, count_keys(document, opaque="data"))
-    feed, names = tensors.read_tensor(service, document, body, raw)
+    feed = read_feed(service, document, body, raw)
+    names = tensors.requested_outputs(service, document["outputs"])
     return tensors.write_outputs(service, service.infer(feed), names, document)

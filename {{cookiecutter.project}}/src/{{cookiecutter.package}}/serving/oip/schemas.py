@@ -10,15 +10,19 @@ from .datatypes import INPUT_DATATYPES
 class TensorInput(BaseModel):
     name: str = Field(
         description="`input`: the numeric features, null for a missing value; `categorical`: the "
-        "categorical features as strings, null for a missing value (see GET /v2/models/{name})"
+        "categorical features as strings, null for a missing value, each with its columns in the order "
+        "GET /v2/models/{name} lists as parameters.columns. Or a feature's name, for one tensor per feature"
     )
-    shape: list[int] = Field(description="[rows, features of that kind]")
+    shape: list[int] = Field(description="[rows, features of that kind]; [rows] or [rows, 1] for one feature")
     datatype: str = Field(
-        description="`input`: any numeric type, cast to float32; `categorical`: BYTES",
+        description="Numbers: any numeric type, cast to float32; categories: BYTES, or numbers for one "
+        "feature of integer codes",
         json_schema_extra={"enum": [*INPUT_DATATYPES, "BYTES"]},
     )
     data: list[Any] = Field(description="Row-major values, flat or nested")
-    parameters: dict[str, Any] | None = None
+    parameters: dict[str, Any] | None = Field(
+        None, description="binary_data_size for the binary extension; columns, to have the order checked"
+    )
 
 
 class RequestedOutput(BaseModel):
@@ -29,7 +33,8 @@ class RequestedOutput(BaseModel):
 class InferenceRequest(BaseModel):
     id: str | None = None
     inputs: list[TensorInput] = Field(
-        min_length=1, max_length=2, description="One tensor per kind of feature the model has"
+        min_length=1,
+        description="The tensors `input` and `categorical` (those the model has), or one per feature",
     )
     outputs: list[RequestedOutput] | None = Field(None, description="Outputs to return; all when absent")
     parameters: dict[str, Any] | None = None

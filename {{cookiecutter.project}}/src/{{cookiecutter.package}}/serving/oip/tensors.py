@@ -1,99 +1,25 @@
-"""The OIP tensor codec: request inputs to the model's checked tensors, outputs to JSON or raw bytes.
-
-A model takes its numeric features as one tensor, `input` [rows, numeric], and its categorical
-features as another, `categorical` [rows, categorical] of BYTES; it has only those it has features for.
-"""
+"""The OIP tensor codec: one input tensor's values from JSON or raw bytes, and the outputs to either."""
 
 from typing import Any
 
 import numpy as np
 
-from ...manifest import CATEGORICAL_INPUT, ONNX_INPUT
-from ..features import Columns, Feed, InputError, as_values
+from ..features import as_values
 from ..predictor import Outputs
 from ..responses import ApiError, Reply, json_reply
 from ..service import Service
 from . import binary
-from .datatypes import INPUT_DATATYPES, datatype_of, fits
+from .datatypes import datatype_of, fits
 
 
-def read_tensor(service: Service, document: Any, body: bytes, raw: bytes) -> tuple[Feed, list[str]]:
-    """The model's input tensors and the output names a v2 inference request asks for."""
-    assert service.reader is not None, "requests are read only for a loaded model"
-    columns = service.reader.columns
-    tensors = _input_tensors(document, columns.inputs)
-    rows: set[int] = set()
-    numbers = strings = None
-    for tensor in tensors:
-        shape = _shape(service, tensor, columns)
-        rows.add(shape[0])
-        values, raw = _values(tensor, shape, body, raw)
-        try:
-            if tensor["name"] == ONNX_INPUT:
-                numbers = columns.numbers(values)
-            else:
-                strings = columns.strings(values)
-        except InputError as error:
-            place = f"[{error.problem.row}, {error.problem.column}] ({error.name})"
-            raise ApiError(422, f'inputs["{tensor["name"]}"]{place}: {error.problem.reason}') from None
-    if len(rows) > 1:
-        raise ApiError(422, f"the inputs hold different numbers of rows: {sorted(rows)}")
-    if raw:
-        raise ApiError(422, f"{len(raw)} bytes follow the binary inputs; binary_data_size leaves them unread")
-    return columns.feed(numbers, strings), _requested_outputs(service, document["outputs"])
+def check_rows(service: Service, rows: int) -> None:
+    if rows > service.settings.max_batch_rows:
+        raise ApiError(413, f"batch has {rows} rows; the limit is {service.settings.max_batch_rows}")
 
 
-def _input_tensors(document: Any, expected: list[str]) -> list[dict[str, Any]]:
-    """The input tensors, after checking the request's structure; every `parameters` is a dict."""
-    if not isinstance(document, dict) or not isinstance(document.get("inputs"), list):
-        raise ApiError(422, 'body must be a JSON object with an "inputs" list')
-    if not isinstance(document.get("id", ""), str):
-        raise ApiError(422, '"id" must be a string')
-    inputs = document["inputs"]
-    names = [item.get("name") if isinstance(item, dict) else None for item in inputs]
-    if sorted(map(str, names)) != sorted(expected):
-        wanted = (
-            f"exactly one tensor, named {expected[0]!r}"
-            if len(expected) == 1
-            else f"the tensors {' and '.join(map(repr, expected))}, once each"
-        )
-        raise ApiError(422, f'"inputs" must hold {wanted}')
-    outputs = document.get("outputs")
-    for item in [document, *inputs, *(outputs if isinstance(outputs, list) else [])]:
-        if isinstance(item, dict):
-            _with_parameters(item)
-    document.setdefault("outputs", None)
-    return list(inputs)
-
-
-def _with_parameters(item: dict[str, Any]) -> None:
-    """Give the item a `parameters` dict ({} when absent), or refuse any other type."""
-    parameters = item.setdefault("parameters", {})
-    if parameters is None:
-        item["parameters"] = {}
-    elif not isinstance(parameters, dict):
-        raise ApiError(422, f'"parameters" must be an object, not {type(parameters).__name__}')
-
-
-def _shape(service: Service, tensor: dict[str, Any], columns: Columns) -> list[int]:
-    numeric = tensor["name"] == ONNX_INPUT
-    width = len(columns.numeric if numeric else columns.categorical)
-    datatype = tensor.get("datatype")
-    if numeric and datatype not in INPUT_DATATYPES:
-        raise ApiError(422, f"datatype {datatype!r} is not supported for {ONNX_INPUT!r}; use FP32")
-    if not numeric and datatype != "BYTES":
-        raise ApiError(422, f"datatype {datatype!r} is not supported for {CATEGORICAL_INPUT!r}; use BYTES")
-    shape = tensor.get("shape")
-    if not (isinstance(shape, list) and len(shape) == 2 and all(type(s) is int for s in shape)):
-        raise ApiError(422, f"shape must be [rows, {width}]")
-    if shape[1] != width or shape[0] < 1:
-        raise ApiError(422, f"shape {shape} does not match [rows >= 1, {width}]")
-    if shape[0] > service.settings.max_batch_rows:
-        raise ApiError(413, f"batch has {shape[0]} rows; the limit is {service.settings.max_batch_rows}")
-    return shape
-
-
-def _values(tensor: dict[str, Any], shape: list[int], body: bytes, raw: bytes) -> tuple[np.ndarray, bytes]:
+def tensor_values(
+    tensor: dict[str, Any], shape: list[int], body: bytes, raw: bytes
+) -> tuple[np.ndarray, bytes]:
     """The tensor's values as [rows, columns], and the binary bytes left for the inputs after it."""
     count = shape[0] * shape[1]
     if "binary_data_size" in tensor["parameters"]:
@@ -125,7 +51,7 @@ def _json_values(data: list[Any], shape: list[int], body: bytes) -> np.ndarray:
     return as_values(data, exact=b"true" in body or b"false" in body)
 
 
-def _requested_outputs(service: Service, requested: Any) -> list[str]:
+def requested_outputs(service: Service, requested: Any) -> list[str]:
     available = service.predictor.output_names
     if requested is None:
         return available

@@ -4,8 +4,6 @@ import json
 from operator import itemgetter
 from typing import Any
 
-import numpy as np
-
 from ...manifest import ModelManifest
 from ..features import Columns, Feed, InputError, as_values
 from ..inputs import check_unique_keys
@@ -43,8 +41,8 @@ def getter(names: list[str]) -> Any:
 class RowReader:
     """Reads /predict bodies: one row as an object of features, or {"rows": [objects]}."""
 
-    def __init__(self, manifest: ModelManifest, max_rows: int) -> None:
-        self.columns = Columns(manifest)
+    def __init__(self, manifest: ModelManifest, max_rows: int, strict: bool = False) -> None:
+        self.columns = Columns(manifest, strict)
         self.names = self.columns.names
         self.name_set = frozenset(self.names)
         self.max_rows = max_rows
@@ -94,11 +92,12 @@ class RowReader:
 
 
 def format_predictions(classes: list[str] | None, outputs: Outputs, batch: bool) -> Reply:
-    """One prediction object for a single row, or {"predictions": [...]} for a batch."""
+    """One prediction object for a single row, or {"predictions": [...]} for a batch. The label is the
+    model's own `label` output, which applies a binary model's decision threshold (export.py)."""
     predictions: list[dict[str, Any]]
     if classes:
         probabilities = outputs["probabilities"]
-        labels = np.asarray(classes, dtype=object)[probabilities.argmax(axis=1)].tolist()
+        labels = [classes[index] for index in outputs["label"].tolist()]
         predictions = [
             {"label": label, "probabilities": dict(zip(classes, row, strict=True))}
             for label, row in zip(labels, probabilities.tolist(), strict=True)

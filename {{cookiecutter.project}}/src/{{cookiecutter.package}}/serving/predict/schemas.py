@@ -4,29 +4,26 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ...manifest import ModelManifest
+from ...manifest import CategoricalFeature, ModelManifest
 
 
 def predict_models(manifest: ModelManifest, max_rows: int) -> list[type[BaseModel]]:
     """Row, Rows, Prediction and Predictions for this model's features and task."""
     # Fields are named f0, f1, ... with the feature names as aliases: names need not be identifiers.
-    # Every field is required, and null stands for a missing value.
+    # Every field is required, and null stands for a missing value. A number is any finite number,
+    # whatever the type its column held in training (which the description gives).
     fields: dict[str, Any] = {
-        f"f{i}": (
-            (int if feature.dtype == "integer" else float) | None,
-            Field(alias=feature.name, description=_describe(manifest, i)),
-        )
+        f"f{i}": (float | None, Field(alias=feature.name, description=_describe(manifest, i)))
         for i, feature in enumerate(manifest.features)
     }
     for i, feature in enumerate(manifest.categorical, start=len(fields)):
         # The known categories as an enum beside any string: an unseen category is accepted too.
         known: Any = Literal[tuple(feature.categories)] if feature.categories else str
-        shares = ", ".join(
-            f"{category} {round(100 * share)}%"
-            for category, share in zip(feature.categories, feature.shares, strict=True)
+        codes: Any = {"integer": int, "float": float, "boolean": bool}.get(feature.dtype, str)
+        fields[f"f{i}"] = (
+            known | str | codes | None,
+            Field(alias=feature.name, description=_category(feature)),
         )
-        description = f"A category; training saw {shares}. Others are accepted as unseen; null is missing."
-        fields[f"f{i}"] = (known | str | None, Field(alias=feature.name, description=description))
     row: Any = create_model("Row", __config__=ConfigDict(extra="forbid"), **fields)
     rows = create_model("Rows", rows=(list[row], Field(min_length=1, max_length=max_rows)))
     prediction: Any = _prediction_model(manifest)
@@ -50,5 +47,30 @@ def _prediction_model(manifest: ModelManifest) -> type[BaseModel]:
 
 
 def _describe(manifest: ModelManifest, index: int) -> str:
-    summary = manifest.features[index].summary
-    return f"Training range {summary.min:.4g} to {summary.max:.4g}, mean {summary.mean:.4g}; null is missing"
+    feature = manifest.features[index]
+    summary = feature.summary
+    held = "whole numbers" if feature.dtype == "integer" else "numbers"
+    return (
+        f"Training held {held} from {summary.min:.4g} to {summary.max:.4g}, mean {summary.mean:.4g}; any"
+        " finite number is accepted, and null is missing"
+    )
+
+
+# How each type of category column takes its values, after the list of known categories.
+SPELLINGS = {
+    "string": "Others are accepted as unseen",
+    "integer": 'Integer codes: 2, 2.0, "2" and "2.0" are the category "2"; others are accepted as unseen',
+    "float": 'Numbers: 2.5 and "2.5" are the category "2.5"; others are accepted as unseen',
+    "boolean": 'true and "True" are the category "True"; others are accepted as unseen',
+}
+
+
+def _category(feature: CategoricalFeature) -> str:
+    shares = ", ".join(
+        f"{category} {round(100 * share)}%"
+        for category, share in zip(feature.categories, feature.shares, strict=True)
+    )
+    return (
+        f"A category; training saw {shares}. {SPELLINGS[feature.dtype]} (refused with APP_STRICT_CATEGORIES);"
+        " null is missing."
+    )

@@ -1,0 +1,63 @@
+"""What a client learns about the model over OIP: its metadata, and the inference routes' description,
+both with each input tensor's columns in the order the model reads them."""
+
+from typing import Any
+
+from ...manifest import ONNX_INPUT, ModelManifest
+from ..responses import ApiError
+from ..service import Service
+from ..signature import expected_inputs, input_columns
+from .datatypes import datatype_of_onnx
+
+
+def check_model(service: Service, name: str, version: str | None) -> None:
+    manifest = service.manifest
+    if name != manifest.name:
+        raise ApiError(404, f"model {name!r} not found; this server serves {manifest.name!r}")
+    if version is not None and version != manifest.version:
+        raise ApiError(404, f"version {version!r} not found; this server serves {manifest.version!r}")
+
+
+def model_metadata(service: Service, name: str, version: str | None) -> dict[str, Any]:
+    check_model(service, name, version)
+    manifest = service.manifest
+    session = service.predictor.session
+    assert session is not None, "a manifest is only returned for a loaded model"
+    columns = input_columns(manifest)
+    return {
+        "name": manifest.name,
+        "versions": [manifest.version],
+        "platform": "onnxruntime_onnx",
+        # Each tensor's columns, in order, as parameters (MLServer's metadata tensors carry them too).
+        "inputs": [
+            {
+                "name": name,
+                "datatype": "FP32" if name == ONNX_INPUT else "BYTES",
+                "shape": [-1, width],
+                "parameters": {"columns": columns[name]},
+            }
+            for name, _, width in expected_inputs(manifest)
+        ],
+        "outputs": [
+            {
+                "name": out.name,
+                "datatype": datatype_of_onnx(out.type),
+                "shape": [-1, *out.shape[1:]],
+            }
+            for out in session.get_outputs()
+        ],
+    }
+
+
+def infer_description(manifest: ModelManifest | None) -> str:
+    """The inference routes' OpenAPI description: both forms of a request, with this model's columns."""
+    forms = (
+        "Send the model's tensors, `input` (the numbers, in any numeric datatype) and `categorical` (BYTES),"
+        " each [rows, columns] with its columns in the order below, which GET /v2/models/{name} also lists"
+        " as each input's parameters.columns (a tensor may send them, to have them checked). Or send one"
+        " tensor per feature, named by the feature, shape [rows] or [rows, 1], in any order."
+    )
+    if manifest is None:
+        return forms
+    tensors = input_columns(manifest).items()
+    return forms + "".join(f"\n\n`{name}` columns: {', '.join(columns)}." for name, columns in tensors)

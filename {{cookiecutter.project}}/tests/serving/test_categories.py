@@ -1,0 +1,123 @@
+"""A category is spelled as training spelled it, by the type its column held; strict mode refuses unseen
+ones over HTTP, OIP and in batch scoring alike, naming the feature, the value and the known ones."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from {{ cookiecutter.package }}.manifest import CategoricalFeature, ModelManifest, category_text
+from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
+from {{ cookiecutter.package }}.serving.categories import (
+    MAX_CATEGORY_CHARS,
+    spell,
+    unseen_problem,
+)
+
+from .rows import oip_inputs, typical_rows
+
+PROPERTIES = settings(max_examples=200, deadline=None, derandomize=os.environ.get("CI") == "true")
+
+SPELLED: list[tuple[Any, str, str | None]] = [
+    # An integer-coded column: every spelling of 2 is "2", as training's category_text made 2 and 2.0.
+    *(
+        (value, "integer", "2")
+        for value in (2, 2.0, np.int64(2), "2", "2.0", "+2", "02", "2.", "2e0", "0.2e1")
+    ),
+    ("2.0000000000000001", "integer", "2"),  # as JSON reads 2.0000000000000001: 2.0
+    (-0.0, "integer", "0"),
+    ("-0", "integer", "0"),
+    ("2.5", "integer", "2.5"),  # a code training never saw, unseen rather than refused
+    ("12345678901234567891", "integer", "12345678901234567891"),  # exact, not rounded through a float
+    ("1e300", "integer", str(int(1e300))),  # as JSON's 1e300 and training's float column spell it
+    ("two", "integer", "two"),
+    ("1_0", "integer", "1_0"),  # Python's float() reads these two; JSON and pandas do not
+    ("٢", "integer", "٢"),
+    (" 2", "integer", " 2"),
+    (True, "integer", None),  # a boolean is no code
+    ("2.0", "string", "2.0"),  # text stays text in a text column, as training kept it
+    (2.0, "string", "2"),
+    ("2.50", "float", "2.5"),
+    (True, "boolean", "True"),
+    ("false", "boolean", "False"),
+    (None, "integer", ""),
+    ("NA", "integer", ""),
+    (float("nan"), "float", ""),
+    ("x" * (MAX_CATEGORY_CHARS + 1), "string", None),
+    ([2], "integer", None),
+]
+
+
+@pytest.mark.parametrize(("value", "dtype", "text"), SPELLED, ids=lambda item: repr(item)[:20])
+def test_a_value_is_spelled_as_training_spelled_its_column(value: Any, dtype: Any, text: str | None) -> None:
+    assert spell(value, dtype) == text
+
+
+@given(st.integers(-(2**63), 2**63 - 1))
+@PROPERTIES
+def test_every_spelling_of_an_integer_code_is_the_training_category(code: int) -> None:
+    expected = category_text(np.int64(code))
+    assert spell(code, "integer") == spell(str(code), "integer") == expected
+    assert spell(float(code), "integer") == spell(repr(float(code)), "integer") == category_text(float(code))
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+@PROPERTIES
+def test_a_number_and_its_text_are_one_category(number: float) -> None:
+    assert spell(number, "float") == spell(repr(number), "float") == category_text(number)
+
+
+def test_the_unseen_message_is_bounded_however_many_and_long_the_categories() -> None:
+    known = [f"{index:04d}" + "x" * 1000 for index in range(500)]
+    feature = CategoricalFeature(name="f", categories=known, shares=[0.002] * 500, dtype="string")
+    message = unseen_problem("y" * 1024, feature)
+    assert len(message) < 1000
+    assert "and 490 more" in message
+
+
+@pytest.fixture
+def app_settings() -> dict[str, Any]:
+    return {"strict_categories": True}
+
+
+def unseen_row(manifest: ModelManifest) -> tuple[dict[str, Any], str, CategoricalFeature]:
+    if not manifest.categorical:
+        pytest.skip("the model has no category column")
+    feature = manifest.categorical[-1]
+    return {**typical_rows(manifest)[0], feature.name: "never seen"}, feature.name, feature
+
+
+def test_strict_mode_refuses_an_unseen_category_naming_feature_value_and_known_ones(
+    client: TestClient, manifest: ModelManifest
+) -> None:
+    row, name, feature = unseen_row(manifest)
+    response = client.post("/predict", json={"rows": [typical_rows(manifest)[0], row]})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error.startswith(f"rows[1].{name}: 'never seen' is not a category training saw; send one of")
+    assert all(repr(category)[:30] in error for category in feature.categories[:10])
+    assert client.post("/predict", json={**row, name: None}).status_code == 200, "missing is no category"
+    inputs = oip_inputs(manifest, [row])
+    answer = client.post(f"/v2/models/{manifest.name}/infer", json={"inputs": inputs})
+    assert answer.status_code == 400
+    assert f"({name}): 'never seen' is not a category training saw" in answer.json()["error"]
+
+
+def test_strict_batch_scoring_refuses_the_rows_with_unseen_categories(
+    manifest: ModelManifest, artifacts_dir: Path, tmp_path: Path
+) -> None:
+    row, name, _ = unseen_row(manifest)
+    pq.write_table(pa.Table.from_pylist([typical_rows(manifest)[0], row]), tmp_path / "rows.parquet")
+    errors = tmp_path / "errors.parquet"
+    job = Job(tmp_path / "rows.parquet", tmp_path / "scores.parquet", errors, None, [], 16, strict=True)
+    assert run_job(job, artifacts_dir, threads=1).refused == 1
+    refused = pq.read_table(errors).to_pylist()
+    assert [(item["row"], item["column"]) for item in refused] == [(1, name)]
+    assert refused[0]["error"].startswith("'never seen' is not a category training saw")
