@@ -1,4 +1,4 @@
-"""Delivery commands: render, publish, rollback, register, rulesets, url, wait-for-revision,
+"""Delivery commands: render, publish, rollback, register, propose, rulesets, url, wait-for-revision,
 wait-for-canary, smoke. The handlers live in handlers.py."""
 
 import argparse
@@ -67,6 +67,17 @@ def add_setup_commands(commands: Commands) -> None:
     command.add_argument("--env", required=True, help="staging or production: the alias to move")
     command.add_argument("--artifacts", type=Path, required=True, help="The model's artifacts directory")
     command.set_defaults(handler=handlers.run_register)
+
+    command = commands.add_parser(
+        "propose", help="Pin the registry's candidate in model.lock on a retrain/ branch and push it"
+    )
+    command.add_argument(
+        "--out", type=Path, required=True, help="Directory for the pull request's branch, title and body"
+    )
+    command.add_argument(
+        "--wait", type=float, default=0.0, help="Seconds to wait for a candidate newer than model.lock"
+    )
+    command.set_defaults(handler=handlers.run_propose)
 
     command = commands.add_parser("rulesets", help="Write the repository rulesets as JSON, for `gh api`")
     command.add_argument("--staging-app-id", type=int, required=True, help="App ID of the staging App")

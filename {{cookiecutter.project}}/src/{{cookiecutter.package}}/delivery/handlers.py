@@ -79,6 +79,34 @@ def run_register(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_propose(args: argparse.Namespace) -> int:
+    """Write branch, title and body.md into --out for the pull request step; nothing when there is none."""
+    from .. import registry
+    from ..errors import CliError
+    from ..manifest import project_name
+    from ..settings import get_settings
+    from .proposal import propose
+
+    uri = get_settings().mlflow_tracking_uri
+    if not uri:
+        raise CliError("propose reads the registry's candidate: set MLFLOW_TRACKING_URI")
+    for name in ("branch", "title", "body.md"):
+        (args.out / name).unlink(missing_ok=True)
+    proposal = propose(Path.cwd(), registry.connect(uri), project_name(), args.wait)
+    if proposal is None:
+        if args.wait:
+            raise CliError(f"no candidate newer than model.lock's within {args.wait:g} s", exit_code=1)
+        print("model.lock already pins the newest candidate: nothing to propose")
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "title").write_text(proposal.title + "\n")
+    (args.out / "body.md").write_text(proposal.body)
+    (args.out / "branch").write_text(proposal.branch + "\n")
+    pinned = proposal.lock.version
+    print(f"pushed {proposal.branch} ({proposal.commit[:12]}): model.lock pins version {pinned}")
+    return 0
+
+
 def run_rulesets(args: argparse.Namespace) -> int:
     from .rulesets import write_rulesets
 
