@@ -4,6 +4,7 @@ the object store and tracking server of the cluster tests, once per test run."""
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,16 @@ def tracking_server(request: pytest.FixtureRequest, object_store: Stores) -> Sto
     directory = servers_dir(request.config)
     url = shared_server(directory, "mlflow", lambda: start_tracking_server(directory / "mlflow", object_store.s3))
     return Stores(object_store.s3, url)
+
+
+@pytest.fixture(scope="module")
+def registry(request: pytest.FixtureRequest, tracking_server: Stores) -> Iterator[Stores]:
+    """The tracking server, its registry to this test module alone: the module's tests add versions of the
+    project's one registered model and move its `candidate` alias, which another module would race."""
+    from filelock import FileLock
+
+    with FileLock(str(servers_dir(request.config) / "registry.lock")):
+        yield tracking_server
 
 
 @pytest.fixture(scope="session")

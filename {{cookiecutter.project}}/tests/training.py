@@ -3,6 +3,8 @@ the object store, and the project's model.toml pointed at it."""
 
 import io
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -65,3 +67,29 @@ def config_for(directory: Path, uri: str, target: str) -> Path:
     path = directory / "model.toml"
     path.write_text(text)
     return path
+
+
+def copy_project(target: Path) -> Path:
+    """The project's files as a fresh clone holds them, committed on main; nothing of the working copy's
+    environment, build output or models."""
+    ignore = shutil.ignore_patterns(
+        ".venv", ".git", "build", "artifacts", "mlflow.db", "mlartifacts", "*_cache", "__pycache__"
+    )
+    shutil.copytree(PROJECT_DIR, target, ignore=ignore)
+    for command in (
+        ["init", "--quiet", "--initial-branch=main"],
+        ["config", "user.name", "retrain-test"],
+        ["config", "user.email", "retrain-test@example.com"],
+        ["add", "--all"],
+        ["commit", "--quiet", "--message", "project"],
+    ):
+        subprocess.run(["git", *command], cwd=target, check=True, capture_output=True)
+    return target
+
+
+def with_bare_remote(repo: Path, remote: Path) -> Path:
+    """`origin` as a bare repository holding main, where a proposal's branch is pushed."""
+    subprocess.run(["git", "clone", "--quiet", "--bare", str(repo), str(remote)], check=True)
+    subprocess.run(["git", "remote", "add", "origin", str(remote)], cwd=repo, check=True)
+    subprocess.run(["git", "fetch", "--quiet", "origin"], cwd=repo, check=True)
+    return remote
