@@ -64,7 +64,9 @@ def object_store(request: pytest.FixtureRequest) -> Stores:
 def tracking_server(request: pytest.FixtureRequest, object_store: Stores) -> Stores:
     """`mlflow server` with its artifacts in the object store, shared by the whole run."""
     directory = servers_dir(request.config)
-    url = shared_server(directory, "mlflow", lambda: start_tracking_server(directory / "mlflow", object_store.s3))
+    url = shared_server(
+        directory, "mlflow", lambda: start_tracking_server(directory / "mlflow", object_store.s3)
+    )
     return Stores(object_store.s3, url)
 
 

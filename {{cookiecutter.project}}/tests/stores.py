@@ -51,7 +51,9 @@ def plain_env() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "MLFLOW_"))}
 
 
-def start(command: list[str], log: Path, env: dict[str, str], url_pattern: str, probe: str) -> tuple[str, int]:
+def start(
+    command: list[str], log: Path, env: dict[str, str], url_pattern: str, probe: str
+) -> tuple[str, int]:
     """Start a server in its own process group; its URL and group once `probe` answers 200. The exit code
     is not trusted: `mlflow server` exits 0 when its uvicorn child dies on an import error."""
     with log.open("w") as output:
@@ -81,7 +83,11 @@ def start_object_store(directory: Path) -> tuple[str, int]:
     directory.mkdir(parents=True, exist_ok=True)
     command = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", "0"]
     url, group = start(
-        command, directory / "moto.log", {**plain_env(), **AWS}, r"Running on (http://127\.0\.0\.1:\d+)", "/moto-api/"
+        command,
+        directory / "moto.log",
+        {**plain_env(), **AWS},
+        r"Running on (http://127\.0\.0\.1:\d+)",
+        "/moto-api/",
     )
     s3 = boto3.client("s3", endpoint_url=url, **client_keys())
     for bucket in (DATA_BUCKET, PLAIN_BUCKET, ARTIFACT_BUCKET):
@@ -106,7 +112,9 @@ def start_tracking_server(directory: Path, s3: str) -> tuple[str, int]:
         *("--backend-store-uri", f"sqlite:///{directory / 'mlflow.db'}"),
         *("--artifacts-destination", f"s3://{ARTIFACT_BUCKET}/artifacts"),
     ]
-    return start(command, directory / "mlflow.log", env, r"Uvicorn running on (http://127\.0\.0\.1:\d+)", "/health")
+    return start(
+        command, directory / "mlflow.log", env, r"Uvicorn running on (http://127\.0\.0\.1:\d+)", "/health"
+    )
 
 
 def client_keys() -> dict[str, str]:

@@ -32,11 +32,20 @@ def test_no_lock_is_no_pin(tmp_path: Path) -> None:
         (lambda text: text.replace("a" * 64, "A" * 64), "sha256: String should match pattern"),
         (lambda text: text.replace("a" * 64, "a" * 63), "sha256"),
         (lambda text: text.replace('version = "7"', 'version = "latest"'), "version"),
-        (lambda text: text.replace('version = "7"', "version = 7"), "version: Input should be a valid string"),
-        (lambda text: text + 'tracking_uri = "http://elsewhere"\n', "tracking_uri: Extra inputs are not permitted"),
+        (
+            lambda text: text.replace('version = "7"', "version = 7"),
+            "version: Input should be a valid string",
+        ),
+        (
+            lambda text: text + 'tracking_uri = "http://elsewhere"\n',
+            "tracking_uri: Extra inputs are not permitted",
+        ),
         (lambda text: text.replace('run_id = "', 'run_id = "x'), "run_id"),
         (lambda text: text.replace("name = ", "name == "), "not valid TOML"),
-        (lambda text: "\n".join(line for line in text.splitlines() if not line.startswith("sha256")), "sha256: Field required"),
+        (
+            lambda text: "\n".join(line for line in text.splitlines() if not line.startswith("sha256")),
+            "sha256: Field required",
+        ),
     ],
 )
 def test_a_lock_edited_by_hand_is_refused_with_the_field(tmp_path: Path, edit: object, message: str) -> None:

@@ -57,7 +57,9 @@ def readme(registry: Stores, tmp_path_factory: pytest.TempPathFactory) -> Run:
     # Make runs the CLI of this environment (the recipes' `uv run` would build another one for the copy).
     cli = rf"CLI={sys.executable}\ -m\ {{ cookiecutter.package }}"
     env = registry.env(
-        PATH=f"{root / 'bin'}:{Path(sys.executable).parent}:/usr/bin:/bin", MAKEFLAGS=cli, GH_LOG=str(root / "gh.log")
+        PATH=f"{root / 'bin'}:{Path(sys.executable).parent}:/usr/bin:/bin",
+        MAKEFLAGS=cli,
+        GH_LOG=str(root / "gh.log"),
     )
     outputs = {}
     for command in section_commands():

@@ -28,7 +28,9 @@ def project_table() -> tuple[pd.DataFrame, str]:
     frame = dataset.features.frame.copy()
     for name in dataset.features.categorical:
         frame[name] = frame[name].replace("", None)
-    labels = dataset.target if dataset.classes is None else dataset.target.map(dict(enumerate(dataset.classes)))
+    labels = (
+        dataset.target if dataset.classes is None else dataset.target.map(dict(enumerate(dataset.classes)))
+    )
     frame[dataset.target_name] = labels.to_numpy()
     return frame, dataset.target_name
 
@@ -45,7 +47,9 @@ def parquet_parts(frame: pd.DataFrame, parts: int) -> list[bytes]:
     chunks = []
     for part in range(parts):
         buffer = io.BytesIO()
-        frame.iloc[part * len(frame) // parts : (part + 1) * len(frame) // parts].to_parquet(buffer, index=False)
+        frame.iloc[part * len(frame) // parts : (part + 1) * len(frame) // parts].to_parquet(
+            buffer, index=False
+        )
         chunks.append(buffer.getvalue())
     return chunks
 
@@ -54,7 +58,9 @@ def upload_table(stores: Stores, prefix: str, parts: int = 3, bucket: str = DATA
     """The project's table as `parts` Parquet files (and a `_SUCCESS` marker, as Spark writes) under
     s3://bucket/prefix/; returns the URI and the target column."""
     frame, target = project_table()
-    objects = {f"{prefix}/part-{index:05d}.parquet": body for index, body in enumerate(parquet_parts(frame, parts))}
+    objects = {
+        f"{prefix}/part-{index:05d}.parquet": body for index, body in enumerate(parquet_parts(frame, parts))
+    }
     put_objects(stores, bucket, {**objects, f"{prefix}/_SUCCESS": b""})
     return f"s3://{bucket}/{prefix}/", target
 

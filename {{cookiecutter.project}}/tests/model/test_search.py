@@ -32,7 +32,9 @@ def test_a_grid_is_every_combination_in_the_order_written() -> None:
 
 
 def test_a_random_search_draws_distinct_trials_the_seed_decides() -> None:
-    search = SearchConfig(kind="random", trials=3, space={"C": [0.01, 0.1, 1.0, 10.0], "max_iter": [100, 200]})
+    search = SearchConfig(
+        kind="random", trials=3, space={"C": [0.01, 0.1, 1.0, 10.0], "max_iter": [100, 200]}
+    )
     drawn = expand(search, seed=7)
     assert len(drawn) == len({tuple(trial.items()) for trial in drawn}) == 3
     assert expand(search, seed=7) == drawn
@@ -52,7 +54,10 @@ def test_a_random_search_cannot_ask_for_more_trials_than_the_space_holds() -> No
         ("[train.search.space]\nC = []\n", "C: list at least one value"),
         ("[train.search.space]\nrandom_state = [1, 2]\n", "set [train] seed instead"),
         ("[train.search]\nmetric = 'acuracy'\n[train.search.space]\nC = [1]\n", "did you mean accuracy?"),
-        ("[train.search]\nvalidation_size = 1\n[train.search.space]\nC = [1]\n", "train.search.validation_size"),
+        (
+            "[train.search]\nvalidation_size = 1\n[train.search.space]\nC = [1]\n",
+            "train.search.validation_size",
+        ),
         ("[train.search]\nkind = 'bayes'\n[train.search.space]\nC = [1]\n", "train.search.kind"),
         ("[train.search]\n", "train.search.space"),
     ],
@@ -66,13 +71,17 @@ def test_a_bad_search_names_the_key(tmp_path: Path, text: str, message: str) -> 
 
 def test_search_keys_and_values_are_checked_like_train_params() -> None:
     train = TrainConfig(estimator="linear")
-    with pytest.raises(CliError, match=r"train.search.space.C_: not a parameter of LogisticRegression \(did you mean C\?\)"):
+    with pytest.raises(
+        CliError, match=r"train.search.space.C_: not a parameter of LogisticRegression \(did you mean C\?\)"
+    ):
         check_trials([{"C_": 1.0}], train, "binary")
     with pytest.raises(CliError, match=r"train.search trial 1 \{C=-1.0\}: train.params: .*'C'"):
         check_trials([{"C": 1.0}, {"C": -1.0}], train, "binary")
 
 
-def test_the_project_search_is_valid_for_its_estimator_and_task(model_config: ModelConfig, manifest: object) -> None:
+def test_the_project_search_is_valid_for_its_estimator_and_task(
+    model_config: ModelConfig, manifest: object
+) -> None:
     search = model_config.train.search
     assert search is not None, "model.toml: keep a [train.search] for make tune"
     task = manifest.task  # type: ignore[attr-defined]

@@ -29,6 +29,7 @@ def add_git_commands(commands: Commands) -> None:
     command.add_argument("--source", required=True, help="The full commit id to render k8s/ from")
     command.add_argument("--digest", required=True, help="The server image's sha256:<64 hex digits>")
     command.add_argument("--batch-digest", help="The batch image's digest (default: the overlay's, all zero)")
+    command.add_argument("--train-digest", help="The training image's digest (default: the overlay's)")
     command.add_argument(
         "--out", type=Path, required=True, help="Directory for manifests.yaml (and batch.yaml)"
     )

@@ -20,7 +20,9 @@ def append(path: Path | None, text: str) -> None:
 def run_render(args: argparse.Namespace) -> int:
     from .render import render_environment
 
-    path = render_environment(Path.cwd(), args.env, args.source, args.digest, args.out, args.batch_digest)
+    path = render_environment(
+        Path.cwd(), args.env, args.source, args.digest, args.out, args.batch_digest, args.train_digest
+    )
     print(f"{args.env}: rendered {args.source[:12]} with {args.digest} into {path}")
     return 0
 
