@@ -68,6 +68,13 @@ def connect(tracking_uri: str | None) -> "MlflowClient":
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
+def client_errors() -> type[Exception]:
+    """What MLflow's client raises for a server that refused or could not be reached."""
+    from mlflow.exceptions import MlflowException
+
+    return MlflowException
+
+
 def find_version(client: "MlflowClient", ref: ModelRef) -> "ModelVersion | None":
     """The version a reference names, or None when the model, version or alias does not exist."""
     from mlflow.exceptions import MlflowException
@@ -79,7 +86,7 @@ def find_version(client: "MlflowClient", ref: ModelRef) -> "ModelVersion | None"
     except MlflowException as error:
         if error.error_code in NOT_FOUND:
             return None
-        raise CliError(f"{ref}: {first_line(error)}") from None
+        raise CliError(f"{ref}: {first_line(error)}", exit_code=1) from None
 
 
 def set_alias(client: "MlflowClient", name: str, alias: str, version: str) -> None:
@@ -108,12 +115,23 @@ def run_status(client: "MlflowClient", run_id: str) -> Iterator[None]:
 
 
 def ensure_experiment(client: "MlflowClient", experiment: str) -> str:
-    """The experiment's id; created when new, a local SQLite store keeping its files beside it."""
+    """The experiment's id; created when new, a local SQLite store keeping its files beside it. The shards
+    of a search start at once: one creates it, and the others find it."""
+    from mlflow.exceptions import MlflowException
+
     found = client.get_experiment_by_name(experiment)
     if found is not None:
         return str(found.experiment_id)
     location = local_artifact_location(client.tracking_uri)
-    return str(client.create_experiment(experiment, artifact_location=location))
+    try:
+        return str(client.create_experiment(experiment, artifact_location=location))
+    except MlflowException as error:
+        if (
+            error.error_code != "RESOURCE_ALREADY_EXISTS"
+            or (found := client.get_experiment_by_name(experiment)) is None
+        ):
+            raise
+        return str(found.experiment_id)
 
 
 def local_artifact_location(tracking_uri: str) -> str | None:
@@ -185,8 +203,8 @@ def register(client: "MlflowClient", manifest: ModelManifest, run_id: str) -> st
         if error.error_code != "RESOURCE_ALREADY_EXISTS":
             raise
     tags = {"onnx_sha256": manifest.onnx.sha256} if manifest.onnx else {}
-    version = client.create_model_version(manifest.name, f"runs:/{run_id}/{ARTIFACT_PATH}", run_id, tags)
-    return str(version.version)
+    source = f"runs:/{run_id}/{ARTIFACT_PATH}"
+    return str(client.create_model_version(manifest.name, source, run_id, tags).version)
 
 
 def download_version(client: "MlflowClient", name: str, version: str, into: Path) -> Path:

@@ -113,3 +113,12 @@ def test_fetch_without_a_tracking_server_says_so(
     (tmp_path / "model.lock").write_text(render_lock(lock))
     assert main(["fetch", "--lock", str(tmp_path / "model.lock"), "--into", str(tmp_path / "a")]) == 2
     assert "set MLFLOW_TRACKING_URI to its tracking server" in capsys.readouterr().err
+
+
+def test_an_unreachable_tracking_server_is_one_line(pinned: tuple[Stores, ModelLock], tmp_path: Path) -> None:
+    _, lock = pinned
+    with pytest.raises(
+        CliError, match=r"^models:/ml-service/\d+: API request to http://127\.0\.0\.1:9/"
+    ) as failed:
+        fetch_model(lock, tmp_path / "artifacts", "http://127.0.0.1:9")
+    assert failed.value.exit_code == 1

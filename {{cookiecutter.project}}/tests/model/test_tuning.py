@@ -70,3 +70,18 @@ def test_a_trial_index_beyond_the_search_is_refused(tracking_server: Stores) -> 
     log_trial(tracking_server, found, 5, 0.9)
     with pytest.raises(CliError, match=r"trial 5 .* ran another search"):
         pick(tracking_server, found)
+
+
+def test_shards_starting_at_once_on_a_new_experiment_all_find_it(tracking_server: Stores) -> None:
+    """An Indexed Job starts its pods together: one creates the experiment, the others must not fail on
+    the store's unique constraint (RESOURCE_ALREADY_EXISTS) but find it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    name = f"new-{uuid.uuid4().hex[:8]}"
+    with ThreadPoolExecutor(4) as pool:
+        ids = list(
+            pool.map(
+                lambda _: models.ensure_experiment(models.connect(tracking_server.tracking), name), range(4)
+            )
+        )
+    assert len(set(ids)) == 1

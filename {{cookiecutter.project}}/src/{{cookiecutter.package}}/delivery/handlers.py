@@ -96,9 +96,10 @@ def run_propose(args: argparse.Namespace) -> int:
         (args.out / name).unlink(missing_ok=True)
     proposal = propose(Path.cwd(), registry.connect(uri), project_name(), args.wait)
     if proposal is None:
+        nothing = "no version with the alias `candidate` newer than the one model.lock pins"
         if args.wait:
-            raise CliError(f"no candidate newer than model.lock's within {args.wait:g} s", exit_code=1)
-        print("model.lock already pins the newest candidate: nothing to propose")
+            raise CliError(f"{nothing}, within {args.wait:g} s", exit_code=1)
+        print(f"{nothing}: nothing to propose")
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "title").write_text(proposal.title + "\n")

@@ -28,7 +28,10 @@ def fetch_model(lock: ModelLock, into: Path, tracking_uri: str) -> ModelManifest
         )
     into.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".fetch-", dir=into.parent) as scratch:
-        downloaded = registry.download_version(client, lock.name, lock.version, Path(scratch))
+        try:
+            downloaded = registry.download_version(client, lock.name, lock.version, Path(scratch))
+        except (OSError, registry.client_errors()) as error:
+            raise CliError(f"cannot download {ref}: {first_line(error)}", exit_code=1) from None
         manifest = verify(downloaded, lock)
         accept(downloaded, into)
     return manifest

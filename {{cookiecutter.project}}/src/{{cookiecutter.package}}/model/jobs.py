@@ -62,16 +62,21 @@ def run_retrain(args: argparse.Namespace) -> int:
 def run_tune(args: argparse.Namespace) -> int:
     from .candidate import build_candidate
     from .data import load_dataset
-    from .search import Shard, check_search_id, describe, parse_shard
+    from .search import Shard, check_search_id, describe, expand, parse_shard
     from .tuning import pick_best, plan_search, record_search, run_shard
 
     if args.trial and not args.search:
         raise CliError("--trial needs --search: every shard of one search names the same id")
     config = config_from(args)
+    if config.train.search is None:
+        raise CliError("model.toml has no [train.search]: add one to tune (README: Train on the cluster)")
+    # A shard that does not fit the search fails before reading any data.
+    trials = len(expand(config.train.search, config.train.seed))
+    shard = parse_shard(args.trial, trials) if args.trial else Shard(0, 1)
+    search_id = check_search_id(args.search or uuid.uuid4().hex[:12])
     data = config.data
     dataset = load_dataset(data.source, data.target, data.task, data.categorical, data.exclude)
-    search = plan_search(config, dataset, check_search_id(args.search or uuid.uuid4().hex[:12]))
-    shard = parse_shard(args.trial, len(search.trials)) if args.trial else Shard(0, 1)
+    search = plan_search(config, dataset, search_id)
     client = registry.connect(args.tracking_uri)
     experiment = registry.ensure_experiment(client, project_name())
     print(f"search {search.id}: {len(search.trials)} trials on validation {search.metric}")

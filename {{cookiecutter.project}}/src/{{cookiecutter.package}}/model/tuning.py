@@ -42,7 +42,7 @@ class Pick:
 def plan_search(config: ModelConfig, dataset: Dataset, search_id: str) -> Search:
     search = config.train.search
     if search is None:
-        raise CliError("model.toml has no [train.search]: add one to tune (README: Tuning)")
+        raise CliError("model.toml has no [train.search]: add one to tune (README: Train on the cluster)")
     trials = expand(search, config.train.seed)
     check_trials(trials, config.train, dataset.task)
     digest = search_digest(config.train, trials, fingerprint(dataset))
