@@ -5,7 +5,12 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }}.errors import CliError
-from {{ cookiecutter.package }}.model.config import ModelConfig, SearchConfig, TrainConfig, load_config
+from {{ cookiecutter.package }}.model.config import (
+    ModelConfig,
+    SearchConfig,
+    TrainConfig,
+    load_config,
+)
 from {{ cookiecutter.package }}.model.search import (
     Shard,
     check_search_id,

@@ -7,7 +7,14 @@ import pytest
 
 from {{ cookiecutter.package }} import registry as models
 from {{ cookiecutter.package }}.errors import CliError
-from {{ cookiecutter.package }}.model.tuning import DIGEST_TAG, ROLE_TAG, SEARCH_TAG, TRIAL_TAG, Search, pick_best
+from {{ cookiecutter.package }}.model.tuning import (
+    DIGEST_TAG,
+    ROLE_TAG,
+    SEARCH_TAG,
+    TRIAL_TAG,
+    Search,
+    pick_best,
+)
 
 from ..stores import Stores
 
