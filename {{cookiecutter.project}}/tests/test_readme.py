@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }}.lock import read_lock
+from {{ cookiecutter.package }}.manifest import project_name
 
 from . import PROJECT_DIR
 from .stores import Stores
@@ -84,7 +85,7 @@ def test_every_command_of_the_section_runs(readme: Run) -> None:
 
 def test_the_job_s_command_trained_on_the_parquet_prefix_and_registered_a_candidate(readme: Run) -> None:
     [retrain] = [result for command, result in readme.outputs.items() if command.startswith("make retrain")]
-    assert re.search(r"registered ml-service version \d+ as @candidate", retrain.stdout)
+    assert re.search(rf"registered {re.escape(project_name())} version \d+ as @candidate", retrain.stdout)
     data = (readme.repo / "build" / "candidate" / "data.json").read_text()
     assert '"format": "parquet"' in data
 
@@ -102,7 +103,7 @@ def test_the_sharded_search_picks_the_trial_the_sequential_one_picks(readme: Run
 def test_propose_pushed_model_lock_on_its_branch_and_opened_its_pull_request(readme: Run) -> None:
     lock = read_lock(readme.repo / "model.lock")
     assert lock is not None
-    branch = f"retrain/ml-service-v{lock.version}"
+    branch = f"retrain/{lock.name}-v{lock.version}"
     shown = subprocess.run(
         ["git", "show", f"{branch}:model.lock"], cwd=readme.remote, capture_output=True, text=True, check=True
     )

@@ -5,14 +5,36 @@ import io
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from {{ cookiecutter.package }}.lock import ModelLock
 from {{ cookiecutter.package }}.model.config import BUNDLED_DATASETS, load_config
 
 from . import PROJECT_DIR
 from .stores import DATA_BUCKET, Stores, client_keys
+
+
+@contextmanager
+def training_pod(stores: Stores) -> Iterator[None]:
+    """This process's environment as a training pod has it: the store's credentials, the tracking server."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in stores.env().items():
+            patch.setenv(key, value)
+        yield
+
+
+def register_candidate(stores: Stores, out: Path) -> ModelLock:
+    """The project's model, trained in this process as `retrain` does and registered as @candidate; the
+    lock that pins it."""
+    from {{ cookiecutter.package }}.model.candidate import build_candidate
+
+    built = build_candidate(load_config(PROJECT_DIR / "model.toml"), out, stores.tracking)
+    return ModelLock(name=built.name, version=built.version, sha256=built.sha256, run_id=built.run_id)
 
 
 def project_table() -> tuple[pd.DataFrame, str]:

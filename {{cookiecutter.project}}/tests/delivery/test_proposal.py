@@ -12,14 +12,15 @@ from {{ cookiecutter.package }} import registry as models
 from {{ cookiecutter.package }}.delivery.proposal import propose
 from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.lock import ModelLock, read_lock, render_lock
-from {{ cookiecutter.package }}.model.candidate import build_candidate
-from {{ cookiecutter.package }}.model.config import ModelConfig
+from {{ cookiecutter.package }}.manifest import project_name
 
 from .. import PROJECT_DIR
 from ..stores import Stores
+from ..training import register_candidate, training_pod
 from .repos import bare_remote, clone, git
 
-NAME = "ml-service"
+# The registered model: the project, as train names it.
+NAME = project_name()
 SCRIPT = PROJECT_DIR / "scripts" / "open-pull-request.sh"
 # GitHub's CLI as the script calls it: records its arguments; `pr list` answers $OPEN_PR.
 FAKE_GH = '#!/bin/sh\necho "$@" >> "$GH_LOG"\n[ "$2" = list ] && echo "$OPEN_PR"\nexit 0\n'
@@ -27,16 +28,10 @@ FAKE_GH = '#!/bin/sh\necho "$@" >> "$GH_LOG"\n[ "$2" = list ] && echo "$OPEN_PR"
 
 @pytest.fixture(scope="module")
 def candidate(
-    registry: Stores, model_config: ModelConfig, tmp_path_factory: pytest.TempPathFactory
+    registry: Stores, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Stores, ModelLock]]:
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in registry.env().items():
-            patch.setenv(key, value)
-        built = build_candidate(model_config, tmp_path_factory.mktemp("candidate"), registry.tracking)
-        yield (
-            registry,
-            ModelLock(name=built.name, version=built.version, sha256=built.sha256, run_id=built.run_id),
-        )
+    with training_pod(registry):
+        yield registry, register_candidate(registry, tmp_path_factory.mktemp("candidate"))
 
 
 @pytest.fixture

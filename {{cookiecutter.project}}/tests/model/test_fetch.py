@@ -1,6 +1,7 @@
 """`fetch`: the version model.lock pins comes back byte for byte, or not at all: a hand-edited lock, a
 model file overwritten in the store, a missing version or an unset server are each refused in one line."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,36 +11,20 @@ from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.lock import ModelLock, render_lock
 from {{ cookiecutter.package }}.manifest import sha256_file
-from {{ cookiecutter.package }}.model.candidate import Candidate, build_candidate
-from {{ cookiecutter.package }}.model.config import ModelConfig
 from {{ cookiecutter.package }}.model.fetch import fetch_model
 from {{ cookiecutter.package }}.settings import get_settings
 
 from ..stores import ARTIFACT_BUCKET, Stores, client_keys
+from ..training import register_candidate, training_pod
 
 pytestmark = pytest.mark.cluster
 
 
 @pytest.fixture(scope="module")
-def pinned(
-    registry: Stores, model_config: ModelConfig, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Stores, ModelLock]]:
+def pinned(registry: Stores, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stores, ModelLock]]:
     """A candidate registered through the tracking server, and the lock that pins it."""
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in registry.env().items():
-            patch.setenv(key, value)
-        candidate: Candidate = build_candidate(
-            model_config, tmp_path_factory.mktemp("candidate"), registry.tracking
-        )
-        yield (
-            registry,
-            ModelLock(
-                name=candidate.name,
-                version=candidate.version,
-                sha256=candidate.sha256,
-                run_id=candidate.run_id,
-            ),
-        )
+    with training_pod(registry):
+        yield registry, register_candidate(registry, tmp_path_factory.mktemp("candidate"))
 
 
 def test_the_pinned_version_is_fetched_as_the_lock_says(
@@ -117,8 +102,7 @@ def test_fetch_without_a_tracking_server_says_so(
 
 def test_an_unreachable_tracking_server_is_one_line(pinned: tuple[Stores, ModelLock], tmp_path: Path) -> None:
     _, lock = pinned
-    with pytest.raises(
-        CliError, match=r"^models:/ml-service/\d+: API request to http://127\.0\.0\.1:9/"
-    ) as failed:
+    unreachable = rf"^models:/{re.escape(lock.name)}/\d+: API request to http://127\.0\.0\.1:9/"
+    with pytest.raises(CliError, match=unreachable) as failed:
         fetch_model(lock, tmp_path / "artifacts", "http://127.0.0.1:9")
     assert failed.value.exit_code == 1
