@@ -1,5 +1,6 @@
-"""The images of a baked project: the serving image builds, serves over HTTP as non-root, has neither
-scikit-learn nor pyarrow and stays within its size bound; the batch image scores files."""
+"""The images of a baked project: the serving image builds, serves over HTTP as non-root, has no
+scikit-learn, pyarrow or object-store client and stays within its size bound; the batch image scores
+files; the training image retrains as the training Job runs it."""
 
 import json
 import os
@@ -79,7 +80,7 @@ def prepare(project: Path) -> None:
 
 
 def build_image(project: Path, engine: str, image: str, target: str = "image") -> str:
-    """`make image` (or `make image-batch`) tagged `test`; returns the image built."""
+    """`make image` (or `make image-batch`, `make image-train`) tagged `test`; returns the image built."""
     # The stand-in base images exist only locally, so podman must not look for newer ones in a registry;
     # without layers, the build stages leave no untagged image behind. The Dockerfile pins the official
     # image's digest, which the stand-in cannot have: a build context stands the local tag in for it.
@@ -89,7 +90,7 @@ def build_image(project: Path, engine: str, image: str, target: str = "image") -
     started = time.monotonic()
     env = {**project_env(), "CONTAINER_ENGINE": engine, "IMAGE": image, "TAG": "test", "BUILD_FLAGS": flags}
     run(["make", target], project, env)
-    built = f"{image}{'-batch' if target == 'image-batch' else ''}:test"
+    built = f"{image}{target.removeprefix('image')}:test"
     FIGURES.append(
         f"image {built}: {image_mb(engine, built):.0f} MB, built in {time.monotonic() - started:.0f} s"
     )
@@ -116,11 +117,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     project = bake(tmp_path_factory.mktemp("image"), python_version=PYTHON_VERSION, **TYPED_TEXT)
     image = f"localhost/ml-template-test-{uuid.uuid4().hex[:8]}"
     container = ""
-    built = [f"{image}:test", f"{image}-batch:test"]
+    built = [f"{image}:test", f"{image}-batch:test", f"{image}-train:test"]
     try:
         prepare(project)
         build_image(project, engine, image)
         build_image(project, engine, image, "image-batch")
+        build_image(project, engine, image, "image-train")
         port = free_port()
         container = run([engine, "run", "-d", "-p", f"127.0.0.1:{port}:8080", f"{image}:test"])
         url = f"http://127.0.0.1:{port}"
@@ -172,8 +174,10 @@ def test_server_process_is_not_root(server: Server) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", ["sklearn", "pyarrow"])
-def test_serving_image_has_no_training_or_batch_library(server: Server, module: str) -> None:
+@pytest.mark.parametrize(
+    "module", ["sklearn", "skl2onnx", "pyarrow", "mlflow", "fsspec", "s3fs", "botocore", "gcsfs", "adlfs"]
+)
+def test_serving_image_has_no_training_batch_or_object_store_library(server: Server, module: str) -> None:
     result = subprocess.run(
         [server.engine, "run", "--rm", server.image, "python", "-c", f"import {module}"],
         capture_output=True,
@@ -238,3 +242,39 @@ def test_batch_image_scores_a_file_as_the_batch_job_runs_it(server: Server, tmp_
     lines = (tmp_path / "out" / "scores.csv").read_text().splitlines()
     assert lines[0].startswith('"row",')
     assert len(lines) == 4
+
+
+@pytest.mark.slow
+def test_the_training_image_retrains_as_the_training_job_runs_it(server: Server) -> None:
+    """The CronJob's command, as user 10001 on a read-only root with /tmp writable: it trains on the data
+    model.toml names, gates and registers (here in a SQLite store under /tmp, as no server runs)."""
+    train_image = server.image.replace(":test", "-train:test")
+    command = [*command_of(server)[:3], "retrain", "--out", "/tmp/candidate"]
+    result = subprocess.run(
+        [
+            *(server.engine, "run", "--rm", "--read-only", "--tmpfs", "/tmp", "--user", "10001:10001"),
+            *("-e", "MLFLOW_TRACKING_URI=sqlite:////tmp/mlflow.db", "-e", "MLFLOW_DISABLE_TELEMETRY=true"),
+            *(train_image, *command),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "registered " in result.stdout
+    assert "as @candidate" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_training_image_refuses_a_stale_shard_in_one_line(server: Server) -> None:
+    train_image = server.image.replace(":test", "-train:test")
+    tune = [*command_of(server)[:3], "tune", "--trial", "5/4", "--search", "s", "--out", "/tmp/c"]
+    result = subprocess.run(
+        [server.engine, "run", "--rm", "--read-only", "--tmpfs", "/tmp", train_image, *tune],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: --trial '5/4': expected I/N")

@@ -1,8 +1,12 @@
-"""Fixtures for every area: one model trained and exported with the real code, once per test session."""
+"""Fixtures for every area: one model trained and exported with the real code, once per test session;
+the object store and tracking server of the cluster tests, once per test run."""
 
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +14,11 @@ from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
 from {{ cookiecutter.package }}.model.config import ModelConfig, load_config
 
 from . import PROJECT_DIR
+from .sharing import shared_server, stop_servers
+from .stores import Stores, start_object_store, start_tracking_server
+
+# Where the servers every worker shares are recorded: made by the controller, handed to each worker.
+SERVERS = pytest.StashKey[Path]()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -21,6 +30,54 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
         return None
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cpus + 1
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        config.stash[SERVERS] = Path(tempfile.mkdtemp(prefix="test-servers-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: each worker learns where the controller's run records its servers."""
+    node.workerinput["servers"] = str(node.config.stash[SERVERS])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and SERVERS in config.stash:
+        stop_servers(config.stash[SERVERS])
+
+
+def servers_dir(config: pytest.Config) -> Path:
+    workerinput = getattr(config, "workerinput", None)
+    return Path(workerinput["servers"]) if workerinput else config.stash[SERVERS]
+
+
+@pytest.fixture(scope="session")
+def object_store(request: pytest.FixtureRequest) -> Stores:
+    """moto's S3 server, shared by the whole run; a versioned data bucket and an unversioned one."""
+    directory = servers_dir(request.config)
+    return Stores(shared_server(directory, "s3", lambda: start_object_store(directory / "s3")))
+
+
+@pytest.fixture(scope="session")
+def tracking_server(request: pytest.FixtureRequest, object_store: Stores) -> Stores:
+    """`mlflow server` with its artifacts in the object store, shared by the whole run."""
+    directory = servers_dir(request.config)
+    url = shared_server(
+        directory, "mlflow", lambda: start_tracking_server(directory / "mlflow", object_store.s3)
+    )
+    return Stores(object_store.s3, url)
+
+
+@pytest.fixture(scope="module")
+def registry(request: pytest.FixtureRequest, tracking_server: Stores) -> Iterator[Stores]:
+    """The tracking server, its registry to this test module alone: the module's tests add versions of the
+    project's one registered model and move its `candidate` alias, which another module would race."""
+    from filelock import FileLock
+
+    with FileLock(str(servers_dir(request.config) / "registry.lock")):
+        yield tracking_server
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,25 @@
-"""The one exception type the CLI turns into a single readable line and a non-zero exit."""
+"""The exception types the CLI turns into a single readable line and a non-zero exit."""
 
 
 class CliError(Exception):
     """A user-facing failure: bad argument, missing file, failed gate. The message is the whole story."""
+
+    # 2, as for a bad argument: the command was asked something it cannot do. 1: it ran and failed.
+    exit_code = 2
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class SourceError(CliError):
+    """The training data could not be read where it was named: a bad URI, no credentials, nothing there.
+
+    Exit code 1, apart from the command's own mistakes (2), so a Job's failure policy can tell them apart.
+    """
+
+    exit_code = 1
 
 
 def first_line(error: Exception) -> str:

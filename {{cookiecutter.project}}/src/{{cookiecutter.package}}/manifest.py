@@ -5,6 +5,7 @@ import json
 import math
 import numbers
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import CliError
 
-# The files of an artifacts directory: train writes the first four, export the ONNX model, validate
-# the gate report and card the model card. The image ships only the ONNX model and the manifest.
+# The files of an artifacts directory: train writes the first four (and, for a file source, what it
+# read), export the ONNX model, validate the gate report and card the model card. The image ships only
+# the ONNX model and the manifest.
 MANIFEST_FILE = "manifest.json"
 PIPELINE_FILE = "model.joblib"
 HOLDOUT_FILE = "holdout.npz"
@@ -21,6 +23,7 @@ METRICS_FILE = "metrics.json"
 ONNX_FILE = "model.onnx"
 GATE_FILE = "gate.json"
 CARD_FILE = "MODEL_CARD.md"
+DATA_FILE = "data.json"
 # The model's input tensors: numeric features as [rows, numeric] float32 (NaN for a missing value),
 # categorical ones as [rows, categorical] strings ("" for a missing value). A model has only the
 # tensors it has features for.
@@ -160,6 +163,16 @@ class ModelManifest(BaseModel):
     @property
     def feature_names(self) -> list[str]:
         return [feature.name for feature in self.features]
+
+
+def project_name() -> str:
+    """The installed distribution that owns this package: the project's name, which names its model."""
+    package = (__package__ or "").split(".")[0]
+    try:
+        # The package is the project name with "-" as "_", which distribution lookups treat as equal.
+        return str(metadata.metadata(package)["Name"])
+    except metadata.PackageNotFoundError:
+        return package
 
 
 def sha256_file(path: Path) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from .errors import CliError, first_line
-from .manifest import CARD_FILE, GATE_FILE, MANIFEST_FILE, METRICS_FILE, ModelManifest
+from .manifest import CARD_FILE, DATA_FILE, GATE_FILE, MANIFEST_FILE, METRICS_FILE, ModelManifest
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -23,11 +23,15 @@ if TYPE_CHECKING:
 
 # The aliases delivery points at the version each environment serves.
 ALIASES = ("staging", "production")
+# The alias of the newest registered version that passed the gate; `propose` pins it in model.lock.
+CANDIDATE_ALIAS = "candidate"
 MODEL_URI = re.compile(r"models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))")
 # What MLflow answers for a registered model, version or alias that does not exist.
 NOT_FOUND = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"})
 # Where a run keeps the model's files, so one directory holds what an image ships and describes.
 ARTIFACT_PATH = "model"
+# MLflow shows a run under the run this tag names (mlflow/utils/mlflow_tags.py).
+PARENT_RUN_TAG = "mlflow.parentRunId"
 # MLflow takes at most this many params in one log_batch call.
 BATCH_PARAMS = 100
 
@@ -64,6 +68,13 @@ def connect(tracking_uri: str | None) -> "MlflowClient":
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
+def client_errors() -> type[Exception]:
+    """What MLflow's client raises for a server that refused or could not be reached."""
+    from mlflow.exceptions import MlflowException
+
+    return MlflowException
+
+
 def find_version(client: "MlflowClient", ref: ModelRef) -> "ModelVersion | None":
     """The version a reference names, or None when the model, version or alias does not exist."""
     from mlflow.exceptions import MlflowException
@@ -75,7 +86,7 @@ def find_version(client: "MlflowClient", ref: ModelRef) -> "ModelVersion | None"
     except MlflowException as error:
         if error.error_code in NOT_FOUND:
             return None
-        raise CliError(f"{ref}: {first_line(error)}") from None
+        raise CliError(f"{ref}: {first_line(error)}", exit_code=1) from None
 
 
 def set_alias(client: "MlflowClient", name: str, alias: str, version: str) -> None:
@@ -86,19 +97,41 @@ def set_alias(client: "MlflowClient", name: str, alias: str, version: str) -> No
 def logged_run(client: "MlflowClient", experiment: str, run_name: str) -> Iterator[str]:
     """A new run in the experiment (created when new; a local SQLite store keeps its files beside it),
     ended FINISHED when the block completes and FAILED when it raises."""
-    found = client.get_experiment_by_name(experiment)
-    if found is not None:
-        experiment_id = str(found.experiment_id)
-    else:
-        location = local_artifact_location(client.tracking_uri)
-        experiment_id = str(client.create_experiment(experiment, artifact_location=location))
+    experiment_id = ensure_experiment(client, experiment)
     run_id = str(client.create_run(experiment_id, run_name=run_name).info.run_id)
-    try:
+    with run_status(client, run_id):
         yield run_id
+
+
+@contextmanager
+def run_status(client: "MlflowClient", run_id: str) -> Iterator[None]:
+    """End the run FINISHED when the block completes and FAILED when it raises."""
+    try:
+        yield
     except BaseException:
         client.set_terminated(run_id, "FAILED")
         raise
     client.set_terminated(run_id, "FINISHED")
+
+
+def ensure_experiment(client: "MlflowClient", experiment: str) -> str:
+    """The experiment's id; created when new, a local SQLite store keeping its files beside it. The shards
+    of a search start at once: one creates it, and the others find it."""
+    from mlflow.exceptions import MlflowException
+
+    found = client.get_experiment_by_name(experiment)
+    if found is not None:
+        return str(found.experiment_id)
+    location = local_artifact_location(client.tracking_uri)
+    try:
+        return str(client.create_experiment(experiment, artifact_location=location))
+    except MlflowException as error:
+        if (
+            error.error_code != "RESOURCE_ALREADY_EXISTS"
+            or (found := client.get_experiment_by_name(experiment)) is None
+        ):
+            raise
+        return str(found.experiment_id)
 
 
 def local_artifact_location(tracking_uri: str) -> str | None:
@@ -124,7 +157,7 @@ def log_model(
     tags = [RunTag(key, value) for key, value in run_tags(manifest, gate).items()]
     client.log_batch(run_id, metrics=metrics, tags=tags)
     onnx = manifest.onnx.file if manifest.onnx else ""
-    for file in (onnx, MANIFEST_FILE, CARD_FILE, GATE_FILE, METRICS_FILE):
+    for file in (onnx, MANIFEST_FILE, CARD_FILE, GATE_FILE, METRICS_FILE, DATA_FILE):
         if file and (artifacts / file).is_file():
             client.log_artifact(run_id, str(artifacts / file), ARTIFACT_PATH)
 
@@ -170,8 +203,17 @@ def register(client: "MlflowClient", manifest: ModelManifest, run_id: str) -> st
         if error.error_code != "RESOURCE_ALREADY_EXISTS":
             raise
     tags = {"onnx_sha256": manifest.onnx.sha256} if manifest.onnx else {}
-    version = client.create_model_version(manifest.name, f"runs:/{run_id}/{ARTIFACT_PATH}", run_id, tags)
-    return str(version.version)
+    source = f"runs:/{run_id}/{ARTIFACT_PATH}"
+    return str(client.create_model_version(manifest.name, source, run_id, tags).version)
+
+
+def download_version(client: "MlflowClient", name: str, version: str, into: Path) -> Path:
+    """The files of a registered version, as the registry serves them (through the tracking server)."""
+    from mlflow.artifacts import download_artifacts
+
+    source = client.get_model_version_download_uri(name, version)
+    # Not models:/ with explicit URIs: MLflow would resolve those against its default registry.
+    return Path(download_artifacts(artifact_uri=source, dst_path=str(into), tracking_uri=client.tracking_uri))
 
 
 def version_with_model(client: "MlflowClient", name: str, sha256: str) -> str | None:

@@ -25,6 +25,7 @@ from .test_workflows import WORKFLOWS, expression, load
 
 APPS = {"staging": 101, "production": 202}
 WRITER = 303
+RETRAIN_APP = 404
 # The rules that stop each kind of change to a ref.
 RESTRICTED_BY = {
     "create": {"creation"},
@@ -123,3 +124,26 @@ def test_the_rulesets_command_writes_one_json_file_per_ruleset(
     written = {path.stem: json.loads(path.read_text()) for path in tmp_path.glob("*.json")}
     assert written == rulesets(APPS)
     assert capsys.readouterr().out.count(".json\n") == len(written)
+
+
+def test_the_retrain_app_can_propose_a_model_but_neither_merge_it_nor_deploy_it() -> None:
+    """Its pull request goes through main's review and checks like anyone's: main's ruleset has no
+    bypass, and only each environment's App moves its branch (issue 22)."""
+    found = rulesets(APPS)
+    assert may(RETRAIN_APP, "create", "refs/heads/retrain/ml-service-v8", found)
+    assert not may(RETRAIN_APP, "update", "refs/heads/main", found)
+    for env in APPS:
+        assert not may(RETRAIN_APP, "update", f"refs/heads/env/{env}", found)
+        assert not may(RETRAIN_APP, "create", f"refs/heads/env/{env}", found)
+    [job] = load("retrain")["jobs"].values()
+    assert environment_of(job) == "training"
+    [token] = [
+        step
+        for step in job["steps"]
+        if str(step.get("uses", "")).startswith("actions/create-github-app-token@")
+    ]
+    assert token["with"]["client-id"] == expression("vars.RETRAIN_APP_CLIENT_ID")
+    assert set(token["with"]) - {"client-id", "private-key"} == {
+        "permission-contents",
+        "permission-pull-requests",
+    }

@@ -63,8 +63,8 @@ def test_the_dockerfile_has_the_batch_target_the_build_pushes() -> None:
     which a build without a target produces (issue 16 adds the stage; this holds once it is merged)."""
     dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
     stages = re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)\s*$", dockerfile, re.MULTILINE | re.IGNORECASE)
-    assert "batch" in stages
-    assert stages[-1] != "batch"
+    assert {"batch", "train"} <= set(stages)
+    assert stages[-1] not in {"batch", "train"}
 
 
 def test_jobs_that_publish_check_out_the_whole_history() -> None:
@@ -76,9 +76,9 @@ def test_jobs_that_publish_check_out_the_whole_history() -> None:
             assert checkout["with"]["fetch-depth"] == 0, job_id
 
 
-def test_the_build_pushes_and_signs_the_batch_image_of_the_same_commit_and_model() -> None:
-    """The Dockerfile's `batch` target, under the serving image's name plus -batch (the name the batch
-    component and the overlays' images: pin)."""
+def test_the_build_pushes_and_signs_the_batch_and_training_images_of_the_same_commit() -> None:
+    """The Dockerfile's `batch` and `train` targets, under the serving image's name plus -batch and -train
+    (the names the components and the overlays' images: pin); only the training image has no model."""
     build = load("deliver")["jobs"]["build"]
     pushes = {
         step["id"]: step["with"] for step in build["steps"] if "build-push-action" in str(step.get("uses"))
@@ -87,12 +87,18 @@ def test_the_build_pushes_and_signs_the_batch_image_of_the_same_commit_and_model
     assert "target" not in pushes["push"]
     assert pushes["push-batch"]["tags"] == pushes["push"]["tags"].replace(":", "-batch:", 1)
     assert pushes["push-batch"]["build-args"] == pushes["push"]["build-args"]
+    assert pushes["push-train"]["target"] == "train"
+    assert pushes["push-train"]["tags"] == pushes["push"]["tags"].replace(":", "-train:", 1)
+    serving_args = pushes["push"]["build-args"].splitlines()
+    assert pushes["push-train"]["build-args"].splitlines() == [a for a in serving_args if "MODEL_" not in a]
     [sign] = [step for step in build["steps"] if step.get("name") == "cosign sign"]
     assert sign["run"].splitlines() == [
         'cosign sign --yes "${IMAGE}@${DIGEST}"',
         'cosign sign --yes "${IMAGE}-batch@${BATCH_DIGEST}"',
+        'cosign sign --yes "${IMAGE}-train@${TRAIN_DIGEST}"',
     ]
     assert build["outputs"]["batch-digest"] == expression("steps.push-batch.outputs.digest")
+    assert build["outputs"]["train-digest"] == expression("steps.push-train.outputs.digest")
 
 
 def test_production_waits_for_approval_and_rolls_back_only_this_runs_pin_when_the_canary_failed() -> None:
@@ -102,7 +108,9 @@ def test_production_waits_for_approval_and_rolls_back_only_this_runs_pin_when_th
     environments = {job_id: job["environment"] for job_id, job in jobs.items() if "environment" in job}
     assert environments["staging"] == "staging"
     assert environments["canary"]["name"] == "production"
-    assert set(environments) == {"staging", "canary"}
+    # validate names the environment of the read-only registry token, for the version model.lock pins.
+    assert environments["validate"] == "model-registry"
+    assert set(environments) == {"staging", "canary", "validate"}
     canary = {step.get("id", step.get("name")): step for step in jobs["canary"]["steps"]}
     assert canary["wait"]["run"].startswith("make wait-for-canary ")
     assert canary["rollback"]["if"] == "failure() && steps.wait.outcome == 'failure'"
@@ -124,6 +132,7 @@ def test_production_renders_the_commit_and_digests_that_staging_rendered() -> No
         assert 'SOURCE="$GITHUB_SHA"' in render["run"]
         assert render["env"]["DIGEST"] == expression("needs.build.outputs.digest")
         assert render["env"]["BATCH_DIGEST"] == expression("needs.build.outputs.batch-digest")
+        assert render["env"]["TRAIN_DIGEST"] == expression("needs.build.outputs.train-digest")
 
 
 def test_production_batch_workloads_move_only_after_the_canary_is_promoted() -> None:

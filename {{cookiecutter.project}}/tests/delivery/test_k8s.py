@@ -94,9 +94,11 @@ def test_overlay_pins_the_server_image_by_digest_or_commit(
     rendered: dict[str, list[K8sObject]], env: str
 ) -> None:
     kustomization = yaml.safe_load((OVERLAYS_DIR / env / "kustomization.yaml").read_text())
-    # render pins exactly these entries: the server's image, and the batch image built beside it.
-    server, batch = kustomization["images"]
+    # render pins exactly these entries: the server's image, and the batch and training images built
+    # beside it.
+    server, batch, train = kustomization["images"]
     assert batch["name"] == server["name"] + "-batch"
+    assert train["name"] == server["name"] + "-train"
     images = {container["image"] for obj in rendered[env] for container in containers(obj)}
     [image] = images
     assert image.startswith(server["name"] + ENVIRONMENTS[env][1])

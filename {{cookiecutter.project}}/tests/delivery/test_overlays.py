@@ -1,4 +1,4 @@
-"""The overlays' image entries: one server image and its -batch image, each pinned to no real image."""
+"""The overlays' image entries: one server image, its -batch and -train images, each pinned to nothing."""
 
 from pathlib import Path
 
@@ -41,10 +41,13 @@ def test_image_names_are_the_names_kustomize_outputs(tmp_path: Path) -> None:
         "images: []\n",
         OVERLAY + "  - name: busybox\n",
         "images:\n  - name: ghcr.io/acme/ml-service-batch\n",
+        "images:\n  - name: ghcr.io/acme/ml-service-train\n",
     ],
-    ids=["none", "a-third-image", "only-batch"],
+    ids=["none", "another-image", "only-batch", "only-train"],
 )
-def test_an_overlay_must_name_the_server_once_and_at_most_its_batch_image(tmp_path: Path, text: str) -> None:
+def test_an_overlay_must_name_the_server_once_and_at_most_its_batch_and_training_images(
+    tmp_path: Path, text: str
+) -> None:
     with pytest.raises(CliError, match="images:"):
         image_names(write_overlay(tmp_path, text), "staging")
 
@@ -69,6 +72,7 @@ def test_each_overlay_pins_both_images_to_nothing_that_exists(env: str) -> None:
     """main's overlays run no real image until `render` pins one: all-zero digests (tags for previews)."""
     names = image_names(PROJECT_DIR, env)
     assert names.batch == names.server + "-batch"
+    assert names.train == names.server + "-train"
     entries = yaml.safe_load((PROJECT_DIR / "k8s" / "overlays" / env / "kustomization.yaml").read_text())
     assert {
         entry.get("digest", entry.get("newTag", "")).removeprefix("sha256:") for entry in entries["images"]

@@ -15,6 +15,7 @@ from .repos import git
 
 DIGEST = "sha256:" + "d" * 64
 BATCH_DIGEST = "sha256:" + "b" * 64
+TRAIN_DIGEST = "sha256:" + "c" * 64
 
 
 @pytest.fixture
@@ -71,10 +72,10 @@ def test_render_refuses_a_malformed_digest(repo: Path) -> None:
         render_environment(repo, "staging", git(repo, "rev-parse", "HEAD"), "sha256:abc", repo / "out")
 
 
-def commit_batch_component(repo: Path, env: str, batch_entry: bool = True) -> str:
-    """Turn the batch component on in `env`, as a user does, and commit it; return the commit."""
+def commit_component(repo: Path, env: str, batch_entry: bool = True, component: str = "batch") -> str:
+    """Turn a component on in `env`, as a user does, and commit it; return the commit."""
     overlay = repo / "k8s" / "overlays" / env / "kustomization.yaml"
-    text = overlay.read_text() + "\ncomponents:\n  - ../../components/batch\n"
+    text = overlay.read_text() + f"\ncomponents:\n  - ../../components/{component}\n"
     if not batch_entry:
         text = re.sub(r"  - name: \S+-batch\n    digest: \S+\n", "", text)
     overlay.write_text(text)
@@ -96,7 +97,7 @@ def images(path: Path) -> dict[str, str]:
 def test_render_pins_both_images_and_tells_the_server_its_digest(repo: Path) -> None:
     """The server cannot see its own image digest; render puts it in the config /model reads it from,
     so that a rebuild of the same commit is told apart from the pods it replaces."""
-    source = commit_batch_component(repo, "production")
+    source = commit_component(repo, "production")
     render_environment(repo, "production", source, DIGEST, repo / "out", BATCH_DIGEST)
     manifests, batch = images(repo / "out" / "manifests.yaml"), images(repo / "out" / "batch.yaml")
     assert {image.split("@")[1] for image in manifests.values()} == {DIGEST}
@@ -113,6 +114,24 @@ def test_render_pins_both_images_and_tells_the_server_its_digest(repo: Path) -> 
 @pytest.mark.slow
 def test_render_refuses_an_image_the_overlay_does_not_pin(repo: Path) -> None:
     """An image without an `images:` entry would run whatever its registry calls latest."""
-    source = commit_batch_component(repo, "staging", batch_entry=False)
+    source = commit_component(repo, "staging", batch_entry=False)
     with pytest.raises(CliError, match="-batch is not pinned"):
         render_environment(repo, "staging", source, DIGEST, repo / "out", BATCH_DIGEST)
+
+
+@pytest.mark.slow
+def test_render_pins_the_training_image_with_the_server_s(repo: Path) -> None:
+    """The training CronJobs run the training image of the commit the environment runs, published with
+    the server (they register candidates and serve nothing, so no canary holds them back)."""
+    source = commit_component(repo, "production", component="training")
+    render_environment(repo, "production", source, DIGEST, repo / "out", BATCH_DIGEST, TRAIN_DIGEST)
+    objects = [obj for obj in yaml.safe_load_all((repo / "out" / "manifests.yaml").read_text()) if obj]
+    trainers = {
+        container["image"]
+        for obj in objects
+        if obj["kind"] == "CronJob"
+        for container in obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    }
+    server = images(repo / "out" / "manifests.yaml")["Deployment"].split("@")[0]
+    assert trainers == {f"{server}-train@{TRAIN_DIGEST}"}
+    assert not (repo / "out" / "batch.yaml").exists()

@@ -21,8 +21,8 @@ TOOLS = Path(sys.executable).parent
 # A GitHub expression inside `run:` is pasted into the script before the shell sees it.
 EXPRESSION = re.compile(r"\$\{\{")
 APP_TOKEN = "actions/create-github-app-token@"
-# The only commands that may see the delivery App's token: they push to an env/ branch.
-PUSHING_COMMANDS = ("make publish ", "make rollback ")
+# The only commands that may see an App's token: they push to an env/ branch, or a proposal's branch.
+PUSHING_COMMANDS = ("make publish ", "make rollback ", "make propose ")
 
 
 def expression(text: str) -> str:
@@ -171,7 +171,7 @@ def test_previews_are_built_only_for_labelled_pull_requests_from_this_repository
         step for step in preview["steps"] if str(step.get("uses", "")).startswith("actions/checkout@")
     ]
     assert checkout["with"]["ref"] == head
-    assert any(step.get("run") == "make model" for step in preview["steps"])
+    assert any(step.get("run") == "make shipped-model" for step in preview["steps"])
     assert not any("download-artifact" in str(step.get("uses", "")) for step in preview["steps"])
     [build] = [step for step in preview["steps"] if "build-push-action" in str(step.get("uses", ""))]
     assert build["with"]["tags"].endswith(f":{head}")

@@ -1,4 +1,4 @@
-"""Delivery commands: render, publish, rollback, register, rulesets, url, wait-for-revision,
+"""Delivery commands: render, publish, rollback, register, propose, rulesets, url, wait-for-revision,
 wait-for-canary, smoke. The handlers live in handlers.py."""
 
 import argparse
@@ -29,6 +29,7 @@ def add_git_commands(commands: Commands) -> None:
     command.add_argument("--source", required=True, help="The full commit id to render k8s/ from")
     command.add_argument("--digest", required=True, help="The server image's sha256:<64 hex digits>")
     command.add_argument("--batch-digest", help="The batch image's digest (default: the overlay's, all zero)")
+    command.add_argument("--train-digest", help="The training image's digest (default: the overlay's)")
     command.add_argument(
         "--out", type=Path, required=True, help="Directory for manifests.yaml (and batch.yaml)"
     )
@@ -67,6 +68,17 @@ def add_setup_commands(commands: Commands) -> None:
     command.add_argument("--env", required=True, help="staging or production: the alias to move")
     command.add_argument("--artifacts", type=Path, required=True, help="The model's artifacts directory")
     command.set_defaults(handler=handlers.run_register)
+
+    command = commands.add_parser(
+        "propose", help="Pin the registry's candidate in model.lock on a retrain/ branch and push it"
+    )
+    command.add_argument(
+        "--out", type=Path, required=True, help="Directory for the pull request's branch, title and body"
+    )
+    command.add_argument(
+        "--wait", type=float, default=0.0, help="Seconds to wait for a candidate newer than model.lock"
+    )
+    command.set_defaults(handler=handlers.run_propose)
 
     command = commands.add_parser("rulesets", help="Write the repository rulesets as JSON, for `gh api`")
     command.add_argument("--staging-app-id", type=int, required=True, help="App ID of the staging App")

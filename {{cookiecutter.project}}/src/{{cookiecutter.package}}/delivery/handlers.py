@@ -20,7 +20,9 @@ def append(path: Path | None, text: str) -> None:
 def run_render(args: argparse.Namespace) -> int:
     from .render import render_environment
 
-    path = render_environment(Path.cwd(), args.env, args.source, args.digest, args.out, args.batch_digest)
+    path = render_environment(
+        Path.cwd(), args.env, args.source, args.digest, args.out, args.batch_digest, args.train_digest
+    )
     print(f"{args.env}: rendered {args.source[:12]} with {args.digest} into {path}")
     return 0
 
@@ -76,6 +78,35 @@ def run_register(args: argparse.Namespace) -> int:
     moved = move_alias(args.artifacts, args.env, uri)
     how = "registered and " if moved.registered else ""
     print(f"{how}aliased: models:/{moved.name}@{moved.alias} is version {moved.version}")
+    return 0
+
+
+def run_propose(args: argparse.Namespace) -> int:
+    """Write branch, title and body.md into --out for the pull request step; nothing when there is none."""
+    from .. import registry
+    from ..errors import CliError
+    from ..manifest import project_name
+    from ..settings import get_settings
+    from .proposal import propose
+
+    uri = get_settings().mlflow_tracking_uri
+    if not uri:
+        raise CliError("propose reads the registry's candidate: set MLFLOW_TRACKING_URI")
+    for name in ("branch", "title", "body.md"):
+        (args.out / name).unlink(missing_ok=True)
+    proposal = propose(Path.cwd(), registry.connect(uri), project_name(), args.wait)
+    if proposal is None:
+        nothing = "no version with the alias `candidate` newer than the one model.lock pins"
+        if args.wait:
+            raise CliError(f"{nothing}, within {args.wait:g} s", exit_code=1)
+        print(f"{nothing}: nothing to propose")
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "title").write_text(proposal.title + "\n")
+    (args.out / "body.md").write_text(proposal.body)
+    (args.out / "branch").write_text(proposal.branch + "\n")
+    pinned = proposal.lock.version
+    print(f"pushed {proposal.branch} ({proposal.commit[:12]}): model.lock pins version {pinned}")
     return 0
 
 

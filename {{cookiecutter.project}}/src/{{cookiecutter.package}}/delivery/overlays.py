@@ -1,4 +1,4 @@
-"""The overlays' image entries: which names render pins, the server's and the batch scorer's."""
+"""The overlays' image entries: which names render pins, the server's, the batch scorer's, the trainer's."""
 
 import re
 from dataclasses import dataclass
@@ -11,8 +11,10 @@ from ..errors import CliError
 ENVIRONMENTS = ("staging", "production", "preview")
 OVERLAYS_DIR = Path("k8s/overlays")
 DIGEST_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
-# The batch image is the serving image plus pyarrow, pushed beside it under this suffix.
+# The batch image is the serving image plus pyarrow, pushed beside it under this suffix; the training
+# image (the training group and the object-store clients) under the other.
 BATCH_SUFFIX = "-batch"
+TRAIN_SUFFIX = "-train"
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class ImageNames:
 
     server: str
     batch: str | None
+    train: str | None = None
 
 
 def overlay_file(root: Path, env: str) -> Path:
@@ -39,14 +42,16 @@ def check_digest(digest: str) -> str:
 
 
 def image_names(root: Path, env: str) -> ImageNames:
-    """The overlay's one server entry and its optional `-batch` entry, as kustomize outputs them."""
+    """The overlay's one server entry and its optional `-batch` and `-train` entries, as kustomize
+    outputs them."""
     path = overlay_file(root, env)
     entries = (yaml.safe_load(path.read_text()) or {}).get("images") or []
     names = {str(entry["name"]): str(entry.get("newName", entry["name"])) for entry in entries}
-    servers = [name for name in names if not name.endswith(BATCH_SUFFIX)]
+    servers = [name for name in names if not name.endswith((BATCH_SUFFIX, TRAIN_SUFFIX))]
     if len(servers) != 1:
         raise CliError(f"{path}: `images:` must name the server's image once, and at most its -batch image")
-    batch = names.get(servers[0] + BATCH_SUFFIX)
-    if len(names) != 1 + (batch is not None):
-        raise CliError(f"{path}: `images:` may name only {servers[0]} and {servers[0]}{BATCH_SUFFIX}")
-    return ImageNames(names[servers[0]], batch)
+    batch, train = (names.get(servers[0] + suffix) for suffix in (BATCH_SUFFIX, TRAIN_SUFFIX))
+    if len(names) != 1 + (batch is not None) + (train is not None):
+        others = f"{servers[0]}{BATCH_SUFFIX} and {servers[0]}{TRAIN_SUFFIX}"
+        raise CliError(f"{path}: `images:` may name only {servers[0]}, {others}")
+    return ImageNames(names[servers[0]], batch, train)

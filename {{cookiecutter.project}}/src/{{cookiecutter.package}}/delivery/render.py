@@ -68,12 +68,15 @@ def export_tree(root: Path, source: str, target: Path) -> None:
         tar.extractall(target, filter="data")
 
 
-def pinning_layer(tree: Path, env: str, names: ImageNames, digest: str, batch_digest: str | None) -> Path:
+def pinning_layer(
+    tree: Path, env: str, names: ImageNames, digest: str, batch_digest: str | None, train_digest: str | None
+) -> Path:
     """A kustomization over the overlay that pins the digests and tells the server its own digest,
     which /model reports: a new build of the same commit is then told apart from the old one."""
     pins = [{"name": names.server, "digest": digest}]
-    if names.batch and batch_digest:
-        pins.append({"name": names.batch, "digest": batch_digest})
+    for name, pinned in ((names.batch, batch_digest), (names.train, train_digest)):
+        if name and pinned:
+            pins.append({"name": name, "digest": pinned})
     layer = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
@@ -114,20 +117,27 @@ def split_batch(manifests: str, batch_image: str | None) -> tuple[str, str]:
 
 
 def render_environment(
-    root: Path, env: str, source: str, digest: str, out_dir: Path, batch_digest: str | None = None
+    root: Path,
+    env: str,
+    source: str,
+    digest: str,
+    out_dir: Path,
+    batch_digest: str | None = None,
+    train_digest: str | None = None,
 ) -> Path:
-    """Render `env` at commit `source` with the digests pinned into out_dir: manifests.yaml and, when
-    the overlay runs batch workloads, batch.yaml. Return the manifests' path."""
+    """Render `env` at commit `source` with the digests pinned into out_dir: manifests.yaml (the training
+    workloads included) and, when the overlay runs batch workloads, batch.yaml. Return the manifests' path."""
     check_environment(env)
     check_digest(digest)
-    if batch_digest is not None:
-        check_digest(batch_digest)
+    for other in (batch_digest, train_digest):
+        if other is not None:
+            check_digest(other)
     check_commit(root, source)
     with tempfile.TemporaryDirectory(prefix="render-") as scratch:
         tree = Path(scratch)
         export_tree(root, source, tree)
         names = image_names(tree, env)
-        layer = pinning_layer(tree, env, names, digest, batch_digest)
+        layer = pinning_layer(tree, env, names, digest, batch_digest, train_digest)
         manifests, batch = split_batch(kustomize(layer), names.batch)
     tool = kustomize_version()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,11 @@ ENVIRONMENTS = ("staging", "production")
 CREDENTIALS = {
     env: (f"{env.upper()}_APP_CLIENT_ID", f"{env.upper()}_APP_PRIVATE_KEY") for env in ENVIRONMENTS
 }
+# The retrain workflow's App, in the `training` environment: it pushes proposal branches and opens pull
+# requests, and no ruleset lets it past main's review or onto an env/ branch.
+CREDENTIALS["training"] = ("RETRAIN_APP_CLIENT_ID", "RETRAIN_APP_PRIVATE_KEY")
 # The ci workflow's jobs that a pull request must pass.
-REQUIRED_CHECKS = ("check", "test", "model", "image")
+REQUIRED_CHECKS = ("check", "test", "cluster", "model", "image")
 
 Ruleset = dict[str, Any]
 

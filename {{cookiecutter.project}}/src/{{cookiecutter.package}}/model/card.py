@@ -1,22 +1,27 @@
 """MODEL_CARD.md: a readable account of one trained model, written from its manifest and gate report."""
 
+import json
 from pathlib import Path
 from typing import Any
 
-from ..manifest import CARD_FILE, ModelManifest, read_gate, require_manifest
+from ..manifest import CARD_FILE, DATA_FILE, ModelManifest, read_gate, require_manifest
 from .checks import plain
 from .performance import classes_section, metrics_section, split_section
 
 
 def write_card(artifacts: Path) -> Path:
     path = artifacts / CARD_FILE
-    path.write_text(render_card(require_manifest(artifacts), read_gate(artifacts)))
+    listing = artifacts / DATA_FILE
+    data = json.loads(listing.read_text()) if listing.is_file() else None
+    path.write_text(render_card(require_manifest(artifacts), read_gate(artifacts), data))
     return path
 
 
-def render_card(manifest: ModelManifest, gate: dict[str, Any] | None) -> str:
+def render_card(
+    manifest: ModelManifest, gate: dict[str, Any] | None, data: dict[str, Any] | None = None
+) -> str:
     sections = [
-        overview(manifest),
+        overview(manifest) + data_read(data),
         features_table(manifest),
         categorical_table(manifest),
         params_table(manifest),
@@ -64,6 +69,18 @@ def overview(manifest: ModelManifest) -> str:
             f"- Libraries: {versions}",
             f"- Training run: {run}",
         ]
+    )
+
+
+def data_read(data: dict[str, Any] | None) -> str:
+    """One line on what training read from its files (data.json lists each with its version or ETag)."""
+    if data is None:
+        return ""
+    files = data["files"]
+    versions = sum(file["version"] is not None for file in files)
+    pins = f"{versions} pinned to their version" if versions else "none versioned, ETags recorded"
+    return (
+        f"\n- Data read: {data['rows']} rows from {len(files)} {data['format']} files ({pins}; `data.json`)"
     )
 
 

@@ -9,7 +9,9 @@ from pydantic import ValidationError
 
 from ..errors import CliError
 from ..manifest import MANIFEST_FILE
-from .config import CONFIG_FILE, Estimator, ModelConfig, describe_error, load_config
+from .arguments import add_artifacts, add_config, add_tracking_uri, config_from
+from .config import Estimator, ModelConfig, describe_error
+from .jobs import add_job_commands
 
 
 def add_model_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -50,27 +52,7 @@ def add_model_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPa
     add_tracking_uri(track)
     track.add_argument("--experiment", help="MLflow experiment (default: the project name)")
     track.set_defaults(handler=run_track)
-
-
-def add_config(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help=f"Model config (default: {CONFIG_FILE} when present)")
-
-
-def add_artifacts(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--artifacts", type=Path, required=True, help="Artifacts directory of train")
-
-
-def add_tracking_uri(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--tracking-uri",
-        help="MLflow tracking server (default: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db)",
-    )
-
-
-def config_from(args: argparse.Namespace) -> ModelConfig:
-    if args.config is not None:
-        return load_config(args.config)
-    return load_config(CONFIG_FILE) if CONFIG_FILE.is_file() else ModelConfig()
+    add_job_commands(commands)
 
 
 def apply_overrides(config: ModelConfig, args: argparse.Namespace) -> ModelConfig:
@@ -83,6 +65,7 @@ def apply_overrides(config: ModelConfig, args: argparse.Namespace) -> ModelConfi
         model_toml = config.train.estimator
         print(f"note: [train.params] are for {model_toml}; {args.estimator} trains with its defaults")
         raw["train"]["params"] = {}
+        raw["train"]["search"] = None
     raw["train"].update({key: value for key, value in train.items() if value is not None})
     try:
         return ModelConfig.model_validate(raw)

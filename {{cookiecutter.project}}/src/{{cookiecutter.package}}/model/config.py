@@ -4,7 +4,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import CliError
 from ..manifest import Task
@@ -33,6 +33,44 @@ class DataConfig(Section):
     exclude: list[str] = Field(default_factory=list)
 
 
+class SearchConfig(Section):
+    """[train.search]: trials over [train.params] keys, each fitted on the training rows but a validation
+    share and scored on that share; the best is refitted on all the training rows and gated on the test."""
+
+    kind: Literal["grid", "random"] = "grid"
+    # Each key takes the values listed; grid tries every combination, random `trials` of them (seeded).
+    space: dict[str, list[Any]] = Field(min_length=1)
+    trials: int | None = Field(None, ge=1)
+    # Picked on the validation share, never on the test rows; None: the task's first default gate metric.
+    metric: str | None = None
+    validation_size: float = Field(0.2, gt=0, lt=1)
+
+    @field_validator("space")
+    @classmethod
+    def values_listed(cls, space: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for key, values in space.items():
+            if key == "random_state":
+                raise ValueError("random_state: set [train] seed instead; it seeds every trial")
+            if not values:
+                raise ValueError(f"{key}: list at least one value")
+        return space
+
+    @field_validator("metric")
+    @classmethod
+    def known_metric(cls, metric: str | None) -> str | None:
+        if metric is not None and (problem := metric_problem(metric)) is not None:
+            raise ValueError(problem)
+        return metric
+
+    @model_validator(mode="after")
+    def trials_fit_the_kind(self) -> "SearchConfig":
+        if self.kind == "random" and self.trials is None:
+            raise ValueError("a random search needs `trials`, the number of combinations to try")
+        if self.kind == "grid" and self.trials is not None:
+            raise ValueError("a grid search tries every combination: drop `trials`, or use kind = 'random'")
+        return self
+
+
 class TrainConfig(Section):
     estimator: Estimator = "linear"
     seed: int = Field(42, ge=0, le=2**32 - 1)
@@ -41,6 +79,8 @@ class TrainConfig(Section):
     params: dict[str, Any] = Field(default_factory=dict)
     # Binary classifiers only: the label is the positive class when its probability reaches this.
     decision_threshold: float | None = Field(None, gt=0, lt=1)
+    # `tune` only: the hyperparameter search; train fits [train.params] as they are.
+    search: SearchConfig | None = None
 
 
 class GateConfig(Section):
@@ -111,7 +151,7 @@ def describe_error(error: ValidationError) -> str:
 
 def resolve_source(config: ModelConfig, base: Path) -> ModelConfig:
     source = config.data.source
-    if source in BUNDLED_DATASETS or Path(source).is_absolute():
+    if source in BUNDLED_DATASETS or "://" in source or Path(source).is_absolute():
         return config
     data = config.data.model_copy(update={"source": str(base / source)})
     return config.model_copy(update={"data": data})

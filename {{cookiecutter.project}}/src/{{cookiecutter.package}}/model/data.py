@@ -4,7 +4,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,8 @@ class Dataset:
     source: str
     # One line each about columns that trained as asked but are probably a mistake.
     warnings: tuple[str, ...] = ()
+    # What was read from a file source: its files with their sizes, ETags and versions, and the rows.
+    listing: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,16 @@ def load_dataset(
         return load_bundled(source)
     if target is None:
         raise CliError(f"{source}: name the target column (--target or [data] target in model.toml)")
-    return load_file(Path(source), target, task, categorical, exclude)
+    return load_file(source, target, task, categorical, exclude)
 
 
 def load_file(
-    path: Path, target: str, task: TaskChoice, categorical: list[str] | None, exclude: Sequence[str]
+    path: str, target: str, task: TaskChoice, categorical: list[str] | None, exclude: Sequence[str]
 ) -> Dataset:
-    frame = read_frame(path)
+    """A file, or a prefix of files, local or in object storage (model/sources.py)."""
+    from .reading import read_source
+
+    frame, listing = read_source(path)
     columns = list(frame.columns)
     for name in (target, *exclude):
         if name not in columns:
@@ -70,6 +75,9 @@ def load_file(
         *numeric_text_warnings(str(path), raw, features.categorical),
         *identifier_warnings(str(path), raw, features.categorical),
     ]
+    if skipped := listing["skipped"]:
+        shown = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+        warnings.append(f"{path}: skipped {len(skipped)} files that are not .parquet or .csv: {shown}")
     labels = frame[target]
     if labels.isna().any():
         row = int(np.argmax(labels.isna().to_numpy())) + 1
@@ -77,7 +85,7 @@ def load_file(
     if (stray := stray_target_warning(str(path), labels)) is not None:
         warnings.append(stray)
     dataset = label_dataset(str(path), features, labels, task)
-    return replace(dataset, warnings=tuple(warnings))
+    return replace(dataset, warnings=tuple(warnings), listing=listing)
 
 
 def label_dataset(source: str, features: Features, labels: pd.Series, task: TaskChoice) -> Dataset:
@@ -100,24 +108,6 @@ def label_dataset(source: str, features: Features, labels: pd.Series, task: Task
     if chosen != resolved:
         raise CliError(f"{source}: task is {chosen} but target {target!r} has {len(classes)} classes")
     return Dataset(features, pd.Series(codes, name=target), target, resolved, classes, source)
-
-
-def read_frame(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise CliError(
-            f"{path}: data file not found; training reads it from the repository, so commit it "
-            "(README: Data in CI), or fetch it before make model"
-        )
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise CliError(f"{path}: unsupported file type; use .csv or .parquet")
-    try:
-        frame = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
-    except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise CliError(f"{path}: cannot read: {error}") from None
-    if frame.empty:
-        raise CliError(f"{path}: file has no rows")
-    return frame
 
 
 def infer_task(labels: pd.Series) -> Task:
@@ -169,4 +159,8 @@ def fingerprint(dataset: Dataset) -> str:
     digest.update(json.dumps(dataset.classes).encode())
     for name in features.categorical:
         digest.update("\x1f".join(features.frame[name]).encode())
+    if dataset.listing is not None:
+        # The files read, with their versions or ETags, and the row count: the same rows from other
+        # objects, or the same objects at other versions, are other data.
+        digest.update(dataset.listing["listing_sha256"].encode())
     return digest.hexdigest()

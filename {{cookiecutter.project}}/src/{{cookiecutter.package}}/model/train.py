@@ -15,12 +15,14 @@ from sklearn.pipeline import Pipeline
 
 from ..errors import CliError
 from ..manifest import (
+    DATA_FILE,
     DEFAULT_THRESHOLD,
     METRICS_FILE,
     PIPELINE_FILE,
     Evaluation,
     ModelManifest,
     SplitCounts,
+    project_name,
     write_manifest,
 )
 from .config import DataConfig, GateConfig, TrainConfig
@@ -33,26 +35,23 @@ from .metrics import baseline, decide, score
 LIBRARIES = ("scikit-learn", "numpy", "skl2onnx", "onnx", "onnxruntime")
 
 
-def project_name() -> str:
-    """The installed distribution that owns this package: the project's name."""
-    package = (__package__ or "").split(".")[0]
-    try:
-        # The package is the project name with "-" as "_", which distribution lookups treat as equal.
-        return str(metadata.metadata(package)["Name"])
-    except metadata.PackageNotFoundError:
-        return package
-
-
 def library_versions() -> dict[str, str]:
     versions = {name: metadata.version(name) for name in LIBRARIES}
     return {**versions, "python": platform.python_version()}
 
 
 def train_model(
-    data: DataConfig, train: TrainConfig, out: Path, name: str | None = None, gate: GateConfig | None = None
+    data: DataConfig,
+    train: TrainConfig,
+    out: Path,
+    name: str | None = None,
+    gate: GateConfig | None = None,
+    dataset: Dataset | None = None,
 ) -> ModelManifest:
-    """Train on `data`, write model.joblib, holdout.npz, metrics.json and manifest.json into `out`."""
-    dataset = load_dataset(data.source, data.target, data.task, data.categorical, data.exclude)
+    """Train on `data` (or the dataset already read from it), write model.joblib, holdout.npz,
+    metrics.json and manifest.json into `out`."""
+    if dataset is None:
+        dataset = load_dataset(data.source, data.target, data.task, data.categorical, data.exclude)
     for warning in dataset.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     threshold = decision_threshold(dataset, train)
@@ -77,6 +76,7 @@ def train_model(
     joblib.dump(pipeline, out / PIPELINE_FILE)
     write_holdout(out, holdout_of(dataset, split))
     (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    write_listing(out, dataset)
     manifest = describe(dataset, split, train.estimator, pipeline[-1], metrics, name or project_name())
     classes = len(dataset.classes or [])
     manifest = manifest.model_copy(
@@ -88,6 +88,14 @@ def train_model(
     )
     write_manifest(out, manifest)
     return manifest
+
+
+def write_listing(out: Path, dataset: Dataset) -> None:
+    """data.json: the files read, their versions or ETags and the rows, when the data came from files."""
+    path = out / DATA_FILE
+    path.unlink(missing_ok=True)
+    if dataset.listing is not None:
+        path.write_text(json.dumps(dataset.listing, indent=2) + "\n")
 
 
 def decision_threshold(dataset: Dataset, train: TrainConfig) -> float | None:

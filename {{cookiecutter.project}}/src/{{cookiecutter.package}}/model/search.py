@@ -1,0 +1,104 @@
+"""[train.search] as one ordered list of trials, checked like [train.params], and which of them a shard
+(`--trial I/N`, one pod of an Indexed Job) runs: trials I, I+N, I+2N..."""
+
+import difflib
+import hashlib
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import CliError
+from ..manifest import Task
+from .config import SearchConfig, TrainConfig
+from .estimators import make_estimator, spec_for
+from .metrics import DEFAULT_SKILL, metric_problem
+
+TRIAL = re.compile(r"(\d{1,6})/(\d{1,6})")
+# A search id goes into MLflow filter strings: nothing there may be able to close a quote.
+SEARCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    count: int
+
+    def trials(self, total: int) -> range:
+        return range(self.index, total, self.count)
+
+    @property
+    def last(self) -> bool:
+        """The last shard starts last in an Indexed Job (lowest indexes first), and picks once all ran."""
+        return self.index == self.count - 1
+
+
+def parse_shard(text: str, total: int) -> Shard:
+    match = TRIAL.fullmatch(text)
+    if match is None or not 0 <= int(match[1]) < int(match[2]):
+        raise CliError(f"--trial {text!r}: expected I/N with 0 <= I < N, e.g. 0/4 for the first of four")
+    if int(match[2]) > total:
+        raise CliError(
+            f"--trial {text}: the search has {total} trials, so at most {total} shards; the Job's "
+            "completions no longer match [train.search]: set them to the number of trials"
+        )
+    return Shard(int(match[1]), int(match[2]))
+
+
+def check_search_id(text: str) -> str:
+    if SEARCH_ID.fullmatch(text) is None:
+        raise CliError(f"--search {text!r}: letters, digits and '-', at most 64")
+    return text
+
+
+def expand(search: SearchConfig, seed: int) -> list[dict[str, Any]]:
+    """Every combination for a grid; for a random search `trials` distinct ones, drawn with the seed."""
+    keys = list(search.space)
+    grid = [dict(zip(keys, values, strict=True)) for values in itertools.product(*search.space.values())]
+    if search.kind == "grid" or search.trials is None:
+        return grid
+    if search.trials > len(grid):
+        raise CliError(f"train.search.trials = {search.trials}: the space has only {len(grid)} combinations")
+    drawn = np.random.default_rng(seed).choice(len(grid), size=search.trials, replace=False)
+    return [grid[int(index)] for index in drawn]
+
+
+def metric_of(search: SearchConfig, task: Task) -> str:
+    metric = search.metric or next(iter(DEFAULT_SKILL[task]))
+    if (problem := metric_problem(metric, task)) is not None:
+        raise CliError(f"model.toml [train.search] metric: {problem}")
+    return metric
+
+
+def check_trials(trials: list[dict[str, Any]], train: TrainConfig, task: Task) -> None:
+    """Each key a parameter of the estimator, each trial's values ones scikit-learn accepts."""
+    spec = spec_for(train.estimator, task)
+    known = spec.make().get_params()
+    for key in trials[0]:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise CliError(f"train.search.space.{key}: not a parameter of {spec.name}{hint}")
+    for index, trial in enumerate(trials):
+        try:
+            make_estimator(spec, {**train.params, **trial}, train.seed)
+        except CliError as error:
+            raise CliError(f"train.search trial {index} {describe(trial)}: {error}") from None
+
+
+def describe(trial: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{key}={value!r}" for key, value in trial.items()) + "}"
+
+
+def search_digest(train: TrainConfig, trials: list[dict[str, Any]], data_fingerprint: str) -> str:
+    """What makes two shards' trials comparable: the same trials, split, seed and data. A shard from
+    another model.toml, or one that read the data after it changed, gets another digest."""
+    content = {
+        "train": train.model_dump(mode="json"),
+        "trials": trials,
+        "data": data_fingerprint,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
