@@ -56,7 +56,7 @@ def missing_lookalike_warnings(source: str, frame: pd.DataFrame, columns: list[s
         if counts.empty:
             continue
         shown = ", ".join(
-            f"{value!r} ({count / len(values):.0%} of rows)" for value, count in counts[:3].items()
+            f"{value!r} ({round(100 * count / len(values))}% of rows)" for value, count in counts[:3].items()
         )
         warnings.append(
             f"{source}: column {name!r} holds {shown}, read as categories, not as missing values (serving"

@@ -55,8 +55,8 @@ def _describe(manifest: ModelManifest, index: int) -> str:
     summary = feature.summary
     if feature.dtype == "boolean":
         return (
-            f"Training held booleans, true in {summary.mean:.0%} of rows; true and false (or 1 and 0) are"
-            " accepted, and null is missing"
+            f"Training held booleans, true in {round(100 * summary.mean)}% of rows; true and false (or 1"
+            " and 0) are accepted, and null is missing"
         )
     held = "whole numbers" if feature.dtype == "integer" else "numbers"
     return (
