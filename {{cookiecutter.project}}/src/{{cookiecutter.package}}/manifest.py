@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import CliError
@@ -32,17 +33,30 @@ CATEGORICAL_INPUT = "categorical"
 # A missing category, in the pipeline and in the tensor alike: skl2onnx converts string imputation only
 # when the missing marker is itself a string (and onnxruntime would read None as "None").
 MISSING_CATEGORY = ""
+# pandas' spellings of a missing value in a text file (its STR_NA_VALUES). Training reads CSV with
+# pandas, so in a column of numbers (or of number or boolean codes) these are missing, and serving reads
+# them so too. In a column of text only null and "" are missing, from any source: "NA" is a category.
+MISSING_SPELLINGS = frozenset(
+    {
+        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+        "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+    }
+)  # fmt: skip
 # The decision threshold of a binary classifier when model.toml sets none: argmax of two classes.
 DEFAULT_THRESHOLD = 0.5
 
 Task = Literal["binary", "multiclass", "regression"]
 JsonScalar = str | int | float | bool | None
 CategoryType = Literal["string", "integer", "float", "boolean"]
+NumberType = Literal["float", "integer", "boolean"]
 
 
 def category_text(value: object) -> str:
     """A category as training encodes it, and serving must too: whole numbers without ".0" (2, 2.0 ->
-    "2"), other numbers and booleans as str() ("2.5", "True"), "" for None or NaN."""
+    "2"), other numbers and booleans as str() ("2.5", "True"), "" for None or NaN. A float32 or float16
+    is spelt by its own shortest digits (float32 0.1 is "0.1", not "0.10000000149011612")."""
+    if isinstance(value, np.floating) and value.itemsize < 8:
+        value = float(str(value))
     if value is None or isinstance(value, str | bool):
         return MISSING_CATEGORY if value is None else str(value)
     if isinstance(value, numbers.Integral):
@@ -69,7 +83,7 @@ class FeatureSummary(BaseModel):
 
 class Feature(BaseModel):
     name: str
-    dtype: Literal["float", "integer"]
+    dtype: NumberType
     summary: FeatureSummary
 
 

@@ -57,6 +57,22 @@ def test_bad_value_names_the_key(tmp_path: Path, text: str, key: str) -> None:
         load_config(write(tmp_path, text))
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0.99999999", "0.99999999 is 1.0 in float32, the model's precision; use a number from"),
+        ("1e-50", "1e-50 is 0.0 in float32"),
+        ("true", "Input should be a valid number"),
+        ("nan", "Input should be a finite number"),
+    ],
+)
+def test_a_threshold_the_model_cannot_hold_is_refused_clearly(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    with pytest.raises(CliError, match=rf"train.decision_threshold: .*{re.escape(message)}"):
+        load_config(write(tmp_path, f"[train]\ndecision_threshold = {value}\n"))
+
+
 def test_invalid_toml_is_reported(tmp_path: Path) -> None:
     with pytest.raises(CliError, match="not valid TOML"):
         load_config(write(tmp_path, "[train\n"))

@@ -99,3 +99,18 @@ def test_integer_coded_categories_are_recorded_as_integers_without_a_decimal_poi
 def test_the_type_a_categorical_column_held_is_kept(values: list[object], kind: str) -> None:
     features = prepare_features("t", pd.DataFrame({"c": values, "x": [0.0, 1.0]}), ["c"])
     assert features.category_types == {"c": kind}
+
+
+def test_a_float32_category_is_spelled_by_its_own_digits() -> None:
+    """float32 0.1 widens to 0.10000000149011612; serving spells a float32 tensor as 0.1, so must training."""
+    grades = pd.DataFrame({"grade": np.array([0.1, 0.5, np.nan], dtype=np.float32), "x": [0.0, 1.0, 2.0]})
+    features = prepare_features("t", grades, ["grade"])
+    assert features.frame["grade"].tolist() == ["0.1", "0.5", ""]
+
+
+def test_a_column_of_booleans_with_gaps_is_a_boolean_feature() -> None:
+    """pandas reads True, "" and False as objects; they train as 1, NaN and 0 and serve as true/false."""
+    flags = pd.DataFrame({"premium": [True, None, False], "x": [0.0, 1.0, 2.0]}, dtype=object)
+    features = prepare_features("t", flags.assign(x=[0.0, 1.0, 2.0]), None)
+    assert features.kinds == {"premium": "boolean", "x": "float"}
+    assert features.frame["premium"].tolist()[::2] == [1.0, 0.0]

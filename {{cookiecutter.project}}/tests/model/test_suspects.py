@@ -8,6 +8,7 @@ import pandas as pd
 
 from {{ cookiecutter.package }}.model.suspects import (
     identifier_warnings,
+    missing_lookalike_warnings,
     numeric_text_warnings,
     stray_target_warning,
     uncommitted_warning,
@@ -71,3 +72,14 @@ def test_a_data_file_ci_will_not_have_is_named(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").unlink()
     subprocess.run(["git", "add", "data"], cwd=tmp_path, check=True)
     assert uncommitted_warning(data) is None
+
+
+def test_a_text_column_holding_missing_value_spellings_is_named() -> None:
+    """ "NA" is North America to a Parquet file and missing to an R export: train says which it read."""
+    regions = pd.DataFrame({"region": pd.Series(["EU", "NA", "NA", "None"], dtype="str"), "n": [1, 2, 3, 4]})
+    [warning] = missing_lookalike_warnings("data.csv", regions, ["region", "n"])
+    assert warning.startswith(
+        "data.csv: column 'region' holds 'NA' (50% of rows), 'None' (25% of rows), read"
+    )
+    assert "not as missing values" in warning
+    assert missing_lookalike_warnings("data.csv", regions.assign(region="EU"), ["region"]) == []

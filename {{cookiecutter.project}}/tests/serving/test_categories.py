@@ -1,6 +1,7 @@
 """A category is spelled as training spelled it, by the type its column held; strict mode refuses unseen
 ones over HTTP, OIP and in batch scoring alike, naming the feature, the value and the known ones."""
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from {{ cookiecutter.package }}.manifest import CategoricalFeature, ModelManifes
 from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
 from {{ cookiecutter.package }}.serving.categories import (
     MAX_CATEGORY_CHARS,
+    number,
     spell,
     unseen_problem,
 )
@@ -40,15 +42,24 @@ SPELLED: list[tuple[Any, str, str | None]] = [
     ("two", "integer", "two"),
     ("1_0", "integer", "1_0"),  # Python's float() reads these two; JSON and pandas do not
     ("٢", "integer", "٢"),
-    (" 2", "integer", " 2"),
+    (" 2", "integer", "2"),  # pandas reads a padded number as that number
+    ("2\t", "integer", "2"),
+    (" two", "integer", " two"),
+    (np.float32(0.1), "float", "0.1"),  # a float32 by its own digits, as training spells its column
+    (np.float16(0.5), "float", "0.5"),
     (True, "integer", None),  # a boolean is no code
     ("2.0", "string", "2.0"),  # text stays text in a text column, as training kept it
     (2.0, "string", "2"),
     ("2.50", "float", "2.5"),
     (True, "boolean", "True"),
     ("false", "boolean", "False"),
+    ("TRUE", "boolean", "True"),
+    ("tRuE", "boolean", "tRuE"),  # not a pandas spelling of true
     (None, "integer", ""),
-    ("NA", "integer", ""),
+    ("NA", "integer", ""),  # pandas reads it as missing in a column of numbers
+    ("", "string", ""),
+    ("NA", "string", "NA"),  # text is text: a region, not a missing value, in training and here
+    ("None", "string", "None"),
     (float("nan"), "float", ""),
     ("x" * (MAX_CATEGORY_CHARS + 1), "string", None),
     ([2], "integer", None),
@@ -58,6 +69,29 @@ SPELLED: list[tuple[Any, str, str | None]] = [
 @pytest.mark.parametrize(("value", "dtype", "text"), SPELLED, ids=lambda item: repr(item)[:20])
 def test_a_value_is_spelled_as_training_spelled_its_column(value: Any, dtype: Any, text: str | None) -> None:
     assert spell(value, dtype) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("2", 2.0), (" 2 ", 2.0), ("+.5e1", 5.0), ("NA", math.nan), ("-inf", -math.inf), ("Infinity", math.inf),
+     ("1_0", None), ("٢٥", None), ("0x10", None), ("nAn", None), ("True", None), ("", math.nan)],
+)  # fmt: skip
+def test_a_csv_number_is_read_as_pandas_reads_it(text: str, value: float | None) -> None:
+    """Batch scoring's rule for a CSV cell of a numeric column: pandas', not Python's float()."""
+    read = number(text)
+    assert read == value or (
+        value is not None and read is not None and math.isnan(read) and math.isnan(value)
+    )
+
+
+def test_a_column_of_booleans_reads_true_and_false_as_pandas_does() -> None:
+    assert [number(text, boolean=True) for text in ("True", "false", "TRUE", "1", "yes")] == [
+        1,
+        0,
+        1,
+        1,
+        None,
+    ]
 
 
 @given(st.integers(-(2**63), 2**63 - 1))

@@ -4,6 +4,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import CliError
@@ -78,9 +79,21 @@ class TrainConfig(Section):
     # Keyword arguments of the estimator; model/estimators.py checks them against its get_params().
     params: dict[str, Any] = Field(default_factory=dict)
     # Binary classifiers only: the label is the positive class when its probability reaches this.
-    decision_threshold: float | None = Field(None, gt=0, lt=1)
+    # Strict: `true` is no threshold; finite: NaN is none either.
+    decision_threshold: float | None = Field(None, gt=0, lt=1, strict=True, allow_inf_nan=False)
     # `tune` only: the hyperparameter search; train fits [train.params] as they are.
     search: SearchConfig | None = None
+
+    @field_validator("decision_threshold")
+    @classmethod
+    def float32_threshold(cls, threshold: float | None) -> float | None:
+        """The ONNX graph compares in float32: a threshold it rounds to 0 or 1 would label otherwise."""
+        if threshold is not None and not 0 < np.float32(threshold) < 1:
+            raise ValueError(
+                f"{threshold} is {np.float32(threshold)} in float32, the model's precision; use a number"
+                f" from {np.finfo(np.float32).tiny:.3g} to {np.nextafter(np.float32(1), np.float32(0))}"
+            )
+        return threshold
 
 
 class GateConfig(Section):

@@ -13,7 +13,13 @@ from ..errors import CliError
 from ..manifest import Task
 from .config import BUNDLED_DATASETS, TaskChoice
 from .features import Features, prepare_features
-from .suspects import first_non_number, identifier_warnings, numeric_text_warnings, stray_target_warning
+from .suspects import (
+    first_non_number,
+    identifier_warnings,
+    missing_lookalike_warnings,
+    numeric_text_warnings,
+    stray_target_warning,
+)
 
 # A numeric target with more distinct values than this is taken as a regression target.
 MAX_CLASSES = 20
@@ -74,6 +80,7 @@ def load_file(
     warnings = [
         *numeric_text_warnings(str(path), raw, features.categorical),
         *identifier_warnings(str(path), raw, features.categorical),
+        *missing_lookalike_warnings(str(path), frame, [*features.categorical, target]),
     ]
     if skipped := listing["skipped"]:
         shown = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more" if len(skipped) > 3 else "")

@@ -1,7 +1,6 @@
 """Feature columns: which are numbers and which categories, their model types, and training summaries."""
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -13,10 +12,9 @@ from ..manifest import (
     CategoryType,
     Feature,
     FeatureSummary,
+    NumberType,
     category_text,
 )
-
-FeatureKind = Literal["float", "integer"]
 
 
 @dataclass(frozen=True)
@@ -26,8 +24,8 @@ class Features:
     frame: pd.DataFrame
     numeric: list[str]
     categorical: list[str]
-    # Whether each numeric feature held integers before the float32 cast; clients may send either.
-    kinds: dict[str, FeatureKind]
+    # What each numeric feature held before the float32 cast: serving takes true/false for booleans.
+    kinds: dict[str, NumberType]
     # What each categorical column held before category_text made its values strings.
     category_types: dict[str, CategoryType]
 
@@ -37,7 +35,7 @@ def prepare_features(source: str, frame: pd.DataFrame, categorical: list[str] | 
     if frame.shape[1] == 0:
         raise CliError(f"{source}: no feature columns besides the target")
     names = [str(column) for column in frame.columns]
-    frame = frame.set_axis(names, axis=1)
+    frame = frame.set_axis(names, axis=1).apply(as_boolean)
     if categorical is None:
         categorical = [name for name in names if not is_numeric(frame[name])]
     for name in categorical:
@@ -64,9 +62,21 @@ def is_numeric(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
 
 
-def numeric_kind(values: pd.Series) -> FeatureKind:
-    integral = pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values)
-    return "integer" if integral else "float"
+def as_boolean(values: pd.Series) -> pd.Series:
+    """A column of booleans with gaps (pandas reads True, "" and False as objects) as pandas' nullable
+    boolean, so that it trains as booleans, not as text."""
+    if values.dtype != object:
+        return values
+    present = values.dropna()
+    if present.empty or not all(isinstance(value, bool | np.bool_) for value in present):
+        return values
+    return values.astype("boolean")
+
+
+def numeric_kind(values: pd.Series) -> NumberType:
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    return "integer" if pd.api.types.is_integer_dtype(values) else "float"
 
 
 def category_type(values: pd.Series) -> CategoryType:
@@ -82,12 +92,15 @@ def category_type(values: pd.Series) -> CategoryType:
 
 
 def as_text(values: pd.Series) -> pd.Series:
-    """Categories as Python strings by category_text ("" where missing, 12.0 -> "12")."""
-    texts = [MISSING_CATEGORY if pd.isna(value) else category_text(value) for value in values.tolist()]
+    """Categories as Python strings by category_text ("" where missing, 12.0 -> "12"); a float32
+    column's values as float32, which category_text spells by their own digits."""
+    narrow = isinstance(values.dtype, np.dtype) and values.dtype.kind == "f" and values.dtype.itemsize < 8
+    items = list(values.to_numpy()) if narrow else values.tolist()
+    texts = [MISSING_CATEGORY if pd.isna(value) else category_text(value) for value in items]
     return pd.Series(texts, index=values.index, name=values.name, dtype=object)
 
 
-def summarize_numeric(frame: pd.DataFrame, kinds: dict[str, FeatureKind]) -> list[Feature]:
+def summarize_numeric(frame: pd.DataFrame, kinds: dict[str, NumberType]) -> list[Feature]:
     """Reference statistics of the training split, which serving compares live inputs against."""
     summaries = []
     for name, kind in kinds.items():

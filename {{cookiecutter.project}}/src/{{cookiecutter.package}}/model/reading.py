@@ -40,13 +40,26 @@ def read_parquet(listing: Listing) -> pd.DataFrame:
 
 
 def read_csv(listing: Listing) -> pd.DataFrame:
-    """CSV through pandas, as a local file always was: the same missing-value spellings, no date guessing."""
-    frames = []
-    for file in listing.files:
-        with listing.filesystem.open(pinned(listing, file), "rb") as stream:
-            frames.append(pd.read_csv(stream))
-    columns = {tuple(frame.columns) for frame in frames}
-    if len(columns) > 1:
+    """CSV through pandas, no date guessing. pandas' missing-value spellings ("NA", "None"...) are missing
+    in columns of numbers; a column of text keeps them as text, only an empty cell missing, as a
+    Parquet file's text and as serving reads a category (manifest.MISSING_SPELLINGS)."""
+    frame = _concat([_read_csv(listing, file) for file in listing.files], listing)
+    text = [name for name in frame.columns if pd.api.types.is_string_dtype(frame[name])]
+    if not text or not frame[text].isna().any().any():
+        return frame
+    as_written = {"usecols": text, "dtype": str, "keep_default_na": False, "na_values": [""]}
+    frame[text] = _concat([_read_csv(listing, file, **as_written) for file in listing.files], listing)
+    return frame
+
+
+def _read_csv(listing: Listing, file: DataFile, **options: Any) -> pd.DataFrame:
+    with listing.filesystem.open(pinned(listing, file), "rb") as stream:
+        frame: pd.DataFrame = pd.read_csv(stream, **options)
+    return frame
+
+
+def _concat(frames: list[pd.DataFrame], listing: Listing) -> pd.DataFrame:
+    if len({tuple(frame.columns) for frame in frames}) > 1:
         raise SourceError(f"{listing.uri}: its CSV files have different columns; give them one header")
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 

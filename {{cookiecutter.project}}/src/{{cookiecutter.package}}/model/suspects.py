@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..manifest import MISSING_SPELLINGS
+
 # A text column is called mostly numeric when at least this share of its values are numbers.
 NUMERIC_SHARE = 0.9
 # Fewer rows than this are too few to call a column of distinct values an identifier.
@@ -38,6 +40,27 @@ def numeric_text_warnings(source: str, frame: pd.DataFrame, categorical: list[st
             f"{source}: column {name!r} is text because of {count} value(s) that are not numbers, first "
             f"{value!r} in row {row}; it became a categorical feature of {levels} levels. Fix those values "
             f"to make it a number, or list {name!r} in [data] categorical if it really is categories"
+        )
+    return warnings
+
+
+def missing_lookalike_warnings(source: str, frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """Text columns holding values spelt like a missing value ("NA", "None"): they are categories, in
+    training and in serving alike, which is right for North America and wrong for an R export."""
+    warnings = []
+    for name in columns:
+        values = frame[name]
+        if not pd.api.types.is_string_dtype(values):
+            continue
+        counts = values[values.isin(MISSING_SPELLINGS)].value_counts()
+        if counts.empty:
+            continue
+        shown = ", ".join(
+            f"{value!r} ({round(100 * count / len(values))}% of rows)" for value, count in counts[:3].items()
+        )
+        warnings.append(
+            f"{source}: column {name!r} holds {shown}, read as categories, not as missing values (serving"
+            " reads them so too); leave such cells empty where a value is missing"
         )
     return warnings
 

@@ -46,7 +46,8 @@ def add_serving_commands(commands: "argparse._SubParsersAction[argparse.Argument
         nargs="+",
         default=[],
         metavar="COLUMN",
-        help="Input columns to copy out, with their type (Parquet's, or the one pyarrow infers from a CSV)",
+        help="Input columns to copy out, with their type: Parquet's; a CSV column's text, or an integer or"
+        " float when every value is written as that number prints (007 stays text)",
     )
     score.set_defaults(handler=run_score)
 

@@ -1,7 +1,8 @@
 """The model's inputs as every entry point checks them: /predict, OIP and batch scoring share these rules.
 
-A number is any finite number, or null (a missing value, NaN to the model): the type a column held in
-training is documented, never enforced. A category is spelled as training spelled it (categories.py);
+A number is any number float32 holds, or null (a missing value, NaN to the model): the type a column
+held in training is documented, never enforced, except that a column of booleans also takes true and
+false (1 and 0, as training read them). A category is spelled as training spelled it (categories.py);
 with strict categories, one training never saw is refused. A value of the wrong kind is refused with
 its row and feature.
 """
@@ -39,6 +40,7 @@ class Columns:
 
     def __init__(self, manifest: ModelManifest, strict: bool = False) -> None:
         self.numeric = [feature.name for feature in manifest.features]
+        self.boolean = [feature.dtype == "boolean" for feature in manifest.features]
         self.categorical = [feature.name for feature in manifest.categorical]
         self.category_features = list(manifest.categorical)
         self.dtypes = [feature.dtype for feature in manifest.categorical]
@@ -56,7 +58,7 @@ class Columns:
     def numbers(self, values: np.ndarray) -> np.ndarray:
         """[rows, numeric] float32, NaN where a value is missing; raises InputError on the first bad one."""
         if values.dtype.kind not in "fiu":
-            values = _as_numbers(values, self.numeric)
+            values = _as_numbers(values, self.numeric, self.boolean)
         as_float, problems = self.check_numbers(values, first_only=True)
         if problems:
             raise InputError(problems[0], self.numeric[problems[0].column])
@@ -149,16 +151,23 @@ def as_values(items: list[Any], exact: bool, rows: bool = False) -> np.ndarray:
     return values
 
 
-def _as_numbers(values: np.ndarray, names: list[str]) -> np.ndarray:
-    """Python values to float64 (None as NaN), refusing anything that is not a number or null."""
+def _as_numbers(values: np.ndarray, names: list[str], boolean: list[bool]) -> np.ndarray:
+    """Python values to float64 (None as NaN), refusing anything that is not a number or null, or a
+    boolean where the column held booleans in training."""
     result = np.empty(values.shape, dtype=np.float64)
     for (row, column), value in np.ndenumerate(values):
         if value is None:
             result[row, column] = np.nan
-        elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        elif isinstance(value, bool | np.bool_):
+            if not boolean[column]:
+                problem = Problem(row, column, f"expected a number or null, got {show(value)}")
+                raise InputError(problem, names[column])
+            result[row, column] = float(value)
+        elif isinstance(value, int | float | np.integer | np.floating):
             result[row, column] = value
         else:
-            problem = Problem(row, column, f"expected a number or null, got {show(value)}")
+            expected = "true, false, a number or null" if boolean[column] else "a number or null"
+            problem = Problem(row, column, f"expected {expected}, got {show(value)}")
             raise InputError(problem, names[column])
     return result
 

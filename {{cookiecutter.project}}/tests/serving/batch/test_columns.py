@@ -15,9 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.errors import CliError
-from {{ cookiecutter.package }}.manifest import CategoricalFeature, ModelManifest, read_manifest
+from {{ cookiecutter.package }}.manifest import (
+    MISSING_SPELLINGS,
+    CategoricalFeature,
+    ModelManifest,
+    read_manifest,
+)
 from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
-from {{ cookiecutter.package }}.serving.categories import MISSING_SPELLINGS
 
 from ..rows import Row, integer_coded, typical_rows
 
@@ -197,3 +201,25 @@ def test_numbers_as_text_are_refused_in_parquet_as_in_json_and_parsed_in_csv(
     pa_csv.write_csv(pa.Table.from_pylist(texts), tmp_path / "texts.csv")
     csv = from_file(manifest, tmp_path / "texts.csv", artifacts_dir, tmp_path)
     assert np.array_equal(csv, over_http(client, manifest, rows))
+
+
+@pytest.mark.parametrize("text", [" 12 ", "1_0", "٢٥", "nAn"])
+def test_a_csv_number_follows_pandas_spelling_as_training_read_it(
+    manifest: ModelManifest, artifacts_dir: Path, tmp_path: Path, text: str
+) -> None:
+    """Python's float() reads "1_0" as 10 and Arabic-Indic digits as 25; pandas, which read training's
+    file, does not, so batch scoring refuses them; padding pandas drops, and so does batch scoring."""
+    if not manifest.features:
+        pytest.skip("the model has no numeric feature")
+    name = manifest.feature_names[0]
+    row = typical_rows(manifest, 1)[0]
+    pa_csv.write_csv(pa.Table.from_pylist([{**row, name: text}]), tmp_path / "spelt.csv")
+    pa_csv.write_csv(pa.Table.from_pylist([{**row, name: "12"}]), tmp_path / "plain.csv")
+    errors = tmp_path / "errors.parquet"
+    scored = from_file(manifest, tmp_path / "spelt.csv", artifacts_dir, tmp_path, errors)
+    if text.strip() == "12":
+        assert np.array_equal(scored, from_file(manifest, tmp_path / "plain.csv", artifacts_dir, tmp_path))
+    else:
+        assert pq.read_table(errors).column("error").to_pylist() == [
+            f"expected a number or null, got {text!r}"
+        ]

@@ -165,6 +165,57 @@ def test_kept_columns_keep_their_type_from_csv_as_from_parquet(
         assert pa.types.is_integer(kept.type) or pa.types.is_floating(kept.type), kept.type
 
 
+@pytest.mark.parametrize("name", ["row", "label", "value", "id-twice"])
+def test_keeping_a_column_the_output_has_already_is_one_line(
+    make_input: MakeInput, artifacts_dir: Path, manifest: ModelManifest, tmp_path: Path, name: str
+) -> None:
+    """Keeping the true label beside the scores is what a labelled holdout invites: no traceback."""
+    outputs = (
+        {"row", "label", *(f"probability_{c}" for c in manifest.classes)}
+        if manifest.classes
+        else {"row", "value"}
+    )
+    if name not in outputs and name != "id-twice":
+        pytest.skip(f"this model's output has no column {name!r}")
+    keep = ["id", "id"] if name == "id-twice" else [name]
+    message = "given twice" if name == "id-twice" else f"the output has a column {name!r} of its own"
+    with pytest.raises(CliError, match=rf"^--keep {keep[0]}: {message}"):
+        score(make_input(rows=5), tmp_path / "scores.parquet", artifacts_dir, keep=keep)
+
+
+def test_kept_csv_ids_survive_as_written(make_input: MakeInput, artifacts_dir: Path, tmp_path: Path) -> None:
+    """A CSV column is a number only when each value is written as that number prints: zip codes,
+    hex and ids longer than int64 stay text, byte for byte."""
+    table = pq.read_table(make_input(rows=4))
+    ids = ["007", "0x1F", "1180591620717411303424", "42"]
+    table = table.set_column(table.schema.get_field_index("id"), "id", pa.array(ids))
+    table = table.append_column("count", pa.array(["1", "20", "", "-3"]))
+    pa_csv.write_csv(table, tmp_path / "in.csv")
+    scored = score(tmp_path / "in.csv", tmp_path / "scores.parquet", artifacts_dir, keep=["id", "count"])
+    assert (scored.schema.field("id").type, scored.column("id").to_pylist()) == (pa.string(), ids)
+    assert (scored.schema.field("count").type, scored.column("count").to_pylist()) == (
+        pa.int64(),
+        [1, 20, None, -3],
+    )
+    with pytest.raises(CliError, match=r"--keep column 'nope' not found; the columns are \["):
+        score(tmp_path / "in.csv", tmp_path / "scores.parquet", artifacts_dir, keep=["nope"])
+
+
+def test_a_keep_column_typed_differently_across_parquet_files_is_one_line(
+    make_input: MakeInput, artifacts_dir: Path, tmp_path: Path
+) -> None:
+    table = pq.read_table(make_input(rows=4))
+    (tmp_path / "in").mkdir()
+    index = table.schema.get_field_index("id")
+    pq.write_table(table.set_column(index, "id", pa.array([1, 2, 3, 4])), tmp_path / "in" / "a.parquet")
+    pq.write_table(
+        table.set_column(index, "id", pa.array(["x1", "x2", "x3", "x4"])), tmp_path / "in" / "b.parquet"
+    )
+    with pytest.raises(CliError, match=r"b.parquet: --keep column 'id' is int64 in the first file, but"):
+        score(tmp_path / "in", tmp_path / "scores.parquet", artifacts_dir)
+    assert not (tmp_path / "scores.parquet").exists()
+
+
 def test_make_score_passes_errors_and_keep_on() -> None:
     command = [
         "make",

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
-from {{ cookiecutter.package }}.serving.oip.datatypes import DATATYPES, INPUT_DATATYPES
+from {{ cookiecutter.package }}.serving.oip.datatypes import DATATYPES, INPUT_DATATYPES, fits
 
 from ..rows import categorical_inputs
 
@@ -28,8 +28,9 @@ def test_the_reader_accepts_exactly_the_documented_datatypes(
 ) -> None:
     body = {"inputs": [tensor(datatype, 1, len(manifest.features)), *categorical_inputs(manifest)]}
     response = client.post(infer_path, json=body)
-    # The numbers take any documented numeric type; BYTES is documented for the `categorical` tensor.
-    assert documented_datatypes(client) == [*INPUT_DATATYPES, "BYTES"]
+    # The numbers take any documented numeric type; BYTES is documented for the `categorical` tensor,
+    # BOOL for one feature's tensor where training held booleans (never the `input` tensor).
+    assert documented_datatypes(client) == [*INPUT_DATATYPES, "BOOL", "BYTES"]
     if datatype in INPUT_DATATYPES:
         assert response.status_code == 200, response.text
     else:
@@ -83,3 +84,15 @@ def test_answers_carry_the_datatypes_the_model_metadata_announces(
     body = client.post(infer_path, json={"inputs": inputs}).json()
     announced = {output["name"]: output["datatype"] for output in metadata["outputs"]}
     assert {output["name"]: output["datatype"] for output in body["outputs"]} == announced
+
+
+def test_json_numbers_past_int64_do_not_fit_int64() -> None:
+    """numpy reads [2**63, 1] as float64, where 2**63 equals int64's maximum once rounded."""
+    assert not fits(np.array([2**63, 1]), "INT64")
+    assert fits(np.array([2**62, 1]), "INT64")
+    assert fits(np.array([-(2**63), 1.0]), "INT64")
+
+
+def test_bool_takes_true_false_and_null_but_no_numbers() -> None:
+    assert fits(np.array([True, None, False], dtype=object), "BOOL")
+    assert not fits(np.array([1, 0]), "BOOL")

@@ -15,6 +15,9 @@ from ..categories import show
 from ..features import Columns, Problem
 
 Problems = dict[int, Problem]
+# A number Arrow's cast reads exactly as pandas does: ASCII digits, unpadded (categories.number reads
+# the rest: padding, infinities, pandas' spellings of a missing value).
+_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 # The longest value of a --keep column kept as a dictionary: each output row holds a copy of it.
 MAX_KEPT_BYTES = 4096
 
@@ -24,9 +27,11 @@ def numbers(table: pa.RecordBatch, columns: Columns, file: str, text: bool, prob
     number is its row's problem; a Parquet column must hold numbers, as a /predict field must."""
     values = np.empty((table.num_rows, len(columns.numeric)), dtype=np.float64)
     for index, name in enumerate(columns.numeric):
-        column = table.column(name)
+        column, boolean = table.column(name), columns.boolean[index]
         if text and (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-            values[:, index] = _parse_numbers(column, index, problems)
+            values[:, index] = _parse_numbers(column, index, boolean, problems)
+        elif boolean and pa.types.is_boolean(column.type):
+            values[:, index] = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
         elif (
             pa.types.is_integer(column.type)
             or pa.types.is_floating(column.type)
@@ -59,7 +64,7 @@ def strings(table: pa.RecordBatch, columns: Columns, file: str, problems: Proble
                     f"{file}: column {name!r} holds {column.type}; the model takes categories there:"
                     " store them as text, integers or booleans"
                 ) from None
-        distinct = column.dictionary.to_pylist()
+        distinct = _distinct(column.dictionary)
         texts = [categories.spell(value, columns.dtypes[index]) for value in distinct]
         codes = pc.fill_null(column.indices, len(distinct)).to_numpy(zero_copy_only=False)
         values[:, index] = np.array([*texts, ""], dtype=object)[codes]
@@ -68,6 +73,14 @@ def strings(table: pa.RecordBatch, columns: Columns, file: str, problems: Proble
         for row in np.flatnonzero(refused):
             problems.setdefault(int(row), Problem(int(row), offset + index, str(reasons[codes[row]])))
     return values
+
+
+def _distinct(dictionary: pa.Array) -> list[object]:
+    """A dictionary's values as Python values, a float32 or float16 one as numpy's own, which category
+    spelling reads by its own digits (0.1, not 0.10000000149011612), as training and OIP do."""
+    if pa.types.is_floating(dictionary.type) and dictionary.type.bit_width < 64:
+        return list(dictionary.to_numpy(zero_copy_only=False))
+    return list(dictionary.to_pylist())
 
 
 def _reasons(
@@ -103,29 +116,58 @@ def kept(column: pa.Array, name: str, file: str, kind: pa.DataType) -> pa.Array:
             raise CliError(
                 f"{file}: --keep column {name!r} holds a value of {longest} bytes; at most {MAX_KEPT_BYTES}"
             )
-    if column.type == kind or pa.types.is_dictionary(column.type):
+    if column.type == kind or (pa.types.is_dictionary(column.type) and column.type.value_type == kind):
         return column
+    if pa.types.is_string(column.type) and kind != pa.string() and kept_type(column) != kind:
+        stray = next(
+            value for value in pc.unique(column).to_pylist() if value and not _round_trips(value, kind)
+        )
+        raise CliError(
+            f"{file}: --keep column {name!r} holds {kind} in the first rows, but {show(stray)} later;"
+            " score a Parquet file, whose columns carry their types"
+        )
     try:
         return pc.cast(column, kind)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         raise CliError(
-            f"{file}: --keep column {name!r} is {kind} in the first rows, but {first_line(error)};"
-            " score a Parquet file, whose columns carry their types"
+            f"{file}: --keep column {name!r} is {kind} in the first file, but {first_line(error)};"
+            " give every file the same type for it"
         ) from None
 
 
-def _parse_numbers(column: pa.Array, index: int, problems: Problems) -> np.ndarray:
-    """Text to float64 (null as NaN); a value that is not a number becomes a problem of its row."""
+def kept_type(column: pa.Array) -> pa.DataType:
+    """A CSV --keep column's type: int64 or float64 when every value is written as that number prints
+    (an id "007", "0x1F" or of 22 digits would not survive as a number), else text."""
+    values = [value for value in pc.unique(column).to_pylist() if value is not None]
+    for kind in (pa.int64(), pa.float64()):
+        if values and all(_round_trips(value, kind) for value in values):
+            return kind
+    return pa.string()
+
+
+def _round_trips(text: str, kind: pa.DataType) -> bool:
+    """Whether `text` is a number of `kind` written as Python writes that number ("0x1F", "007" are not)."""
     try:
-        return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-    except pa.ArrowInvalid:
-        pass
-    values = np.full(len(column), np.nan)
-    for row, text in enumerate(column.to_pylist()):
-        if text is None:
-            continue
-        try:
-            values[row] = float(text)
-        except ValueError:
-            problems.setdefault(row, Problem(row, index, f"expected a number or null, got {show(text)}"))
+        if kind == pa.int64():
+            return str(int(text)) == text and -(2**63) <= int(text) < 2**63
+        # A whole float may be written without ".0", as pyarrow and pandas write 12.0.
+        return kind == pa.float64() and text in (repr(float(text)), repr(float(text)).removesuffix(".0"))
+    except ValueError:
+        return False
+
+
+def _parse_numbers(column: pa.Array, index: int, boolean: bool, problems: Problems) -> np.ndarray:
+    """Text to float64 (null as NaN) by categories.number, pandas' rules; a value that is not a number
+    becomes a problem of its row. Plain ASCII numbers take Arrow's vectorised cast."""
+    if pc.all(pc.match_substring_regex(column, _PLAIN_NUMBER)).as_py() is not False:
+        cast = pc.cast(column, pa.float64())
+        return np.asarray(cast.to_numpy(zero_copy_only=False), dtype=np.float64)
+    encoded = pc.dictionary_encode(column)
+    parsed = [categories.number(text, boolean) for text in encoded.dictionary.to_pylist()]
+    codes = pc.fill_null(encoded.indices, len(parsed)).to_numpy(zero_copy_only=False)
+    values: np.ndarray = np.array([np.nan if value is None else value for value in parsed] + [np.nan])[codes]
+    expected = "true, false, a number or null" if boolean else "a number or null"
+    for row in np.flatnonzero(np.array([value is None for value in parsed] + [False])[codes]):
+        text = encoded.dictionary[codes[row]].as_py()
+        problems.setdefault(int(row), Problem(int(row), index, f"expected {expected}, got {show(text)}"))
     return values

@@ -4,6 +4,7 @@ Outputs are written to a hidden file beside the target and renamed into place on
 run that fails, or is killed, leaves no partial output behind.
 """
 
+import csv
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +19,6 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ...errors import CliError, first_line
-from ..categories import MISSING_SPELLINGS
 from .shards import WHOLE, Shard
 
 SUFFIXES = (".csv", ".parquet")
@@ -59,8 +59,7 @@ def input_files(path: Path) -> list[Path]:
 
 def read_chunks(path: Path, shard: Shard, columns: dict[str, pa.DataType], rows: int) -> Iterator[Chunk]:
     """The shard's rows of the input, `rows` at a time, with the given columns read as the given types
-    (CSV: text for what the caller parses, csv_types for the rest) or as stored (Parquet, which the
-    caller checks)."""
+    (CSV: text, which the caller parses) or as stored (Parquet, which the caller checks)."""
     files = input_files(path)
     if len(files) > 1:
         for file in (files[index] for index in shard.slice(len(files))):
@@ -120,11 +119,20 @@ def _check_chunk_bytes(
             )
 
 
-def csv_types(file: Path, names: list[str], rows: int) -> dict[str, pa.DataType]:
-    """The types pyarrow infers for CSV columns from the file's first block (what `--keep` keeps)."""
+def csv_head(file: Path, names: list[str], rows: int) -> pa.RecordBatch:
+    """The CSV columns `names` of the file's first block, as text (what `--keep` infers its types from)."""
+    with file.open(newline="", encoding="utf-8", errors="replace") as stream:
+        header = next(csv.reader(stream), [])
+    for name in names:
+        if name not in header:
+            raise CliError(f"{file}: --keep column {name!r} not found; the columns are {header}")
+    text = dict.fromkeys(names, pa.string())
     with _reading_csv(file, rows) as read:
-        reader = pa_csv.open_csv(file, read_options=read, convert_options=_convert(names))
-        return {name: reader.schema.field(name).type for name in names}
+        reader = pa_csv.open_csv(file, read_options=read, convert_options=_convert(names, text))
+        try:
+            return reader.read_next_batch()
+        except StopIteration:
+            return pa.RecordBatch.from_pydict({name: pa.array([], pa.string()) for name in names})
 
 
 def _csv_chunks(file: Path, columns: dict[str, pa.DataType], rows: int) -> Iterator[Chunk]:
@@ -136,12 +144,11 @@ def _csv_chunks(file: Path, columns: dict[str, pa.DataType], rows: int) -> Itera
             start += batch.num_rows
 
 
-def _convert(names: list[str], types: dict[str, pa.DataType] | None = None) -> pa_csv.ConvertOptions:
+def _convert(names: list[str], types: dict[str, pa.DataType]) -> pa_csv.ConvertOptions:
+    """Every column read as text, an empty cell as null: the caller reads other spellings of a missing
+    value (pandas' "NA", "None"...) by the column's training type, as serving does."""
     return pa_csv.ConvertOptions(
-        column_types=types or {},
-        include_columns=names,
-        strings_can_be_null=True,
-        null_values=sorted(MISSING_SPELLINGS),
+        column_types=types, include_columns=names, strings_can_be_null=True, null_values=[""]
     )
 
 
@@ -157,13 +164,7 @@ def _reading_csv(file: Path, rows: int) -> Iterator[pa_csv.ReadOptions]:
             raise CliError(
                 f"{file}: a line is longer than {read.block_size} bytes; is it a CSV file?"
             ) from None
-        hint = ""
-        if "conversion error" in str(error):
-            hint = (
-                "; a --keep column keeps the type of its first rows, which a later value does not fit:"
-                " score a Parquet file, whose columns carry their types"
-            )
-        raise CliError(f"{file}: {first_line(error)}{hint}") from None
+        raise CliError(f"{file}: {first_line(error)}") from None
 
 
 class AtomicWriter:

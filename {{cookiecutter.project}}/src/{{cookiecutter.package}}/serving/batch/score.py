@@ -20,7 +20,7 @@ from ...manifest import ModelManifest
 from ..features import Columns
 from ..predictor import DEFAULT_LIMITS, FileLimits, Predictor
 from . import columns
-from .io import AtomicWriter, Chunk, csv_types, input_files, open_parquet, read_chunks
+from .io import AtomicWriter, Chunk, csv_head, input_files, open_parquet, read_chunks
 from .shards import WHOLE, Shard
 
 # Set by SIGTERM (Kubernetes stopping the pod). The loop checks it between chunks: raising from the
@@ -102,31 +102,45 @@ class Scorer:
         self.columns = Columns(self.manifest, job.strict)
         self.keep = job.keep
         self.with_file = job.input.is_dir()
+        # A CSV file is read as text, checked as the server checks JSON; Parquet's columns as stored.
+        self.read_types = dict.fromkeys([*self.keep, *self.columns.names], pa.string())
+        first, scores = self._output_fields()
+        self._check_kept_names([field.name for field in [*first, *scores]])
         kept = self._kept_types(input_files(job.input)[0], job.batch_rows)
-        # A CSV file's features are read as text, checked as the server checks JSON; Parquet's as stored.
-        self.read_types = {**kept, **dict.fromkeys(self.columns.names, pa.string())}
-        self.schema = self._schema(kept)
+        self.schema = pa.schema([*first, *(pa.field(name, kind) for name, kind in kept.items()), *scores])
 
     def _kept_types(self, first: Path, rows: int) -> dict[str, pa.DataType]:
-        """The --keep columns' types: as stored in Parquet, as pyarrow infers them from a CSV file."""
+        """The --keep columns' types: as stored in Parquet; in a CSV file, text unless every value of
+        the first block is a number written as that number prints (so "007" stays "007")."""
         if first.suffix.lower() != ".parquet":
-            return csv_types(first, self.keep, rows) if self.keep else {}
+            head = csv_head(first, self.keep, rows) if self.keep else None
+            return {name: columns.kept_type(head.column(name)) for name in self.keep} if head else {}
         stored = open_parquet(first).schema_arrow
         for name in self.keep:
             if name not in stored.names:
                 raise CliError(f"{first}: --keep column {name!r} not found; the columns are {stored.names}")
         return {name: stored.field(name).type for name in self.keep}
 
-    def _schema(self, kept: dict[str, pa.DataType]) -> pa.Schema:
-        fields = [pa.field("file", pa.string())] if self.with_file else []
-        fields.append(pa.field("row", pa.int64()))
-        fields += [pa.field(name, kind) for name, kind in kept.items()]
-        if self.manifest.classes:
-            fields.append(pa.field("label", pa.string()))
-            fields += [pa.field(f"probability_{label}", pa.float32()) for label in self.manifest.classes]
-        else:
-            fields.append(pa.field("value", pa.float32()))
-        return pa.schema(fields)
+    def _output_fields(self) -> tuple[list[pa.Field], list[pa.Field]]:
+        """The output's own columns: those before the kept ones (file, row) and the scores after."""
+        first = [pa.field("file", pa.string())] if self.with_file else []
+        first.append(pa.field("row", pa.int64()))
+        if not self.manifest.classes:
+            return first, [pa.field("value", pa.float32())]
+        scores = [pa.field("label", pa.string())]
+        scores += [pa.field(f"probability_{label}", pa.float32()) for label in self.manifest.classes]
+        return first, scores
+
+    def _check_kept_names(self, outputs: list[str]) -> None:
+        """Each --keep column once, and none named as a column the output has already."""
+        for index, name in enumerate(self.keep):
+            if name in outputs:
+                raise CliError(
+                    f"--keep {name}: the output has a column {name!r} of its own (its columns are"
+                    f" {', '.join(outputs)}); rename that input column to keep it"
+                )
+            if name in self.keep[:index]:
+                raise CliError(f"--keep {name}: given twice; name each column once")
 
     def score(self, chunk: Chunk) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         """The predictions of the chunk's good rows, and one error row per refused row."""

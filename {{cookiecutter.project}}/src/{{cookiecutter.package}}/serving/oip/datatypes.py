@@ -26,8 +26,9 @@ _BY_ONNX_TYPE = {onnx_type: name for name, (_, onnx_type) in DATATYPES.items()}
 
 
 def input_dtype(datatype: object) -> np.dtype | None:
-    """The numpy type of an input tensor's datatype, or None when the server does not read it."""
-    if not isinstance(datatype, str) or datatype not in INPUT_DATATYPES:
+    """The numpy type of an input tensor's datatype, or None when the server does not read it (BOOL only
+    a feature that held booleans in training takes; the value check refuses it elsewhere)."""
+    if not isinstance(datatype, str) or datatype not in (*INPUT_DATATYPES, "BOOL"):
         return None
     return DATATYPES[datatype][0]
 
@@ -35,6 +36,11 @@ def input_dtype(datatype: object) -> np.dtype | None:
 def fits(values: np.ndarray, datatype: str) -> bool:
     """Whether JSON numbers fit the datatype a request declares: whole and within range for integers."""
     dtype = DATATYPES[datatype][0]
+    if dtype.kind == "b":
+        # JSON true, false and null (missing), which the value check reads; numbers are no BOOL.
+        return values.dtype.kind == "b" or all(
+            value is None or isinstance(value, bool) for value in values.flat
+        )
     if values.dtype.kind not in "fiu":
         return True  # not numbers at all: the value check refuses them with its own message
     if dtype.kind == "f":
@@ -43,6 +49,9 @@ def fits(values: np.ndarray, datatype: str) -> bool:
             return not bool(np.isinf(values.astype(dtype)).any())
     limits = np.iinfo(dtype)
     whole = values.dtype.kind != "f" or bool((values == np.floor(values)).all())
+    if values.dtype.kind == "f" and dtype.kind in "iu":
+        # A float64 holds 2**63 as int64's maximum rounded up: compare below the bound, exactly.
+        return whole and limits.min <= values.min() and values.max() < float(limits.max) + 1
     return whole and limits.min <= values.min() and values.max() <= limits.max
 
 

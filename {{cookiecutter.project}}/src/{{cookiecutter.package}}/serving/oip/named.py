@@ -1,8 +1,9 @@
 """One input tensor per feature, named by the feature, as MLServer's pandas codec sends a table: the order
 of the inputs is free, so no column can land in another's place.
 
-Each tensor has shape [rows] or [rows, 1]. A numeric feature takes any numeric datatype; a categorical
-one BYTES, or numbers (integer codes as INT64, say), spelled as training spelled them.
+Each tensor has shape [rows] or [rows, 1]. A numeric feature takes any numeric datatype (and BOOL when
+its column held booleans in training); a categorical one BYTES, or numbers (integer codes as INT64, say),
+spelled as training spelled them.
 """
 
 from typing import Any
@@ -24,7 +25,7 @@ def read_named(
     # Binary inputs follow each other in request order, so the tensors are read in that order.
     for tensor in tensors:
         name = tensor["name"]
-        rows = _rows(service, tensor, name in columns.categorical)
+        rows = _rows(service, tensor, _datatypes(columns, name))
         values[name], raw = tensor_values(tensor, [rows, 1], body, raw)
     counts = {len(column) for column in values.values()}
     if len(counts) > 1:
@@ -40,12 +41,19 @@ def read_named(
     return columns.feed(numbers, strings)
 
 
-def _rows(service: Service, tensor: dict[str, Any], categorical: bool) -> int:
+def _datatypes(columns: Columns, name: str) -> tuple[str, ...]:
+    """The datatypes a feature's tensor may have: BYTES for a category, BOOL where training held booleans."""
+    if name in columns.categorical:
+        return (*INPUT_DATATYPES, "BYTES")
+    return (*INPUT_DATATYPES, "BOOL") if columns.boolean[columns.numeric.index(name)] else INPUT_DATATYPES
+
+
+def _rows(service: Service, tensor: dict[str, Any], allowed: tuple[str, ...]) -> int:
     """The rows of one feature's tensor, after checking its shape and datatype."""
     name, datatype, shape = tensor["name"], tensor.get("datatype"), tensor.get("shape")
-    allowed = (*INPUT_DATATYPES, "BYTES") if categorical else INPUT_DATATYPES
     if datatype not in allowed:
-        kind = "BYTES or a numeric type" if categorical else "FP32 or another numeric type"
+        kind = "BYTES or a numeric type" if "BYTES" in allowed else "FP32 or another numeric type"
+        kind += " (or BOOL)" if "BOOL" in allowed else ""
         raise ApiError(422, f'inputs["{name}"]: datatype {datatype!r} is not supported; use {kind}')
     if not (
         isinstance(shape, list)

@@ -15,9 +15,9 @@ class TensorInput(BaseModel):
     )
     shape: list[int] = Field(description="[rows, features of that kind]; [rows] or [rows, 1] for one feature")
     datatype: str = Field(
-        description="Numbers: any numeric type, cast to float32; categories: BYTES, or numbers for one "
-        "feature of integer codes",
-        json_schema_extra={"enum": [*INPUT_DATATYPES, "BYTES"]},
+        description="Numbers: any numeric type, cast to float32 (BOOL for one feature that held booleans);"
+        " categories: BYTES, or numbers for one feature of integer codes",
+        json_schema_extra={"enum": [*INPUT_DATATYPES, "BOOL", "BYTES"]},
     )
     data: list[Any] = Field(description="Row-major values, flat or nested")
     parameters: dict[str, Any] | None = Field(

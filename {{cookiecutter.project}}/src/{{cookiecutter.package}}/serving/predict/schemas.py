@@ -10,10 +10,14 @@ from ...manifest import CategoricalFeature, ModelManifest
 def predict_models(manifest: ModelManifest, max_rows: int) -> list[type[BaseModel]]:
     """Row, Rows, Prediction and Predictions for this model's features and task."""
     # Fields are named f0, f1, ... with the feature names as aliases: names need not be identifiers.
-    # Every field is required, and null stands for a missing value. A number is any finite number,
-    # whatever the type its column held in training (which the description gives).
+    # Every field is required, and null stands for a missing value. A number is any number float32
+    # holds, whatever the type its column held in training (which the description gives); a column
+    # of booleans also takes true and false.
     fields: dict[str, Any] = {
-        f"f{i}": (float | None, Field(alias=feature.name, description=_describe(manifest, i)))
+        f"f{i}": (
+            (bool | float | None) if feature.dtype == "boolean" else (float | None),
+            Field(alias=feature.name, description=_describe(manifest, i)),
+        )
         for i, feature in enumerate(manifest.features)
     }
     for i, feature in enumerate(manifest.categorical, start=len(fields)):
@@ -49,10 +53,15 @@ def _prediction_model(manifest: ModelManifest) -> type[BaseModel]:
 def _describe(manifest: ModelManifest, index: int) -> str:
     feature = manifest.features[index]
     summary = feature.summary
+    if feature.dtype == "boolean":
+        return (
+            f"Training held booleans, true in {round(100 * summary.mean)}% of rows; true and false (or 1"
+            " and 0) are accepted, and null is missing"
+        )
     held = "whole numbers" if feature.dtype == "integer" else "numbers"
     return (
         f"Training held {held} from {summary.min:.4g} to {summary.max:.4g}, mean {summary.mean:.4g}; any"
-        " finite number is accepted, and null is missing"
+        " number float32 holds is accepted, and null is missing"
     )
 
 
