@@ -6,9 +6,14 @@ reason it does not test. Those tests use a budget no machine misses; test_gate t
 itself with an impossible one.
 """
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
-from {{ cookiecutter.package }}.model.config import GateConfig
+from {{ cookiecutter.package }}.model.config import GateConfig, load_config
+
+from .. import PROJECT_DIR
 
 UNTIMED_MS = 10_000.0
 
@@ -16,3 +21,22 @@ UNTIMED_MS = 10_000.0
 def untimed_gate(config: GateConfig | None = None, **fields: Any) -> GateConfig:
     """`config` (default: the template's gate) with `fields` set and a latency budget never crossed."""
     return (config or GateConfig()).model_copy(update={**fields, "latency_budget_ms": UNTIMED_MS})
+
+
+def untimed_config(directory: Path) -> Path:
+    """The project's own model.toml, copied into `directory` with a latency budget never crossed.
+
+    Its data source is written absolute, since a relative one is read relative to the file.
+    """
+    original = PROJECT_DIR / "model.toml"
+    source = load_config(original).data.source
+    text = re.sub(
+        r"^source = .*$", f"source = {json.dumps(source)}", original.read_text(), count=1, flags=re.M
+    )
+    budget = f"latency_budget_ms = {UNTIMED_MS}"
+    text, replaced = re.subn(r"^latency_budget_ms = .*$", budget, text, count=1, flags=re.M)
+    if not replaced:
+        text = re.sub(r"^\[gate\]$", f"[gate]\n{budget}", text, count=1, flags=re.M)
+    copy = directory / "model.toml"
+    copy.write_text(text)
+    return copy

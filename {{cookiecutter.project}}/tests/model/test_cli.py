@@ -10,9 +10,16 @@ from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.manifest import CARD_FILE, GATE_FILE, read_manifest
 
 from .. import PROJECT_DIR
+from .gates import untimed_config
 
 Command = Callable[..., int]
 CONFIG = str(PROJECT_DIR / "model.toml")
+
+
+@pytest.fixture
+def untimed(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """model.toml for commands whose test is not about speed: a loaded runner may miss 5 ms."""
+    return str(untimed_config(tmp_path_factory.mktemp("config")))
 
 
 def test_train_command_applies_overrides(
@@ -40,12 +47,12 @@ def test_train_command_needs_an_existing_config(run_command: Command, tmp_path: 
 
 
 def test_export_validate_and_card_commands_describe_what_they_wrote(
-    run_command: Command, artifacts_copy: Path, capsys: pytest.CaptureFixture[str]
+    run_command: Command, untimed: str, artifacts_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     artifacts = str(artifacts_copy)
-    assert run_command("export", "--artifacts", artifacts, "--config", CONFIG) == 0
+    assert run_command("export", "--artifacts", artifacts, "--config", untimed) == 0
     assert "parity max abs diff" in capsys.readouterr().out
-    assert run_command("validate", "--artifacts", artifacts, "--config", CONFIG) == 0
+    assert run_command("validate", "--artifacts", artifacts, "--config", untimed) == 0
     assert "gate PASSED" in capsys.readouterr().out
     assert run_command("card", "--artifacts", artifacts) == 0
     assert capsys.readouterr().out == f"wrote {artifacts_copy / CARD_FILE}\n"
@@ -89,10 +96,14 @@ def test_another_estimator_does_not_inherit_the_params_of_model_toml(
 
 
 def test_track_command_reports_the_run_and_the_version(
-    run_command: Command, artifacts_copy: Path, tracking_uri: str, capsys: pytest.CaptureFixture[str]
+    run_command: Command,
+    untimed: str,
+    artifacts_copy: Path,
+    tracking_uri: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     artifacts = ["--artifacts", str(artifacts_copy)]
-    assert run_command("validate", *artifacts, "--config", CONFIG) == 0
+    assert run_command("validate", *artifacts, "--config", untimed) == 0
     capsys.readouterr()
     assert run_command("track", *artifacts, "--tracking-uri", tracking_uri) == 0
     tracking = read_manifest(artifacts_copy).tracking
@@ -102,15 +113,19 @@ def test_track_command_reports_the_run_and_the_version(
         "registered version 1",
     ]
     champion = ["--champion", f"models:/{tracking.experiment}@production", "--tracking-uri", tracking_uri]
-    assert run_command("validate", *artifacts, "--config", CONFIG, *champion) == 0
+    assert run_command("validate", *artifacts, "--config", untimed, *champion) == 0
 
 
 def test_validate_replaces_the_served_model_only_on_a_pass(
-    run_command: Command, artifacts_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    run_command: Command,
+    untimed: str,
+    artifacts_copy: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     served = tmp_path / "served"
     candidate = ["--artifacts", str(artifacts_copy), "--into", str(served)]
-    assert run_command("validate", *candidate, "--config", CONFIG) == 0
+    assert run_command("validate", *candidate, "--config", untimed) == 0
     assert "accepted into" in capsys.readouterr().out
     version = read_manifest(served).version
     assert (served / GATE_FILE).is_file()
@@ -133,10 +148,14 @@ def test_a_failed_first_model_leaves_nothing_to_serve(
 
 
 def test_validate_compares_with_the_model_it_would_replace(
-    run_command: Command, artifacts_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    run_command: Command,
+    untimed: str,
+    artifacts_copy: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     served = tmp_path / "served"
-    argv = ["--artifacts", str(artifacts_copy), "--into", str(served), "--config", CONFIG]
+    argv = ["--artifacts", str(artifacts_copy), "--into", str(served), "--config", untimed]
     assert run_command("validate", *argv) == 0
     assert "vs champion" not in capsys.readouterr().out
     assert run_command("validate", *argv) == 0
