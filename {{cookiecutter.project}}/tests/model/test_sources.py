@@ -71,6 +71,36 @@ def test_files_that_are_not_data_are_skipped_with_a_warning(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
+    ("drift", "message"),
+    [
+        (
+            lambda part: part.drop(columns="x"),
+            r"part-1.parquet lacks column 'x' \(double in part-0.parquet\)",
+        ),
+        (
+            lambda part: part.assign(leak=1),
+            r"part-1.parquet has column 'leak' \(int64\), which part-0.parquet lacks",
+        ),
+        (
+            lambda part: part.assign(x=part["x"].astype(str)),
+            "part-1.parquet has column 'x' as .*string, part-0.parquet as double",
+        ),
+    ],
+    ids=["missing", "extra", "retyped"],
+)
+def test_parquet_files_that_drift_from_the_first_one_s_schema_are_refused_in_one_line(
+    tmp_path: Path, drift: object, message: str
+) -> None:
+    """pyarrow takes the first file's schema: without the check a missing column is imputed, an extra one
+    dropped and a retyped one cast, silently (issue 22, attack M5)."""
+    prefix = write_parts(tmp_path / "train", parts=1)
+    drift(FRAME.iloc[4:8]).to_parquet(prefix / "part-1.parquet", index=False)  # type: ignore[operator]
+    with pytest.raises(SourceError, match=f"{message}; give every Parquet file one schema$") as refused:
+        read_source(str(prefix))
+    assert refused.value.exit_code == 1
+
+
+@pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda root: write_parts(write_parts(root, 1), 1, ".csv"), "mixes file types (1 csv, 1 parquet)"),
