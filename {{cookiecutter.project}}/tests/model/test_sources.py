@@ -122,6 +122,8 @@ def test_a_local_prefix_that_cannot_train_is_refused(tmp_path: Path, make: objec
     [
         ("s3://bucket/train/../secret/", "must not hold '.', '..' or empty path segments"),
         ("s3://bucket/train//x.parquet", "must not hold '.', '..' or empty path segments"),
+        # Every key would shift by one character, and the fingerprint change for the same objects.
+        ("s3://bucket//train/", "must not hold '.', '..' or empty path segments"),
         ("s3://bucket/train/x.parquet?versionId=1", "drop the '?' or '#' part"),
         ("s4://bucket/train/", "unknown scheme 's4'"),
         ("s3://", "cannot read: Cannot traverse all of S3"),
@@ -136,6 +138,33 @@ def test_a_bad_uri_is_one_line_naming_it_with_exit_code_1(
     assert error.startswith(f"error: {uri}: ")
     assert message in error
     assert error.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("uri", "shown", "message"),
+    [
+        (
+            "s3://AKIAEXAMPLE:SECRET@bucket/train/",
+            "s3://bucket/train/",
+            "credentials do not belong in the URI",
+        ),
+        (
+            "abfs://c@acct.dfs.core.windows.net/t/x.csv?sig=SECRET",
+            "abfs://c@acct.dfs.core.windows.net/t/x.csv",
+            "drop the '?'",
+        ),
+    ],
+    ids=["userinfo", "sas-token"],
+)
+def test_a_secret_in_a_uri_is_refused_and_never_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], uri: str, shown: str, message: str
+) -> None:
+    code = main(["train", "--data", uri, "--target", "label", "--out", str(tmp_path / "out")])
+    error = capsys.readouterr().err
+    assert (code, error.count("\n")) == (1, 1)
+    assert error.startswith(f"error: {shown}: ")
+    assert message in error
+    assert "SECRET" not in error
 
 
 def test_no_credentials_is_one_line_naming_the_uri(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
