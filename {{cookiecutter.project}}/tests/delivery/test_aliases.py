@@ -57,7 +57,7 @@ def test_the_alias_names_the_version_model_lock_pins_when_a_later_one_has_the_sa
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     pinned = client.get_model_version(manifest.name, first.version)
     client.create_model_version(
-        manifest.name, pinned.source, pinned.run_id, {"onnx_sha256": manifest.onnx.sha256}
+        manifest.name, str(pinned.source), pinned.run_id, {"onnx_sha256": manifest.onnx.sha256}
     )
     files = {"manifest.json": "c" * 64, "gate.json": "d" * 64}
     lock = ModelLock(
