@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }} import registry as models
-from {{ cookiecutter.package }}.delivery.proposal import Nothing, Proposal, check_main_head, propose
+from {{ cookiecutter.package }}.delivery.proposal import (
+    Nothing,
+    Proposal,
+    check_main_head,
+    propose,
+)
 from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.lock import ModelLock, read_lock, render_lock
 from {{ cookiecutter.package }}.manifest import project_name
