@@ -14,7 +14,10 @@ if [[ ! -f "$dir/branch" ]]; then
 fi
 branch="$(cat "$dir/branch")"
 title="$(cat "$dir/title")"
-number="$(gh pr list --head "$branch" --state open --json number --jq '.[0].number // empty')"
+# --head matches the branch name in forks too (cli/cli#10945): a fork's pull request from a branch of the
+# same name must never get this proposal's title and body, so only this repository's own count.
+number="$(gh pr list --head "$branch" --state open --json number,isCrossRepository \
+    --jq '[.[] | select(.isCrossRepository == false)][0].number // empty')"
 if [[ -n "$number" ]]; then
     gh pr edit "$number" --title "$title" --body-file "$dir/body.md"
     echo "open-pull-request: updated #$number for $branch"

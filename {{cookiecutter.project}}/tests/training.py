@@ -30,11 +30,15 @@ def training_pod(stores: Stores) -> Iterator[None]:
 
 def register_candidate(stores: Stores, out: Path) -> ModelLock:
     """The project's model, trained in this process as `retrain` does and registered as @candidate; the
-    lock that pins it."""
+    lock that pins it, as `propose` writes it."""
+    from {{ cookiecutter.package }} import registry
     from {{ cookiecutter.package }}.model.candidate import build_candidate
+    from {{ cookiecutter.package }}.pinned import pin_version
 
     built = build_candidate(load_config(PROJECT_DIR / "model.toml"), out, stores.tracking)
-    return ModelLock(name=built.name, version=built.version, sha256=built.sha256, run_id=built.run_id)
+    pin = {"name": built.name, "version": built.version, "sha256": built.sha256, "run_id": built.run_id}
+    (out / "pinned").mkdir()
+    return pin_version(registry.connect(stores.tracking), pin, out / "pinned")
 
 
 def project_table() -> tuple[pd.DataFrame, str]:

@@ -10,6 +10,7 @@ from {{ cookiecutter.package }} import registry
 from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.delivery.aliases import move_alias
 from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.lock import ModelLock
 from {{ cookiecutter.package }}.manifest import read_manifest, write_manifest
 from {{ cookiecutter.package }}.settings import get_settings
 
@@ -43,6 +44,27 @@ def test_another_model_becomes_a_new_version_and_takes_the_alias(model: Path, tr
     found = registry.find_version(client, ref)
     assert found is not None
     assert str(found.version) == "2"
+
+
+def test_the_alias_names_the_version_model_lock_pins_when_a_later_one_has_the_same_file(
+    model: Path, tracking_uri: str
+) -> None:
+    """A retrain on unchanged data registers the same file again as a newer version: the environment's
+    alias still names the version the lock pins, the one that was reviewed (its run, its data listing)."""
+    first = move_alias(model, "staging", tracking_uri)
+    manifest = read_manifest(model)
+    assert manifest.onnx is not None
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    pinned = client.get_model_version(manifest.name, first.version)
+    client.create_model_version(
+        manifest.name, str(pinned.source), pinned.run_id, {"onnx_sha256": manifest.onnx.sha256}
+    )
+    files = {"manifest.json": "c" * 64, "gate.json": "d" * 64}
+    lock = ModelLock(
+        name=manifest.name, version=first.version, sha256=manifest.onnx.sha256, run_id="b" * 32, files=files
+    )
+    assert move_alias(model, "production", tracking_uri).version == "2"
+    assert move_alias(model, "production", tracking_uri, pinned=lock).version == first.version
 
 
 def test_only_the_environment_aliases_move(model: Path, tracking_uri: str) -> None:

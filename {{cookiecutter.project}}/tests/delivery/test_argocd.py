@@ -108,7 +108,10 @@ def test_every_kind_an_application_syncs_is_admitted_by_its_project(
             synced.append(created_namespace(app))
         project = project_of(objects, app)
         refused = [describe(obj) for obj in synced if not project_permits(project, obj, namespace)]
-        assert refused == [], (app["metadata"]["name"], component)
+        # A preview runs no component's CronJob: the preview project refuses the kind (test_training.py).
+        preview = project["metadata"]["name"].endswith("-preview") and component is not None
+        expected = [describe(obj) for obj in synced if preview and obj["kind"] == "CronJob"]
+        assert refused == expected, (app["metadata"]["name"], component)
 
 
 NAMESPACE_SAMPLES = ["kube-system", "default", "argocd", f"{PROJECT}", f"{PROJECT}-production-x"]

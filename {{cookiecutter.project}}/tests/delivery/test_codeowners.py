@@ -1,5 +1,6 @@
 """The production approvers own what reaches production without a canary: argocd/, the production
-overlay, and the workflows that hold the delivery credentials (issue 18, item 4).
+overlay, the workflows that hold the delivery credentials (issue 18, item 4), model.lock and the code
+that enforces it, and the training component (issue 22).
 
 CODEOWNERS follows gitignore's patterns, and the last pattern that matches a path decides its owners
 (docs.github.com, "About code owners", "CODEOWNERS syntax"); the main ruleset requires a code owner's
@@ -26,6 +27,21 @@ OWNED = [
     ".github/workflows/deliver.yml",
     ".github/actions/setup/action.yml",
     ".github/CODEOWNERS",
+    ".github/workflows/retrain.yml",
+    # What enforces model.lock: a pull request that changed it could ship an unpinned model while the lock
+    # still reads the same (issue 22, attack M2).
+    "Makefile",
+    "Dockerfile",
+    ".dockerignore",
+    "scripts/build-image.sh",
+    "scripts/open-pull-request.sh",
+    "src/{{ cookiecutter.package }}/lock.py",
+    "src/{{ cookiecutter.package }}/pinned.py",
+    "src/{{ cookiecutter.package }}/registry.py",
+    "src/{{ cookiecutter.package }}/model/fetch.py",
+    # The training Jobs, their service account (the data's role) and their egress.
+    "k8s/components/training/kustomization.yaml",
+    "k8s/components/training/serviceaccount.yaml",
 ]
 
 
@@ -58,6 +74,7 @@ def test_the_production_approvers_own_it(path: str) -> None:
 def test_other_paths_are_left_to_the_repository_s_own_rules() -> None:
     assert owners("k8s/overlays/staging/kustomization.yaml") == []
     assert owners("src/app.py") == []
+    assert owners("src/{{ cookiecutter.package }}/model/train.py") == []
 
 
 def test_the_pattern_reader_follows_gitignore() -> None:

@@ -1,5 +1,6 @@
-"""`propose`: model.lock pinned to the registry's candidate, on a branch of its own pushed to the remote,
-with the pull request's text; main and the working tree untouched; nothing when there is nothing new."""
+"""`propose`: model.lock pinned to the registry's candidate, on a branch of its own on main's newest commit
+pushed to the remote, with the pull request's text; main and the working tree untouched; nothing when
+main's lock already pins it, a newer version or the same model file, whatever commit is checked out."""
 
 import os
 import subprocess
@@ -9,7 +10,12 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }} import registry as models
-from {{ cookiecutter.package }}.delivery.proposal import propose
+from {{ cookiecutter.package }}.delivery.proposal import (
+    Nothing,
+    Proposal,
+    check_main_head,
+    propose,
+)
 from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.lock import ModelLock, read_lock, render_lock
 from {{ cookiecutter.package }}.manifest import project_name
@@ -22,8 +28,14 @@ from .repos import bare_remote, clone, git
 # The registered model: the project, as train names it.
 NAME = project_name()
 SCRIPT = PROJECT_DIR / "scripts" / "open-pull-request.sh"
-# GitHub's CLI as the script calls it: records its arguments; `pr list` answers $OPEN_PR.
-FAKE_GH = '#!/bin/sh\necho "$@" >> "$GH_LOG"\n[ "$2" = list ] && echo "$OPEN_PR"\nexit 0\n'
+# GitHub's CLI as the script calls it: records its arguments; `pr list` answers the pull requests in
+# $OPEN_PRS (JSON, as `--json` lists them) through the script's own --jq filter, with jq (gh runs gojq).
+FAKE_GH = """#!/bin/sh
+echo "$@" >> "$GH_LOG"
+[ "$2" = list ] || exit 0
+while [ $# -gt 0 ]; do [ "$1" = --jq ] && filter="$2"; shift; done
+echo "${OPEN_PRS:-[]}" | jq -r "$filter"
+"""
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +54,27 @@ def repo(tmp_path: Path) -> Path:
     return clone(bare_remote(seed, tmp_path / "remote.git"), tmp_path / "ci")
 
 
+def merge_to_main(repo: Path, lock: ModelLock) -> str:
+    """model.lock pinning `lock`, committed and pushed to main as a merged proposal; the commit."""
+    (repo / "model.lock").write_text(render_lock(lock))
+    git(repo, "add", "model.lock")
+    git(repo, "commit", "--quiet", "-m", f"pin version {lock.version}")
+    git(repo, "push", "--quiet", "origin", "HEAD:main")
+    return git(repo, "rev-parse", "HEAD")
+
+
+def proposed(outcome: Proposal | Nothing) -> Proposal:
+    assert isinstance(outcome, Proposal), outcome
+    return outcome
+
+
 @pytest.mark.cluster
 def test_propose_pushes_model_lock_on_its_own_branch_and_leaves_main_alone(
     candidate: tuple[Stores, ModelLock], repo: Path
 ) -> None:
     stores, lock = candidate
     main = git(repo, "rev-parse", "HEAD")
-    proposal = propose(repo, models.connect(stores.tracking), NAME)
-    assert proposal is not None
+    proposal = proposed(propose(repo, models.connect(stores.tracking), NAME))
     assert proposal.lock == lock
     assert proposal.branch == f"retrain/{NAME}-v{lock.version}"
     remote = repo.parent / "remote.git"
@@ -69,10 +94,9 @@ def test_the_pull_request_puts_the_candidate_beside_production(
     client = models.connect(stores.tracking)
     client.set_registered_model_alias(NAME, "production", lock.version)
     try:
-        proposal = propose(repo, client, NAME)
+        proposal = proposed(propose(repo, client, NAME))
     finally:
         client.delete_registered_model_alias(NAME, "production")
-    assert proposal is not None
     assert (
         f"| metric | version {lock.version} (candidate) | version {lock.version} (production) | change |"
         in proposal.body
@@ -87,11 +111,81 @@ def test_a_lock_that_already_pins_the_candidate_proposes_nothing(
     candidate: tuple[Stores, ModelLock], repo: Path
 ) -> None:
     stores, lock = candidate
-    (repo / "model.lock").write_text(render_lock(lock))
-    git(repo, "add", "model.lock")
-    git(repo, "commit", "--quiet", "-m", "merge the proposal")
-    assert propose(repo, models.connect(stores.tracking), NAME, wait_s=0.0) is None
+    merge_to_main(repo, lock)
+    assert isinstance(propose(repo, models.connect(stores.tracking), NAME, wait_s=0.0), Nothing)
     assert read_lock(repo / "model.lock") == lock
+
+
+@pytest.mark.cluster
+def test_a_re_run_on_an_old_commit_reads_main_s_lock_and_proposes_nothing_older(
+    candidate: tuple[Stores, ModelLock], repo: Path
+) -> None:
+    """A re-run checks out the commit of its first run, whose model.lock is older than main's: main, fetched
+    afresh, pins a newer version than the candidate, so there is nothing to propose (issue 22, attack M4)."""
+    stores, lock = candidate
+    old = git(repo, "rev-parse", "HEAD")
+    newer = lock.model_copy(update={"version": str(int(lock.version) + 1)})
+    merge_to_main(repo, newer)
+    git(repo, "checkout", "--quiet", old)
+    outcome = propose(repo, models.connect(stores.tracking), NAME)
+    assert isinstance(outcome, Nothing)
+    assert "newer than the one main's model.lock pins" in outcome.reason
+    assert git(repo.parent / "remote.git", "branch", "--list", "retrain/*") == ""
+
+
+@pytest.mark.cluster
+def test_a_proposal_made_from_an_old_checkout_is_built_on_main_s_newest_commit(
+    candidate: tuple[Stores, ModelLock], repo: Path
+) -> None:
+    stores, _ = candidate
+    old = git(repo, "rev-parse", "HEAD")
+    (repo / "NEWS.md").write_text("merged after the run started\n")
+    git(repo, "add", "NEWS.md")
+    git(repo, "commit", "--quiet", "-m", "a later merge")
+    git(repo, "push", "--quiet", "origin", "HEAD:main")
+    tip = git(repo, "rev-parse", "HEAD")
+    git(repo, "checkout", "--quiet", old)
+    proposal = proposed(propose(repo, models.connect(stores.tracking), NAME))
+    remote = repo.parent / "remote.git"
+    assert git(remote, "rev-parse", f"{proposal.branch}^") == tip
+    assert git(remote, "diff", "--name-only", "main", proposal.branch) == "model.lock"
+
+
+@pytest.mark.cluster
+def test_a_new_version_of_the_same_model_file_proposes_nothing(
+    candidate: tuple[Stores, ModelLock], repo: Path
+) -> None:
+    """A weekly retrain on unchanged data registers the same bytes again: no pull request for it."""
+    stores, lock = candidate
+    client = models.connect(stores.tracking)
+    merge_to_main(repo, lock)
+    again = client.create_model_version(
+        NAME, f"runs:/{lock.run_id}/model", lock.run_id, tags={"onnx_sha256": lock.sha256}
+    )
+    client.set_registered_model_alias(NAME, models.CANDIDATE_ALIAS, again.version)
+    try:
+        outcome = propose(repo, client, NAME)
+    finally:
+        client.set_registered_model_alias(NAME, models.CANDIDATE_ALIAS, lock.version)
+    assert outcome == Nothing(
+        f"version {again.version} is byte for byte the model main's model.lock pins (version {lock.version})",
+        unchanged=True,
+    )
+
+
+def test_a_retrain_runs_on_main_s_newest_commit_only(repo: Path) -> None:
+    head = git(repo, "rev-parse", "HEAD")
+    assert check_main_head(repo) == head
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", "a later merge")
+    git(repo, "push", "--quiet", "origin", "HEAD:main")
+    git(repo, "checkout", "--quiet", head)
+    with pytest.raises(CliError, match=f"{head[:12]} is an older commit of main, and main is at") as refused:
+        check_main_head(repo)
+    assert refused.value.exit_code == 1
+    git(repo, "checkout", "--quiet", "--orphan", "elsewhere")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", "off main")
+    with pytest.raises(CliError, match="is not on main's history"):
+        check_main_head(repo)
 
 
 @pytest.mark.cluster
@@ -114,8 +208,8 @@ def test_a_candidate_without_a_passed_gate_is_refused(
         client.set_registered_model_alias(NAME, models.CANDIDATE_ALIAS, lock.version)
 
 
-def run_script(tmp_path: Path, proposal: dict[str, str], open_pr: str = "") -> list[str]:
-    (tmp_path / "bin").mkdir(exist_ok=True)
+def run_script(tmp_path: Path, proposal: dict[str, str], open_prs: str = "[]") -> list[str]:
+    (tmp_path / "bin").mkdir(parents=True, exist_ok=True)
     (tmp_path / "bin" / "gh").write_text(FAKE_GH)
     (tmp_path / "bin" / "gh").chmod(0o755)
     directory = tmp_path / "proposal"
@@ -126,7 +220,7 @@ def run_script(tmp_path: Path, proposal: dict[str, str], open_pr: str = "") -> l
         **os.environ,
         "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
         "GH_LOG": str(tmp_path / "gh.log"),
-        "OPEN_PR": open_pr,
+        "OPEN_PRS": open_prs,
     }
     result = subprocess.run(
         [str(SCRIPT), str(directory)], env=env, capture_output=True, text=True, check=True
@@ -150,9 +244,20 @@ def test_the_pull_request_is_opened_for_the_proposal_s_branch(tmp_path: Path) ->
 
 
 def test_an_open_pull_request_for_the_branch_is_updated_not_doubled(tmp_path: Path) -> None:
-    output = run_script(tmp_path, PROPOSAL, open_pr="12")
+    output = run_script(tmp_path, PROPOSAL, open_prs='[{"number": 12, "isCrossRepository": false}]')
     assert output[0] == "open-pull-request: updated #12 for retrain/ml-service-v3"
     assert output[-1].startswith("pr edit 12 --title Retrained model: ml-service version 3")
+
+
+def test_a_fork_s_pull_request_from_a_branch_of_the_same_name_is_never_updated(tmp_path: Path) -> None:
+    """`gh pr list --head` matches the branch name in forks too (cli/cli#10945): the version numbers are
+    predictable, so a fork could open retrain/<name>-v<N+1> first and get the bot's title and body."""
+    fork, ours = '{"number": 9, "isCrossRepository": true}', '{"number": 12, "isCrossRepository": false}'
+    output = run_script(tmp_path, PROPOSAL, open_prs=f"[{fork}]")
+    assert output[-1].startswith("pr create --head retrain/ml-service-v3")
+    assert not any(line.startswith("pr edit") for line in output)
+    output = run_script(tmp_path / "both", PROPOSAL, open_prs=f"[{fork}, {ours}]")
+    assert output[-1].startswith("pr edit 12 ")
 
 
 def test_no_proposal_opens_no_pull_request(tmp_path: Path) -> None:

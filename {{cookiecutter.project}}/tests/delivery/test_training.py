@@ -3,6 +3,7 @@
 match model.toml's search, pods as locked down as the server's, and egress to the stores only."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from {{ cookiecutter.package }}.model.config import load_config
 from {{ cookiecutter.package }}.model.search import expand
 
 from .. import PROJECT_DIR
-from .argocd import argocd_objects, project_permits
+from .argocd import argocd_objects, project_of, project_permits
 from .k8s import (
     CUSTOM_GROUPS,
     OVERLAYS,
@@ -25,6 +26,7 @@ from .k8s import (
     render_with_component,
     with_typo,
 )
+from .test_argocd import deployed
 from .test_k8s_hardening import peer, restricted_violations
 
 TRIAL_ARGUMENT = re.compile(r"\$\(JOB_COMPLETION_INDEX\)/(\d+)")
@@ -169,6 +171,31 @@ def test_the_environments_project_admits_the_jobs_a_run_now_makes_and_the_previe
     assert project_permits(projects[PROJECT], job, f"{PROJECT}-production")
     if f"{PROJECT}-preview" in projects:
         assert not project_permits(projects[f"{PROJECT}-preview"], job, f"{PROJECT}-pr-7")
+
+
+def test_a_preview_with_the_training_component_fails_its_sync(tmp_path: Path) -> None:
+    """A pull request controls its preview overlay: one that adds the training component would run PR code
+    on a schedule, with the trainer's service account, beside the tracking server (issue 22, attack M1).
+    Argo CD refuses the whole sync when one object is not permitted (gitops-engine
+    pkg/sync/sync_context.go:478-500), and the preview project admits no CronJob or Job."""
+    found = argocd_objects()
+    previews = [
+        obj
+        for obj in found
+        if obj["kind"] == "Application" and obj["spec"]["project"] == f"{PROJECT}-preview"
+    ]
+    if not previews:
+        pytest.skip("this project has no previews")
+    [app] = previews
+    namespace = app["spec"]["destination"]["namespace"]
+    project = project_of(found, app)
+    synced = deployed(app, tmp_path, "training")
+    refused = {
+        (obj["kind"], obj["metadata"]["name"])
+        for obj in synced
+        if not project_permits(project, obj, namespace)
+    }
+    assert refused == {("CronJob", f"{PROJECT}-retrain"), ("CronJob", f"{PROJECT}-tune")}
 
 
 def test_the_readme_starts_a_run_from_a_cronjob_this_component_renders(objects: list[K8sObject]) -> None:

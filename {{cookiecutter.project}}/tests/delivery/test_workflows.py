@@ -202,3 +202,13 @@ def test_every_job_renders_with_the_one_pinned_kustomize() -> None:
             runs = " ".join(step.get("run", "") for step in job["steps"])
             if re.search(r"make (render|test|validate-manifests)\b", runs):
                 assert any(step.get("uses") == "./.github/actions/setup" for step in job["steps"]), job_id
+
+
+def test_a_retrain_checks_that_it_runs_on_main_s_newest_commit_before_it_trains() -> None:
+    """A re-run checks out its first run's commit (GITHUB_SHA): `check-head` refuses it before `make
+    retrain` could register that old code's model as the newest candidate (issue 22, attack M4)."""
+    [job] = load("retrain")["jobs"].values()
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert runs.index("make check-head") < runs.index("make retrain")
+    [checkout] = [step for step in job["steps"] if str(step.get("uses", "")).startswith("actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == 0

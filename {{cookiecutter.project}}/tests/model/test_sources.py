@@ -71,6 +71,36 @@ def test_files_that_are_not_data_are_skipped_with_a_warning(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
+    ("drift", "message"),
+    [
+        (
+            lambda part: part.drop(columns="x"),
+            r"part-1.parquet lacks column 'x' \(double in part-0.parquet\)",
+        ),
+        (
+            lambda part: part.assign(leak=1),
+            r"part-1.parquet has column 'leak' \(int64\), which part-0.parquet lacks",
+        ),
+        (
+            lambda part: part.assign(x=part["x"].astype(str)),
+            "part-1.parquet has column 'x' as .*string, part-0.parquet as double",
+        ),
+    ],
+    ids=["missing", "extra", "retyped"],
+)
+def test_parquet_files_that_drift_from_the_first_one_s_schema_are_refused_in_one_line(
+    tmp_path: Path, drift: object, message: str
+) -> None:
+    """pyarrow takes the first file's schema: without the check a missing column is imputed, an extra one
+    dropped and a retyped one cast, silently (issue 22, attack M5)."""
+    prefix = write_parts(tmp_path / "train", parts=1)
+    drift(FRAME.iloc[4:8]).to_parquet(prefix / "part-1.parquet", index=False)  # type: ignore[operator]
+    with pytest.raises(SourceError, match=f"{message}; give every Parquet file one schema$") as refused:
+        read_source(str(prefix))
+    assert refused.value.exit_code == 1
+
+
+@pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda root: write_parts(write_parts(root, 1), 1, ".csv"), "mixes file types (1 csv, 1 parquet)"),
@@ -92,7 +122,8 @@ def test_a_local_prefix_that_cannot_train_is_refused(tmp_path: Path, make: objec
     [
         ("s3://bucket/train/../secret/", "must not hold '.', '..' or empty path segments"),
         ("s3://bucket/train//x.parquet", "must not hold '.', '..' or empty path segments"),
-        ("s3://bucket/train/x.parquet?versionId=1", "drop the '?' or '#' part"),
+        # Every key would shift by one character, and the fingerprint change for the same objects.
+        ("s3://bucket//train/", "must not hold '.', '..' or empty path segments"),
         ("s4://bucket/train/", "unknown scheme 's4'"),
         ("s3://", "cannot read: Cannot traverse all of S3"),
     ],
@@ -106,6 +137,34 @@ def test_a_bad_uri_is_one_line_naming_it_with_exit_code_1(
     assert error.startswith(f"error: {uri}: ")
     assert message in error
     assert error.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("uri", "shown", "message"),
+    [
+        (
+            "s3://AKIAEXAMPLE:SECRET@bucket/train/",
+            "s3://bucket/train/",
+            "credentials do not belong in the URI",
+        ),
+        (
+            "abfs://c@acct.dfs.core.windows.net/t/x.csv?sig=SECRET",
+            "abfs://c@acct.dfs.core.windows.net/t/x.csv",
+            "drop the '?'",
+        ),
+        ("s3://bucket/t/x.parquet?versionId=1", "s3://bucket/t/x.parquet", "drop the '?' or '#' part"),
+    ],
+    ids=["userinfo", "sas-token", "query"],
+)
+def test_a_secret_in_a_uri_is_refused_and_never_echoed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], uri: str, shown: str, message: str
+) -> None:
+    code = main(["train", "--data", uri, "--target", "label", "--out", str(tmp_path / "out")])
+    error = capsys.readouterr().err
+    assert (code, error.count("\n")) == (1, 1)
+    assert error.startswith(f"error: {shown}: ")
+    assert message in error
+    assert "SECRET" not in error
 
 
 def test_no_credentials_is_one_line_naming_the_uri(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""Delivery commands: render, publish, rollback, register, propose, rulesets, url, wait-for-revision,
-wait-for-canary, smoke. The handlers live in handlers.py."""
+"""Delivery commands: render, publish, rollback, register, propose, check-head, rulesets, url,
+wait-for-revision, wait-for-canary, smoke. The handlers live in handlers.py."""
 
 import argparse
 from pathlib import Path
@@ -79,6 +79,11 @@ def add_setup_commands(commands: Commands) -> None:
         "--wait", type=float, default=0.0, help="Seconds to wait for a candidate newer than model.lock"
     )
     command.set_defaults(handler=handlers.run_propose)
+
+    command = commands.add_parser(
+        "check-head", help="Refuse unless this checkout is main's newest commit on the remote (retrain)"
+    )
+    command.set_defaults(handler=handlers.run_check_head)
 
     command = commands.add_parser("rulesets", help="Write the repository rulesets as JSON, for `gh api`")
     command.add_argument("--staging-app-id", type=int, required=True, help="App ID of the staging App")

@@ -73,9 +73,10 @@ def run_register(args: argparse.Namespace) -> int:
     if uri is None:
         print("no tracking server configured (MLFLOW_TRACKING_URI); registry aliases unchanged")
         return 0
+    from ..lock import read_lock
     from .aliases import move_alias
 
-    moved = move_alias(args.artifacts, args.env, uri)
+    moved = move_alias(args.artifacts, args.env, uri, read_lock())
     how = "registered and " if moved.registered else ""
     print(f"{how}aliased: models:/{moved.name}@{moved.alias} is version {moved.version}")
     return 0
@@ -87,7 +88,7 @@ def run_propose(args: argparse.Namespace) -> int:
     from ..errors import CliError
     from ..manifest import project_name
     from ..settings import get_settings
-    from .proposal import propose
+    from .proposal import Nothing, propose
 
     uri = get_settings().mlflow_tracking_uri
     if not uri:
@@ -95,11 +96,10 @@ def run_propose(args: argparse.Namespace) -> int:
     for name in ("branch", "title", "body.md"):
         (args.out / name).unlink(missing_ok=True)
     proposal = propose(Path.cwd(), registry.connect(uri), project_name(), args.wait)
-    if proposal is None:
-        nothing = "no version with the alias `candidate` newer than the one model.lock pins"
-        if args.wait:
-            raise CliError(f"{nothing}, within {args.wait:g} s", exit_code=1)
-        print(f"{nothing}: nothing to propose")
+    if isinstance(proposal, Nothing):
+        if args.wait and not proposal.unchanged:
+            raise CliError(f"{proposal.reason}, within {args.wait:g} s", exit_code=1)
+        print(f"{proposal.reason}: nothing to propose")
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "title").write_text(proposal.title + "\n")
@@ -107,6 +107,13 @@ def run_propose(args: argparse.Namespace) -> int:
     (args.out / "branch").write_text(proposal.branch + "\n")
     pinned = proposal.lock.version
     print(f"pushed {proposal.branch} ({proposal.commit[:12]}): model.lock pins version {pinned}")
+    return 0
+
+
+def run_check_head(args: argparse.Namespace) -> int:
+    from .proposal import check_main_head
+
+    print(f"{check_main_head(Path.cwd())[:12]} is main's newest commit")
     return 0
 
 

@@ -35,8 +35,27 @@ def read_parquet(listing: Listing) -> pd.DataFrame:
 
     paths = [pinned(listing, file) for file in listing.files]
     dataset = ds.dataset(paths, filesystem=listing.filesystem, format="parquet")
+    check_one_schema(listing, [fragment.physical_schema for fragment in dataset.get_fragments()])
     frame: pd.DataFrame = dataset.to_table().to_pandas()
     return frame
+
+
+def check_one_schema(listing: Listing, schemas: list[Any]) -> None:
+    """Every file has the first one's columns and types, as CSV files must share one header: pyarrow
+    would take the first file's schema and drop, impute or cast the others' columns without a word."""
+    first, key = {field.name: field.type for field in schemas[0]}, listing.files[0].key
+    for file, schema in zip(listing.files[1:], schemas[1:], strict=True):
+        columns = {field.name: field.type for field in schema}
+        for name in sorted(first.keys() | columns.keys()):
+            if name not in columns:
+                problem = f"lacks column {name!r} ({first[name]} in {key})"
+            elif name not in first:
+                problem = f"has column {name!r} ({columns[name]}), which {key} lacks"
+            elif first[name] != columns[name]:
+                problem = f"has column {name!r} as {columns[name]}, {key} as {first[name]}"
+            else:
+                continue
+            raise SourceError(f"{listing.uri}: {file.key} {problem}; give every Parquet file one schema")
 
 
 def read_csv(listing: Listing) -> pd.DataFrame:

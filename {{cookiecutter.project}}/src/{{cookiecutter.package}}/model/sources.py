@@ -45,13 +45,19 @@ def is_local(source: str) -> bool:
 
 
 def check_uri(uri: str) -> None:
-    """An object-store URI names its objects exactly: no `.` or `..` segments, no empty ones."""
-    path = urlsplit(uri).path
-    segments = path.strip("/").split("/") if path.strip("/") else []
-    if any(segment in ("", ".", "..") for segment in segments):
+    """An object-store URI names its objects exactly: no `.` or `..` segments, no empty ones (`//` too),
+    and no secrets (a password before the bucket, a SAS token), which are never echoed back."""
+    parts = urlsplit(uri)
+    if parts.password is not None:
+        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment="").geturl()
+        raise SourceError(f"{shown}: credentials do not belong in the URI; use the store's credential chain")
+    if parts.query or parts.fragment:
+        shown = parts._replace(query="", fragment="").geturl()
+        raise SourceError(f"{shown}: a URI names a file or a prefix; drop the '?' or '#' part")
+    # Only the one slash before a prefix's first segment and after its last may stand alone.
+    path = parts.path.removeprefix("/").removesuffix("/")
+    if path and any(segment in ("", ".", "..") for segment in path.split("/")):
         raise SourceError(f"{uri}: a URI must not hold '.', '..' or empty path segments")
-    if urlsplit(uri).query or urlsplit(uri).fragment:
-        raise SourceError(f"{uri}: a URI names a file or a prefix; drop the '?' or '#' part")
 
 
 @contextmanager
