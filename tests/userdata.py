@@ -30,6 +30,8 @@ class UserData:
     parquet: bool = False
     # Columns `make score` copies out of the training file (KEEP=).
     keep: list[str] = field(default_factory=list)
+    # [train.search] and its space, when the starter's names another task's metric or estimator's keys.
+    search: str = ""
 
     @property
     def row_count(self) -> int:
@@ -55,7 +57,9 @@ def retarget(text: str, case: UserData) -> str:
     data = f'[data]\nsource = "{case.file}"\n{case.data}\n\n'
     text = re.sub(r"^\[data\]\n.*?(?=^\[train\]$)", data, text, flags=re.M | re.S)
     params = f"[train.params]\n{case.params}\n\n"
-    text = re.sub(r"^\[train\.params\]\n.*?(?=^\[gate\]$)", params, text, flags=re.M | re.S)
+    text = re.sub(r"^\[train\.params\]\n.*?(?=^\[)", params, text, flags=re.M | re.S)
+    if case.search:
+        text = re.sub(r"^\[train\.search\]\n.*?(?=^\[gate\]$)", f"{case.search}\n\n", text, flags=re.M | re.S)
     for key, value in case.train.items():
         text, count = re.subn(rf"^#? ?{key} = .*$", f"{key} = {value}", text, count=1, flags=re.M)
         assert count == 1, f"model.toml has no {key} line to set"
@@ -145,6 +149,7 @@ USER_DATA: list[UserData] = [
         'target = "price"\ncategorical = ["city", "condition", "zone"]\nexclude = ["id"]',
         "alpha = 3.0",
         keep=["id", "zone"],
+        search='[train.search]\nkind = "grid"\nmetric = "r2"\n\n[train.search.space]\nalpha = [0.3, 1.0, 3.0, 10.0]',
     ),
     UserData(
         "churn",
@@ -161,5 +166,7 @@ USER_DATA: list[UserData] = [
         segments,
         'target = "tier"\ncategorical = ["channel", "segment"]',
         "max_iter = 80\nlearning_rate = 0.1\nmax_leaf_nodes = 15",
+        search='[train.search]\nkind = "grid"\nmetric = "balanced_accuracy"\n\n[train.search.space]\n'
+        "learning_rate = [0.05, 0.1]\nmax_leaf_nodes = [15, 31]",
     ),
 ]

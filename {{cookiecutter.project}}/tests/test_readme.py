@@ -74,7 +74,8 @@ def readme(registry: Stores, tmp_path_factory: pytest.TempPathFactory) -> Run:
     return Run(repo, remote, outputs, root / "gh.log")
 
 
-pytestmark = pytest.mark.cluster
+# The section's commands run in the module's fixture: under a loaded runner they outlast pytest's 300 s.
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(1200)]
 
 
 def test_every_command_of_the_section_runs(readme: Run) -> None:

@@ -23,6 +23,15 @@ def untimed_gate(config: GateConfig | None = None, **fields: Any) -> GateConfig:
     return (config or GateConfig()).model_copy(update={**fields, "latency_budget_ms": UNTIMED_MS})
 
 
+def untimed_toml(text: str) -> str:
+    """model.toml's text with a latency budget never crossed, set or added under [gate]."""
+    budget = f"latency_budget_ms = {UNTIMED_MS}"
+    text, replaced = re.subn(r"^latency_budget_ms = .*$", budget, text, count=1, flags=re.M)
+    if not replaced:
+        text = re.sub(r"^\[gate\]$", f"[gate]\n{budget}", text, count=1, flags=re.M)
+    return text
+
+
 def untimed_config(directory: Path) -> Path:
     """The project's own model.toml, copied into `directory` with a latency budget never crossed.
 
@@ -30,13 +39,7 @@ def untimed_config(directory: Path) -> Path:
     """
     original = PROJECT_DIR / "model.toml"
     source = load_config(original).data.source
-    text = re.sub(
-        r"^source = .*$", f"source = {json.dumps(source)}", original.read_text(), count=1, flags=re.M
-    )
-    budget = f"latency_budget_ms = {UNTIMED_MS}"
-    text, replaced = re.subn(r"^latency_budget_ms = .*$", budget, text, count=1, flags=re.M)
-    if not replaced:
-        text = re.sub(r"^\[gate\]$", f"[gate]\n{budget}", text, count=1, flags=re.M)
+    text = re.sub(r"^source = .*$", f"source = {json.dumps(source)}", original.read_text(), count=1, flags=re.M)
     copy = directory / "model.toml"
-    copy.write_text(text)
+    copy.write_text(untimed_toml(text))
     return copy

@@ -88,7 +88,8 @@ def test_the_project_search_is_valid_for_its_estimator_and_task(
     model_config: ModelConfig, manifest: object
 ) -> None:
     search = model_config.train.search
-    assert search is not None, "model.toml: keep a [train.search] for make tune"
+    if search is None:
+        pytest.skip("model.toml has no [train.search]: make tune refuses in one line until one is added")
     task = manifest.task  # type: ignore[attr-defined]
     check_trials(expand(search, model_config.train.seed), model_config.train, task)
     assert metric_of(search, task)

@@ -8,7 +8,7 @@ from mlflow import MlflowClient
 
 from {{ cookiecutter.package }} import registry
 from {{ cookiecutter.package }}.errors import CliError
-from {{ cookiecutter.package }}.manifest import GATE_FILE, read_manifest
+from {{ cookiecutter.package }}.manifest import DATA_FILE, GATE_FILE, read_manifest
 from {{ cookiecutter.package }}.model.config import GateConfig
 from {{ cookiecutter.package }}.model.gate import run_gate
 from {{ cookiecutter.package }}.model.track import track_model
@@ -41,10 +41,10 @@ def test_track_records_params_metrics_and_the_model_files(
     assert run.data.tags["data_fingerprint"] == manifest.data_fingerprint
     assert run.data.tags["gate"] == "passed"
     files = {item.path for item in client_for(tracking_uri).list_artifacts(tracked.run_id, "model")}
-    assert files == {
-        f"model/{name}"
-        for name in ("model.onnx", "manifest.json", "MODEL_CARD.md", "gate.json", "metrics.json")
-    }
+    # data.json (the files read, with their versions) exists when the data came from files, not a bundled set.
+    listed = [DATA_FILE] if (artifacts_copy / DATA_FILE).exists() else []
+    names = ["model.onnx", "manifest.json", "MODEL_CARD.md", "gate.json", "metrics.json", *listed]
+    assert files == {f"model/{name}" for name in names}
     # The run's files sit beside the database, not in the working directory.
     assert (tmp_path / "mlartifacts").is_dir()
 
