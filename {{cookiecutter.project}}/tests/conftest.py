@@ -1,6 +1,7 @@
 """Fixtures for every area: one model trained and exported with the real code, once per test session;
 the object store and tracking server of the cluster tests, once per test run."""
 
+import gc
 import os
 import shutil
 import tempfile
@@ -43,9 +44,17 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput["servers"] = str(node.config.stash[SERVERS])
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what the test modules imported (scikit-learn, MLflow, hypothesis...): no full garbage
+    collection of the run walks those millions of objects again."""
+    gc.freeze()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput") and SERVERS in config.stash:
         stop_servers(config.stash[SERVERS])
+    # The process exits next, and the collections at exit walked the whole heap: seconds of CPU a worker.
+    gc.freeze()
 
 
 def servers_dir(config: pytest.Config) -> Path:

@@ -61,14 +61,20 @@ def wait_until_ready(url: str, timeout_s: float = 20.0, path: str = "/readyz") -
 
 @contextmanager
 def live_server(
-    model_dir: Path, workers: int = 1, prelude: str = "", up_path: str = "/readyz", **env: str
+    model_dir: Path,
+    workers: int = 1,
+    prelude: str = "",
+    up_path: str = "/readyz",
+    port: int | None = None,
+    **env: str,
 ) -> Iterator[LiveServer]:
-    """`python -m <package> serve` on a free port of 127.0.0.1, stopped with SIGTERM afterwards.
+    """`python -m <package> serve` on `port` (a free one by default) of 127.0.0.1, stopped with SIGTERM
+    afterwards.
 
     `prelude` is Python run first in the server process, for example to block an import. The server
     counts as started once `up_path` answers 200: /healthz for one that is not meant to become ready.
     """
-    port = free_port()
+    port = port or free_port()
     environment = {
         **os.environ,
         "APP_MODEL_DIR": str(model_dir),

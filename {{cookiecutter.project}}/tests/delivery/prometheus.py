@@ -26,8 +26,9 @@ from .k8s import K8sObject
 INSTALL = (
     "sudo apt-get install --no-install-recommends prometheus  # Debian and Ubuntu: prometheus and promtool"
 )
-# Short, so that two samples, and with them a rate(), exist within seconds of the first scrape.
-SCRAPE_INTERVAL = "1s"
+# Short, so that two samples, and with them a rate(), exist within a second of the first scrape.
+SCRAPE_SECONDS = 0.5
+INTERVAL = f"{SCRAPE_SECONDS * 1000:g}ms"
 START_TIMEOUT_S = 30.0
 
 
@@ -66,7 +67,7 @@ def scrape_config(service_monitor: K8sObject, targets: dict[str, int]) -> dict[s
     [pod_label] = service_monitor["spec"]["podTargetLabels"]
     label = f"__meta_kubernetes_pod_label_{sanitize(pod_label)}"
     return {
-        "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": SCRAPE_INTERVAL},
+        "global": {"scrape_interval": INTERVAL, "evaluation_interval": INTERVAL},
         "scrape_configs": [
             {
                 "job_name": name,
@@ -100,9 +101,16 @@ def wait_until(check: Callable[[], bool], what: str, timeout_s: float = START_TI
     raise TimeoutError(f"{what} within {timeout_s:g}s")
 
 
+def wait_until_scraped(url: str, targets: int) -> None:
+    """Wait for a successful scrape of every target. The scrape manager applies new targets every 5 s,
+    so the first samples take that long after Prometheus starts."""
+    wait_until(lambda: len(query(url, "up == 1")["data"]["result"]) == targets, "every target scraped")
+
+
 @contextmanager
 def prometheus(service_monitor: K8sObject, targets: dict[str, int], work_dir: Path) -> Iterator[str]:
-    """Prometheus on a free loopback port, scraping every target; yields its URL once all are up."""
+    """Prometheus on a free loopback port, set to scrape every target; yields its URL once it answers,
+    before it scrapes: start the targets meanwhile, then wait_until_scraped()."""
     binary = require("prometheus")
     config = work_dir / "prometheus.yml"
     config.write_text(yaml.safe_dump(scrape_config(service_monitor, targets)))
@@ -129,10 +137,6 @@ def prometheus(service_monitor: K8sObject, targets: dict[str, int], work_dir: Pa
 
     try:
         wait_until(started, "Prometheus up")
-        # The scrape manager applies new targets every 5 s, so the first samples take that long.
-        wait_until(
-            lambda: len(query(url, "up == 1")["data"]["result"]) == len(targets), "every target scraped"
-        )
         yield url
     finally:
         process.terminate()

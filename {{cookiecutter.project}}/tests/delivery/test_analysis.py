@@ -20,16 +20,16 @@ from pathlib import Path
 import pytest
 
 from .. import PROJECT_DIR
-from ..servers import live_server
+from ..servers import free_port, live_server
 from .analysis import measurement_phase, prometheus_result, resolve_args
 from .k8s import OVERLAYS_DIR, K8sObject, only, render
-from .prometheus import prometheus, query
+from .prometheus import SCRAPE_SECONDS, prometheus, query, wait_until_scraped
 
 pytestmark = pytest.mark.slow
 
-# Long enough for several scrapes to see the counters grow: a burst before a series' first scrape
-# counts as no increase at all.
-LOAD_S = 8.0
+# Long enough for several scrapes to see the counters grow (a burst before a series' first scrape
+# counts as no increase at all), and for every state to pass the template's min-requests many times over.
+LOAD_S = 4.0
 STATES = ("healthy", "quiet", "failing")
 
 
@@ -89,16 +89,20 @@ def prometheus_url(
     """Prometheus after LOAD_S seconds of each state: locust on healthy; only probes and scrapes on
     quiet; failing answers every inference request with a 503."""
     work = tmp_path_factory.mktemp("prometheus")
+    ports = {state: free_port() for state in STATES}
     with ExitStack() as stack:
+        # Prometheus first: the servers start in the seconds it takes to apply its targets.
+        url = stack.enter_context(prometheus(only(production, "ServiceMonitor"), ports, work))
         servers = {
-            "healthy": stack.enter_context(live_server(artifacts_dir)),
-            "quiet": stack.enter_context(live_server(artifacts_dir)),
+            "healthy": stack.enter_context(live_server(artifacts_dir, port=ports["healthy"])),
+            "quiet": stack.enter_context(live_server(artifacts_dir, port=ports["quiet"])),
             "failing": stack.enter_context(
-                live_server(broken_copy(artifacts_dir, work / "broken"), up_path="/healthz")
+                live_server(
+                    broken_copy(artifacts_dir, work / "broken"), up_path="/healthz", port=ports["failing"]
+                )
             ),
         }
-        targets = {name: server.port for name, server in servers.items()}
-        url = stack.enter_context(prometheus(only(production, "ServiceMonitor"), targets, work))
+        wait_until_scraped(url, len(ports))
         load = locust(servers["healthy"].url)
         threads = [
             threading.Thread(
@@ -115,7 +119,7 @@ def prometheus_url(
         for thread in threads:
             thread.join(timeout=60)
         # Two more scrapes, so that Prometheus holds the counters as the load left them.
-        time.sleep(2.5)
+        time.sleep(2.5 * SCRAPE_SECONDS)
         yield url
 
 

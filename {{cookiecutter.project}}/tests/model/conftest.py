@@ -1,7 +1,6 @@
 """The model commands, run in process as `python -m <package>` would run them; a table with categories."""
 
 import argparse
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,11 +8,6 @@ import pytest
 
 from {{ cookiecutter.package }}.model.cli import add_model_commands
 from {{ cookiecutter.package }}.model.config import DataConfig, TrainConfig
-
-# Histogram gradient boosting fits on every CPU through OpenMP. Beside pytest-xdist's workers that
-# oversubscribes the CPUs, and a fit of a few hundred rows takes seconds instead of a fraction of one.
-# OpenMP reads this once, when scikit-learn first loads it, which is after pytest reads conftest files.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture
