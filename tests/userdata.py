@@ -149,7 +149,8 @@ USER_DATA: list[UserData] = [
         'target = "price"\ncategorical = ["city", "condition", "zone"]\nexclude = ["id"]',
         "alpha = 3.0",
         keep=["id", "zone"],
-        search='[train.search]\nkind = "grid"\nmetric = "r2"\n\n[train.search.space]\nalpha = [0.3, 1.0, 3.0, 10.0]',
+        search='[train.search]\nkind = "grid"\nmetric = "r2"\n\n[train.search.space]\n'
+        "alpha = [0.3, 1.0, 3.0, 10.0]",
     ),
     UserData(
         "churn",
