@@ -39,7 +39,8 @@ def untimed_config(directory: Path) -> Path:
     """
     original = PROJECT_DIR / "model.toml"
     source = load_config(original).data.source
-    text = re.sub(r"^source = .*$", f"source = {json.dumps(source)}", original.read_text(), count=1, flags=re.M)
+    absolute = f"source = {json.dumps(source)}"
+    text = re.sub(r"^source = .*$", absolute, original.read_text(), count=1, flags=re.M)
     copy = directory / "model.toml"
     copy.write_text(untimed_toml(text))
     return copy
