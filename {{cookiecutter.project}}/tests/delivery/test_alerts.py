@@ -11,7 +11,8 @@ import yaml
 from .k8s import OVERLAYS_DIR, only, render
 from .prometheus import require
 
-UNIT_TESTS = Path(__file__).with_name("alerts_test.yaml")
+# Two files, as each sets its own evaluation interval: the daily rules' cases span two days.
+UNIT_TESTS = [Path(__file__).with_name(name) for name in ("alerts_test.yaml", "alerts_daily_test.yaml")]
 pytestmark = pytest.mark.slow
 
 
@@ -21,7 +22,8 @@ def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("rules")
     rule = only(render(OVERLAYS_DIR / "production"), "PrometheusRule")
     (directory / "rules.yaml").write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}))
-    shutil.copy(UNIT_TESTS, directory / UNIT_TESTS.name)
+    for unit_tests in UNIT_TESTS:
+        shutil.copy(unit_tests, directory / unit_tests.name)
     return directory
 
 
@@ -42,9 +44,12 @@ def test_every_alert_fires_and_stays_silent_in_the_unit_tests(rules: Path) -> No
         if "alert" in rule
     }
     cases: list[dict[str, Any]] = [
-        case for test in yaml.safe_load(UNIT_TESTS.read_text())["tests"] for case in test["alert_rule_test"]
+        case
+        for unit_tests in UNIT_TESTS
+        for test in yaml.safe_load(unit_tests.read_text())["tests"]
+        for case in test["alert_rule_test"]
     ]
     assert {case["alertname"] for case in cases if case["exp_alerts"]} == alerts
     assert {case["alertname"] for case in cases if not case["exp_alerts"]} == alerts
-    result = promtool("test", "rules", UNIT_TESTS.name, cwd=rules)
+    result = promtool("test", "rules", *(unit_tests.name for unit_tests in UNIT_TESTS), cwd=rules)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,9 +2,9 @@
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from mlflow import MlflowClient
 
 from {{ cookiecutter.package }} import registry
 from {{ cookiecutter.package }}.__main__ import main
@@ -13,6 +13,15 @@ from {{ cookiecutter.package }}.errors import CliError
 from {{ cookiecutter.package }}.lock import ModelLock
 from {{ cookiecutter.package }}.manifest import read_manifest, write_manifest
 from {{ cookiecutter.package }}.settings import get_settings
+
+if TYPE_CHECKING:  # MLflow takes a second to import: only the tests that use it pay for it
+    from mlflow import MlflowClient
+
+
+def client_for(tracking_uri: str) -> "MlflowClient":
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
 @pytest.fixture
@@ -25,7 +34,7 @@ def test_the_first_alias_registers_the_model_and_the_next_finds_it(model: Path, 
     production = move_alias(model, "production", tracking_uri)
     assert (staging.version, staging.registered) == ("1", True)
     assert (production.version, production.registered) == ("1", False)
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    client = client_for(tracking_uri)
     name = read_manifest(model).name
     assert client.get_registered_model(name).aliases == {"staging": 1, "production": 1}
     version = client.get_model_version(name, "1")
@@ -39,7 +48,7 @@ def test_another_model_becomes_a_new_version_and_takes_the_alias(model: Path, tr
     other = manifest.onnx.model_copy(update={"sha256": "0" * 64})
     write_manifest(model, manifest.model_copy(update={"onnx": other}))
     assert move_alias(model, "production", tracking_uri).version == "2"
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    client = client_for(tracking_uri)
     ref = registry.ModelRef(manifest.name, alias="production")
     found = registry.find_version(client, ref)
     assert found is not None
@@ -54,7 +63,7 @@ def test_the_alias_names_the_version_model_lock_pins_when_a_later_one_has_the_sa
     first = move_alias(model, "staging", tracking_uri)
     manifest = read_manifest(model)
     assert manifest.onnx is not None
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    client = client_for(tracking_uri)
     pinned = client.get_model_version(manifest.name, first.version)
     client.create_model_version(
         manifest.name, str(pinned.source), pinned.run_id, {"onnx_sha256": manifest.onnx.sha256}

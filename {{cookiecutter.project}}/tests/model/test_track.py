@@ -2,9 +2,9 @@
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from mlflow import MlflowClient
 
 from {{ cookiecutter.package }} import registry
 from {{ cookiecutter.package }}.errors import CliError
@@ -15,13 +15,18 @@ from {{ cookiecutter.package }}.model.track import track_model
 
 from .gates import untimed_gate
 
+if TYPE_CHECKING:  # MLflow takes a second to import: only the tests that use it pay for it
+    from mlflow import MlflowClient
+
 
 def passed_gate(artifacts: Path) -> Path:
     assert run_gate(artifacts, untimed_gate()) == 0
     return artifacts
 
 
-def client_for(tracking_uri: str) -> MlflowClient:
+def client_for(tracking_uri: str) -> "MlflowClient":
+    from mlflow import MlflowClient
+
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 

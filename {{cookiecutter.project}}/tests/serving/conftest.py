@@ -1,5 +1,5 @@
 """The serving tests' app: `client` talks to it in process, built fresh for every test; `server`
-is the real process, shared by the tests that only send it requests."""
+(and `two_workers`) is the real process, shared by the tests that only send it requests."""
 
 import shutil
 from collections.abc import Callable, Iterator
@@ -50,4 +50,11 @@ def client(settings: Settings) -> TestClient:
 def server(artifacts_dir: Path) -> Iterator[LiveServer]:
     """`python -m <package> serve` with the default settings, started once per test process."""
     with live_server(artifacts_dir) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def two_workers(artifacts_dir: Path) -> Iterator[LiveServer]:
+    """The same with --workers 2, shared the same way: its users only send requests."""
+    with live_server(artifacts_dir, workers=2) as running:
         yield running

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,12 +43,6 @@ def get_text(url: str) -> str:
 def test_server_runs_with_the_training_libraries_unimportable(artifacts_dir: Path) -> None:
     with live_server(artifacts_dir, prelude=BLOCK_TRAINING) as server:
         assert post(f"{server.url}/predict", typical_rows(server.manifest)[0])
-
-
-@pytest.fixture(scope="module")
-def two_workers(artifacts_dir: Path) -> Iterator[LiveServer]:
-    with live_server(artifacts_dir, workers=2) as server:
-        yield server
 
 
 def served_predictions(server: LiveServer) -> float:

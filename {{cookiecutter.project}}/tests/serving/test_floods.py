@@ -6,6 +6,7 @@ import http.client
 import socket
 import time
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -38,19 +39,27 @@ def send_headers(port: int, count: int) -> socket.socket:
     return connection
 
 
+@pytest.fixture(scope="module")
+def quiet_server(artifacts_dir: Path) -> Iterator[LiveServer]:
+    """One server, logging only warnings, for the two floods: each measures from its own start (peak
+    RSS reset, CPU time before), so neither cares which ran first."""
+    with live_server(artifacts_dir, APP_LOG_LEVEL="warning") as server:
+        yield server
+
+
 @pytest.mark.slow
 @LINUX_PROC
-def test_a_flood_of_headers_leaves_memory_bounded(artifacts_dir: Path) -> None:
+def test_a_flood_of_headers_leaves_memory_bounded(quiet_server: LiveServer) -> None:
     """25 connections with 200,000 headers each took 685 MiB before; now each gets a 431."""
-    with live_server(artifacts_dir, APP_LOG_LEVEL="warning") as server:
-        server.reset_peak_rss()
-        before = server.peak_rss_mib()
-        with ThreadPoolExecutor(25) as pool:
-            connections = list(pool.map(lambda _: send_headers(server.port, 200_000), range(25)))
-        statuses = [read_status(connection, 5) for connection in connections]
-        peak = server.peak_rss_mib()
-        for connection in connections:
-            connection.close()
+    server = quiet_server
+    server.reset_peak_rss()
+    before = server.peak_rss_mib()
+    with ThreadPoolExecutor(25) as pool:
+        connections = list(pool.map(lambda _: send_headers(server.port, 200_000), range(25)))
+    statuses = [read_status(connection, 5) for connection in connections]
+    peak = server.peak_rss_mib()
+    for connection in connections:
+        connection.close()
     print(f"peak RSS under the header flood: {peak:.0f} MiB (before: {before:.0f} MiB)")
     assert peak - before < 50
     assert set(statuses) <= {431, "reset"}
@@ -59,21 +68,21 @@ def test_a_flood_of_headers_leaves_memory_bounded(artifacts_dir: Path) -> None:
 
 @pytest.mark.slow
 @LINUX_PROC
-def test_a_64_mb_header_costs_the_server_little_time(artifacts_dir: Path) -> None:
+def test_a_64_mb_header_costs_the_server_little_time(quiet_server: LiveServer) -> None:
     """One 64 MB header value took 6.8 s of CPU before; now the server stops reading at the limit."""
-    with live_server(artifacts_dir, APP_LOG_LEVEL="warning") as server:
-        started = server.cpu_seconds()
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
-            try:
-                connection.sendall(b"GET /healthz HTTP/1.1\r\nX-Big: ")
-                for _ in range(64):
-                    connection.sendall(b"a" * (1 << 20))
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            status = read_status(connection, 5)
-        spent = server.cpu_seconds() - started
-        with urllib.request.urlopen(f"{server.url}/healthz", timeout=1) as response:
-            assert response.status == 200
+    server = quiet_server
+    started = server.cpu_seconds()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        try:
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nX-Big: ")
+            for _ in range(64):
+                connection.sendall(b"a" * (1 << 20))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        status = read_status(connection, 5)
+    spent = server.cpu_seconds() - started
+    with urllib.request.urlopen(f"{server.url}/healthz", timeout=1) as response:
+        assert response.status == 200
     assert status in (431, "reset")
     assert spent < 1.0
 

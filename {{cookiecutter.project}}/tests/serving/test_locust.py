@@ -2,12 +2,11 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from .. import PROJECT_DIR
-from ..servers import LiveServer, live_server
+from ..servers import LiveServer
 
 LOCUSTFILE = PROJECT_DIR / "loadtest" / "locustfile.py"
 
@@ -19,10 +18,9 @@ def run_locust(url: str, run_time: str, *extra: str) -> subprocess.CompletedProc
 
 
 @pytest.mark.slow
-def test_locust_run_against_both_apis_has_no_failures(artifacts_dir: Path) -> None:
-    with live_server(artifacts_dir, workers=2) as server:
-        # Long enough for thousands of requests of each kind from 8 users at once.
-        result = run_locust(server.url, "2s", "--max-fail-ratio", "0")
+def test_locust_run_against_both_apis_has_no_failures(two_workers: LiveServer) -> None:
+    # Long enough for thousands of requests of each kind from 8 users at once.
+    result = run_locust(two_workers.url, "2s", "--max-fail-ratio", "0")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "load test passed" in result.stderr
     for name in ("/predict", "/predict [batch]", "/v2/models/[name]/infer"):
