@@ -10,7 +10,7 @@ from {{ cookiecutter.package }}.serving.admission import Admission
 from {{ cookiecutter.package }}.serving.connection import MAX_PIPELINE
 from {{ cookiecutter.package }}.serving.protocol import ADMITTED, OVERLOADED, GuardedProtocol
 
-from .connections import Scopes, Transport, answer_204, head, post, run, settle
+from .connections import LIMITS, Scopes, Transport, answer_204, head, post, run, settle
 
 
 def test_pipelined_requests_are_not_taken_for_one_large_head() -> None:
@@ -127,6 +127,29 @@ def test_a_connection_queues_a_bounded_number_of_pipelined_requests() -> None:
             if transport.written.count(b"HTTP/1.1 204") == 600:
                 break
             await asyncio.sleep(0.01)
+        assert transport.written.count(b"HTTP/1.1 204") == 600
+
+    run(test, app=app)
+
+
+def test_a_head_held_back_behind_a_slow_queue_is_not_timed_out() -> None:
+    """The head cut at the hold-back point waits on the server's queue, not on the client: no 408."""
+    tiny = b"GET /healthz HTTP/1.1\r\n\r\n"
+    gate = asyncio.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await gate.wait()
+        await answer_204(scope, receive, send)
+
+    async def test(protocol: GuardedProtocol, transport: Transport, scopes: Scopes) -> None:
+        protocol.data_received(tiny * 600)
+        await asyncio.sleep(3 * LIMITS.header_timeout_s)  # the model is slow; the client sent everything
+        gate.set()
+        for _ in range(3000):
+            if transport.written.count(b"HTTP/1.1 204") == 600 or transport.eof:
+                break
+            await asyncio.sleep(0.01)
+        assert b"HTTP/1.1 408" not in transport.written
         assert transport.written.count(b"HTTP/1.1 204") == 600
 
     run(test, app=app)

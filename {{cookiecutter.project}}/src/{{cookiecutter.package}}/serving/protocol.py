@@ -91,6 +91,8 @@ class GuardedProtocol(HttpToolsProtocol):
             if len(self.pipeline) >= MAX_PIPELINE:
                 self.held_back += data[start:]
                 self.flow.pause_reading()
+                # The server, not the client, is holding a head back now: its clock restarts once parsed.
+                self._cancel_head_timer()
                 return
             end = start + self.body_left + SLICE
             if not self._feed(data[start:end] if start or end < len(data) else data):
