@@ -10,7 +10,7 @@ from {{ cookiecutter.package }}.serving.admission import Admission
 from {{ cookiecutter.package }}.serving.connection import MAX_PIPELINE
 from {{ cookiecutter.package }}.serving.protocol import ADMITTED, OVERLOADED, GuardedProtocol
 
-from .connections import LIMITS, Scopes, Transport, answer_204, head, post, run, settle
+from .connections import LIMITS, App, Scopes, Transport, answer_204, head, post, run, settle
 
 
 def test_pipelined_requests_are_not_taken_for_one_large_head() -> None:
@@ -108,25 +108,39 @@ def test_a_connection_holds_one_slot_and_gives_it_back_when_it_drops() -> None:
     run(test, admission=admission, app=app)
 
 
-def test_a_connection_queues_a_bounded_number_of_pipelined_requests() -> None:
-    """One read of 14,000 pipelined requests queued them all; now at most MAX_PIPELINE + a slice."""
-    tiny = b"GET /healthz HTTP/1.1\r\n\r\n"
+TINY = b"GET /healthz HTTP/1.1\r\n\r\n"
+
+
+def gated_app() -> tuple[asyncio.Event, App]:
+    """An app that answers 204 once the event is set: a model that is slow until the test says."""
     gate = asyncio.Event()
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await gate.wait()
         await answer_204(scope, receive, send)
 
+    return gate, app
+
+
+async def until_answered(transport: Transport, count: int) -> None:
+    """Wait until `count` 204s are written or the connection ended, however busy the machine."""
+    for _ in range(3000):
+        if transport.written.count(b"HTTP/1.1 204") == count or transport.eof:
+            return
+        await asyncio.sleep(0.01)
+
+
+def test_a_connection_queues_a_bounded_number_of_pipelined_requests() -> None:
+    """One read of 14,000 pipelined requests queued them all; now at most MAX_PIPELINE + a slice."""
+    gate, app = gated_app()
+
     async def test(protocol: GuardedProtocol, transport: Transport, scopes: Scopes) -> None:
-        protocol.data_received(tiny * 600)
+        protocol.data_received(TINY * 600)
         await settle()
-        assert len(protocol.pipeline) <= MAX_PIPELINE + 4096 // len(tiny) + 1
+        assert len(protocol.pipeline) <= MAX_PIPELINE + 4096 // len(TINY) + 1
         assert transport.paused
         gate.set()
-        for _ in range(3000):  # until every request is answered, however busy the machine
-            if transport.written.count(b"HTTP/1.1 204") == 600:
-                break
-            await asyncio.sleep(0.01)
+        await until_answered(transport, 600)
         assert transport.written.count(b"HTTP/1.1 204") == 600
 
     run(test, app=app)
@@ -134,21 +148,13 @@ def test_a_connection_queues_a_bounded_number_of_pipelined_requests() -> None:
 
 def test_a_head_held_back_behind_a_slow_queue_is_not_timed_out() -> None:
     """The head cut at the hold-back point waits on the server's queue, not on the client: no 408."""
-    tiny = b"GET /healthz HTTP/1.1\r\n\r\n"
-    gate = asyncio.Event()
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await gate.wait()
-        await answer_204(scope, receive, send)
+    gate, app = gated_app()
 
     async def test(protocol: GuardedProtocol, transport: Transport, scopes: Scopes) -> None:
-        protocol.data_received(tiny * 600)
+        protocol.data_received(TINY * 600)
         await asyncio.sleep(3 * LIMITS.header_timeout_s)  # the model is slow; the client sent everything
         gate.set()
-        for _ in range(3000):
-            if transport.written.count(b"HTTP/1.1 204") == 600 or transport.eof:
-                break
-            await asyncio.sleep(0.01)
+        await until_answered(transport, 600)
         assert b"HTTP/1.1 408" not in transport.written
         assert transport.written.count(b"HTTP/1.1 204") == 600
 
