@@ -32,6 +32,8 @@ class UserData:
     keep: list[str] = field(default_factory=list)
     # [train.search] and its space, when the starter's names another task's metric or estimator's keys.
     search: str = ""
+    # Also run `make test-cluster`: the training path against moto and `mlflow server`, on this table.
+    cluster: bool = False
 
     @property
     def row_count(self) -> int:
@@ -151,6 +153,7 @@ USER_DATA: list[UserData] = [
         keep=["id", "zone"],
         search='[train.search]\nkind = "grid"\nmetric = "r2"\n\n[train.search.space]\n'
         "alpha = [0.3, 1.0, 3.0, 10.0]",
+        cluster=True,
     ),
     UserData(
         "churn",
@@ -163,11 +166,12 @@ USER_DATA: list[UserData] = [
     ),
     UserData(
         "segments",
-        {"dataset": "diabetes", "estimator": "gradient_boosting"},
+        {"dataset": "diabetes", "estimator": "gradient_boosting", "python_version": "3.11"},
         segments,
         'target = "tier"\ncategorical = ["channel", "segment"]',
         "max_iter = 80\nlearning_rate = 0.1\nmax_leaf_nodes = 15",
         search='[train.search]\nkind = "grid"\nmetric = "balanced_accuracy"\n\n[train.search.space]\n'
         "learning_rate = [0.05, 0.1]\nmax_leaf_nodes = [15, 31]",
+        cluster=True,
     ),
 ]
