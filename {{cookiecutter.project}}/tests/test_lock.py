@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.lock import ModelLock, read_lock, render_lock
 
 FILES = {"manifest.json": "c" * 64, "gate.json": "d" * 64, "MODEL_CARD.md": "e" * 64}
@@ -67,5 +67,5 @@ def test_no_lock_is_no_pin(tmp_path: Path) -> None:
 def test_a_lock_edited_by_hand_is_refused_with_the_field(tmp_path: Path, edit: object, message: str) -> None:
     path = tmp_path / "model.lock"
     path.write_text(edit(render_lock(LOCK)))  # type: ignore[operator]
-    with pytest.raises(CliError, match=message):
+    with pytest.raises(Failure, match=message):
         read_lock(path)

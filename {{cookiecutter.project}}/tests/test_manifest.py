@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import (
     MANIFEST_FILE,
     ModelManifest,
@@ -25,7 +25,7 @@ def test_manifest_reads_back_as_written(manifest: ModelManifest, tmp_path: Path)
 
 
 def test_missing_manifest_says_to_train_first(tmp_path: Path) -> None:
-    with pytest.raises(CliError, match=r"no manifest\.json; run train first"):
+    with pytest.raises(Failure, match=r"no manifest\.json; run train first"):
         require_manifest(tmp_path)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.registry import ModelRef, parse_model_uri
 
 
@@ -24,5 +24,5 @@ def test_model_uris_name_an_alias_or_a_version(text: str, ref: ModelRef | None) 
     "text", ["models:/ml-service", "models:/ml-service@", "models:/a/b/c", "models:/x/v1"]
 )
 def test_malformed_model_uri_says_what_is_expected(text: str) -> None:
-    with pytest.raises(CliError, match=r"expected models:/<name>@<alias> or models:/<name>/<version>"):
+    with pytest.raises(Failure, match=r"expected models:/<name>@<alias> or models:/<name>/<version>"):
         parse_model_uri(text)

@@ -1,4 +1,4 @@
-"""Only settings.py may read the environment, and .env.example documents every setting it reads."""
+"""Only the settings modules may read the environment, and .env.example documents every setting they read."""
 
 import re
 from pathlib import Path
@@ -6,7 +6,9 @@ from pathlib import Path
 from pydantic import AliasChoices
 
 import {{ cookiecutter.package }}
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.batch.settings import BatchSettings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
+from {{ cookiecutter.package }}.settings import TrackingSettings, setting_sources
 
 from . import PROJECT_DIR
 
@@ -30,6 +32,11 @@ def test_env_example_lists_every_setting() -> None:
         str(field.validation_alias.choices[0])
         if isinstance(field.validation_alias, AliasChoices)
         else f"APP_{name.upper()}"
-        for name, field in Settings.model_fields.items()
+        for source in setting_sources()
+        for name, field in source.model_fields.items()
     }
     assert fields - listed == set()
+
+
+def test_every_area_s_settings_class_is_found() -> None:
+    assert {ServerSettings, BatchSettings, TrackingSettings} <= set(setting_sources())

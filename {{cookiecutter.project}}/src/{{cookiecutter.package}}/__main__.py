@@ -1,17 +1,18 @@
-"""Command line: `python -m <package> COMMAND`; each area (model, serving, delivery) adds its commands."""
+"""Command line: `python -m <package> COMMAND`; each area (model, serving, batch, delivery) adds its own."""
 
 import argparse
 import sys
 from collections.abc import Sequence
 
+from .batch.cli import add_batch_commands
 from .delivery.cli import add_delivery_commands
-from .errors import CliError
+from .errors import Failure
 from .model.cli import add_model_commands
 from .serving.cli import add_serving_commands
 
 # Each area adds its own sub-commands; none imports scikit-learn at import time, so the serving
 # image (which has no scikit-learn) can run `serve`.
-COMMAND_GROUPS = (add_model_commands, add_serving_commands, add_delivery_commands)
+COMMAND_GROUPS = (add_model_commands, add_serving_commands, add_batch_commands, add_delivery_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except CliError as error:
+    except Failure as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
 

@@ -1,8 +1,13 @@
-"""The exception types the CLI turns into a single readable line and a non-zero exit."""
+"""The failures library code reports to whoever called it, and `first_line` for libraries' own errors.
+
+Library code raises these where it knows what went wrong; `__main__` turns one into a single readable
+line and a non-zero exit, and the HTTP layers never see one (their inputs fail with their own errors).
+"""
 
 
-class CliError(Exception):
-    """A user-facing failure: bad argument, missing file, failed gate. The message is the whole story."""
+class Failure(Exception):
+    """A failure a person must act on: bad argument, missing file, failed gate. The message is the whole
+    story, written for the one line the command prints."""
 
     # 2, as for a bad argument: the command was asked something it cannot do. 1: it ran and failed.
     exit_code = 2
@@ -13,7 +18,7 @@ class CliError(Exception):
             self.exit_code = exit_code
 
 
-class SourceError(CliError):
+class SourceError(Failure):
     """The training data could not be read where it was named: a bad URI, no credentials, nothing there.
 
     Exit code 1, apart from the command's own mistakes (2), so a Job's failure policy can tell them apart.

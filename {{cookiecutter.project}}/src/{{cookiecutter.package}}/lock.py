@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import CliError
+from .errors import Failure
 from .manifest import CARD_FILE, DATA_FILE, GATE_FILE, MANIFEST_FILE, METRICS_FILE
 
 LOCK_FILE = Path("model.lock")
@@ -55,7 +55,7 @@ def read_lock(path: Path = LOCK_FILE) -> ModelLock | None:
     except FileNotFoundError:
         return None
     except UnicodeDecodeError as error:
-        raise CliError(f"{path}: not valid TOML: {error}") from None
+        raise Failure(f"{path}: not valid TOML: {error}") from None
 
 
 def parse_lock(text: str, source: str) -> ModelLock:
@@ -63,11 +63,11 @@ def parse_lock(text: str, source: str) -> ModelLock:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise CliError(f"{source}: not valid TOML: {error}") from None
+        raise Failure(f"{source}: not valid TOML: {error}") from None
     try:
         return ModelLock.model_validate(raw)
     except ValidationError as error:
-        raise CliError(f"{source}: {invalid_field(error)}") from None
+        raise Failure(f"{source}: {invalid_field(error)}") from None
 
 
 def invalid_field(error: ValidationError) -> str:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import CliError
+from .errors import Failure
 
 # The files of an artifacts directory: train writes the first four (and, for a file source, what it
 # read), export the ONNX model, validate the gate report and card the model card. The image ships only
@@ -223,8 +223,8 @@ def write_manifest(model_dir: Path, manifest: ModelManifest) -> Path:
 
 
 def require_manifest(artifacts: Path) -> ModelManifest:
-    """The manifest of an artifacts directory, or a CliError saying which step to run first."""
+    """The manifest of an artifacts directory, or a Failure saying which step to run first."""
     try:
         return read_manifest(artifacts)
     except FileNotFoundError:
-        raise CliError(f"{artifacts}: no manifest.json; run train first") from None
+        raise Failure(f"{artifacts}: no manifest.json; run train first") from None

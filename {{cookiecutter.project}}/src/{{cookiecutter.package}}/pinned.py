@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from . import registry
-from .errors import CliError, first_line
+from .errors import Failure, first_line
 from .lock import LOCKABLE_FILES, ModelLock, invalid_field
 from .manifest import GATE_FILE, MANIFEST_FILE, ONNX_FILE, ModelManifest, manifest_digest, sha256_file
-from .settings import Settings
+from .runtime.settings import RuntimeSettings
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
 # A file larger than the server would load is refused before it is downloaded.
 MAX_BYTES = {
-    ONNX_FILE: Settings.model_fields["max_model_bytes"].default,
-    MANIFEST_FILE: Settings.model_fields["max_manifest_bytes"].default,
+    ONNX_FILE: RuntimeSettings.model_fields["max_model_bytes"].default,
+    MANIFEST_FILE: RuntimeSettings.model_fields["max_manifest_bytes"].default,
 }
 OTHER_MAX_BYTES = 16 << 20
 
@@ -41,12 +41,12 @@ def download_files(client: "MlflowClient", ref: registry.ModelRef, names: list[s
         for name in (name for name in names if name in listed):
             bound = MAX_BYTES.get(name, OTHER_MAX_BYTES)
             if (listed[name] or 0) > bound:
-                raise CliError(
+                raise Failure(
                     f"{ref}: {name} has {listed[name]} bytes, over the {bound} allowed", exit_code=1
                 )
             download_artifacts(f"{source}/{name}", dst_path=str(into), tracking_uri=client.tracking_uri)
     except (OSError, registry.client_errors()) as error:
-        raise CliError(f"cannot download {ref}: {first_line(error)}", exit_code=1) from None
+        raise Failure(f"cannot download {ref}: {first_line(error)}", exit_code=1) from None
     return {name for name in names if name in listed}
 
 
@@ -59,7 +59,7 @@ def pin_version(client: "MlflowClient", pin: dict[str, str], into: Path) -> Mode
     try:
         lock = ModelLock.model_validate({**pin, "files": files})
     except ValidationError as error:
-        raise CliError(f"{ref}: {invalid_field(error)}", exit_code=1) from None
+        raise Failure(f"{ref}: {invalid_field(error)}", exit_code=1) from None
     verify(into, lock)
     return lock
 
@@ -71,9 +71,9 @@ def verify(model_dir: Path, lock: ModelLock) -> ModelManifest:
     for name, expected in {ONNX_FILE: lock.sha256, **lock.files}.items():
         path = model_dir / name
         if not path.is_file():
-            raise CliError(f"{described} has no {name} in the registry", exit_code=1)
+            raise Failure(f"{described} has no {name} in the registry", exit_code=1)
         if (actual := sha256_file(path)) != expected:
-            raise CliError(
+            raise Failure(
                 f"the registry's {name} of {described} has sha256 {actual}, model.lock pins {expected}: "
                 "refusing it",
                 exit_code=1,
@@ -82,7 +82,7 @@ def verify(model_dir: Path, lock: ModelLock) -> ModelManifest:
         document = json.loads((model_dir / MANIFEST_FILE).read_text())
         manifest = ModelManifest.model_validate(document)
     except (OSError, ValueError) as error:
-        raise CliError(f"{described}: no readable manifest: {first_line(error)}", exit_code=1) from None
+        raise Failure(f"{described}: no readable manifest: {first_line(error)}", exit_code=1) from None
     problems = [
         "its digest does not match its content"
         if document.get("digest") != manifest_digest(document)
@@ -97,7 +97,7 @@ def verify(model_dir: Path, lock: ModelLock) -> ModelManifest:
         "its gate did not pass" if not gate_passed(model_dir) else "",
     ]
     if found := [problem for problem in problems if problem]:
-        raise CliError(f"the manifest of {described}: {'; '.join(found)}", exit_code=1)
+        raise Failure(f"the manifest of {described}: {'; '.join(found)}", exit_code=1)
     return manifest
 
 

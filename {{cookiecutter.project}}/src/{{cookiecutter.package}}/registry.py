@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from .errors import CliError, first_line
+from .errors import Failure, first_line
 from .manifest import CARD_FILE, DATA_FILE, GATE_FILE, MANIFEST_FILE, METRICS_FILE, ModelManifest
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def parse_model_uri(text: str) -> ModelRef | None:
         return None
     match = MODEL_URI.fullmatch(text)
     if match is None:
-        raise CliError(f"{text}: expected models:/<name>@<alias> or models:/<name>/<version>")
+        raise Failure(f"{text}: expected models:/<name>@<alias> or models:/<name>/<version>")
     return ModelRef(match["name"], match["alias"], match["version"])
 
 
@@ -64,7 +64,7 @@ def connect(tracking_uri: str | None) -> "MlflowClient":
     try:
         from mlflow import MlflowClient
     except ImportError:
-        raise CliError("MLflow is not installed; add it with `uv sync --extra mlflow`") from None
+        raise Failure("MLflow is not installed; add it with `uv sync --extra mlflow`") from None
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
@@ -86,7 +86,7 @@ def find_version(client: "MlflowClient", ref: ModelRef) -> "ModelVersion | None"
     except MlflowException as error:
         if error.error_code in NOT_FOUND:
             return None
-        raise CliError(f"{ref}: {first_line(error)}", exit_code=1) from None
+        raise Failure(f"{ref}: {first_line(error)}", exit_code=1) from None
 
 
 def set_alias(client: "MlflowClient", name: str, alias: str, version: str) -> None:

@@ -9,10 +9,9 @@ import pytest
 from {{ cookiecutter.package }} import registry
 from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.delivery.aliases import move_alias
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.lock import ModelLock
 from {{ cookiecutter.package }}.manifest import read_manifest, write_manifest
-from {{ cookiecutter.package }}.settings import get_settings
 
 if TYPE_CHECKING:  # MLflow takes a second to import: only the tests that use it pay for it
     from mlflow import MlflowClient
@@ -77,7 +76,7 @@ def test_the_alias_names_the_version_model_lock_pins_when_a_later_one_has_the_sa
 
 
 def test_only_the_environment_aliases_move(model: Path, tracking_uri: str) -> None:
-    with pytest.raises(CliError, match="registry aliases are staging, production"):
+    with pytest.raises(Failure, match="registry aliases are staging, production"):
         move_alias(model, "preview", tracking_uri)
 
 
@@ -86,11 +85,7 @@ def test_without_a_tracking_server_the_command_changes_nothing(
 ) -> None:
     # A workflow passes an unset repository variable as an empty string.
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "")
-    get_settings.cache_clear()
-    try:
-        assert main(["register", "--env", "staging", "--artifacts", str(model)]) == 0
-    finally:
-        get_settings.cache_clear()
+    assert main(["register", "--env", "staging", "--artifacts", str(model)]) == 0
     assert (
         capsys.readouterr().out
         == "no tracking server configured (MLFLOW_TRACKING_URI); registry aliases unchanged\n"
@@ -101,10 +96,6 @@ def test_the_command_moves_the_alias_of_the_configured_server(
     model: Path, tracking_uri: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
-    get_settings.cache_clear()
-    try:
-        assert main(["register", "--env", "staging", "--artifacts", str(model)]) == 0
-    finally:
-        get_settings.cache_clear()
+    assert main(["register", "--env", "staging", "--artifacts", str(model)]) == 0
     name = read_manifest(model).name
     assert capsys.readouterr().out.endswith(f"aliased: models:/{name}@staging is version 1\n")

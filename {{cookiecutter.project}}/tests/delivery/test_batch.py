@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }}.__main__ import build_parser
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.batch.settings import BatchSettings
 
 from .k8s import (
     CUSTOM_GROUPS,
@@ -88,10 +88,10 @@ def batch_config(objects: list[K8sObject]) -> dict[str, str]:
 
 def test_the_batch_settings_are_settings_the_command_reads(objects: list[K8sObject]) -> None:
     config = {"data": batch_config(objects)}
-    fields = {f"APP_{name.upper()}" for name in Settings.model_fields}
+    fields = {f"APP_{name.upper()}" for name in BatchSettings.model_fields}
     assert set(config["data"]) <= fields
     assert {"APP_SCORE_INPUT", "APP_SCORE_OUTPUT"} <= set(config["data"])
-    settings = Settings.model_validate(
+    settings = BatchSettings.model_validate(
         {key.removeprefix("APP_").lower(): value for key, value in config["data"].items()}
     )
     assert settings.score_output is not None

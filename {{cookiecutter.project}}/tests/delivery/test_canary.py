@@ -8,7 +8,7 @@ import pytest
 
 from {{ cookiecutter.package }}.delivery import canary
 from {{ cookiecutter.package }}.delivery.probes import DEFAULT_SAMPLES, Served, Wanted
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 
 from .clock import FakeTime
 from .standins import JsonHandler, serving
@@ -82,7 +82,7 @@ def test_one_round_all_new_by_chance_is_not_a_promotion(production: tuple[str, F
     stopped at the first such round promoted canaries Argo Rollouts had not promoted."""
     url, time = production
     lucky = timeline((100, share(0.75)), (100 + canary.POLL_S, share(1)), (10**9, share(0.75)))
-    with pytest.raises(CliError, match="did not hold full weight"):
+    with pytest.raises(Failure, match="did not hold full weight"):
         watch(url, time, lucky, timeout_s=400)
 
 
@@ -95,14 +95,14 @@ def test_a_pass_by_chance_at_75_percent_weight_is_out_of_reach() -> None:
 def test_a_rebuild_of_the_same_commit_is_not_the_canary(production: tuple[str, FakeTime]) -> None:
     """Same commit, another digest: the pods of an earlier build, which answered before Argo CD synced."""
     url, time = production
-    with pytest.raises(CliError, match="never served"):
+    with pytest.raises(Failure, match="never served"):
         watch(url, time, timeline((10**9, share(1, of=REBUILT))))
 
 
 def test_fails_as_soon_as_the_canary_vanishes_not_at_the_timeout(production: tuple[str, FakeTime]) -> None:
     url, time = production
     # Argo Rollouts aborted the canary at 300 s and scaled it away: only the old delivery answers.
-    with pytest.raises(CliError, match="aborted the canary"):
+    with pytest.raises(Failure, match="aborted the canary"):
         watch(url, time, timeline((30, share(0)), (300, share(0.25)), (10**9, share(0))))
     # The last poll that saw it came at most one interval before the abort.
     assert 300 + canary.GONE_FOR_S - canary.POLL_S <= time.now <= 300 + canary.GONE_FOR_S
@@ -119,7 +119,7 @@ def test_a_newer_delivery_that_replaces_the_canary_supersedes_it(production: tup
 
 def test_fails_when_the_canary_never_appears(production: tuple[str, FakeTime]) -> None:
     url, time = production
-    with pytest.raises(CliError, match="never served"):
+    with pytest.raises(Failure, match="never served"):
         watch(url, time, timeline((10**9, share(0))))
     assert 900 <= time.now < 930
 
@@ -134,5 +134,5 @@ def test_unanswered_polls_are_not_taken_for_an_aborted_canary(production: tuple[
 
 def test_gives_up_at_the_timeout_while_the_canary_is_still_running(production: tuple[str, FakeTime]) -> None:
     url, time = production
-    with pytest.raises(CliError, match="did not hold full weight"):
+    with pytest.raises(Failure, match="did not hold full weight"):
         watch(url, time, timeline((10**9, share(0.5))), timeout_s=600)

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package }}.delivery.environments import find_host, public_url, scheme_for
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 
 from .. import PROJECT_DIR
 
@@ -44,12 +44,12 @@ def test_the_scheme_is_https_only_where_an_ingress_terminates_tls_for_the_host(
 
 
 def test_find_host_refuses_an_overlay_without_a_host() -> None:
-    with pytest.raises(CliError, match="routes no host"):
+    with pytest.raises(Failure, match="routes no host"):
         find_host([ingress(None)])
 
 
 def test_preview_url_needs_the_pull_request_number() -> None:
-    with pytest.raises(CliError, match="--pr"):
+    with pytest.raises(Failure, match="--pr"):
         public_url(PROJECT_DIR, "preview")
 
 

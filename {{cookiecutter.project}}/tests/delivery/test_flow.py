@@ -16,7 +16,7 @@ from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish
 from {{ cookiecutter.package }}.delivery.render import render_environment
 from {{ cookiecutter.package }}.delivery.rollbacks import rollback
 from {{ cookiecutter.package }}.delivery.smoke import smoke
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 
 from .. import PROJECT_DIR
 from ..servers import live_server
@@ -106,7 +106,7 @@ def test_production_gets_exactly_what_staging_verified(repo: Path, artifacts_dir
     assert images(deployed(repo, "staging")) == {image}
     assert "APP_ACCESS_LOG" not in config_literals(production)
     # The later commit reaches production only through staging.
-    with pytest.raises(CliError, match="staging never ran"):
+    with pytest.raises(Failure, match="staging never ran"):
         deliver(repo, "production", Promotion(late, SECOND, MODEL_SHA256))
 
     assert rollback(repo, "production", promotion, sleep=no_sleep).startswith("production: rolled back")

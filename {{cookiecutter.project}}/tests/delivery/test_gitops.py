@@ -10,7 +10,7 @@ import pytest
 from {{ cookiecutter.package }}.delivery import gitops
 from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish
 from {{ cookiecutter.package }}.delivery.rollbacks import rollback
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 
 from .repos import bare_remote, clone, git, history
 
@@ -92,12 +92,12 @@ def test_publishing_the_same_render_again_pushes_nothing(
 def test_production_takes_only_what_staging_carried(
     repo: Path, remote: Path, promotions: list[Promotion]
 ) -> None:
-    with pytest.raises(CliError, match=f"staging never ran {promotions[0].source[:12]}"):
+    with pytest.raises(Failure, match=f"staging never ran {promotions[0].source[:12]}"):
         promote(repo, "production", promotions[0])
     promote(repo, "staging", promotions[0])
     # Same source commit, another image: not what staging verified.
     other_image = Promotion(promotions[0].source, promotions[1].digest, promotions[0].model_sha256)
-    with pytest.raises(CliError, match="production takes only what staging verified"):
+    with pytest.raises(Failure, match="production takes only what staging verified"):
         promote(repo, "production", other_image)
     promote(repo, "staging", promotions[1])
     # Staging has moved on, but it did carry the first promotion: production may still take it.
@@ -109,7 +109,7 @@ def test_production_takes_only_what_staging_carried(
 def test_nothing_but_the_env_branches_can_be_published(
     repo: Path, env: str, promotions: list[Promotion]
 ) -> None:
-    with pytest.raises(CliError, match="cannot render"):
+    with pytest.raises(Failure, match="cannot render"):
         promote(repo, env, promotions[0])
 
 
@@ -119,7 +119,7 @@ def test_nothing_but_the_env_branches_can_be_published(
 )
 def test_a_malformed_promotion_is_refused(field: str, value: str) -> None:
     fields = {**FIELDS, field: value}
-    with pytest.raises(CliError):
+    with pytest.raises(Failure):
         Promotion(**fields)
 
 
@@ -211,10 +211,10 @@ def test_a_superseded_promotion_is_not_rolled_back(
 
 
 def test_rollback_refuses_when_there_is_nothing_earlier(repo: Path, promotions: list[Promotion]) -> None:
-    with pytest.raises(CliError, match="does not exist yet"):
+    with pytest.raises(Failure, match="does not exist yet"):
         rollback(repo, "production", sleep=no_sleep)
     [first] = promoted(repo, promotions[0])
-    with pytest.raises(CliError, match="first render"):
+    with pytest.raises(Failure, match="first render"):
         rollback(repo, "production", first, sleep=no_sleep)
 
 

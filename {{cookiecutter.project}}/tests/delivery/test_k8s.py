@@ -8,7 +8,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.serving.app import create_app
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from .k8s import (
     CUSTOM_GROUPS,
@@ -64,7 +64,7 @@ def objects(rendered: dict[str, list[K8sObject]]) -> list[K8sObject]:
 @pytest.fixture(scope="module")
 def served(artifacts_dir: Path) -> Iterator[tuple[set[str], str]]:
     """The app's route paths, and its /metrics text after a few requests."""
-    with TestClient(create_app(Settings(model_dir=artifacts_dir))) as client:
+    with TestClient(create_app(ServerSettings(model_dir=artifacts_dir))) as client:
         for path in ("/healthz", "/readyz"):
             client.get(path)
         client.post("/predict", json={})

@@ -13,7 +13,7 @@ import yaml
 from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish
 from {{ cookiecutter.package }}.delivery.render import render_environment
 from {{ cookiecutter.package }}.delivery.rollbacks import rollback
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 
 from .. import PROJECT_DIR
 from .branches import Branches, no_sleep
@@ -167,5 +167,5 @@ def test_production_takes_only_the_batch_image_staging_ran(branches: Branches) -
     first = branches.promotions[0]
     branches.publish("staging", first, render_with_batch(branches, first))
     swapped = Promotion(first.source, first.digest, first.model_sha256, branches.promotions[1].batch_digest)
-    with pytest.raises(CliError, match="production takes only what staging verified"):
+    with pytest.raises(Failure, match="production takes only what staging verified"):
         branches.publish("production", swapped, render_with_batch(branches, swapped))

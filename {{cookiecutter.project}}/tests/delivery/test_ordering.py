@@ -8,7 +8,7 @@ import pytest
 
 from {{ cookiecutter.package }}.delivery.cli import add_delivery_commands
 from {{ cookiecutter.package }}.delivery.ordering import Superseded
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 
 from .branches import Branches
 from .repos import git
@@ -55,7 +55,7 @@ def test_a_commit_off_the_history_is_refused(branches: Branches) -> None:
     unrelated = type(branches.promotions[0])(
         git(branches.repo, "rev-parse", "HEAD"), branches.promotions[2].digest, "e" * 64
     )
-    with pytest.raises(CliError, match="neither before nor after"):
+    with pytest.raises(Failure, match="neither before nor after"):
         branches.publish("staging", unrelated)
 
 

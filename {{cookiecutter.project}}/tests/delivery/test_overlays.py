@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package }}.delivery.overlays import ImageNames, check_digest, image_names
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 
 from .. import PROJECT_DIR
 
@@ -48,7 +48,7 @@ def test_image_names_are_the_names_kustomize_outputs(tmp_path: Path) -> None:
 def test_an_overlay_must_name_the_server_once_and_at_most_its_batch_and_training_images(
     tmp_path: Path, text: str
 ) -> None:
-    with pytest.raises(CliError, match="images:"):
+    with pytest.raises(Failure, match="images:"):
         image_names(write_overlay(tmp_path, text), "staging")
 
 
@@ -58,12 +58,12 @@ def test_an_overlay_must_name_the_server_once_and_at_most_its_batch_and_training
     ids=["no-algorithm", "uppercase", "short", "sha512", "trailing-space"],
 )
 def test_a_malformed_digest_is_refused(digest: str) -> None:
-    with pytest.raises(CliError, match="malformed digest"):
+    with pytest.raises(Failure, match="malformed digest"):
         check_digest(digest)
 
 
 def test_an_unknown_environment_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(CliError, match="unknown environment 'prod'"):
+    with pytest.raises(Failure, match="unknown environment 'prod'"):
         image_names(tmp_path, "prod")
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from {{ cookiecutter.package }}.delivery import probes
 from {{ cookiecutter.package }}.delivery.smoke import smoke
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 
 from .clock import FakeTime
 from .standins import JsonHandler, serving
@@ -85,12 +85,12 @@ def test_wait_for_revision_tells_a_rebuild_of_the_same_commit_from_the_pods_it_r
         clock=time.clock,
     )
     assert time.sleeps == [2.0, 4.0, 8.0]
-    with pytest.raises(CliError, match="expected revision abcdef1 with image sha256:1"):
+    with pytest.raises(Failure, match="expected revision abcdef1 with image sha256:1"):
         probes.wait_for_revision(
             server, probes.Wanted("abcdef1", old, MODEL_SHA256), 5, sleep=time.sleep, clock=time.clock
         )
     # Another model under the same commit and image is not the delivery either.
-    with pytest.raises(CliError, match="still serves"):
+    with pytest.raises(Failure, match="still serves"):
         probes.wait_for_revision(
             server, probes.Wanted("abcdef1", new, "6" * 64), 5, sleep=time.sleep, clock=time.clock
         )
@@ -99,14 +99,14 @@ def test_wait_for_revision_tells_a_rebuild_of_the_same_commit_from_the_pods_it_r
 def test_wait_for_revision_gives_up_at_the_timeout_naming_what_it_saw(server: str) -> None:
     StandIn.revisions = ["old"]
     time = FakeTime()
-    with pytest.raises(CliError, match=r"still serves old \(no digest\) after 100s; expected revision new"):
+    with pytest.raises(Failure, match=r"still serves old \(no digest\) after 100s; expected revision new"):
         probes.wait_for_revision(server, probes.Wanted("new"), 100, sleep=time.sleep, clock=time.clock)
     assert time.sleeps == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 10.0]
 
 
 def test_wait_for_revision_keeps_polling_while_the_service_is_unreachable() -> None:
     time = FakeTime()
-    with pytest.raises(CliError, match="no answer"):
+    with pytest.raises(Failure, match="no answer"):
         probes.wait_for_revision(
             "http://127.0.0.1:9", probes.Wanted("new"), 5, sleep=time.sleep, clock=time.clock
         )
@@ -134,10 +134,10 @@ def test_smoke_predicts_one_row_at_the_training_means(server: str) -> None:
 
 def test_smoke_fails_when_predict_fails(server: str) -> None:
     StandIn.predict_status = 500
-    with pytest.raises(CliError, match="/predict answered 500"):
+    with pytest.raises(Failure, match="/predict answered 500"):
         smoke(server)
 
 
 def test_smoke_refuses_a_non_http_url() -> None:
-    with pytest.raises(CliError, match="not an http"):
+    with pytest.raises(Failure, match="not an http"):
         smoke("file:///etc/passwd")

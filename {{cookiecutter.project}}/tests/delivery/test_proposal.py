@@ -16,7 +16,7 @@ from {{ cookiecutter.package }}.delivery.proposal import (
     check_main_head,
     propose,
 )
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.lock import ModelLock, read_lock, render_lock
 from {{ cookiecutter.package }}.manifest import project_name
 
@@ -179,12 +179,12 @@ def test_a_retrain_runs_on_main_s_newest_commit_only(repo: Path) -> None:
     git(repo, "commit", "--quiet", "--allow-empty", "-m", "a later merge")
     git(repo, "push", "--quiet", "origin", "HEAD:main")
     git(repo, "checkout", "--quiet", head)
-    with pytest.raises(CliError, match=f"{head[:12]} is an older commit of main, and main is at") as refused:
+    with pytest.raises(Failure, match=f"{head[:12]} is an older commit of main, and main is at") as refused:
         check_main_head(repo)
     assert refused.value.exit_code == 1
     git(repo, "checkout", "--quiet", "--orphan", "elsewhere")
     git(repo, "commit", "--quiet", "--allow-empty", "-m", "off main")
-    with pytest.raises(CliError, match="is not on main's history"):
+    with pytest.raises(Failure, match="is not on main's history"):
         check_main_head(repo)
 
 
@@ -201,7 +201,7 @@ def test_a_candidate_without_a_passed_gate_is_refused(
     client.set_registered_model_alias(NAME, models.CANDIDATE_ALIAS, version.version)
     try:
         with pytest.raises(
-            CliError, match=f"version {version.version} has no passed gate and sha256 on record"
+            Failure, match=f"version {version.version} has no passed gate and sha256 on record"
         ):
             propose(repo, client, NAME)
     finally:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package }}.delivery.render import render_environment
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 
 from .. import PROJECT_DIR
 from .repos import git
@@ -62,13 +62,13 @@ def test_render_reads_the_commit_not_the_working_tree(repo: Path) -> None:
 def test_render_refuses_what_it_cannot_pin_down(
     repo: Path, env: str, source: str | None, message: str
 ) -> None:
-    with pytest.raises(CliError, match=message):
+    with pytest.raises(Failure, match=message):
         render_environment(repo, env, source or git(repo, "rev-parse", "HEAD"), DIGEST, repo / "out")
     assert not (repo / "out").exists()
 
 
 def test_render_refuses_a_malformed_digest(repo: Path) -> None:
-    with pytest.raises(CliError, match="malformed digest"):
+    with pytest.raises(Failure, match="malformed digest"):
         render_environment(repo, "staging", git(repo, "rev-parse", "HEAD"), "sha256:abc", repo / "out")
 
 
@@ -115,7 +115,7 @@ def test_render_pins_both_images_and_tells_the_server_its_digest(repo: Path) -> 
 def test_render_refuses_an_image_the_overlay_does_not_pin(repo: Path) -> None:
     """An image without an `images:` entry would run whatever its registry calls latest."""
     source = commit_component(repo, "staging", batch_entry=False)
-    with pytest.raises(CliError, match="-batch is not pinned"):
+    with pytest.raises(Failure, match="-batch is not pinned"):
         render_environment(repo, "staging", source, DIGEST, repo / "out", BATCH_DIGEST)
 
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.serving.app import create_app
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from .analysis import canary_replicas, measurement_phase, resolve_args
 from .k8s import OVERLAYS_DIR, K8sObject, describe, only, pod_spec, render
@@ -81,7 +81,7 @@ def test_the_analysis_counts_inference_requests_only(
 ) -> None:
     """Probes and /metrics scrapes say nothing about predictions and would dilute the error ratio.
     The `route` label of the server's metrics is the route template, as the OpenAPI document lists it."""
-    with TestClient(create_app(Settings(model_dir=artifacts_dir))) as client:
+    with TestClient(create_app(ServerSettings(model_dir=artifacts_dir))) as client:
         app_routes = set(client.get("/openapi.json").json()["paths"]) | {"/metrics"}
     assert app_routes >= INFERENCE_ROUTES
     for metric in metrics.values():

@@ -12,7 +12,7 @@ from {{ cookiecutter.package }}.model.config import DataConfig, TrainConfig
 
 @pytest.fixture
 def run_command() -> Callable[..., int]:
-    """Parse argv with the model commands and run the chosen handler; a CliError propagates."""
+    """Parse argv with the model commands and run the chosen handler; a Failure propagates."""
 
     def run(*argv: str) -> int:
         parser = argparse.ArgumentParser()

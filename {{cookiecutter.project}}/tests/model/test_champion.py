@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import read_manifest
 from {{ cookiecutter.package }}.model.champion import champion_checks, read_champion
 from {{ cookiecutter.package }}.model.gate import run_gate
@@ -56,5 +56,5 @@ def test_champion_comparison_knows_which_way_is_better() -> None:
 def test_unreadable_champion_is_reported(tmp_path: Path, content: str) -> None:
     path = tmp_path / "champion.json"
     path.write_text(content)
-    with pytest.raises(CliError, match="champion"):
+    with pytest.raises(Failure, match="champion"):
         read_champion(path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import CARD_FILE, GATE_FILE, read_manifest
 
 from .. import PROJECT_DIR
@@ -37,12 +37,12 @@ def test_train_command_applies_overrides(
 def test_train_command_rejects_a_bad_override(run_command: Command, tmp_path: Path) -> None:
     config = tmp_path / "model.toml"
     config.write_text("")
-    with pytest.raises(CliError, match=r"train\.seed"):
+    with pytest.raises(Failure, match=r"train\.seed"):
         run_command("train", "--config", str(config), "--seed", "-2", "--out", str(tmp_path))
 
 
 def test_train_command_needs_an_existing_config(run_command: Command, tmp_path: Path) -> None:
-    with pytest.raises(CliError, match="config file not found"):
+    with pytest.raises(Failure, match="config file not found"):
         run_command("train", "--config", str(tmp_path / "absent.toml"), "--out", str(tmp_path))
 
 
@@ -65,7 +65,7 @@ def test_export_validate_and_card_commands_describe_what_they_wrote(
 def test_commands_after_train_say_to_train_first(
     run_command: Command, tmp_path: Path, argv: list[str]
 ) -> None:
-    with pytest.raises(CliError, match="run train first"):
+    with pytest.raises(Failure, match="run train first"):
         run_command(*argv, "--artifacts", str(tmp_path))
 
 
@@ -169,7 +169,7 @@ def test_train_refuses_a_gate_metric_of_another_task_before_fitting(
 ) -> None:
     config = tmp_path / "model.toml"
     config.write_text("[data]\nsource = 'diabetes'\n[gate]\nminimum = { recall = 0.5 }\n")
-    with pytest.raises(CliError, match=r"minimum\.recall: 'recall' is not a metric of regression models"):
+    with pytest.raises(Failure, match=r"minimum\.recall: 'recall' is not a metric of regression models"):
         run_command("train", "--config", str(config), "--out", str(tmp_path / "out"))
     assert not (tmp_path / "out").exists()
 

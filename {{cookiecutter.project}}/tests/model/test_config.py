@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.model.config import BUNDLED_DATASETS, ModelConfig, load_config
 
@@ -53,7 +53,7 @@ def test_missing_sections_take_defaults(tmp_path: Path) -> None:
     ],
 )
 def test_bad_value_names_the_key(tmp_path: Path, text: str, key: str) -> None:
-    with pytest.raises(CliError, match=rf"model\.toml: {key}:"):
+    with pytest.raises(Failure, match=rf"model\.toml: {key}:"):
         load_config(write(tmp_path, text))
 
 
@@ -69,17 +69,17 @@ def test_bad_value_names_the_key(tmp_path: Path, text: str, key: str) -> None:
 def test_a_threshold_the_model_cannot_hold_is_refused_clearly(
     tmp_path: Path, value: str, message: str
 ) -> None:
-    with pytest.raises(CliError, match=rf"train.decision_threshold: .*{re.escape(message)}"):
+    with pytest.raises(Failure, match=rf"train.decision_threshold: .*{re.escape(message)}"):
         load_config(write(tmp_path, f"[train]\ndecision_threshold = {value}\n"))
 
 
 def test_invalid_toml_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(CliError, match="not valid TOML"):
+    with pytest.raises(Failure, match="not valid TOML"):
         load_config(write(tmp_path, "[train\n"))
 
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(CliError, match="config file not found"):
+    with pytest.raises(Failure, match="config file not found"):
         load_config(tmp_path / "absent.toml")
 
 
@@ -112,5 +112,5 @@ def test_train_params_and_column_lists_load_as_written(tmp_path: Path) -> None:
     ],
 )
 def test_a_misspelt_gate_metric_is_named_with_a_suggestion(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(CliError, match=re.escape(message)):
+    with pytest.raises(Failure, match=re.escape(message)):
         load_config(write(tmp_path, text))

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.model.data import fingerprint, load_dataset, split_dataset
 
 
@@ -86,7 +86,7 @@ def test_explicit_task_overrides_inference(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     user_frame(classes=3).drop(columns=["price"]).to_csv(path, index=False)
     assert load_dataset(str(path), "label", task="multiclass").classes == ["class-0", "class-1", "class-2"]
-    with pytest.raises(CliError, match="task is binary but target 'label' has 3 classes"):
+    with pytest.raises(Failure, match="task is binary but target 'label' has 3 classes"):
         load_dataset(str(path), "label", task="binary")
 
 
@@ -110,7 +110,7 @@ def test_bad_user_data_is_rejected_by_name(
 ) -> None:
     path = tmp_path / "data.csv"
     change(user_frame().drop(columns=["price"])).to_csv(path, index=False)
-    with pytest.raises(CliError, match=message):
+    with pytest.raises(Failure, match=message):
         load_dataset(str(path), "label")
 
 
@@ -125,12 +125,12 @@ def test_bad_user_data_is_rejected_by_name(
 def test_unusable_sources_are_rejected(tmp_path: Path, name: str, target: str | None, message: str) -> None:
     (tmp_path / "data.xlsx").write_text("x")
     (tmp_path / "data.csv").write_text("a,label\n1,2\n")
-    with pytest.raises(CliError, match=message):
+    with pytest.raises(Failure, match=message):
         load_dataset(str(tmp_path / name), target)
 
 
 def test_excluding_a_column_that_is_not_there_is_reported(penguins_csv: Path) -> None:
-    with pytest.raises(CliError, match="column 'id' not found"):
+    with pytest.raises(Failure, match="column 'id' not found"):
         load_dataset(str(penguins_csv), "species", exclude=["id"])
 
 
@@ -157,7 +157,7 @@ def test_class_too_rare_to_split_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     user_frame(rows=10).drop(columns=["price"]).assign(label=["a"] * 9 + ["b"]).to_csv(path, index=False)
     dataset = load_dataset(str(path), "label")
-    with pytest.raises(CliError, match=r"class 'b' of target 'label' has 1 row; .* fix or drop it"):
+    with pytest.raises(Failure, match=r"class 'b' of target 'label' has 1 row; .* fix or drop it"):
         split_dataset(dataset, 0.25, seed=0)
 
 
@@ -172,5 +172,5 @@ def test_a_target_of_numbers_with_a_stray_value_is_named(tmp_path: Path) -> None
         "target column 'price' holds 1 value(s) that are not numbers, first 'ask' in row 18" in line
         for line in dataset.warnings
     )
-    with pytest.raises(CliError, match=r"'price' holds 'ask' in row 18: fix or drop such rows"):
+    with pytest.raises(Failure, match=r"'price' holds 'ask' in row 18: fix or drop such rows"):
         load_dataset(str(path), "price", task="regression")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.model.config import (
     DataConfig,
@@ -41,7 +41,7 @@ def test_the_string_none_means_python_none() -> None:
 
 def test_unknown_parameter_is_named_with_a_suggestion() -> None:
     with pytest.raises(
-        CliError,
+        Failure,
         match=r"train\.params\.max_depht: not a parameter of RandomForestClassifier "
         r"\(did you mean max_depth\?\)",
     ):
@@ -49,7 +49,7 @@ def test_unknown_parameter_is_named_with_a_suggestion() -> None:
 
 
 def test_random_state_is_left_to_the_seed() -> None:
-    with pytest.raises(CliError, match=r"train\.params\.random_state: set \[train\] seed instead"):
+    with pytest.raises(Failure, match=r"train\.params\.random_state: set \[train\] seed instead"):
         make_estimator(FOREST, {"random_state": 1}, seed=0)
 
 
@@ -73,13 +73,13 @@ def test_random_state_is_left_to_the_seed() -> None:
 def test_bad_value_fails_with_scikit_learns_reason(
     estimator: Estimator, params: dict[str, object], reason: str
 ) -> None:
-    with pytest.raises(CliError, match=rf"train\.params: The {reason}"):
+    with pytest.raises(Failure, match=rf"train\.params: The {reason}"):
         make_estimator(spec_for(estimator, "binary"), params, seed=0)
 
 
 def test_bad_params_stop_training_before_it_starts(tmp_path: Path) -> None:
     train = TrainConfig(estimator="random_forest", params={"n_estimators": 0})
-    with pytest.raises(CliError, match="n_estimators"):
+    with pytest.raises(Failure, match="n_estimators"):
         train_model(DataConfig(source="wine"), train, tmp_path / "out", name="m")
     assert not (tmp_path / "out").exists()
 

@@ -8,7 +8,7 @@ import onnxruntime
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import read_manifest, sha256_file
 from {{ cookiecutter.package }}.model.config import DataConfig, Estimator, TrainConfig
 from {{ cookiecutter.package }}.model.estimators import pipeline_input
@@ -107,7 +107,7 @@ def test_every_dataset_and_estimator_exports_with_parity(
 
 def test_failed_parity_names_the_worst_row_and_keeps_the_old_model(artifacts_copy: Path) -> None:
     before = sha256_file(artifacts_copy / "model.onnx")
-    with pytest.raises(CliError, match=r"worst held-out row \d+: scikit-learn .* vs onnx "):
+    with pytest.raises(Failure, match=r"worst held-out row \d+: scikit-learn .* vs onnx "):
         export_model(artifacts_copy, tolerance=1e-12)
     assert sha256_file(artifacts_copy / "model.onnx") == before
 
@@ -121,7 +121,7 @@ def test_parity_message_shows_both_predictions() -> None:
     expected = probabilities([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
     actual = probabilities([[0.9, 0.1], [0.25, 0.75], [0.6, 0.4]])
     with pytest.raises(
-        CliError, match=r"row 1: scikit-learn label 1 \[0\.2, 0\.8\] vs onnx label 1 \[0\.25, 0\.75\]"
+        Failure, match=r"row 1: scikit-learn label 1 \[0\.2, 0\.8\] vs onnx label 1 \[0\.25, 0\.75\]"
     ):
         check_parity(expected, actual, tolerance=1e-3)
 
@@ -135,7 +135,7 @@ def test_tied_rows_may_break_either_way() -> None:
 def test_label_mismatch_on_a_clear_row_fails() -> None:
     expected = Predictions(np.array([[0.1, 0.9]]), np.array([1]))
     actual = Predictions(np.array([[0.1, 0.9]]), np.array([0]))
-    with pytest.raises(CliError, match="labels differ on a clear-margin row"):
+    with pytest.raises(Failure, match="labels differ on a clear-margin row"):
         check_parity(expected, actual, tolerance=1e-4)
 
 
@@ -164,5 +164,5 @@ def test_a_probability_at_the_threshold_is_a_tie_either_runtime_may_break() -> N
     expected = Predictions(np.array([[0.7, 0.3], [0.1, 0.9]]), np.array([1, 1]))
     actual = Predictions(np.array([[0.7, 0.3], [0.1, 0.9]]), np.array([0, 1]))
     assert check_parity(expected, actual, tolerance=1e-4, threshold=0.3).label_mismatches == 1
-    with pytest.raises(CliError, match="labels differ on a clear-margin row"):
+    with pytest.raises(Failure, match="labels differ on a clear-margin row"):
         check_parity(expected, actual, tolerance=1e-4, threshold=0.5)

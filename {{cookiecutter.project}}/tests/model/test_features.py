@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.model.features import (
     as_text,
     prepare_features,
@@ -41,7 +41,7 @@ def test_declared_categories_may_be_numbers_read_as_text() -> None:
 
 
 def test_an_empty_declaration_means_every_column_must_be_a_number() -> None:
-    with pytest.raises(CliError, match=r"'colour' holds .* list it in \[data\] categorical"):
+    with pytest.raises(Failure, match=r"'colour' holds .* list it in \[data\] categorical"):
         prepare_features("t.csv", table(), [])
 
 
@@ -55,7 +55,7 @@ def test_an_empty_declaration_means_every_column_must_be_a_number() -> None:
     ids=["unknown-column", "all-missing", "no-columns"],
 )
 def test_unusable_columns_are_named(frame: pd.DataFrame, categorical: list[str] | None, message: str) -> None:
-    with pytest.raises(CliError, match=message):
+    with pytest.raises(Failure, match=message):
         prepare_features("t.csv", frame, categorical)
 
 

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }}.__main__ import main
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.lock import ModelLock, render_lock
 from {{ cookiecutter.package }}.manifest import manifest_digest, sha256_file
 from {{ cookiecutter.package }}.model.fetch import fetch_model
-from {{ cookiecutter.package }}.settings import get_settings
 
 from ..stores import ARTIFACT_BUCKET, Stores, client_keys
 from ..training import register_candidate, training_pod
@@ -61,7 +60,7 @@ def test_a_lock_the_registry_does_not_back_is_refused_and_artifacts_stay(
     stores, lock = pinned
     (tmp_path / "artifacts").mkdir()
     (tmp_path / "artifacts" / "model.onnx").write_bytes(b"the model served now")
-    with pytest.raises(CliError, match=message) as refused:
+    with pytest.raises(Failure, match=message) as refused:
         fetch_model(lock.model_copy(update=change), tmp_path / "artifacts", stores.tracking)
     assert refused.value.exit_code == 1
     assert (tmp_path / "artifacts" / "model.onnx").read_bytes() == b"the model served now"
@@ -116,7 +115,7 @@ def test_any_file_overwritten_in_the_store_is_refused(
     stores, lock = pinned
     expected = lock.sha256 if name == "model.onnx" else lock.files[name]
     refusal = f"the registry's {re.escape(name)} of .* has sha256 [0-9a-f]+, model.lock pins {expected}: "
-    with overwritten(stores, lock, name, edit), pytest.raises(CliError, match=refusal + "refusing"):
+    with overwritten(stores, lock, name, edit), pytest.raises(Failure, match=refusal + "refusing"):
         fetch_model(lock, tmp_path / "artifacts", stores.tracking)
     assert not (tmp_path / "artifacts").exists()
     assert not list(tmp_path.glob(".fetch-*"))
@@ -138,7 +137,7 @@ def test_a_file_over_its_size_bound_is_refused_before_it_is_downloaded(
 
     stores, lock = pinned
     monkeypatch.setitem(pinning.MAX_BYTES, "MODEL_CARD.md", 16)
-    with pytest.raises(CliError, match=r"MODEL_CARD\.md has \d+ bytes, over the 16 allowed") as refused:
+    with pytest.raises(Failure, match=r"MODEL_CARD\.md has \d+ bytes, over the 16 allowed") as refused:
         fetch_model(lock, tmp_path / "artifacts", stores.tracking)
     assert refused.value.exit_code == 1
     assert not (tmp_path / "artifacts").exists()
@@ -152,7 +151,6 @@ def test_fetch_without_a_tracking_server_says_so(
 ) -> None:
     _, lock = pinned
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    get_settings.cache_clear()
     (tmp_path / "model.lock").write_text(render_lock(lock))
     assert main(["fetch", "--lock", str(tmp_path / "model.lock"), "--into", str(tmp_path / "a")]) == 2
     assert "set MLFLOW_TRACKING_URI to its tracking server" in capsys.readouterr().err
@@ -161,6 +159,6 @@ def test_fetch_without_a_tracking_server_says_so(
 def test_an_unreachable_tracking_server_is_one_line(pinned: tuple[Stores, ModelLock], tmp_path: Path) -> None:
     _, lock = pinned
     unreachable = rf"^models:/{re.escape(lock.name)}/\d+: API request to http://127\.0\.0\.1:9/"
-    with pytest.raises(CliError, match=unreachable) as failed:
+    with pytest.raises(Failure, match=unreachable) as failed:
         fetch_model(lock, tmp_path / "artifacts", "http://127.0.0.1:9")
     assert failed.value.exit_code == 1

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import read_manifest, write_manifest
 from {{ cookiecutter.package }}.model.config import GateConfig, ModelConfig
 from {{ cookiecutter.package }}.model.gate import baseline_checks, run_gate
@@ -72,7 +72,7 @@ def test_impossible_threshold_fails(artifacts_copy: Path) -> None:
 def test_a_metric_of_another_task_is_refused_with_the_task_s_metrics(artifacts_copy: Path) -> None:
     task = read_manifest(artifacts_copy).task
     other = "rmse" if task != "regression" else "recall"
-    with pytest.raises(CliError, match=rf"\[gate\] maximum\.{other}: '{other}' is not a metric of {task}"):
+    with pytest.raises(Failure, match=rf"\[gate\] maximum\.{other}: '{other}' is not a metric of {task}"):
         run_gate(artifacts_copy, untimed_gate(maximum={other: 0.1}))
     assert not (artifacts_copy / "gate.json").exists()
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.model.holdout import Holdout, read_holdout, write_holdout
 
 
@@ -27,5 +27,5 @@ def test_a_model_has_only_the_tensors_it_has_features_for(tmp_path: Path) -> Non
 
 
 def test_missing_holdout_says_to_train_first(tmp_path: Path) -> None:
-    with pytest.raises(CliError, match="run train first"):
+    with pytest.raises(Failure, match="run train first"):
         read_holdout(tmp_path)

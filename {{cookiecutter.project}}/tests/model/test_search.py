@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.model.config import (
     ModelConfig,
     SearchConfig,
@@ -47,7 +47,7 @@ def test_a_random_search_draws_distinct_trials_the_seed_decides() -> None:
 
 
 def test_a_random_search_cannot_ask_for_more_trials_than_the_space_holds() -> None:
-    with pytest.raises(CliError, match="trials = 5: the space has only 4 combinations"):
+    with pytest.raises(Failure, match="trials = 5: the space has only 4 combinations"):
         expand(SearchConfig(kind="random", trials=5, space={"C": [1, 2, 3, 4]}), seed=1)
 
 
@@ -70,17 +70,17 @@ def test_a_random_search_cannot_ask_for_more_trials_than_the_space_holds() -> No
 def test_a_bad_search_names_the_key(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "model.toml"
     path.write_text(text)
-    with pytest.raises(CliError, match=message.replace("[", r"\[").replace("]", r"\]").replace("`", ".")):
+    with pytest.raises(Failure, match=message.replace("[", r"\[").replace("]", r"\]").replace("`", ".")):
         load_config(path)
 
 
 def test_search_keys_and_values_are_checked_like_train_params() -> None:
     train = TrainConfig(estimator="linear")
     with pytest.raises(
-        CliError, match=r"train.search.space.C_: not a parameter of LogisticRegression \(did you mean C\?\)"
+        Failure, match=r"train.search.space.C_: not a parameter of LogisticRegression \(did you mean C\?\)"
     ):
         check_trials([{"C_": 1.0}], train, "binary")
-    with pytest.raises(CliError, match=r"train.search trial 1 \{C=-1.0\}: train.params: .*'C'"):
+    with pytest.raises(Failure, match=r"train.search trial 1 \{C=-1.0\}: train.params: .*'C'"):
         check_trials([{"C": 1.0}, {"C": -1.0}], train, "binary")
 
 
@@ -106,7 +106,7 @@ def test_the_project_search_is_valid_for_its_estimator_and_task(
     ],
 )
 def test_a_trial_shard_outside_the_search_is_refused(text: str, message: str) -> None:
-    with pytest.raises(CliError, match=message):
+    with pytest.raises(Failure, match=message):
         parse_shard(text, 8)
 
 
@@ -119,7 +119,7 @@ def test_shards_split_the_trials_between_them_and_the_last_one_picks() -> None:
 
 @pytest.mark.parametrize("text", ["a'b", "x" * 65, "", "-lead", "a b"])
 def test_a_search_id_that_could_break_a_query_is_refused(text: str) -> None:
-    with pytest.raises(CliError, match="--search"):
+    with pytest.raises(Failure, match="--search"):
         check_search_id(text)
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from {{ cookiecutter.package }} import registry
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import DATA_FILE, GATE_FILE, read_manifest
 from {{ cookiecutter.package }}.model.config import GateConfig
 from {{ cookiecutter.package }}.model.gate import run_gate
@@ -80,7 +80,7 @@ def test_a_model_that_failed_the_gate_is_recorded_but_not_registered(
 def test_track_needs_an_exported_model(artifacts_copy: Path, tracking_uri: str) -> None:
     manifest = read_manifest(artifacts_copy).model_copy(update={"onnx": None})
     (artifacts_copy / "manifest.json").write_text(manifest.model_dump_json())
-    with pytest.raises(CliError, match="run export first"):
+    with pytest.raises(Failure, match="run export first"):
         track_model(artifacts_copy, tracking_uri, None)
 
 

@@ -7,7 +7,7 @@ import joblib
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import read_manifest
 from {{ cookiecutter.package }}.model.config import DataConfig, ModelConfig, TrainConfig
 from {{ cookiecutter.package }}.model.estimators import pipeline_input
@@ -89,7 +89,7 @@ def test_params_reach_the_estimator_and_the_manifest(tmp_path: Path) -> None:
 
 def test_a_decision_threshold_is_for_binary_classifiers_only(tmp_path: Path) -> None:
     train = TrainConfig(decision_threshold=0.3)
-    with pytest.raises(CliError, match=r"decision_threshold: only binary classifiers have one; wine makes"):
+    with pytest.raises(Failure, match=r"decision_threshold: only binary classifiers have one; wine makes"):
         train_model(DataConfig(source="wine"), train, tmp_path / "out", name="m")
     assert not (tmp_path / "out").exists()
 

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from {{ cookiecutter.package }} import registry as models
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.model.tuning import (
     DIGEST_TAG,
     ROLE_TAG,
@@ -58,7 +58,7 @@ def test_the_best_validation_score_wins_and_a_tie_goes_to_the_lowest_trial(track
 def test_the_pick_waits_for_every_trial_and_names_the_missing_ones(tracking_server: Stores) -> None:
     found = search(3)
     log_trial(tracking_server, found, 0, 0.5)
-    with pytest.raises(CliError, match=r"trials \[1, 2\] did not finish within 0 s"):
+    with pytest.raises(Failure, match=r"trials \[1, 2\] did not finish within 0 s"):
         pick(tracking_server, found)
 
 
@@ -67,7 +67,7 @@ def test_a_stale_shard_under_the_same_search_id_is_refused(tracking_server: Stor
     found = search(2)
     log_trial(tracking_server, found, 0, 0.5)
     log_trial(tracking_server, found, 1, 0.9, digest="digest-of-yesterday")
-    with pytest.raises(CliError, match=r"trial 1 .* ran another search or other data than this one"):
+    with pytest.raises(Failure, match=r"trial 1 .* ran another search or other data than this one"):
         pick(tracking_server, found)
 
 
@@ -75,7 +75,7 @@ def test_a_trial_index_beyond_the_search_is_refused(tracking_server: Stores) -> 
     found = search(2)
     log_trial(tracking_server, found, 0, 0.5)
     log_trial(tracking_server, found, 5, 0.9)
-    with pytest.raises(CliError, match=r"trial 5 .* ran another search"):
+    with pytest.raises(Failure, match=r"trial 5 .* ran another search"):
         pick(tracking_server, found)
 
 

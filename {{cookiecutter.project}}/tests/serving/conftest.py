@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.serving.app import create_app
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from ..servers import LiveServer, live_server
 
@@ -31,17 +31,17 @@ def model_dir(request: pytest.FixtureRequest, artifacts_dir: Path, tmp_path: Pat
 
 @pytest.fixture
 def app_settings() -> dict[str, Any]:
-    """Settings beyond the defaults; a test module overrides this fixture to change them."""
+    """ServerSettings beyond the defaults; a test module overrides this fixture to change them."""
     return {}
 
 
 @pytest.fixture
-def settings(model_dir: Path, app_settings: dict[str, Any]) -> Settings:
-    return Settings(model_dir=model_dir, workers=1, log_json=True, **app_settings)
+def settings(model_dir: Path, app_settings: dict[str, Any]) -> ServerSettings:
+    return ServerSettings(model_dir=model_dir, workers=1, log_json=True, **app_settings)
 
 
 @pytest.fixture
-def client(settings: Settings) -> TestClient:
+def client(settings: ServerSettings) -> TestClient:
     """The app in process; a server error comes back as a 500, as a real client would see it."""
     return TestClient(create_app(settings), raise_server_exceptions=False)
 

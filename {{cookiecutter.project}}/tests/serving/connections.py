@@ -9,9 +9,9 @@ from typing import Any
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from {{ cookiecutter.package }}.serving.admission import Admission
-from {{ cookiecutter.package }}.serving.connection import Limits
-from {{ cookiecutter.package }}.serving.protocol import GuardedProtocol
+from {{ cookiecutter.package }}.serving.http.admission import Admission
+from {{ cookiecutter.package }}.serving.http.connection import GuardedProtocol
+from {{ cookiecutter.package }}.serving.http.transport import Limits
 
 LIMITS = Limits(max_headers=10, max_header_bytes=2048, header_timeout_s=0.2)
 

@@ -16,7 +16,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from {{ cookiecutter.package }}.serving.admission import ADMISSION
+from {{ cookiecutter.package }}.serving.http.admission import ADMISSION
 
 from ..servers import LiveServer, live_server, read_response, start_request
 from .rows import typical_rows

@@ -3,10 +3,10 @@
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.serving.app import create_app
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 
-def test_documentation_pages_can_be_turned_off(client: TestClient, settings: Settings) -> None:
+def test_documentation_pages_can_be_turned_off(client: TestClient, settings: ServerSettings) -> None:
     assert client.get("/docs").status_code == 200
     quiet = TestClient(create_app(settings.model_copy(update={"api_docs": False})))
     assert quiet.get("/docs").status_code == 404

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from {{ cookiecutter.package }}.batch.score import Job, run_job
 from {{ cookiecutter.package }}.manifest import CategoricalFeature, ModelManifest, category_text
-from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
-from {{ cookiecutter.package }}.serving.categories import (
+from {{ cookiecutter.package }}.runtime.categories import (
     MAX_CATEGORY_CHARS,
     number,
     spell,

@@ -16,7 +16,7 @@ import pytest
 
 from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.serving.cli import prepare_metrics_dir
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from ..servers import PACKAGE, LiveServer, free_port, live_server, wait_until_ready
 from .rows import typical_rows
@@ -108,10 +108,10 @@ def test_score_without_pyarrow_is_one_line_that_names_the_batch_image(artifacts_
 def test_several_workers_get_a_fresh_metrics_directory(tmp_path: Path) -> None:
     stale = tmp_path / "counter_123.db"
     stale.write_bytes(b"old")
-    settings = Settings(workers=2, prometheus_multiproc_dir=tmp_path)
+    settings = ServerSettings(workers=2, prometheus_multiproc_dir=tmp_path)
     assert prepare_metrics_dir(settings) == tmp_path
     assert not stale.exists()
-    assert prepare_metrics_dir(Settings(workers=1, prometheus_multiproc_dir=None)) is None
+    assert prepare_metrics_dir(ServerSettings(workers=1, prometheus_multiproc_dir=None)) is None
 
 
 @pytest.mark.slow

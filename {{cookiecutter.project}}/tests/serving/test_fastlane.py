@@ -8,15 +8,15 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.app import create_app
-from {{ cookiecutter.package }}.serving.fastlane import FastLane
-from {{ cookiecutter.package }}.serving.middleware import RequestGuard
-from {{ cookiecutter.package }}.serving.protocol import OVERLOADED
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.http.connection import OVERLOADED
+from {{ cookiecutter.package }}.serving.http.fastlane import FastLane
+from {{ cookiecutter.package }}.serving.http.guard import RequestGuard
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from .rows import typical_rows
 
 
-def test_fast_lane_serves_predict_and_both_infer_paths(settings: Settings) -> None:
+def test_fast_lane_serves_predict_and_both_infer_paths(settings: ServerSettings) -> None:
     guard = create_app(settings).front
     assert isinstance(guard, RequestGuard)
     assert isinstance(guard.app, FastLane)
@@ -40,7 +40,7 @@ def test_fast_lane_leaves_other_methods_to_fastapi(client: TestClient) -> None:
 
 
 def test_documented_routes_answer_like_the_fast_lane(
-    client: TestClient, settings: Settings, manifest: ModelManifest
+    client: TestClient, settings: ServerSettings, manifest: ModelManifest
 ) -> None:
     row = typical_rows(manifest)[0]
     tensor = {"name": "input", "shape": [1, len(row)], "datatype": "FP32", "data": list(row.values())}
@@ -58,7 +58,7 @@ def test_documented_routes_answer_like_the_fast_lane(
 
 
 def test_requests_marked_as_overloaded_are_shed_and_counted_apart(
-    settings: Settings, manifest: ModelManifest
+    settings: ServerSettings, manifest: ModelManifest
 ) -> None:
     app = create_app(settings)
 

@@ -1,6 +1,6 @@
 """Floods on a real server, as the red teams of issues 10 and 16 sent them: a flood of headers, one huge
 header, slow and idle connections, pipelining without reading, a body streamed past the limit. Each is
-bounded by the connection layer (serving/protocol.py)."""
+bounded by the connection layer (serving/http/connection.py)."""
 
 import http.client
 import socket

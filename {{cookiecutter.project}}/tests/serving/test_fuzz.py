@@ -20,13 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from {{ cookiecutter.package }}.manifest import read_manifest
+from {{ cookiecutter.package }}.runtime.dataplane import DataPlane
+from {{ cookiecutter.package }}.serving.http.responses import ApiError, Handler
 from {{ cookiecutter.package }}.serving.oip.binary import HEADER
 from {{ cookiecutter.package }}.serving.oip.datatypes import DATATYPES, INPUT_DATATYPES
 from {{ cookiecutter.package }}.serving.oip.routes import infer_handler
 from {{ cookiecutter.package }}.serving.predict.routes import predict_handler
-from {{ cookiecutter.package }}.serving.responses import ApiError, Handler
-from {{ cookiecutter.package }}.serving.service import Service
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from .rows import integer_coded
 
@@ -99,8 +99,8 @@ def target(artifacts_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Tar
     model_dir = Path(shutil.copytree(artifacts_dir, tmp_path_factory.mktemp("fuzz") / "model"))
     integer_coded(model_dir)
     services = [
-        Service.start(
-            Settings(model_dir=model_dir, workers=1, max_batch_rows=MAX_ROWS, strict_categories=strict)
+        DataPlane.load(
+            ServerSettings(model_dir=model_dir, workers=1, max_batch_rows=MAX_ROWS, strict_categories=strict)
         )
         for strict in (False, True)
     ]

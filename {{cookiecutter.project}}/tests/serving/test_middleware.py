@@ -13,7 +13,7 @@ from starlette.types import Message
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.app import create_app
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from ..servers import live_server, read_response, start_request
 from .rows import typical_rows
@@ -32,7 +32,7 @@ def test_compressed_body_is_refused_with_a_415(
     assert plain.status_code == 200
 
 
-def test_a_body_that_stops_arriving_gets_a_408_and_closes_the_connection(settings: Settings) -> None:
+def test_a_body_that_stops_arriving_gets_a_408_and_closes_the_connection(settings: ServerSettings) -> None:
     app = create_app(settings.model_copy(update={"request_timeout_s": 0.2}))
     scope = {"type": "http", "method": "POST", "path": "/predict", "headers": [], "query_string": b""}
     sent: list[Message] = []

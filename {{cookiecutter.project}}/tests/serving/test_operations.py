@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.app import create_app
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 
 @pytest.fixture
@@ -33,6 +33,6 @@ def test_model_returns_the_manifest_with_the_git_revision(
     assert not {"data_source", "tracking", "params"} & body.keys()
 
 
-def test_model_lists_library_versions_only_when_a_setting_allows(settings: Settings) -> None:
+def test_model_lists_library_versions_only_when_a_setting_allows(settings: ServerSettings) -> None:
     client = TestClient(create_app(settings.model_copy(update={"expose_library_versions": True})))
     assert "scikit-learn" in client.get("/model").json()["library_versions"]

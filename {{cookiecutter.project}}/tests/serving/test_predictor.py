@@ -19,7 +19,7 @@ from {{ cookiecutter.package }}.manifest import (
 )
 from {{ cookiecutter.package }}.model.export import convert
 from {{ cookiecutter.package }}.serving.app import create_app
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 
 def break_missing_model(model_dir: Path) -> None:
@@ -160,7 +160,7 @@ def test_not_ready_answers_show_no_paths_or_library_text(client: TestClient, mod
     ids=["model", "manifest"],
 )
 def test_a_file_over_its_size_limit_is_refused_unread(
-    settings: Settings, caplog: pytest.LogCaptureFixture, limit: dict[str, int], name: str
+    settings: ServerSettings, caplog: pytest.LogCaptureFixture, limit: dict[str, int], name: str
 ) -> None:
     """A 2 GiB model was read whole (RSS 2.1 GiB for 7.5 s), a 409 MB manifest past 3 GB."""
     client = TestClient(create_app(settings.model_copy(update=limit)))

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from {{ cookiecutter.package }}.serving.connection import set_nodelay
-from {{ cookiecutter.package }}.serving.protocol import GuardedProtocol
+from {{ cookiecutter.package }}.serving.http.connection import GuardedProtocol
+from {{ cookiecutter.package }}.serving.http.transport import set_nodelay
 
 from .connections import Scopes, Transport, error_of, head, post, run, settle
 

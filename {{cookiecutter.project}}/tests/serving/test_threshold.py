@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.package }}.batch.score import Job, run_job
 from {{ cookiecutter.package }}.manifest import read_manifest, write_manifest
-from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
 
 from .rows import as_feed, oip_inputs, onnx_outputs, typical_rows
 

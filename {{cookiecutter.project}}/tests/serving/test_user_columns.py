@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.package }}.batch.score import Job, run_job
 from {{ cookiecutter.package }}.manifest import PIPELINE_FILE, ModelManifest, read_manifest
 from {{ cookiecutter.package }}.model.config import DataConfig, TrainConfig
-from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
 
 # ONNX computes in float32; the export's own parity check allows as much.
 TOLERANCE = 1e-4

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import registry
-from ..errors import CliError
+from ..errors import Failure
 from ..lock import ModelLock
 from ..manifest import read_gate, require_manifest
 
@@ -24,10 +24,10 @@ class Moved:
 
 def move_alias(artifacts: Path, alias: str, tracking_uri: str, pinned: ModelLock | None = None) -> Moved:
     if alias not in registry.ALIASES:
-        raise CliError(f"--env {alias!r}: registry aliases are {', '.join(registry.ALIASES)}")
+        raise Failure(f"--env {alias!r}: registry aliases are {', '.join(registry.ALIASES)}")
     manifest = require_manifest(artifacts)
     if manifest.onnx is None:
-        raise CliError(f"{artifacts}: the model is not exported; run export first")
+        raise Failure(f"{artifacts}: the model is not exported; run export first")
     client = registry.connect(tracking_uri)
     # Retraining on unchanged data registers the same file again: the alias names the version shipped.
     if pinned is not None and (pinned.name, pinned.sha256) == (manifest.name, manifest.onnx.sha256):

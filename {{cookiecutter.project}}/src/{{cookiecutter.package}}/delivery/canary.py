@@ -10,7 +10,7 @@ pods it replaces.
 import time
 from collections.abc import Callable
 
-from ..errors import CliError
+from ..errors import Failure
 from .probes import DEFAULT_SAMPLES, Served, Wanted, served_identity
 
 POLL_S = 10.0
@@ -28,7 +28,7 @@ def served_identities(base_url: str, samples: int) -> list[Served]:
     for _ in range(samples):
         try:
             seen.append(served_identity(base_url))
-        except CliError:
+        except Failure:
             continue
     return seen
 
@@ -84,11 +84,11 @@ def check_progress(
     it has to appear. A round nobody answered says nothing about an abort."""
     (elapsed, unseen_for), (timeout_s, appear_within_s) = times, limits
     if answered and unseen_for is not None and unseen_for >= GONE_FOR_S:
-        raise CliError(
+        raise Failure(
             f"{base_url} served {wanted.revision} and then stopped for {unseen_for:.0f}s: "
             "Argo Rollouts aborted the canary"
         )
     if unseen_for is None and elapsed >= appear_within_s:
-        raise CliError(f"{base_url} never served {wanted.revision} within {appear_within_s:g}s")
+        raise Failure(f"{base_url} never served {wanted.revision} within {appear_within_s:g}s")
     if elapsed >= timeout_s:
-        raise CliError(f"{base_url} did not hold full weight on {wanted.revision} within {timeout_s:g}s")
+        raise Failure(f"{base_url} did not hold full weight on {wanted.revision} within {timeout_s:g}s")

@@ -5,7 +5,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import CliError
+from ..errors import Failure
 from .kustomize import kustomize
 from .overlays import overlay_file
 
@@ -27,7 +27,7 @@ def find_host(documents: list[dict[str, Any]]) -> str:
         hosts = [rule["host"] for rule in spec.get("rules", []) if rule.get("host")]
         if hosts:
             return str(hosts[0])
-    raise CliError("the overlay routes no host: add an Ingress rule host to it")
+    raise Failure("the overlay routes no host: add an Ingress rule host to it")
 
 
 def covers(certificate_host: str, host: str) -> bool:
@@ -49,7 +49,7 @@ def public_url(root: Path, env: str, pull_request: int | None = None) -> str:
         host = find_host(documents)
         return f"{scheme_for(documents, host)}://{host}"
     if pull_request is None:
-        raise CliError("a preview URL needs the pull request number (--pr)")
+        raise Failure("a preview URL needs the pull request number (--pr)")
     # The preview overlay names no host (the ApplicationSet adds it); its TLS section decides the scheme.
     staging_host = find_host(render(overlay_file(root, "staging").parent))
     host = PREVIEW_PREFIX.format(number=pull_request) + staging_host

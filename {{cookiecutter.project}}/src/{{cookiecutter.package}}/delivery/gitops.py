@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import CliError
+from ..errors import Failure
 from .render import check_environment
 
 REMOTE = "origin"
@@ -38,7 +38,7 @@ def git(root: Path, *args: str, stdin: str | None = None, remote: bool = False) 
         ["git", *options, *args], cwd=root, input=stdin, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
-        raise CliError(f"git {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
+        raise Failure(f"git {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout.strip()
 
 
@@ -60,7 +60,7 @@ def fetch_tip(root: Path, branch: str) -> str | None:
     if fetched.returncode != 0:
         if MISSING_REF.search(fetched.stderr):
             return None
-        raise CliError(f"git fetch of {branch} failed: {fetched.stderr.strip()}")
+        raise Failure(f"git fetch of {branch} failed: {fetched.stderr.strip()}")
     return git(root, "rev-parse", tracking)
 
 
@@ -72,7 +72,7 @@ def write_blob(root: Path, text: str) -> str:
 def make_tree(root: Path, files: dict[str, str]) -> str:
     """A flat tree object of file name -> blob id."""
     if not files:
-        raise CliError("nothing to commit: render the environment first")
+        raise Failure("nothing to commit: render the environment first")
     return git(
         root, "mktree", stdin="".join(f"100644 blob {blob}\t{name}\n" for name, blob in sorted(files.items()))
     )
@@ -126,7 +126,7 @@ def push_commit(root: Path, commit: str, branch: str) -> bool:
         return True
     if LOST_RACE.search(result.stdout + result.stderr):
         return False
-    raise CliError(f"git push to {branch} failed: {result.stderr.strip() or result.stdout.strip()}")
+    raise Failure(f"git push to {branch} failed: {result.stderr.strip() or result.stdout.strip()}")
 
 
 def land(
@@ -148,4 +148,4 @@ def land(
             return commit
         if attempt < attempts - 1:
             sleep(FIRST_BACKOFF_S * 2**attempt)
-    raise CliError(f"{branch} moved under every one of {attempts} pushes; try again")
+    raise Failure(f"{branch} moved under every one of {attempts} pushes; try again")

@@ -66,10 +66,10 @@ def run_rollback(args: argparse.Namespace) -> int:
 
 
 def run_register(args: argparse.Namespace) -> int:
-    from ..settings import get_settings
+    from ..settings import TrackingSettings
 
     # A workflow passes an unset repository variable as "": that is no server either.
-    uri = get_settings().mlflow_tracking_uri or None
+    uri = TrackingSettings().mlflow_tracking_uri or None
     if uri is None:
         print("no tracking server configured (MLFLOW_TRACKING_URI); registry aliases unchanged")
         return 0
@@ -85,20 +85,20 @@ def run_register(args: argparse.Namespace) -> int:
 def run_propose(args: argparse.Namespace) -> int:
     """Write branch, title and body.md into --out for the pull request step; nothing when there is none."""
     from .. import registry
-    from ..errors import CliError
+    from ..errors import Failure
     from ..manifest import project_name
-    from ..settings import get_settings
+    from ..settings import TrackingSettings
     from .proposal import Nothing, propose
 
-    uri = get_settings().mlflow_tracking_uri
+    uri = TrackingSettings().mlflow_tracking_uri
     if not uri:
-        raise CliError("propose reads the registry's candidate: set MLFLOW_TRACKING_URI")
+        raise Failure("propose reads the registry's candidate: set MLFLOW_TRACKING_URI")
     for name in ("branch", "title", "body.md"):
         (args.out / name).unlink(missing_ok=True)
     proposal = propose(Path.cwd(), registry.connect(uri), project_name(), args.wait)
     if isinstance(proposal, Nothing):
         if args.wait and not proposal.unchanged:
-            raise CliError(f"{proposal.reason}, within {args.wait:g} s", exit_code=1)
+            raise Failure(f"{proposal.reason}, within {args.wait:g} s", exit_code=1)
         print(f"{proposal.reason}: nothing to propose")
         return 0
     args.out.mkdir(parents=True, exist_ok=True)

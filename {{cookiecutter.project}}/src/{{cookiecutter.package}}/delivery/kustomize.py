@@ -6,7 +6,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from ..errors import CliError
+from ..errors import Failure
 
 
 def kustomize_command() -> list[str]:
@@ -15,14 +15,14 @@ def kustomize_command() -> list[str]:
         return ["kustomize", "build"]
     if shutil.which("kubectl"):
         return ["kubectl", "kustomize"]
-    raise CliError("neither kustomize nor kubectl is on PATH; install one to render k8s/overlays")
+    raise Failure("neither kustomize nor kubectl is on PATH; install one to render k8s/overlays")
 
 
 def kustomize(directory: Path) -> str:
     command = [*kustomize_command(), str(directory)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise CliError(f"{' '.join(command[:-1])} {directory} failed: {result.stderr.strip()}")
+        raise Failure(f"{' '.join(command[:-1])} {directory} failed: {result.stderr.strip()}")
     return result.stdout
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import CliError
+from ..errors import Failure
 from .gitops import blobs_at, git, write_blob
 from .render import BATCH_FILE, MANIFESTS_FILE
 
@@ -73,7 +73,7 @@ def branch_files(
     """
     names = sorted(path.name for path in rendered.iterdir()) if rendered.is_dir() else []
     if MANIFESTS_FILE not in names or not set(names) <= {MANIFESTS_FILE, BATCH_FILE}:
-        raise CliError(
+        raise Failure(
             f"{rendered} must hold {MANIFESTS_FILE} (and {BATCH_FILE}) from `render`; it holds {names}"
         )
     manifests = (rendered / MANIFESTS_FILE).read_text()

@@ -3,14 +3,14 @@
 import subprocess
 from pathlib import Path
 
-from ..errors import CliError
+from ..errors import Failure
 
 # What a clone needs to tell commits apart, and how to go back on purpose.
 HISTORY_HINT = "fetch the whole history (actions/checkout with fetch-depth: 0)"
 GOING_BACK = "`make rollback` reverts a promotion; `--allow-older` publishes an older commit on purpose"
 
 
-class Superseded(CliError):
+class Superseded(Failure):
     """The environment already runs a newer source commit than the one offered."""
 
     def __init__(self, env: str, newer: str, offered: str) -> None:
@@ -31,9 +31,7 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
         check=False,
     )
     if result.returncode > 1:
-        raise CliError(
-            f"cannot order {older[:12]} and {newer[:12]} ({result.stderr.strip()}): {HISTORY_HINT}"
-        )
+        raise Failure(f"cannot order {older[:12]} and {newer[:12]} ({result.stderr.strip()}): {HISTORY_HINT}")
     return result.returncode == 0
 
 
@@ -49,7 +47,7 @@ def check_order(root: Path, env: str, running: str | None, source: str, allow_ol
         return
     if is_ancestor(root, source, running):
         raise Superseded(env, running, source)
-    raise CliError(
+    raise Failure(
         f"{env} runs {running[:12]}, which is neither before nor after {source[:12]} in this history; "
         f"nothing published ({GOING_BACK})"
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import CliError
+from ..errors import Failure
 
 ENVIRONMENTS = ("staging", "production", "preview")
 OVERLAYS_DIR = Path("k8s/overlays")
@@ -28,16 +28,16 @@ class ImageNames:
 
 def overlay_file(root: Path, env: str) -> Path:
     if env not in ENVIRONMENTS:
-        raise CliError(f"unknown environment {env!r}; expected one of {', '.join(ENVIRONMENTS)}")
+        raise Failure(f"unknown environment {env!r}; expected one of {', '.join(ENVIRONMENTS)}")
     path = root / OVERLAYS_DIR / env / "kustomization.yaml"
     if not path.is_file():
-        raise CliError(f"{path} does not exist: this project has no {env} overlay")
+        raise Failure(f"{path} does not exist: this project has no {env} overlay")
     return path
 
 
 def check_digest(digest: str) -> str:
     if not DIGEST_PATTERN.fullmatch(digest):
-        raise CliError(f"malformed digest {digest!r}; expected sha256: followed by 64 lowercase hex digits")
+        raise Failure(f"malformed digest {digest!r}; expected sha256: followed by 64 lowercase hex digits")
     return digest
 
 
@@ -49,9 +49,9 @@ def image_names(root: Path, env: str) -> ImageNames:
     names = {str(entry["name"]): str(entry.get("newName", entry["name"])) for entry in entries}
     servers = [name for name in names if not name.endswith((BATCH_SUFFIX, TRAIN_SUFFIX))]
     if len(servers) != 1:
-        raise CliError(f"{path}: `images:` must name the server's image once, and at most its -batch image")
+        raise Failure(f"{path}: `images:` must name the server's image once, and at most its -batch image")
     batch, train = (names.get(servers[0] + suffix) for suffix in (BATCH_SUFFIX, TRAIN_SUFFIX))
     if len(names) != 1 + (batch is not None) + (train is not None):
         others = f"{servers[0]}{BATCH_SUFFIX} and {servers[0]}{TRAIN_SUFFIX}"
-        raise CliError(f"{path}: `images:` may name only {servers[0]}, {others}")
+        raise Failure(f"{path}: `images:` may name only {servers[0]}, {others}")
     return ImageNames(names[servers[0]], batch, train)

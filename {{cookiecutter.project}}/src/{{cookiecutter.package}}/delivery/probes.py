@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import CliError
+from ..errors import Failure
 
 REQUEST_TIMEOUT_S = 10.0
 FIRST_BACKOFF_S = 2.0
@@ -17,9 +17,9 @@ DEFAULT_SAMPLES = 20
 
 
 def fetch(url: str, body: object | None = None) -> bytes:
-    """GET `url` (or POST `body` as JSON) and return the body of a 2xx answer; anything else is a CliError."""
+    """GET `url` (or POST `body` as JSON) and return the body of a 2xx answer; anything else is a Failure."""
     if not url.startswith(("http://", "https://")):
-        raise CliError(f"{url} is not an http(s) URL")
+        raise Failure(f"{url} is not an http(s) URL")
     data = None if body is None else json.dumps(body).encode()
     # The scheme is checked above, so no file: or custom-scheme URL gets here.
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})  # noqa: S310
@@ -27,16 +27,16 @@ def fetch(url: str, body: object | None = None) -> bytes:
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:  # noqa: S310
             return bytes(response.read())
     except urllib.error.HTTPError as error:
-        raise CliError(f"{url} answered {error.code}: {error.read()[:300]!r}") from error
+        raise Failure(f"{url} answered {error.code}: {error.read()[:300]!r}") from error
     except OSError as error:
-        raise CliError(f"{url} did not answer: {error}") from error
+        raise Failure(f"{url} did not answer: {error}") from error
 
 
 def request_json(url: str, body: object | None = None) -> Any:
     try:
         return json.loads(fetch(url, body))
     except ValueError as error:
-        raise CliError(f"{url} did not answer with JSON: {error}") from error
+        raise Failure(f"{url} did not answer with JSON: {error}") from error
 
 
 def revision_matches(reported: object, wanted: str) -> bool:
@@ -76,10 +76,10 @@ class Wanted:
 
 
 def served_identity(base_url: str) -> Served:
-    """What one answer of `base_url`/model reports; CliError when there is no answer."""
+    """What one answer of `base_url`/model reports; Failure when there is no answer."""
     document = request_json(f"{base_url.rstrip('/')}/model")
     if not isinstance(document, dict):
-        raise CliError(f"{base_url}/model answered {document!r}; expected a JSON object")
+        raise Failure(f"{base_url}/model answered {document!r}; expected a JSON object")
     onnx = document.get("onnx")
     return Served(
         document.get("git_revision"),
@@ -97,7 +97,7 @@ def serving(base_url: str, wanted: Wanted, samples: int) -> tuple[bool, object]:
     for _ in range(samples):
         try:
             seen = served_identity(base_url)
-        except CliError as error:
+        except Failure as error:
             return False, f"no answer ({error})"
         if not wanted.matches(seen):
             return False, seen.short()
@@ -121,7 +121,7 @@ def wait_for_revision(
             return
         remaining = deadline - clock()
         if remaining <= 0:
-            raise CliError(
+            raise Failure(
                 f"{base_url} still serves {seen} after {timeout_s:g}s; expected revision {wanted.revision}"
                 + (f" with image {wanted.digest}" if wanted.digest else "")
             )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CliError
+from ..errors import Failure
 from .gitops import commit_tree, env_branch, fetch_tip, files_of, git, land, make_tree, message_of
 from .layout import branch_files
 from .ordering import check_order
@@ -37,7 +37,7 @@ class Promotion:
         if self.batch_digest is not None:
             check_digest(self.batch_digest)
         if not SHA256_PATTERN.fullmatch(self.model_sha256):
-            raise CliError(f"model sha256 {self.model_sha256!r} is not 64 lowercase hex digits")
+            raise Failure(f"model sha256 {self.model_sha256!r} is not 64 lowercase hex digits")
 
     def trailers(self, batch_digest: str | None = None) -> dict[str, str]:
         """The commit's state; `batch_digest` is what its batch workloads run, when it has any."""
@@ -92,7 +92,7 @@ def publish(
     branch = env_branch(env)
     earlier = PRECEDED_BY.get(env)
     if earlier and not carried(root, earlier, promotion):
-        raise CliError(
+        raise Failure(
             f"{earlier} never ran {promotion.source[:12]} with {promotion.digest}: "
             f"{env} takes only what {earlier} verified"
         )

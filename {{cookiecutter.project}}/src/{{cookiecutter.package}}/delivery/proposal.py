@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import registry
-from ..errors import CliError
+from ..errors import Failure
 from ..lock import LOCK_FILE, ModelLock, parse_lock, render_lock
 from ..pinned import pin_version
 from .comparison import pull_request_body
@@ -48,7 +48,7 @@ class Nothing:
 def main_tip(root: Path) -> str:
     tip = fetch_tip(root, MAIN)
     if tip is None:
-        raise CliError(f"{REMOTE} has no branch {MAIN}")
+        raise Failure(f"{REMOTE} has no branch {MAIN}")
     return tip
 
 
@@ -59,7 +59,7 @@ def check_main_head(root: Path) -> str:
     if head == tip:
         return head
     where = "an older commit of main" if is_ancestor(root, head, tip) else f"not on {MAIN}'s history"
-    raise CliError(
+    raise Failure(
         f"{head[:12]} is {where}, and {MAIN} is at {tip[:12]}: a retrain runs on {MAIN}'s newest commit "
         "only (start a new run instead of re-running an old one)",
         exit_code=1,
@@ -98,7 +98,7 @@ def lock_of(client: "MlflowClient", name: str, version: "ModelVersion") -> Model
     sha256 = (version.tags or {}).get("onnx_sha256")
     run = client.get_run(version.run_id) if version.run_id else None
     if run is None or run.data.tags.get("gate") != "passed" or not sha256:
-        raise CliError(f"{name} version {version.version} has no passed gate and sha256 on record")
+        raise Failure(f"{name} version {version.version} has no passed gate and sha256 on record")
     pin = {"name": name, "version": str(version.version), "sha256": sha256, "run_id": str(version.run_id)}
     with tempfile.TemporaryDirectory(prefix="propose-") as scratch:
         return pin_version(client, pin, Path(scratch))

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import CliError
+from ..errors import Failure
 from .kustomize import kustomize, kustomize_version
 from .overlays import OVERLAYS_DIR, ImageNames, check_digest, image_names
 
@@ -32,14 +32,14 @@ HEADER = """\
 
 def check_environment(env: str) -> str:
     if env not in RENDERED_ENVIRONMENTS:
-        raise CliError(f"cannot render {env!r}; deliver renders {' and '.join(RENDERED_ENVIRONMENTS)}")
+        raise Failure(f"cannot render {env!r}; deliver renders {' and '.join(RENDERED_ENVIRONMENTS)}")
     return env
 
 
 def check_source(source: str) -> str:
     """A full commit id: a branch name or a short id could name another commit by the next render."""
     if not COMMIT_PATTERN.fullmatch(source):
-        raise CliError(f"source {source!r} is not a full 40-character commit id")
+        raise Failure(f"source {source!r} is not a full 40-character commit id")
     return source
 
 
@@ -50,7 +50,7 @@ def check_commit(root: Path, source: str) -> str:
         ["git", "cat-file", "-e", source + "^{commit}"], cwd=root, capture_output=True, check=False
     )
     if found.returncode != 0:
-        raise CliError(f"commit {source} is not in this clone; fetch it first")
+        raise Failure(f"commit {source} is not in this clone; fetch it first")
     return source
 
 
@@ -63,7 +63,7 @@ def export_tree(root: Path, source: str, target: Path) -> None:
         check=False,
     )
     if archive.returncode != 0:
-        raise CliError(f"commit {source} has no {OVERLAYS_DIR.parent}/: {archive.stderr.decode().strip()}")
+        raise Failure(f"commit {source} has no {OVERLAYS_DIR.parent}/: {archive.stderr.decode().strip()}")
     with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
         tar.extractall(target, filter="data")
 
@@ -110,7 +110,7 @@ def split_batch(manifests: str, batch_image: str | None) -> tuple[str, str]:
         images = images_of(yaml.safe_load(text) or {})
         unpinned = [image for image in images if "@sha256:" not in image]
         if unpinned:
-            raise CliError(f"image {unpinned[0]} is not pinned: name it in the overlay's `images:`")
+            raise Failure(f"image {unpinned[0]} is not pinned: name it in the overlay's `images:`")
         runs_batch = batch_image is not None and any(i.split("@")[0] == batch_image for i in images)
         (batch if runs_batch else kept).append(text)
     return "---\n".join(kept), "---\n".join(batch)

@@ -4,7 +4,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import CliError
+from ..errors import Failure
 from .gitops import commit_tree, env_branch, land, message_of, parent_of, tree_of
 from .promotions import PROMOTION_KEY, STATE_TRAILERS, trailers_of
 
@@ -34,7 +34,7 @@ def rollback(
     def build(tip: str | None) -> str | None:
         nonlocal outcome
         if tip is None:
-            raise CliError(f"{branch} does not exist yet: nothing to roll back")
+            raise Failure(f"{branch} does not exist yet: nothing to roll back")
         reason = nothing_to_revert(root, env, tip, promotion)
         if reason:
             outcome = reason
@@ -42,7 +42,7 @@ def rollback(
         first = promotion_commits(root, tip)[-1]
         parent = parent_of(root, first)
         if parent is None:
-            raise CliError(f"{first[:12]} is the first render of {branch}: nothing earlier to return to")
+            raise Failure(f"{first[:12]} is the first render of {branch}: nothing earlier to return to")
         restored = {key: value for key, value in trailers_of(root, parent).items() if key in STATE_TRAILERS}
         outcome = f"{env}: rolled back {first[:12]}, back to {restored.get('Source-Commit', parent)[:12]}"
         return commit_tree(root, tree_of(root, parent), tip, revert_message(root, first, restored))

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from ..errors import CliError
+from ..errors import Failure
 from .probes import fetch, request_json
 
 
@@ -27,8 +27,8 @@ def smoke(base_url: str) -> dict[str, Any]:
     try:
         row = typical_row(model)
     except (KeyError, TypeError, ValueError) as error:
-        raise CliError(f"{base}/model does not describe the features: {error}") from error
+        raise Failure(f"{base}/model does not describe the features: {error}") from error
     prediction = request_json(f"{base}/predict", row)
     if not isinstance(prediction, dict) or not prediction:
-        raise CliError(f"{base}/predict answered {prediction!r}; expected a JSON object")
+        raise Failure(f"{base}/predict answered {prediction!r}; expected a JSON object")
     return prediction

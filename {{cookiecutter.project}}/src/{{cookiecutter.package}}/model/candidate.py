@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import registry
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import require_manifest
 from .card import write_card
 from .config import ModelConfig
@@ -43,7 +43,7 @@ def build_candidate(
     if parent_run is not None:
         client.set_tag(tracked.run_id, registry.PARENT_RUN_TAG, parent_run)
     if code != 0 or tracked.version is None:
-        raise CliError(
+        raise Failure(
             f"the gate failed: run {tracked.run_id} is recorded, no version registered", exit_code=1
         )
     registry.set_alias(client, manifest.name, registry.CANDIDATE_ALIAS, tracked.version)

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import registry
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import ModelManifest
 from .checks import Check, plain
 from .metrics import LOWER_IS_BETTER
@@ -57,9 +57,9 @@ def read_champion(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
-        raise CliError(f"{path}: cannot read champion metrics: {error}") from None
+        raise Failure(f"{path}: cannot read champion metrics: {error}") from None
     if not isinstance(data, dict):
-        raise CliError(f"{path}: expected a manifest.json or a metrics.json with numeric metrics")
+        raise Failure(f"{path}: expected a manifest.json or a metrics.json with numeric metrics")
     metrics_of(data, path)
     return data
 
@@ -67,7 +67,7 @@ def read_champion(path: Path) -> dict[str, Any]:
 def metrics_of(document: dict[str, Any], path: Path | None = None) -> dict[str, float]:
     metrics = document.get("metrics", document)
     if not isinstance(metrics, dict) or not all(isinstance(v, int | float) for v in metrics.values()):
-        raise CliError(f"{path}: expected a manifest.json or a metrics.json with numeric metrics")
+        raise Failure(f"{path}: expected a manifest.json or a metrics.json with numeric metrics")
     return {str(name): float(value) for name, value in metrics.items()}
 
 

@@ -7,7 +7,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import MANIFEST_FILE
 from .arguments import add_artifacts, add_config, add_tracking_uri, config_from
 from .config import Estimator, ModelConfig, describe_error
@@ -70,7 +70,7 @@ def apply_overrides(config: ModelConfig, args: argparse.Namespace) -> ModelConfi
     try:
         return ModelConfig.model_validate(raw)
     except ValidationError as error:
-        raise CliError(describe_error(error)) from None
+        raise Failure(describe_error(error)) from None
 
 
 def run_train(args: argparse.Namespace) -> int:

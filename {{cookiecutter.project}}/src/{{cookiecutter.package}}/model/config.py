@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import Task
 from .metrics import DEFAULT_SKILL, metric_problem
 
@@ -131,7 +131,7 @@ class GateConfig(Section):
         for table, thresholds in tables.items():
             for name in thresholds:
                 if (problem := metric_problem(name, task)) is not None:
-                    raise CliError(f"model.toml [gate] {table}.{name}: {problem}; edit it")
+                    raise Failure(f"model.toml [gate] {table}.{name}: {problem}; edit it")
 
 
 class ModelConfig(Section):
@@ -145,13 +145,13 @@ def load_config(path: Path) -> ModelConfig:
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise CliError(f"{path}: config file not found") from None
+        raise Failure(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as error:
-        raise CliError(f"{path}: not valid TOML: {error}") from None
+        raise Failure(f"{path}: not valid TOML: {error}") from None
     try:
         config = ModelConfig.model_validate(raw)
     except ValidationError as error:
-        raise CliError(f"{path}: {describe_error(error)}") from None
+        raise Failure(f"{path}: {describe_error(error)}") from None
     return resolve_source(config, path.parent)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import Task
 from .config import BUNDLED_DATASETS, TaskChoice
 from .features import Features, prepare_features
@@ -60,7 +60,7 @@ def load_dataset(
 
         return load_bundled(source)
     if target is None:
-        raise CliError(f"{source}: name the target column (--target or [data] target in model.toml)")
+        raise Failure(f"{source}: name the target column (--target or [data] target in model.toml)")
     return load_file(source, target, task, categorical, exclude)
 
 
@@ -74,7 +74,7 @@ def load_file(
     columns = list(frame.columns)
     for name in (target, *exclude):
         if name not in columns:
-            raise CliError(f"{path}: column {name!r} not found; columns are {columns}")
+            raise Failure(f"{path}: column {name!r} not found; columns are {columns}")
     raw = frame.drop(columns=[target, *exclude])
     features = prepare_features(str(path), raw, categorical)
     warnings = [
@@ -88,7 +88,7 @@ def load_file(
     labels = frame[target]
     if labels.isna().any():
         row = int(np.argmax(labels.isna().to_numpy())) + 1
-        raise CliError(f"{path}: target column {target!r} has no value in row {row}; fill or drop those rows")
+        raise Failure(f"{path}: target column {target!r} has no value in row {row}; fill or drop those rows")
     if (stray := stray_target_warning(str(path), labels)) is not None:
         warnings.append(stray)
     dataset = label_dataset(str(path), features, labels, task)
@@ -102,7 +102,7 @@ def label_dataset(source: str, features: Features, labels: pd.Series, task: Task
     if chosen == "regression":
         if not pd.api.types.is_numeric_dtype(labels):
             stray = first_non_number(labels) or (str(labels.dropna().iloc[0]), 1, 0)
-            raise CliError(
+            raise Failure(
                 f"{source}: regression needs a numeric target; {target!r} holds {stray[0]!r} in row "
                 f"{stray[1]}: fix or drop such rows, or set [data] task to classify"
             )
@@ -110,10 +110,10 @@ def label_dataset(source: str, features: Features, labels: pd.Series, task: Task
     codes, uniques = pd.factorize(labels, sort=True)
     classes = [str(label) for label in uniques]
     if len(classes) < 2:
-        raise CliError(f"{source}: target column {target!r} has a single class; nothing to learn")
+        raise Failure(f"{source}: target column {target!r} has a single class; nothing to learn")
     resolved: Task = "binary" if len(classes) == 2 else "multiclass"
     if chosen != resolved:
-        raise CliError(f"{source}: task is {chosen} but target {target!r} has {len(classes)} classes")
+        raise Failure(f"{source}: task is {chosen} but target {target!r} has {len(classes)} classes")
     return Dataset(features, pd.Series(codes, name=target), target, resolved, classes, source)
 
 
@@ -133,7 +133,7 @@ def split_dataset(dataset: Dataset, test_size: float, seed: int) -> Split:
         if counts[rare] < 2:
             others = int((counts < 2).sum()) - 1
             more = f" (and {others} more classes)" if others else ""
-            raise CliError(
+            raise Failure(
                 f"{dataset.source}: class {dataset.classes[rare]!r} of target {dataset.target_name!r} has "
                 f"{counts[rare]} row{more}; a split needs at least 2 rows of each class: fix or drop it"
             )
@@ -143,7 +143,7 @@ def split_dataset(dataset: Dataset, test_size: float, seed: int) -> Split:
         )
     except ValueError as error:
         # Too few rows, or a class too rare to appear on both sides of a stratified split.
-        raise CliError(f"{dataset.source}: cannot split with test_size={test_size}: {error}") from None
+        raise Failure(f"{dataset.source}: cannot split with test_size={test_size}: {error}") from None
     return Split(x_train, x_test, y_train, y_test)
 
 

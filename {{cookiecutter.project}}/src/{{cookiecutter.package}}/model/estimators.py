@@ -13,7 +13,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import MISSING_CATEGORY, JsonScalar, Task
 from .config import Estimator
 
@@ -59,11 +59,11 @@ def make_estimator(spec: Spec, params: dict[str, Any], seed: int) -> Any:
     known = model.get_params()
     for key in params:
         if key == "random_state":
-            raise CliError("train.params.random_state: set [train] seed instead; it seeds the split too")
+            raise Failure("train.params.random_state: set [train] seed instead; it seeds the split too")
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            raise CliError(f"train.params.{key}: not a parameter of {spec.name}{hint}")
+            raise Failure(f"train.params.{key}: not a parameter of {spec.name}{hint}")
     values = {**spec.defaults, **{key: None if value == "None" else value for key, value in params.items()}}
     if "random_state" in known:
         values["random_state"] = seed
@@ -72,7 +72,7 @@ def make_estimator(spec: Spec, params: dict[str, Any], seed: int) -> Any:
         # The check fit() would make, done before any data is touched; its message names the parameter.
         model._validate_params()
     except (ValueError, TypeError) as error:
-        raise CliError(f"train.params: {error}") from None
+        raise Failure(f"train.params: {error}") from None
     return model
 
 

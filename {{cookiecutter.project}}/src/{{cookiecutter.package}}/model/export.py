@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import (
     CATEGORICAL_INPUT,
     ONNX_FILE,
@@ -139,7 +139,7 @@ def check_parity(
         tolerance *= max(1.0, float(np.abs(expected.values).max()))
     worst = int(np.argmax(diffs))
     if diffs[worst] > tolerance:
-        raise CliError(
+        raise Failure(
             parity_message(expected, actual, worst, f"max abs diff {diffs[worst]:.3g} > {tolerance:.3g}")
         )
     mismatches = 0
@@ -151,7 +151,7 @@ def check_parity(
         clear = margins(expected.values, threshold) > 2 * tolerance
         if (mismatched & clear).any():
             row = int(np.flatnonzero(mismatched & clear)[0])
-            raise CliError(parity_message(expected, actual, row, "labels differ on a clear-margin row"))
+            raise Failure(parity_message(expected, actual, row, "labels differ on a clear-margin row"))
     return Parity(
         rows=len(diffs), tolerance=tolerance, max_abs_diff=float(diffs.max()), label_mismatches=mismatches
     )

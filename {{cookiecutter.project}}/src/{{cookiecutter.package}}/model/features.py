@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import (
     MISSING_CATEGORY,
     CategoricalFeature,
@@ -33,20 +33,20 @@ class Features:
 def prepare_features(source: str, frame: pd.DataFrame, categorical: list[str] | None) -> Features:
     """Type the columns: the declared categories, or (when None) every column whose values are not numbers."""
     if frame.shape[1] == 0:
-        raise CliError(f"{source}: no feature columns besides the target")
+        raise Failure(f"{source}: no feature columns besides the target")
     names = [str(column) for column in frame.columns]
     frame = frame.set_axis(names, axis=1).apply(as_boolean)
     if categorical is None:
         categorical = [name for name in names if not is_numeric(frame[name])]
     for name in categorical:
         if name not in names:
-            raise CliError(f"{source}: [data] categorical: column {name!r} not found; columns are {names}")
+            raise Failure(f"{source}: [data] categorical: column {name!r} not found; columns are {names}")
     numeric = [name for name in names if name not in categorical]
     for name in names:
         if frame[name].isna().all():
-            raise CliError(f"{source}: feature column {name!r} has no values; drop it with [data] exclude")
+            raise Failure(f"{source}: feature column {name!r} has no values; drop it with [data] exclude")
         if name in numeric and not is_numeric(frame[name]):
-            raise CliError(
+            raise Failure(
                 f"{source}: feature column {name!r} holds {frame[name].dtype} values; list it in "
                 "[data] categorical, or leave [data] categorical out to infer it"
             )
@@ -107,7 +107,7 @@ def summarize_numeric(frame: pd.DataFrame, kinds: dict[str, NumberType]) -> list
         column = frame[name].to_numpy(dtype="float64")
         values = column[~np.isnan(column)]
         if values.size == 0:
-            raise CliError(f"feature column {name!r} has no values in the training split")
+            raise Failure(f"feature column {name!r} has no values in the training split")
         summary = FeatureSummary(
             mean=float(values.mean()),
             std=float(values.std()),

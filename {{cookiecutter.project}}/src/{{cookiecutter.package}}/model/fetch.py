@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .. import registry
-from ..errors import CliError
+from ..errors import Failure
 from ..lock import ModelLock
 from ..manifest import ONNX_FILE, ModelManifest, project_name
 from ..pinned import download_files, verify
@@ -16,7 +16,7 @@ from .accept import accept
 def fetch_model(lock: ModelLock, into: Path, tracking_uri: str) -> ModelManifest:
     """Download the pinned version into a scratch directory beside `into`, check it, then replace `into`."""
     if lock.name != project_name():
-        raise CliError(
+        raise Failure(
             f"model.lock pins model {lock.name!r}; this project's model is {project_name()!r}",
             exit_code=1,
         )
@@ -24,10 +24,10 @@ def fetch_model(lock: ModelLock, into: Path, tracking_uri: str) -> ModelManifest
     ref = registry.ModelRef(lock.name, version=lock.version)
     version = registry.find_version(client, ref)
     if version is None:
-        raise CliError(f"model.lock pins {ref}, which the tracking server does not have", exit_code=1)
+        raise Failure(f"model.lock pins {ref}, which the tracking server does not have", exit_code=1)
     tagged = (version.tags or {}).get("onnx_sha256")
     if version.run_id != lock.run_id or tagged != lock.sha256:
-        raise CliError(
+        raise Failure(
             f"model.lock pins {ref} as run {lock.run_id}, sha256 {lock.sha256}; the registry has run "
             f"{version.run_id}, sha256 {tagged}: refusing it",
             exit_code=1,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import CATEGORICAL_INPUT, HOLDOUT_FILE, ONNX_INPUT
 
 
@@ -41,6 +41,6 @@ def read_holdout(artifacts: Path) -> Holdout:
             strings = np.asarray(data["categorical"], dtype=str)
             return Holdout(numbers, strings, np.asarray(data["y"]))
     except FileNotFoundError:
-        raise CliError(f"{artifacts / HOLDOUT_FILE}: not found; run train first") from None
+        raise Failure(f"{artifacts / HOLDOUT_FILE}: not found; run train first") from None
     except KeyError as error:
-        raise CliError(f"{artifacts / HOLDOUT_FILE}: no {error} array; train again") from None
+        raise Failure(f"{artifacts / HOLDOUT_FILE}: no {error} array; train again") from None

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import registry
-from ..errors import CliError
+from ..errors import Failure
 from ..lock import LOCK_FILE, read_lock
 from ..manifest import project_name
-from ..settings import get_settings
+from ..settings import TrackingSettings
 from .arguments import add_config, add_tracking_uri, config_from
 
 if TYPE_CHECKING:
@@ -66,10 +66,10 @@ def run_tune(args: argparse.Namespace) -> int:
     from .tuning import pick_best, plan_search, record_search, run_shard
 
     if args.trial and not args.search:
-        raise CliError("--trial needs --search: every shard of one search names the same id")
+        raise Failure("--trial needs --search: every shard of one search names the same id")
     config = config_from(args)
     if config.train.search is None:
-        raise CliError("model.toml has no [train.search]: add one to tune (README: Train on the cluster)")
+        raise Failure("model.toml has no [train.search]: add one to tune (README: Train on the cluster)")
     # A shard that does not fit the search fails before reading any data.
     trials = len(expand(config.train.search, config.train.seed))
     shard = parse_shard(args.trial, trials) if args.trial else Shard(0, 1)
@@ -97,10 +97,10 @@ def run_fetch(args: argparse.Namespace) -> int:
 
     lock = read_lock(args.lock)
     if lock is None:
-        raise CliError(f"{args.lock}: not found; without a lock, `make model` trains the model instead")
-    tracking_uri = args.tracking_uri or get_settings().mlflow_tracking_uri
+        raise Failure(f"{args.lock}: not found; without a lock, `make model` trains the model instead")
+    tracking_uri = args.tracking_uri or TrackingSettings().mlflow_tracking_uri
     if not tracking_uri:
-        raise CliError(
+        raise Failure(
             f"{args.lock} pins a registered version: set MLFLOW_TRACKING_URI to its tracking server"
         )
     manifest = fetch_model(lock, args.into, tracking_uri)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import Task
 from .config import SearchConfig, TrainConfig
 from .estimators import make_estimator, spec_for
@@ -39,9 +39,9 @@ class Shard:
 def parse_shard(text: str, total: int) -> Shard:
     match = TRIAL.fullmatch(text)
     if match is None or not 0 <= int(match[1]) < int(match[2]):
-        raise CliError(f"--trial {text!r}: expected I/N with 0 <= I < N, e.g. 0/4 for the first of four")
+        raise Failure(f"--trial {text!r}: expected I/N with 0 <= I < N, e.g. 0/4 for the first of four")
     if int(match[2]) > total:
-        raise CliError(
+        raise Failure(
             f"--trial {text}: the search has {total} trials, so at most {total} shards; the Job's "
             "completions no longer match [train.search]: set them to the number of trials"
         )
@@ -50,7 +50,7 @@ def parse_shard(text: str, total: int) -> Shard:
 
 def check_search_id(text: str) -> str:
     if SEARCH_ID.fullmatch(text) is None:
-        raise CliError(f"--search {text!r}: letters, digits and '-', at most 64")
+        raise Failure(f"--search {text!r}: letters, digits and '-', at most 64")
     return text
 
 
@@ -61,7 +61,7 @@ def expand(search: SearchConfig, seed: int) -> list[dict[str, Any]]:
     if search.kind == "grid" or search.trials is None:
         return grid
     if search.trials > len(grid):
-        raise CliError(f"train.search.trials = {search.trials}: the space has only {len(grid)} combinations")
+        raise Failure(f"train.search.trials = {search.trials}: the space has only {len(grid)} combinations")
     drawn = np.random.default_rng(seed).choice(len(grid), size=search.trials, replace=False)
     return [grid[int(index)] for index in drawn]
 
@@ -69,7 +69,7 @@ def expand(search: SearchConfig, seed: int) -> list[dict[str, Any]]:
 def metric_of(search: SearchConfig, task: Task) -> str:
     metric = search.metric or next(iter(DEFAULT_SKILL[task]))
     if (problem := metric_problem(metric, task)) is not None:
-        raise CliError(f"model.toml [train.search] metric: {problem}")
+        raise Failure(f"model.toml [train.search] metric: {problem}")
     return metric
 
 
@@ -81,12 +81,12 @@ def check_trials(trials: list[dict[str, Any]], train: TrainConfig, task: Task) -
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            raise CliError(f"train.search.space.{key}: not a parameter of {spec.name}{hint}")
+            raise Failure(f"train.search.space.{key}: not a parameter of {spec.name}{hint}")
     for index, trial in enumerate(trials):
         try:
             make_estimator(spec, {**train.params, **trial}, train.seed)
-        except CliError as error:
-            raise CliError(f"train.search trial {index} {describe(trial)}: {error}") from None
+        except Failure as error:
+            raise Failure(f"train.search trial {index} {describe(trial)}: {error}") from None
 
 
 def describe(trial: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import registry
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import Tracking, read_gate, require_manifest, write_manifest
 from .card import write_card
 
@@ -25,7 +25,7 @@ def track_model(artifacts: Path, tracking_uri: str | None, experiment: str | Non
     manifest = require_manifest(artifacts)
     onnx = manifest.onnx
     if onnx is None:
-        raise CliError(f"{artifacts}: the model is not exported yet; run export first")
+        raise Failure(f"{artifacts}: the model is not exported yet; run export first")
     gate = read_gate(artifacts)
     client = registry.connect(tracking_uri)
     name = experiment or manifest.name

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.pipeline import Pipeline
 
-from ..errors import CliError
+from ..errors import Failure
 from ..manifest import (
     DATA_FILE,
     DEFAULT_THRESHOLD,
@@ -103,7 +103,7 @@ def decision_threshold(dataset: Dataset, train: TrainConfig) -> float | None:
     if dataset.task == "binary":
         return train.decision_threshold or DEFAULT_THRESHOLD
     if train.decision_threshold is not None:
-        raise CliError(
+        raise Failure(
             f"model.toml [train] decision_threshold: only binary classifiers have one; {dataset.source} "
             f"makes a {dataset.task} model. Remove it"
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import registry
-from ..errors import CliError
+from ..errors import Failure
 from .config import ModelConfig
 from .data import Dataset, Split, fingerprint, split_dataset
 from .estimators import pipeline_for
@@ -42,7 +42,7 @@ class Pick:
 def plan_search(config: ModelConfig, dataset: Dataset, search_id: str) -> Search:
     search = config.train.search
     if search is None:
-        raise CliError("model.toml has no [train.search]: add one to tune (README: Train on the cluster)")
+        raise Failure("model.toml has no [train.search]: add one to tune (README: Train on the cluster)")
     trials = expand(search, config.train.seed)
     check_trials(trials, config.train, dataset.task)
     digest = search_digest(config.train, trials, fingerprint(dataset))
@@ -64,7 +64,7 @@ def validation_split(dataset: Dataset, config: ModelConfig) -> Split:
         )  # fmt: skip
     except ValueError as error:
         share = search.validation_size
-        raise CliError(f"{dataset.source}: cannot hold out validation_size={share}: {error}") from None
+        raise Failure(f"{dataset.source}: cannot hold out validation_size={share}: {error}") from None
     return Split(x_fit, x_val, y_fit, y_val)
 
 
@@ -110,7 +110,7 @@ def trial_runs(client: "MlflowClient", experiment: str, search: Search) -> dict[
     for run in client.search_runs([experiment], query, max_results=5000):
         index = int(run.data.tags.get(TRIAL_TAG, "-1"))
         if run.data.tags.get(DIGEST_TAG) != search.digest or not 0 <= index < len(search.trials):
-            raise CliError(
+            raise Failure(
                 f"search {search.id}: trial {index} (run {run.info.run_id}) ran another search or other "
                 "data than this one (model.toml or the data changed meanwhile); start a new search"
             )
@@ -132,7 +132,7 @@ def pick_best(
     while len(runs := trial_runs(client, experiment, search)) < len(search.trials):
         if time.monotonic() >= deadline:
             missing = sorted(set(range(len(search.trials))) - set(runs))
-            raise CliError(f"search {search.id}: trials {missing} did not finish within {timeout_s:g} s")
+            raise Failure(f"search {search.id}: trials {missing} did not finish within {timeout_s:g} s")
         sleep(POLL_S)
     key = f"validation_{search.metric}"
     sign = 1.0 if search.metric in LOWER_IS_BETTER else -1.0

@@ -16,25 +16,27 @@ from prometheus_client import multiprocess
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..settings import Settings, get_settings
-from .admission import ADMISSION
-from .fastlane import FastLane
-from .middleware import RequestGuard
+from ..runtime.dataplane import DataPlane
+from .http.admission import ADMISSION
+from .http.fastlane import FastLane
+from .http.guard import RequestGuard
+from .http.openapi import add_components
+from .http.responses import Handler, install_handlers
 from .monitoring.logs import configure_logging
 from .monitoring.tracing import trace_requests
 from .oip.routes import oip_router
 from .oip.schemas import InferenceRequest
 from .operations import add_operations_routes
+from .plane import Plane
 from .predict.routes import predict_router
+from .predict.rows import largest_body
 from .predict.schemas import predict_models
-from .responses import Handler, install_handlers
-from .schemas import add_components
-from .service import Service
+from .settings import ServerSettings
 
 log = logging.getLogger(__name__)
 
 
-def _drain_on_sigterm(service: Service) -> None:
+def _drain_on_sigterm(service: Plane) -> None:
     """Fail readiness at once on SIGTERM, then hand the signal to uvicorn after drain_delay_s."""
     if threading.current_thread() is not threading.main_thread():
         return
@@ -49,7 +51,7 @@ def _drain_on_sigterm(service: Service) -> None:
     signal.signal(signal.SIGTERM, handle)
 
 
-def _lifespan(service: Service) -> Callable[[FastAPI], Any]:
+def _lifespan(service: Plane) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # uvicorn installs its signal handlers before startup, so ours wraps them.
@@ -79,10 +81,10 @@ class ServingApp(FastAPI):
         await self.front(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> ServingApp:
-    settings = settings or get_settings()
+def create_app(settings: ServerSettings | None = None) -> ServingApp:
+    settings = settings or ServerSettings()
     configure_logging(settings.log_level, settings.log_json)
-    service = Service.start(settings)
+    service = DataPlane.load(settings)
     name = service.predictor.manifest.name if service.predictor.manifest else "model"
     # The documentation pages load their scripts from a CDN; the k8s base turns them off.
     app = ServingApp(
@@ -104,7 +106,7 @@ def create_app(settings: Settings | None = None) -> ServingApp:
     guard = RequestGuard(
         lane,
         metrics=service.metrics,
-        max_body_bytes=service.max_body_bytes,
+        max_body_bytes=body_limit(service),
         timeout_s=settings.request_timeout_s,
         access_log=settings.access_log,
         draining=lambda: service.predictor.draining,
@@ -113,7 +115,7 @@ def create_app(settings: Settings | None = None) -> ServingApp:
     return app
 
 
-def _add_apis(app: FastAPI, service: Service, name: str) -> list[tuple[APIRoute, Handler]]:
+def _add_apis(app: FastAPI, service: Plane, name: str) -> list[tuple[APIRoute, Handler]]:
     """Mount /predict and OIP v2 and document their bodies; return the hot routes and their handlers."""
     predict_routes, predict_handler = predict_router(service)
     oip_routes, infer_handler = oip_router(service, name, _package_version())
@@ -134,6 +136,15 @@ def _add_apis(app: FastAPI, service: Service, name: str) -> list[tuple[APIRoute,
         for route in router.routes
         if isinstance(route, APIRoute) and route.path in hot
     ]
+
+
+def body_limit(service: Plane) -> int:
+    """The body limit: as set, or what the largest batch of this model takes (64 KiB unloaded)."""
+    if service.settings.max_body_bytes is not None:
+        return service.settings.max_body_bytes
+    if service.predictor.manifest is None:
+        return 64 * 1024
+    return largest_body(service.predictor.manifest, service.settings.max_batch_rows)
 
 
 def _package_version() -> str:

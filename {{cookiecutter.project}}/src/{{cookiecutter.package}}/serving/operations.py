@@ -6,12 +6,12 @@ from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 
-from .responses import json_reply, respond
-from .service import Service
-from .signature import input_columns
+from ..runtime.graph import input_columns
+from .http.responses import json_reply, respond
+from .plane import Plane
 
 
-def add_operations_routes(app: FastAPI, service: Service) -> None:
+def add_operations_routes(app: FastAPI, service: Plane) -> None:
     @app.get("/healthz", tags=["Operations"], summary="Liveness: the process answers")
     async def healthz() -> Response:
         return respond(json_reply({"status": "ok"}))
@@ -46,7 +46,7 @@ def add_operations_routes(app: FastAPI, service: Service) -> None:
 PRIVATE = frozenset({"data_source", "tracking", "params"})
 
 
-def _model_document(service: Service) -> dict[str, Any]:
+def _model_document(service: Plane) -> dict[str, Any]:
     """The manifest as /model shows it; library versions only when the settings allow."""
     hidden = PRIVATE if service.settings.expose_library_versions else PRIVATE | {"library_versions"}
     document = service.manifest.model_dump(mode="json", exclude=set(hidden))

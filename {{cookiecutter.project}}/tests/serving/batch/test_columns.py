@@ -14,14 +14,14 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.batch.score import Job, run_job
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import (
     MISSING_SPELLINGS,
     CategoricalFeature,
     ModelManifest,
     read_manifest,
 )
-from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
 
 from ..rows import Row, integer_coded, typical_rows
 
@@ -194,7 +194,7 @@ def test_numbers_as_text_are_refused_in_parquet_as_in_json_and_parsed_in_csv(
     assert f"rows[0].{name}: expected a number or null, got '" in response.json()["error"]
     pq.write_table(pa.Table.from_pylist(texts), tmp_path / "texts.parquet")
     with pytest.raises(
-        CliError,
+        Failure,
         match=rf"column '{name}' holds text \(first '.*'\); the model takes numbers there, as /predict",
     ):
         from_file(manifest, tmp_path / "texts.parquet", artifacts_dir, tmp_path)

@@ -16,10 +16,10 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.batch.score import Job, run_job
+from {{ cookiecutter.package }}.batch.shards import Shard
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import ModelManifest
-from {{ cookiecutter.package }}.serving.batch.score import Job, run_job
-from {{ cookiecutter.package }}.serving.batch.shards import Shard
 
 from ... import PROJECT_DIR
 from ..rows import as_feed, onnx_outputs
@@ -111,7 +111,7 @@ def test_a_bad_value_stops_the_run_naming_row_and_column_and_writes_nothing(
     source, name = with_bad_number(make_input, manifest, row=37)
     output = tmp_path / "out" / "scores.parquet"
     with pytest.raises(
-        CliError, match=rf"bad\.csv: row 37, column {name}: expected a number or null, got 'high'"
+        Failure, match=rf"bad\.csv: row 37, column {name}: expected a number or null, got 'high'"
     ):
         score(source, output, artifacts_dir)
     assert list(output.parent.iterdir()) == []
@@ -131,7 +131,7 @@ def test_with_an_errors_file_bad_rows_go_there_and_the_rest_is_scored(
 
 
 def test_a_csv_file_is_not_split_by_rows(make_input: MakeInput, artifacts_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(CliError, match="split a CSV into files to shard it"):
+    with pytest.raises(Failure, match="split a CSV into files to shard it"):
         score(make_input("in.csv"), tmp_path / "parts", artifacts_dir, shard=Shard(0, 2))
 
 
@@ -142,9 +142,7 @@ def test_a_column_of_the_wrong_type_is_named(
     name = manifest.feature_names[0]
     wrong = table.set_column(table.schema.get_field_index(name), name, pa.array([True] * table.num_rows))
     pq.write_table(wrong, tmp_path / "wrong.parquet")
-    with pytest.raises(
-        CliError, match=rf"column '{name}' holds bool \(first true\); the model takes numbers"
-    ):
+    with pytest.raises(Failure, match=rf"column '{name}' holds bool \(first true\); the model takes numbers"):
         score(tmp_path / "wrong.parquet", tmp_path / "scores.parquet", artifacts_dir)
 
 
@@ -179,7 +177,7 @@ def test_keeping_a_column_the_output_has_already_is_one_line(
         pytest.skip(f"this model's output has no column {name!r}")
     keep = ["id", "id"] if name == "id-twice" else [name]
     message = "given twice" if name == "id-twice" else f"the output has a column {name!r} of its own"
-    with pytest.raises(CliError, match=rf"^--keep {keep[0]}: {message}"):
+    with pytest.raises(Failure, match=rf"^--keep {keep[0]}: {message}"):
         score(make_input(rows=5), tmp_path / "scores.parquet", artifacts_dir, keep=keep)
 
 
@@ -197,7 +195,7 @@ def test_kept_csv_ids_survive_as_written(make_input: MakeInput, artifacts_dir: P
         pa.int64(),
         [1, 20, None, -3],
     )
-    with pytest.raises(CliError, match=r"--keep column 'nope' not found; the columns are \["):
+    with pytest.raises(Failure, match=r"--keep column 'nope' not found; the columns are \["):
         score(tmp_path / "in.csv", tmp_path / "scores.parquet", artifacts_dir, keep=["nope"])
 
 
@@ -211,7 +209,7 @@ def test_a_keep_column_typed_differently_across_parquet_files_is_one_line(
     pq.write_table(
         table.set_column(index, "id", pa.array(["x1", "x2", "x3", "x4"])), tmp_path / "in" / "b.parquet"
     )
-    with pytest.raises(CliError, match=r"b.parquet: --keep column 'id' is int64 in the first file, but"):
+    with pytest.raises(Failure, match=r"b.parquet: --keep column 'id' is int64 in the first file, but"):
         score(tmp_path / "in", tmp_path / "scores.parquet", artifacts_dir)
     assert not (tmp_path / "scores.parquet").exists()
 
@@ -256,8 +254,8 @@ def test_a_run_stopped_by_sigterm_leaves_no_output(
 def test_the_server_never_imports_pyarrow(artifacts_dir: Path) -> None:
     code = (
         "import sys; from {{ cookiecutter.package }}.serving.app import create_app; "
-        "from {{ cookiecutter.package }}.settings import Settings; "
-        f"create_app(Settings(model_dir={str(artifacts_dir)!r}, workers=1)); "
+        "from {{ cookiecutter.package }}.serving.settings import ServerSettings; "
+        f"create_app(ServerSettings(model_dir={str(artifacts_dir)!r}, workers=1)); "
         "assert 'pyarrow' not in sys.modules, 'pyarrow imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

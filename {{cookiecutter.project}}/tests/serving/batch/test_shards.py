@@ -2,8 +2,8 @@
 
 import pytest
 
-from {{ cookiecutter.package }}.errors import CliError
-from {{ cookiecutter.package }}.serving.batch.shards import Shard, parse_shard
+from {{ cookiecutter.package }}.batch.shards import Shard, parse_shard
+from {{ cookiecutter.package }}.errors import Failure
 
 
 @pytest.mark.parametrize(("items", "count"), [(10, 3), (10, 1), (3, 5), (0, 2)])
@@ -20,5 +20,5 @@ def test_part_names_sort_in_shard_order() -> None:
 
 @pytest.mark.parametrize("text", ["3/3", "-1/2", "1", "a/b", "1/0", "1/2/3"])
 def test_a_shard_outside_zero_to_n_is_refused(text: str) -> None:
-    with pytest.raises(CliError, match=r"expected I/N with 0 <= I < N"):
+    with pytest.raises(Failure, match=r"expected I/N with 0 <= I < N"):
         parse_shard(text)

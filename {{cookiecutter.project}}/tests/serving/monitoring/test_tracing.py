@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package }}.errors import CliError
+from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.serving.monitoring import tracing
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from .collector import Collector
 
@@ -26,13 +26,13 @@ def app_settings(collector: Collector) -> Iterator[dict[str, Any]]:
 
 def test_tracing_without_its_packages_fails_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tracing, "_absent", lambda module: True)
-    with pytest.raises(CliError, match="uv sync --extra tracing"):
-        tracing.require_tracing(Settings(otel_enabled=True))
+    with pytest.raises(Failure, match="uv sync --extra tracing"):
+        tracing.require_tracing(ServerSettings(otel_enabled=True))
 
 
 def test_tracing_is_off_by_default() -> None:
-    tracing.require_tracing(Settings())
-    assert Settings().otel_enabled is False
+    tracing.require_tracing(ServerSettings())
+    assert ServerSettings().otel_enabled is False
 
 
 def test_requests_become_spans_sent_to_the_collector(client: TestClient, collector: Collector) -> None:

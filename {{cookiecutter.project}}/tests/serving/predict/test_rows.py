@@ -6,13 +6,13 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.predict.rows import CATEGORY_BYTES, largest_body
-from {{ cookiecutter.package }}.settings import Settings
+from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from ..rows import largest_row
 
 
 def test_the_largest_batch_at_full_precision_is_accepted(
-    client: TestClient, manifest: ModelManifest, settings: Settings
+    client: TestClient, manifest: ModelManifest, settings: ServerSettings
 ) -> None:
     rows = [largest_row(manifest, CATEGORY_BYTES)] * settings.max_batch_rows
     body = json.dumps({"rows": rows}, indent=2).encode()
@@ -24,7 +24,7 @@ def test_the_largest_batch_at_full_precision_is_accepted(
 
 
 def test_one_row_more_is_refused_for_its_rows(
-    client: TestClient, manifest: ModelManifest, settings: Settings
+    client: TestClient, manifest: ModelManifest, settings: ServerSettings
 ) -> None:
     rows = [largest_row(manifest, CATEGORY_BYTES)] * (settings.max_batch_rows + 1)
     response = client.post("/predict", json={"rows": rows})

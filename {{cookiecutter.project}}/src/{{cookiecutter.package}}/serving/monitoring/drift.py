@@ -37,7 +37,7 @@ class DriftWindow:
         return self._count
 
     def add(self, feed: dict[str, np.ndarray]) -> list[int]:
-        """Record a request's checked input tensors (see serving/features.py); return how many values of
+        """Record a request's checked input tensors (see runtime/columns.py); return how many values of
         each categorical feature training never saw."""
         numbers = feed.get(ONNX_INPUT)
         strings = feed.get(CATEGORICAL_INPUT)

@@ -5,23 +5,23 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ...errors import CliError
-from ...settings import Settings
+from ...errors import Failure
+from ..settings import ServerSettings
 
 REQUIRED = ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
 
 
-def require_tracing(settings: Settings) -> None:
+def require_tracing(settings: ServerSettings) -> None:
     """Fail with one line, before the server starts, when tracing is on but its packages are absent."""
     missing = [name for name in REQUIRED if _absent(name)] if settings.otel_enabled else []
     if missing:
-        raise CliError(
+        raise Failure(
             "APP_OTEL_ENABLED=true needs the tracing extra: install it with `uv sync --extra tracing` "
             f"(missing: {', '.join(missing)})"
         )
 
 
-def trace_requests(app: ASGIApp, service_name: str, settings: Settings) -> ASGIApp:
+def trace_requests(app: ASGIApp, service_name: str, settings: ServerSettings) -> ASGIApp:
     """The app in a tracing layer when APP_OTEL_ENABLED is true; the app itself, at no cost, when not."""
     if not settings.otel_enabled:
         return app

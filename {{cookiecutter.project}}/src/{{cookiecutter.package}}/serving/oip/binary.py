@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..responses import ApiError, Reply, json_reply
+from ..http.responses import ApiError, Reply, json_reply
 from .datatypes import input_dtype
 
 HEADER = "inference-header-content-length"

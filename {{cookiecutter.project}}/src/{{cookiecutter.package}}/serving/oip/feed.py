@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from ...manifest import CATEGORICAL_INPUT, ONNX_INPUT
-from ..features import Columns, Feed, InputError
-from ..responses import ApiError
-from ..service import Service
+from ...runtime.columns import Columns, Feed, InputError
+from ..http.responses import ApiError
+from ..plane import Plane
 from . import named
 from .datatypes import INPUT_DATATYPES
 from .tensors import check_rows, tensor_values
@@ -24,7 +24,7 @@ from .tensors import check_rows, tensor_values
 SHOWN_NAMES = 10
 
 
-def read_feed(service: Service, document: Any, body: bytes, raw: bytes) -> Feed:
+def read_feed(service: Plane, document: Any, body: bytes, raw: bytes) -> Feed:
     """The model's input tensors from a v2 inference request (`raw`: the binary extension's bytes)."""
     assert service.reader is not None, "requests are read only for a loaded model"
     columns = service.reader.columns
@@ -96,7 +96,7 @@ def _with_parameters(item: Any) -> None:
         raise ApiError(422, f'"parameters" must be an object, not {type(parameters).__name__}')
 
 
-def _shape(service: Service, tensor: dict[str, Any], columns: Columns) -> list[int]:
+def _shape(service: Plane, tensor: dict[str, Any], columns: Columns) -> list[int]:
     numeric = tensor["name"] == ONNX_INPUT
     names = columns.numeric if numeric else columns.categorical
     datatype = tensor.get("datatype")
@@ -126,7 +126,7 @@ def _check_columns(tensor: dict[str, Any], names: list[str]) -> None:
         )
 
 
-def _check_order(service: Service, columns: Columns, strings: np.ndarray) -> None:
+def _check_order(service: Plane, columns: Columns, strings: np.ndarray) -> None:
     """Refuse categories sent in another column order: two columns or more each holding only categories
     that training saw in one other column, none of its own. (Codes two columns share cannot be told
     apart; a client that names its columns, or sends one tensor per feature, is safe from that too.)"""

@@ -4,13 +4,13 @@ both with each input tensor's columns in the order the model reads them."""
 from typing import Any
 
 from ...manifest import ONNX_INPUT, ModelManifest
-from ..responses import ApiError
-from ..service import Service
-from ..signature import expected_inputs, input_columns
+from ...runtime.graph import expected_inputs, input_columns
+from ..http.responses import ApiError
+from ..plane import Plane
 from .datatypes import datatype_of_onnx
 
 
-def check_model(service: Service, name: str, version: str | None) -> None:
+def check_model(service: Plane, name: str, version: str | None) -> None:
     manifest = service.manifest
     if name != manifest.name:
         raise ApiError(404, f"model {name!r} not found; this server serves {manifest.name!r}")
@@ -18,7 +18,7 @@ def check_model(service: Service, name: str, version: str | None) -> None:
         raise ApiError(404, f"version {version!r} not found; this server serves {manifest.version!r}")
 
 
-def model_metadata(service: Service, name: str, version: str | None) -> dict[str, Any]:
+def model_metadata(service: Plane, name: str, version: str | None) -> dict[str, Any]:
     check_model(service, name, version)
     manifest = service.manifest
     session = service.predictor.session

@@ -10,15 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from ..features import Columns, Feed, InputError
-from ..responses import ApiError
-from ..service import Service
+from ...runtime.columns import Columns, Feed, InputError
+from ..http.responses import ApiError
+from ..plane import Plane
 from .datatypes import INPUT_DATATYPES
 from .tensors import check_rows, tensor_values
 
 
 def read_named(
-    service: Service, tensors: list[dict[str, Any]], columns: Columns, body: bytes, raw: bytes
+    service: Plane, tensors: list[dict[str, Any]], columns: Columns, body: bytes, raw: bytes
 ) -> Feed:
     """The model's tensors from one tensor per feature (each name once, as feed.py has checked)."""
     values: dict[str, np.ndarray] = {}
@@ -48,7 +48,7 @@ def _datatypes(columns: Columns, name: str) -> tuple[str, ...]:
     return (*INPUT_DATATYPES, "BOOL") if columns.boolean[columns.numeric.index(name)] else INPUT_DATATYPES
 
 
-def _rows(service: Service, tensor: dict[str, Any], allowed: tuple[str, ...]) -> int:
+def _rows(service: Plane, tensor: dict[str, Any], allowed: tuple[str, ...]) -> int:
     """The rows of one feature's tensor, after checking its shape and datatype."""
     name, datatype, shape = tensor["name"], tensor.get("datatype"), tensor.get("shape")
     if datatype not in allowed:

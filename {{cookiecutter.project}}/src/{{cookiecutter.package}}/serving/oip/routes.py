@@ -6,10 +6,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..inputs import check_unique_keys, count_keys, decode_json
-from ..responses import ApiError, Handler, Reply, json_reply, respond
-from ..schemas import Error, body_schema
-from ..service import Service
+from ..http.bodies import check_unique_keys, count_keys, decode_json
+from ..http.openapi import Error, body_schema
+from ..http.responses import ApiError, Handler, Reply, json_reply, respond
+from ..plane import Plane
 from . import binary, metadata, tensors
 from .feed import read_feed
 from .metadata import check_model, infer_description
@@ -20,7 +20,7 @@ from .schemas import InferenceResponse
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (400, 404, 413, 415, 503)}
 
 
-def oip_router(service: Service, server_name: str, server_version: str) -> tuple[APIRouter, Handler]:
+def oip_router(service: Plane, server_name: str, server_version: str) -> tuple[APIRouter, Handler]:
     """Routes of the v2 protocol, and the inference handler that the fast lane calls directly."""
     router = APIRouter(prefix="/v2", tags=["Open Inference Protocol v2"])
     _add_server_routes(router, service, server_name, server_version)
@@ -30,7 +30,7 @@ def oip_router(service: Service, server_name: str, server_version: str) -> tuple
     return router, handle
 
 
-def _add_server_routes(router: APIRouter, service: Service, name: str, version: str) -> None:
+def _add_server_routes(router: APIRouter, service: Plane, name: str, version: str) -> None:
     # The OIP spec's path is /v2/, and clients also send /v2; the server sends no redirects (app.py).
     @router.get("", summary="Server metadata")
     @router.get("/", include_in_schema=False)
@@ -47,7 +47,7 @@ def _add_server_routes(router: APIRouter, service: Service, name: str, version: 
         return respond(json_reply({"ready": ready}), 200 if ready else 503)
 
 
-def _add_model_routes(router: APIRouter, service: Service) -> None:
+def _add_model_routes(router: APIRouter, service: Plane) -> None:
     """Model metadata and readiness; each path also exists under /versions/{version}."""
 
     @router.get("/models/{name}", summary="Model metadata", responses=ERRORS)
@@ -96,13 +96,13 @@ def _add_infer_routes(router: APIRouter, handle: Handler, description: str) -> N
         return respond(handle(await request.body(), request.headers, params))
 
 
-def _readiness(service: Service, name: str, version: str | None) -> Response:
+def _readiness(service: Plane, name: str, version: str | None) -> Response:
     check_model(service, name, version)
     ready = service.unready_reason is None
     return respond(json_reply({"name": name, "ready": ready}), 200 if ready else 503)
 
 
-def infer_handler(service: Service) -> Handler:
+def infer_handler(service: Plane) -> Handler:
     def handle(body: bytes, headers: Mapping[str, str], params: dict[str, str]) -> Reply:
         try:
             return _infer(service, body, headers, params)
@@ -114,7 +114,7 @@ def infer_handler(service: Service) -> Handler:
     return handle
 
 
-def _infer(service: Service, body: bytes, headers: Mapping[str, str], params: dict[str, str]) -> Reply:
+def _infer(service: Plane, body: bytes, headers: Mapping[str, str], params: dict[str, str]) -> Reply:
     check_model(service, params["name"], params.get("version"))
     header_length = headers.get(binary.HEADER)
     if header_length is None:

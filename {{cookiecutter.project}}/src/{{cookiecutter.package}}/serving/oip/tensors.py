@@ -4,15 +4,15 @@ from typing import Any
 
 import numpy as np
 
-from ..features import as_values
-from ..predictor import Outputs
-from ..responses import ApiError, Reply, json_reply
-from ..service import Service
+from ...runtime.columns import as_values
+from ...runtime.predictor import Outputs
+from ..http.responses import ApiError, Reply, json_reply
+from ..plane import Plane
 from . import binary
 from .datatypes import datatype_of, fits
 
 
-def check_rows(service: Service, rows: int) -> None:
+def check_rows(service: Plane, rows: int) -> None:
     if rows > service.settings.max_batch_rows:
         raise ApiError(413, f"batch has {rows} rows; the limit is {service.settings.max_batch_rows}")
 
@@ -51,7 +51,7 @@ def _json_values(data: list[Any], shape: list[int], body: bytes) -> np.ndarray:
     return as_values(data, exact=b"true" in body or b"false" in body)
 
 
-def requested_outputs(service: Service, requested: Any) -> list[str]:
+def requested_outputs(service: Plane, requested: Any) -> list[str]:
     available = service.predictor.output_names
     if requested is None:
         return available
@@ -68,7 +68,7 @@ def requested_outputs(service: Service, requested: Any) -> list[str]:
     return [str(name) for name in names]
 
 
-def write_outputs(service: Service, outputs: Outputs, names: list[str], document: Any) -> Reply:
+def write_outputs(service: Plane, outputs: Outputs, names: list[str], document: Any) -> Reply:
     """The response body, with raw tensor bytes after the JSON for outputs asked for in binary."""
     manifest = service.manifest
     tensors, parts = [], []

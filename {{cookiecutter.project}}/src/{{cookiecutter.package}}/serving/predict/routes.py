@@ -6,14 +6,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..inputs import decode_json
-from ..responses import JSON, ApiError, Handler, Reply, respond
-from ..schemas import REF, Error, body_schema
-from ..service import Service
+from ..http.bodies import decode_json
+from ..http.openapi import REF, Error, body_schema
+from ..http.responses import JSON, ApiError, Handler, Reply, respond
+from ..plane import Plane
 from .rows import format_predictions
 
 
-def predict_handler(service: Service) -> Handler:
+def predict_handler(service: Plane) -> Handler:
     def handle(body: bytes, headers: Mapping[str, str], _: dict[str, str]) -> Reply:
         if service.reader is None:
             raise ApiError(503, f"model not ready: {service.predictor.problem}")
@@ -23,7 +23,7 @@ def predict_handler(service: Service) -> Handler:
     return handle
 
 
-def predict_router(service: Service) -> tuple[APIRouter, Handler]:
+def predict_router(service: Plane) -> tuple[APIRouter, Handler]:
     """The documented /predict route and its handler."""
     handle = predict_handler(service)
     router = APIRouter(tags=["Predictions"])

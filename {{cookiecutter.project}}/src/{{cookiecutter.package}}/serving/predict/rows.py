@@ -5,10 +5,10 @@ from operator import itemgetter
 from typing import Any
 
 from ...manifest import ModelManifest
-from ..features import Columns, Feed, InputError, as_values
-from ..inputs import check_unique_keys
-from ..predictor import Outputs
-from ..responses import ApiError, Reply, json_reply
+from ...runtime.columns import Columns, Feed, InputError, as_values
+from ...runtime.predictor import Outputs
+from ..http.bodies import check_unique_keys
+from ..http.responses import ApiError, Reply, json_reply
 
 # JSON bytes per feature value beyond its name: the longest float64 repr ("-2.2250738585072014e-308"),
 # ": " and ", ", and the newline and indent of a pretty-printed body.

@@ -1,48 +1,45 @@
 """What the routes share: the settings, the predictor, the metrics, and one monitored inference call."""
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ..manifest import ModelManifest
-from ..settings import Settings
-from .admission import ADMISSION
-from .features import Feed
-from .monitoring.metrics import Metrics, ModelMonitor
-from .predict.rows import RowReader, largest_body
+from ..serving.http.admission import ADMISSION
+from ..serving.http.responses import ApiError
+from ..serving.monitoring.metrics import Metrics, ModelMonitor
+from ..serving.predict.rows import RowReader
+from .columns import Feed
 from .predictor import FileLimits, Outputs, Predictor
-from .responses import ApiError
+from .settings import RuntimeSettings
+
+# The settings of whoever runs the data plane: the server's, which add its own to the runtime's.
+S = TypeVar("S", bound=RuntimeSettings)
 
 
 @dataclass
-class Service:
-    settings: Settings
+class DataPlane(Generic[S]):
+    settings: S
     predictor: Predictor
     metrics: Metrics
     monitor: ModelMonitor | None = None
     reader: RowReader | None = None
 
     @classmethod
-    def start(cls, settings: Settings) -> "Service":
+    def load(cls, settings: S) -> "DataPlane[S]":
         """Load the model now, so that a worker is ready as soon as it accepts connections."""
         predictor = Predictor()
         limits = FileLimits(settings.max_model_bytes, settings.max_manifest_bytes)
         predictor.load(settings.model_dir, settings.intra_op_threads, settings.inter_op_threads, limits)
-        service = cls(settings, predictor, Metrics(settings.prometheus_multiproc_dir))
+        service = cls(settings, predictor, Metrics(getattr(settings, "prometheus_multiproc_dir", None)))
         if predictor.manifest is not None and predictor.session is not None:
             manifest = predictor.manifest
             service.monitor = ModelMonitor(
                 service.metrics, manifest, settings.git_revision, settings.drift_window
             )
-            service.reader = RowReader(manifest, settings.max_batch_rows, settings.strict_categories)
+            service.reader = RowReader(
+                manifest, getattr(settings, "max_batch_rows", 1024), settings.strict_categories
+            )
         return service
-
-    @property
-    def max_body_bytes(self) -> int:
-        """The body limit: as set, or what the largest batch of this model takes (64 KiB unloaded)."""
-        if self.settings.max_body_bytes is not None:
-            return self.settings.max_body_bytes
-        if self.predictor.manifest is None:
-            return 64 * 1024
-        return largest_body(self.predictor.manifest, self.settings.max_batch_rows)
 
     @property
     def unready_reason(self) -> str | None:

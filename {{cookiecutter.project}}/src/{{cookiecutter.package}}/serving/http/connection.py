@@ -3,7 +3,7 @@
 uvicorn bounds neither the request head nor pipelining, answers a bad request out of turn, and leaves
 Nagle's algorithm on when its supervisor bound the socket (uvicorn issue 3149). This subclass adds
 those bounds, answers in the app's `{"error": ...}` shape, and gives the POST it serves, once its body
-has arrived, a slot of the worker (serving/admission.py); past the limit it marks the POST for the
+has arrived, a slot of the worker (serving/http/admission.py); past the limit it marks the POST for the
 app to shed with a 503. GET requests (probes, metrics) are never marked.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from . import connection
+from . import transport as connection
 from .admission import ADMISSION, Admission, Slot
-from .connection import LINGER_BYTES, LINGER_S, MAX_PIPELINE, SLICE, Limits
+from .transport import LINGER_BYTES, LINGER_S, MAX_PIPELINE, SLICE, Limits
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,9 @@ class _Stop(Exception):
 
 
 class GuardedProtocol(HttpToolsProtocol):
-    def __init__(
-        self, *args: Any, limits: Limits | None = None, admission: Admission = ADMISSION, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, limits: Limits, admission: Admission = ADMISSION, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.limits = limits or connection.settings_limits()
+        self.limits = limits
         self.admission = admission
         self.inner_app, self.app = self.app, self._run_counted
         self.head_timer: asyncio.TimerHandle | None = None

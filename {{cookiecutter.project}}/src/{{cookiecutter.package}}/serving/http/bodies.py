@@ -1,6 +1,6 @@
 """The hot path in, for both APIs: a JSON body parsed, or a 4xx that names the problem.
 
-What the values must be is serving/features.py's concern, shared with batch scoring."""
+What the values must be is runtime/columns.py's concern, shared with batch scoring."""
 
 import contextlib
 import json

@@ -10,7 +10,7 @@ import orjson
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
-from ..settings import get_settings
+from ..settings import ServerSettings
 
 # How long a connection stays half-closed after its last answer, so the client reads it; it drops
 # up to LINGER_BYTES of input meanwhile (a client blocked in a write cannot read), then stops reading.
@@ -29,8 +29,7 @@ class Limits(NamedTuple):
     header_timeout_s: float
 
 
-def settings_limits() -> Limits:
-    settings = get_settings()
+def limits_of(settings: ServerSettings) -> Limits:
     return Limits(settings.max_headers, settings.max_header_bytes, settings.header_timeout_s)
 
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ..errors import first_line
 from ..manifest import MANIFEST_FILE, ModelManifest, manifest_digest
-from .signature import signature_problems
+from .graph import signature_problems
 
 log = logging.getLogger(__name__)
 

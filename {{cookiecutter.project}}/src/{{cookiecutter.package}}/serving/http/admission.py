@@ -2,7 +2,7 @@
 
 A slot belongs to its connection until it is released, and releasing it twice is harmless. The
 connection layer releases a request's slot when its app call ends, whatever way it ends, and every
-slot still held when the connection is lost: no exit path can keep one (serving/protocol.py).
+slot still held when the connection is lost: no exit path can keep one (serving/http/connection.py).
 """
 
 import time

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from ...errors import CliError, first_line
+from ..errors import Failure, first_line
 from .shards import WHOLE, Shard
 
 SUFFIXES = (".csv", ".parquet")
@@ -46,14 +46,14 @@ def input_files(path: Path) -> list[Path]:
     if path.is_dir():
         files = sorted(child for child in path.iterdir() if child.suffix.lower() in SUFFIXES)
         if not files:
-            raise CliError(f"{path}: no .csv or .parquet files in this directory")
+            raise Failure(f"{path}: no .csv or .parquet files in this directory")
         if len({file.suffix.lower() for file in files}) > 1:
-            raise CliError(f"{path}: holds both .csv and .parquet files; keep one format per directory")
+            raise Failure(f"{path}: holds both .csv and .parquet files; keep one format per directory")
         return files
     if not path.is_file():
-        raise CliError(f"{path}: input not found")
+        raise Failure(f"{path}: input not found")
     if path.suffix.lower() not in SUFFIXES:
-        raise CliError(f"{path}: unsupported file type; use .csv or .parquet")
+        raise Failure(f"{path}: unsupported file type; use .csv or .parquet")
     return [path]
 
 
@@ -66,7 +66,7 @@ def read_chunks(path: Path, shard: Shard, columns: dict[str, pa.DataType], rows:
             yield from _chunks(file, WHOLE, columns, rows)
         return
     if files[0].suffix.lower() == ".csv" and shard.count > 1:
-        raise CliError(f"{path}: split a CSV into files to shard it; row ranges need Parquet row groups")
+        raise Failure(f"{path}: split a CSV into files to shard it; row ranges need Parquet row groups")
     yield from _chunks(files[0], shard, columns, rows)
 
 
@@ -79,7 +79,7 @@ def _chunks(file: Path, shard: Shard, columns: dict[str, pa.DataType], rows: int
     start = sum(parquet.metadata.row_group(group).num_rows for group in range(groups.start))
     missing = [name for name in columns if name not in parquet.schema_arrow.names]
     if missing:
-        raise CliError(f"{file}: columns not found: {', '.join(missing)}")
+        raise Failure(f"{file}: columns not found: {', '.join(missing)}")
     _check_chunk_bytes(file, parquet, groups, list(columns), rows)
     for batch in parquet.iter_batches(batch_size=rows, row_groups=list(groups), columns=list(columns)):
         yield Chunk(file.name, start, batch)
@@ -93,7 +93,7 @@ def open_parquet(file: Path, columns: list[str] | None = None) -> pq.ParquetFile
         text = [name for name in columns or [] if name in schema.names and _is_text(schema.field(name).type)]
         return pq.ParquetFile(file, pre_buffer=False, buffer_size=READ_BUFFER, read_dictionary=text)
     except (OSError, pa.ArrowException) as error:
-        raise CliError(f"{file}: not a readable Parquet file: {first_line(error)}") from None
+        raise Failure(f"{file}: not a readable Parquet file: {first_line(error)}") from None
 
 
 def _is_text(kind: pa.DataType) -> bool:
@@ -113,7 +113,7 @@ def _check_chunk_bytes(
         )
         if per_row * min(rows, row_group.num_rows) > MAX_CHUNK_BYTES:
             limit = MAX_CHUNK_BYTES >> 20
-            raise CliError(
+            raise Failure(
                 f"{file}: row group {group} holds {per_row:,.0f} bytes a row in the columns read; a chunk"
                 f" of {rows} rows may take {limit} MiB (lower APP_SCORE_BATCH_ROWS, or shorten the values)"
             )
@@ -125,7 +125,7 @@ def csv_head(file: Path, names: list[str], rows: int) -> pa.RecordBatch:
         header = next(csv.reader(stream), [])
     for name in names:
         if name not in header:
-            raise CliError(f"{file}: --keep column {name!r} not found; the columns are {header}")
+            raise Failure(f"{file}: --keep column {name!r} not found; the columns are {header}")
     text = dict.fromkeys(names, pa.string())
     with _reading_csv(file, rows) as read:
         reader = pa_csv.open_csv(file, read_options=read, convert_options=_convert(names, text))
@@ -161,10 +161,10 @@ def _reading_csv(file: Path, rows: int) -> Iterator[pa_csv.ReadOptions]:
     except (pa.ArrowInvalid, pa.ArrowKeyError) as error:
         # pyarrow's words for a line longer than its block: the header's, or a row's.
         if "straddling" in str(error) or ("Empty CSV" in str(error) and file.stat().st_size > 0):
-            raise CliError(
+            raise Failure(
                 f"{file}: a line is longer than {read.block_size} bytes; is it a CSV file?"
             ) from None
-        raise CliError(f"{file}: {first_line(error)}") from None
+        raise Failure(f"{file}: {first_line(error)}") from None
 
 
 class AtomicWriter:
@@ -172,9 +172,9 @@ class AtomicWriter:
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         if path.suffix.lower() not in SUFFIXES:
-            raise CliError(f"{path}: unsupported output type; use .csv or .parquet")
+            raise Failure(f"{path}: unsupported output type; use .csv or .parquet")
         if path.exists() and not path.is_file():
-            raise CliError(f"{path}: exists and is not a file; name a file to write")
+            raise Failure(f"{path}: exists and is not a file; name a file to write")
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -182,7 +182,7 @@ class AtomicWriter:
             descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             os.close(descriptor)
         except OSError as error:
-            raise CliError(f"{path}: cannot write here: {error.strerror or error}") from None
+            raise Failure(f"{path}: cannot write here: {error.strerror or error}") from None
         self.temporary = Path(name)
         self.writer: Any = (
             pq.ParquetWriter(self.temporary, schema)
@@ -201,7 +201,7 @@ class AtomicWriter:
             self.temporary.replace(self.path)
         except OSError as error:
             self.temporary.unlink(missing_ok=True)
-            raise CliError(f"{self.path}: cannot write here: {error.strerror or error}") from None
+            raise Failure(f"{self.path}: cannot write here: {error.strerror or error}") from None
 
     def abort(self) -> None:
         self.writer.close()

@@ -4,7 +4,7 @@ directory's files. Kubernetes runs the shards (an Indexed Job); each writes its 
 import re
 from dataclasses import dataclass
 
-from ...errors import CliError
+from ..errors import Failure
 
 SHARD = re.compile(r"(\d{1,6})/(\d{1,6})")
 
@@ -30,5 +30,5 @@ WHOLE = Shard(0, 1)
 def parse_shard(text: str) -> Shard:
     match = SHARD.fullmatch(text)
     if match is None or not 0 <= int(match[1]) < int(match[2]):
-        raise CliError(f"--shard {text!r}: expected I/N with 0 <= I < N, e.g. 0/4 for the first of four")
+        raise Failure(f"--shard {text!r}: expected I/N with 0 <= I < N, e.g. 0/4 for the first of four")
     return Shard(int(match[1]), int(match[2]))

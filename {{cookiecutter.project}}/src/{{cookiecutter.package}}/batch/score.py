@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ...errors import CliError
-from ...manifest import ModelManifest
-from ..features import Columns
-from ..predictor import DEFAULT_LIMITS, FileLimits, Predictor
-from . import columns
+from ..errors import Failure
+from ..manifest import ModelManifest
+from ..runtime.columns import Columns
+from ..runtime.predictor import DEFAULT_LIMITS, FileLimits, Predictor
+from . import arrow as columns
 from .io import AtomicWriter, Chunk, csv_head, input_files, open_parquet, read_chunks
 from .shards import WHOLE, Shard
 
@@ -59,7 +59,7 @@ def check_paths(job: Job) -> None:
     resolved = [(flag, path.resolve()) for flag, path in named if path is not None]
     for (first, one), (second, other) in itertools.combinations(resolved, 2):
         if one == other or one in other.parents or other in one.parents:
-            raise CliError(f"{first} {one} and {second} {other} overlap; give each its own place")
+            raise Failure(f"{first} {one} and {second} {other} overlap; give each its own place")
 
 
 def run_job(job: Job, model_dir: Path, threads: int, limits: FileLimits = DEFAULT_LIMITS) -> Summary:
@@ -67,7 +67,7 @@ def run_job(job: Job, model_dir: Path, threads: int, limits: FileLimits = DEFAUL
     predictor = Predictor()
     predictor.load(model_dir, threads, 1, limits)
     if predictor.manifest is None or predictor.session is None:
-        raise CliError(f"{model_dir}: model not ready: {predictor.problem}")
+        raise Failure(f"{model_dir}: model not ready: {predictor.problem}")
     scorer = Scorer(predictor, job)
     # With a shard, output and errors are directories, and this shard writes its own part of each.
     output = job.output / f"{job.shard.part_name}.parquet" if job.shard else job.output
@@ -84,7 +84,7 @@ def run_job(job: Job, model_dir: Path, threads: int, limits: FileLimits = DEFAUL
             writer.write(scored)
             if refused.num_rows and errors is None:
                 first = refused.to_pylist()[0]
-                raise CliError(
+                raise Failure(
                     f"{first['file']}: row {first['row']}, column {first['column']}: {first['error']}"
                 )
             if errors is not None:
@@ -118,7 +118,7 @@ class Scorer:
         stored = open_parquet(first).schema_arrow
         for name in self.keep:
             if name not in stored.names:
-                raise CliError(f"{first}: --keep column {name!r} not found; the columns are {stored.names}")
+                raise Failure(f"{first}: --keep column {name!r} not found; the columns are {stored.names}")
         return {name: stored.field(name).type for name in self.keep}
 
     def _output_fields(self) -> tuple[list[pa.Field], list[pa.Field]]:
@@ -135,12 +135,12 @@ class Scorer:
         """Each --keep column once, and none named as a column the output has already."""
         for index, name in enumerate(self.keep):
             if name in outputs:
-                raise CliError(
+                raise Failure(
                     f"--keep {name}: the output has a column {name!r} of its own (its columns are"
                     f" {', '.join(outputs)}); rename that input column to keep it"
                 )
             if name in self.keep[:index]:
-                raise CliError(f"--keep {name}: given twice; name each column once")
+                raise Failure(f"--keep {name}: given twice; name each column once")
 
     def score(self, chunk: Chunk) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         """The predictions of the chunk's good rows, and one error row per refused row."""

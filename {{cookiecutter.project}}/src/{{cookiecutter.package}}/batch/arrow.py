@@ -1,4 +1,4 @@
-"""Arrow columns as the model's values, by the rules the server applies to requests (serving/features.py).
+"""Arrow columns as the model's values, by the rules the server applies to requests (runtime/columns.py).
 
 A category column is read through its distinct values: each is spelled (or refused) once by the same
 function a request's value goes through, so a row scores alike over HTTP and in a file, and a column
@@ -9,10 +9,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...errors import CliError, first_line
-from .. import categories
-from ..categories import show
-from ..features import Columns, Problem
+from ..errors import Failure, first_line
+from ..runtime import categories
+from ..runtime.categories import show
+from ..runtime.columns import Columns, Problem
 
 Problems = dict[int, Problem]
 # A number Arrow's cast reads exactly as pandas does: ASCII digits, unpadded (categories.number reads
@@ -39,7 +39,7 @@ def numbers(table: pa.RecordBatch, columns: Columns, file: str, text: bool, prob
         ):
             values[:, index] = column.to_numpy(zero_copy_only=False)
         else:
-            raise CliError(
+            raise Failure(
                 f"{file}: column {name!r} holds {_kind(column)}; the model takes numbers there, as"
                 " /predict does: store the column as numbers (integers or floats, null where missing)"
             )
@@ -60,7 +60,7 @@ def strings(table: pa.RecordBatch, columns: Columns, file: str, problems: Proble
             try:
                 column = pc.dictionary_encode(column)
             except pa.ArrowNotImplementedError:
-                raise CliError(
+                raise Failure(
                     f"{file}: column {name!r} holds {column.type}; the model takes categories there:"
                     " store them as text, integers or booleans"
                 ) from None
@@ -113,7 +113,7 @@ def kept(column: pa.Array, name: str, file: str, kind: pa.DataType) -> pa.Array:
     if pa.types.is_dictionary(column.type) and len(column.dictionary):
         longest = pc.max(pc.binary_length(column.dictionary)).as_py() or 0
         if longest > MAX_KEPT_BYTES:
-            raise CliError(
+            raise Failure(
                 f"{file}: --keep column {name!r} holds a value of {longest} bytes; at most {MAX_KEPT_BYTES}"
             )
     if column.type == kind or (pa.types.is_dictionary(column.type) and column.type.value_type == kind):
@@ -122,14 +122,14 @@ def kept(column: pa.Array, name: str, file: str, kind: pa.DataType) -> pa.Array:
         stray = next(
             value for value in pc.unique(column).to_pylist() if value and not _round_trips(value, kind)
         )
-        raise CliError(
+        raise Failure(
             f"{file}: --keep column {name!r} holds {kind} in the first rows, but {show(stray)} later;"
             " score a Parquet file, whose columns carry their types"
         )
     try:
         return pc.cast(column, kind)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-        raise CliError(
+        raise Failure(
             f"{file}: --keep column {name!r} is {kind} in the first file, but {first_line(error)};"
             " give every file the same type for it"
         ) from None

@@ -15,8 +15,8 @@ from fastapi.routing import APIRoute
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .monitoring.metrics import Metrics
-from .protocol import OVERLOADED
+from ..monitoring.metrics import Metrics
+from .connection import OVERLOADED
 from .responses import ApiError, Handler, error_reply, reply_headers
 
 log = logging.getLogger(__name__)

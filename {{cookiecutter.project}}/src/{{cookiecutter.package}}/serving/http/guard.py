@@ -10,9 +10,9 @@ from collections.abc import Callable
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .monitoring.logs import request_id
-from .monitoring.metrics import Metrics
-from .protocol import OVERLOADED
+from ..monitoring.logs import request_id
+from ..monitoring.metrics import Metrics
+from .connection import OVERLOADED
 from .responses import ApiError, error_reply, respond
 
 log = logging.getLogger(__name__)
