@@ -7,7 +7,7 @@ import numbers
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,6 +30,12 @@ DATA_FILE = "data.json"
 # tensors it has features for.
 ONNX_INPUT = "input"
 CATEGORICAL_INPUT = "categorical"
+# The model's output tensors: export names them so, and serving, batch scoring and the gate read them
+# by these names. A classifier gives class indices (int64, thresholded for a binary one) and the
+# probability of each class; a regressor a [rows, 1] float32 of values.
+LABEL_OUTPUT = "label"
+PROBABILITIES_OUTPUT = "probabilities"
+VALUE_OUTPUT = "variable"
 # A missing category, in the pipeline and in the tensor alike: skl2onnx converts string imputation only
 # when the missing marker is itself a string (and onnxruntime would read None as "None").
 MISSING_CATEGORY = ""
@@ -46,6 +52,11 @@ MISSING_SPELLINGS = frozenset(
 DEFAULT_THRESHOLD = 0.5
 
 Task = Literal["binary", "multiclass", "regression"]
+TASK_OUTPUTS: dict[Task, list[str]] = {
+    "binary": [LABEL_OUTPUT, PROBABILITIES_OUTPUT],
+    "multiclass": [LABEL_OUTPUT, PROBABILITIES_OUTPUT],
+    "regression": [VALUE_OUTPUT],
+}
 JsonScalar = str | int | float | bool | None
 CategoryType = Literal["string", "integer", "float", "boolean"]
 NumberType = Literal["float", "integer", "boolean"]
@@ -138,6 +149,14 @@ class OnnxModel(BaseModel):
     outputs: list[str] = Field(description="ONNX output names: label and probabilities, or variable")
 
 
+class InputTensor(NamedTuple):
+    """One input tensor of the model: its name, its type as onnxruntime reports it, its columns in order."""
+
+    name: str
+    onnx_type: str
+    columns: list[str]
+
+
 class ModelManifest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -177,6 +196,20 @@ class ModelManifest(BaseModel):
     @property
     def feature_names(self) -> list[str]:
         return [feature.name for feature in self.features]
+
+    @property
+    def input_tensors(self) -> list[InputTensor]:
+        """The tensors this model's features make, in the graph's order; only those it has features for."""
+        tensors = [
+            InputTensor(ONNX_INPUT, "tensor(float)", self.feature_names),
+            InputTensor(CATEGORICAL_INPUT, "tensor(string)", [feature.name for feature in self.categorical]),
+        ]
+        return [tensor for tensor in tensors if tensor.columns]
+
+    @property
+    def output_names(self) -> list[str]:
+        """The outputs a model of this task gives, in the graph's order."""
+        return TASK_OUTPUTS[self.task]
 
 
 def project_name() -> str:

@@ -6,14 +6,7 @@ request; onnxruntime reports what the graph declares, so the mismatch shows befo
 
 import onnxruntime as ort
 
-from ..manifest import CATEGORICAL_INPUT, ONNX_INPUT, ModelManifest
-
-# The outputs serving reads from a model of each task, by name.
-OUTPUTS = {
-    "binary": ["label", "probabilities"],
-    "multiclass": ["label", "probabilities"],
-    "regression": ["variable"],
-}
+from ..manifest import LABEL_OUTPUT, PROBABILITIES_OUTPUT, ModelManifest
 
 
 def signature_problems(session: ort.InferenceSession, manifest: ModelManifest) -> list[str]:
@@ -25,30 +18,14 @@ def signature_problems(session: ort.InferenceSession, manifest: ModelManifest) -
     ]
 
 
-def expected_inputs(manifest: ModelManifest) -> list[tuple[str, str, int]]:
-    """(name, onnxruntime type, width) of each input tensor the manifest's features make."""
-    inputs = [(ONNX_INPUT, "tensor(float)", len(manifest.features))] if manifest.features else []
-    if manifest.categorical:
-        inputs.append((CATEGORICAL_INPUT, "tensor(string)", len(manifest.categorical)))
-    return inputs
-
-
-def input_columns(manifest: ModelManifest) -> dict[str, list[str]]:
-    """The feature names of each input tensor, in its column order: what OIP clients must send."""
-    kinds = (
-        (ONNX_INPUT, [feature.name for feature in manifest.features]),
-        (CATEGORICAL_INPUT, [feature.name for feature in manifest.categorical]),
-    )
-    return {tensor: names for tensor, names in kinds if names}
-
-
 def _input_problems(session: ort.InferenceSession, manifest: ModelManifest) -> list[str]:
-    inputs, expected = session.get_inputs(), expected_inputs(manifest)
+    inputs, expected = session.get_inputs(), manifest.input_tensors
     names = [tensor.name for tensor in inputs]
-    if names != [name for name, _, _ in expected]:
-        return [f"the model's inputs are {names}; the manifest's features make {[n for n, _, _ in expected]}"]
+    if names != [tensor.name for tensor in expected]:
+        return [f"the model's inputs are {names}; the manifest's features make {[t.name for t in expected]}"]
     problems = []
-    for tensor, (name, kind, width) in zip(inputs, expected, strict=True):
+    for tensor, (name, kind, columns) in zip(inputs, expected, strict=True):
+        width = len(columns)
         if tensor.type != kind:
             problems.append(f"the input {name!r} is {tensor.type}, not {kind}")
         if len(tensor.shape) != 2 or tensor.shape[1] != width:
@@ -61,12 +38,12 @@ def _input_problems(session: ort.InferenceSession, manifest: ModelManifest) -> l
 def _output_problems(session: ort.InferenceSession, manifest: ModelManifest) -> list[str]:
     names = [tensor.name for tensor in session.get_outputs()]
     declared = manifest.onnx.outputs if manifest.onnx else []
-    expected = OUTPUTS[manifest.task]
+    expected = manifest.output_names
     task = manifest.task
     if names == declared == expected:
         # Serving reads the label as an index into the manifest's classes.
         label = session.get_outputs()[0]
-        if label.name == "label" and label.type != "tensor(int64)":
+        if label.name == LABEL_OUTPUT and label.type != "tensor(int64)":
             return [f"the label output is {label.type}; a {task} model's is tensor(int64), class indices"]
         return []
     return [f"the model's outputs are {names} and the manifest's {declared}; a {task} model gives {expected}"]
@@ -78,11 +55,9 @@ def _class_problems(session: ort.InferenceSession, manifest: ModelManifest) -> l
         return [f"a regression model has no classes; the manifest lists {count}"] if count else []
     if (manifest.task == "binary" and count != 2) or (manifest.task == "multiclass" and count < 3):
         return [f"a {manifest.task} model cannot have {count} classes"]
-    shapes = {tensor.name: tensor.shape for tensor in session.get_outputs()}
-    columns = shapes.get("probabilities", [None, None])[1:]
+    shape = {tensor.name: tensor.shape for tensor in session.get_outputs()}.get(PROBABILITIES_OUTPUT)
+    columns = (shape or [None, None])[1:]
     # A symbolic width (a name, or None) cannot be checked before the model runs.
     if len(columns) != 1 or (isinstance(columns[0], int) and columns[0] != count):
-        return [
-            f"the probabilities have shape {shapes.get('probabilities')}; the manifest lists {count} classes"
-        ]
+        return [f"the probabilities have shape {shape}; the manifest lists {count} classes"]
     return []

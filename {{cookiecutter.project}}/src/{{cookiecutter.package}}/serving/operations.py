@@ -6,7 +6,6 @@ from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.responses import Response
 
-from ..runtime.graph import input_columns
 from .http.responses import json_reply, respond
 from .plane import Plane
 
@@ -51,5 +50,5 @@ def _model_document(service: Plane) -> dict[str, Any]:
     hidden = PRIVATE if service.settings.expose_library_versions else PRIVATE | {"library_versions"}
     document = service.manifest.model_dump(mode="json", exclude=set(hidden))
     # The columns of each OIP input tensor, in order: the contract of a client that sends tensors.
-    tensors = input_columns(service.manifest)
+    tensors = {tensor.name: tensor.columns for tensor in service.manifest.input_tensors}
     return {**document, "tensor_columns": tensors, "git_revision": service.settings.git_revision}

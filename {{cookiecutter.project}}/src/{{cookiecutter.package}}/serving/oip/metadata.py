@@ -4,7 +4,6 @@ both with each input tensor's columns in the order the model reads them."""
 from typing import Any
 
 from ...manifest import ONNX_INPUT, ModelManifest
-from ...runtime.graph import expected_inputs, input_columns
 from ..http.responses import ApiError
 from ..plane import Plane
 from .datatypes import datatype_of_onnx
@@ -23,7 +22,6 @@ def model_metadata(service: Plane, name: str, version: str | None) -> dict[str, 
     manifest = service.manifest
     session = service.predictor.session
     assert session is not None, "a manifest is only returned for a loaded model"
-    columns = input_columns(manifest)
     return {
         "name": manifest.name,
         "versions": [manifest.version],
@@ -31,12 +29,12 @@ def model_metadata(service: Plane, name: str, version: str | None) -> dict[str, 
         # Each tensor's columns, in order, as parameters (MLServer's metadata tensors carry them too).
         "inputs": [
             {
-                "name": name,
-                "datatype": "FP32" if name == ONNX_INPUT else "BYTES",
-                "shape": [-1, width],
-                "parameters": {"columns": columns[name]},
+                "name": tensor.name,
+                "datatype": "FP32" if tensor.name == ONNX_INPUT else "BYTES",
+                "shape": [-1, len(tensor.columns)],
+                "parameters": {"columns": tensor.columns},
             }
-            for name, _, width in expected_inputs(manifest)
+            for tensor in manifest.input_tensors
         ],
         "outputs": [
             {
@@ -59,5 +57,5 @@ def infer_description(manifest: ModelManifest | None) -> str:
     )
     if manifest is None:
         return forms
-    tensors = input_columns(manifest).items()
-    return forms + "".join(f"\n\n`{name}` columns: {', '.join(columns)}." for name, columns in tensors)
+    tensors = manifest.input_tensors
+    return forms + "".join(f"\n\n`{name}` columns: {', '.join(columns)}." for name, _, columns in tensors)
