@@ -1,16 +1,27 @@
 """`python -m <package>`: every area's commands, and a failure as one line on stderr with exit code 2."""
 
+import argparse
 from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.__main__ import main
+from {{ cookiecutter.package }}.__main__ import build_parser, main
 
-# The model's, serving's and delivery's commands.
+# Every area's commands, in the order `--help` lists them: the model's, serving's, batch's, delivery's.
 COMMANDS = [
-    *("train", "export", "validate", "card", "serve"),
-    *("render", "publish", "rollback", "url", "wait-for-revision", "wait-for-canary", "smoke"),
+    *("train", "export", "validate", "card", "track", "retrain", "tune", "fetch"),
+    "serve",
+    "score",
+    *("render", "publish", "rollback", "register", "propose", "check-head", "rulesets", "url"),
+    *("wait-for-revision", "wait-for-canary", "smoke"),
 ]
+
+
+def test_the_parser_has_exactly_the_commands_of_every_area() -> None:
+    commands = next(
+        action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    assert list(commands.choices) == COMMANDS
 
 
 def test_help_lists_the_commands_of_every_area(capsys: pytest.CaptureFixture[str]) -> None:
@@ -18,7 +29,7 @@ def test_help_lists_the_commands_of_every_area(capsys: pytest.CaptureFixture[str
         main(["--help"])
     assert exit_info.value.code == 0
     listed = capsys.readouterr().out
-    assert [command for command in COMMANDS if command not in listed] == []
+    assert [command for command in COMMANDS if f"    {command} " not in listed] == []
 
 
 def test_a_failing_command_prints_one_line_and_exits_2(
