@@ -1,7 +1,8 @@
 """Reading and writing tables in chunks with pyarrow, so memory stays bounded whatever the file size.
 
 Outputs are written to a hidden file beside the target and renamed into place only when complete: a
-run that fails, or is killed, leaves no partial output behind.
+run that fails leaves nothing behind, and one that is killed no partial output (a SIGKILL, which runs
+no cleanup, leaves the hidden file).
 """
 
 import csv
