@@ -12,7 +12,6 @@ from {{ cookiecutter.package }}.model.config import (
     load_config,
 )
 from {{ cookiecutter.package }}.model.search import (
-    Shard,
     check_search_id,
     check_trials,
     expand,
@@ -20,6 +19,7 @@ from {{ cookiecutter.package }}.model.search import (
     parse_shard,
     search_digest,
 )
+from {{ cookiecutter.package }}.shards import Shard
 
 
 def grid(**space: list[object]) -> SearchConfig:
@@ -106,8 +106,9 @@ def test_the_project_search_is_valid_for_its_estimator_and_task(
     ],
 )
 def test_a_trial_shard_outside_the_search_is_refused(text: str, message: str) -> None:
-    with pytest.raises(Failure, match=message):
+    with pytest.raises(Failure, match=message) as refused:
         parse_shard(text, 8)
+    assert str(refused.value).startswith("--trial ")
 
 
 def test_shards_split_the_trials_between_them_and_the_last_one_picks() -> None:

@@ -1,8 +1,8 @@
 """Arrow columns as the model's values, by the rules the server applies to requests (runtime/columns.py).
 
 A category column is read through its distinct values: each is spelled (or refused) once by the same
-function a request's value goes through, so a row scores alike over HTTP and in a file, and a column
-of long repeated strings stays one dictionary entry, not a copy per row.
+function a request's value goes through (runtime/categories.py), so a row scores alike over HTTP and in
+a file, and a column of long repeated strings stays one dictionary entry, not a copy per row.
 """
 
 import numpy as np

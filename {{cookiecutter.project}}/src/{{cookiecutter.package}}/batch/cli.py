@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 from ..errors import Failure
+from ..shards import Shard
 from .settings import BatchSettings
 
 
@@ -49,7 +50,6 @@ def run_score(args: argparse.Namespace) -> int:
             "score needs pyarrow: run it in the batch image, or install the `batch` extra"
         ) from None
     from ..runtime.predictor import FileLimits
-    from .shards import parse_shard
 
     settings = BatchSettings()
     source = args.input or settings.score_input
@@ -57,7 +57,7 @@ def run_score(args: argparse.Namespace) -> int:
     if source is None or target is None:
         raise Failure("score needs --input and --output (or APP_SCORE_INPUT and APP_SCORE_OUTPUT)")
     errors = args.errors or settings.score_errors
-    shard = parse_shard(args.shard) if args.shard else None
+    shard = Shard.parse(args.shard, "--shard") if args.shard else None
     job = Job(
         Path(source),
         Path(target),

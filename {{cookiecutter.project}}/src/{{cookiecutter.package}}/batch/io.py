@@ -1,7 +1,8 @@
 """Reading and writing tables in chunks with pyarrow, so memory stays bounded whatever the file size.
 
 Outputs are written to a hidden file beside the target and renamed into place only when complete: a
-run that fails, or is killed, leaves no partial output behind.
+run that fails leaves nothing behind, and one that is killed no partial output (a SIGKILL, which runs
+no cleanup, leaves the hidden file).
 """
 
 import csv
@@ -19,7 +20,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ..errors import Failure, first_line
-from .shards import WHOLE, Shard
+from ..shards import WHOLE, Shard
 
 SUFFIXES = (".csv", ".parquet")
 # Parquet reads go through a small buffer instead of pre-buffering whole row groups: with
@@ -58,8 +59,10 @@ def input_files(path: Path) -> list[Path]:
 
 
 def read_chunks(path: Path, shard: Shard, columns: dict[str, pa.DataType], rows: int) -> Iterator[Chunk]:
-    """The shard's rows of the input, `rows` at a time, with the given columns read as the given types
-    (CSV: text, which the caller parses) or as stored (Parquet, which the caller checks)."""
+    """The shard's rows of the input in chunks, with the given columns read as the given types (CSV:
+    text, which the caller parses) or as stored (Parquet, which the caller checks). A Parquet chunk
+    holds at most `rows` rows; a CSV chunk is one block of whole lines, `rows` x 64 bytes (1 MiB at
+    least)."""
     files = input_files(path)
     if len(files) > 1:
         for file in (files[index] for index in shard.slice(len(files))):

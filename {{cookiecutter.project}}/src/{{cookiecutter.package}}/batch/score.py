@@ -1,4 +1,4 @@
-"""`score`: stream an input through the same checks and model as the server, chunk by chunk.
+"""`score`: stream an input through the server's checks and model (runtime/), chunk by chunk.
 
 A bad row stops the run with its file, row and column, or, with an errors file, is written there while
 the other rows are scored. Nothing is renamed into place unless the whole run succeeded.
@@ -16,12 +16,12 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import Failure
-from ..manifest import ModelManifest
+from ..manifest import LABEL_OUTPUT, PROBABILITIES_OUTPUT, VALUE_OUTPUT, ModelManifest
 from ..runtime.columns import Columns
 from ..runtime.predictor import DEFAULT_LIMITS, FileLimits, Predictor
-from . import arrow as columns
+from ..shards import WHOLE, Shard
+from . import arrow
 from .io import AtomicWriter, Chunk, csv_head, input_files, open_parquet, read_chunks
-from .shards import WHOLE, Shard
 
 # Set by SIGTERM (Kubernetes stopping the pod). The loop checks it between chunks: raising from the
 # handler itself could land inside a library that swallows the exception (pyarrow does), and go on.
@@ -114,7 +114,7 @@ class Scorer:
         the first block is a number written as that number prints (so "007" stays "007")."""
         if first.suffix.lower() != ".parquet":
             head = csv_head(first, self.keep, rows) if self.keep else None
-            return {name: columns.kept_type(head.column(name)) for name in self.keep} if head else {}
+            return {name: arrow.kept_type(head.column(name)) for name in self.keep} if head else {}
         stored = open_parquet(first).schema_arrow
         for name in self.keep:
             if name not in stored.names:
@@ -144,9 +144,9 @@ class Scorer:
 
     def score(self, chunk: Chunk) -> tuple[pa.RecordBatch, pa.RecordBatch]:
         """The predictions of the chunk's good rows, and one error row per refused row."""
-        table, problems = chunk.table, columns.Problems()
-        numbers = columns.numbers(table, self.columns, chunk.file, chunk.text, problems)
-        strings = columns.strings(table, self.columns, chunk.file, problems)
+        table, problems = chunk.table, arrow.Problems()
+        numbers = arrow.numbers(table, self.columns, chunk.file, chunk.text, problems)
+        strings = arrow.strings(table, self.columns, chunk.file, problems)
         checked, more = self.columns.check_numbers(numbers)
         problems = {**{p.row: p for p in more}, **problems}
         good = np.ones(table.num_rows, dtype=bool)
@@ -160,28 +160,28 @@ class Scorer:
         arrays.append(pa.array(chunk.start + rows, pa.int64()))
         taken = pa.array(rows)
         arrays += [
-            columns.kept(chunk.table.column(name).take(taken), name, chunk.file, self.schema.field(name).type)
+            arrow.kept(chunk.table.column(name).take(taken), name, chunk.file, self.schema.field(name).type)
             for name in self.keep
         ]
         if self.manifest.classes:
             probabilities = outputs.get(
-                "probabilities", np.empty((0, len(self.manifest.classes)), np.float32)
+                PROBABILITIES_OUTPUT, np.empty((0, len(self.manifest.classes)), np.float32)
             )
             # The model's own label: a binary model's is thresholded at the manifest's decision_threshold.
-            label = outputs.get("label", np.empty(0, np.int64))
+            label = outputs.get(LABEL_OUTPUT, np.empty(0, np.int64))
             labels = np.asarray(self.manifest.classes, dtype=object)[label]
             arrays.append(pa.array(labels.tolist(), pa.string()))
             arrays += [pa.array(probabilities[:, i], pa.float32()) for i in range(probabilities.shape[1])]
         else:
             arrays.append(
-                pa.array(outputs.get("variable", np.empty((0, 1), np.float32)).ravel(), pa.float32())
+                pa.array(outputs.get(VALUE_OUTPUT, np.empty((0, 1), np.float32)).ravel(), pa.float32())
             )
         return pa.RecordBatch.from_arrays(
             [array.cast(field.type) for array, field in zip(arrays, self.schema, strict=True)],
             schema=self.schema,
         )
 
-    def _refused(self, chunk: Chunk, problems: columns.Problems) -> pa.RecordBatch:
+    def _refused(self, chunk: Chunk, problems: arrow.Problems) -> pa.RecordBatch:
         rows = sorted(problems)
         return pa.RecordBatch.from_pydict(
             {

@@ -1,51 +1,36 @@
-"""[train.search] as one ordered list of trials, checked like [train.params], and which of them a shard
-(`--trial I/N`, one pod of an Indexed Job) runs: trials I, I+N, I+2N..."""
+"""[train.search] as one ordered list of trials, checked like [train.params]; the shard `--trial I/N`
+(one pod of an Indexed Job) runs trials I, I+N, I+2N... (shards.py)."""
 
 import difflib
 import hashlib
 import itertools
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import Failure
 from ..manifest import Task
+from ..shards import Shard as Shard  # re-exported until tuning.py and jobs.py import ..shards
 from .config import SearchConfig, TrainConfig
 from .estimators import make_estimator, spec_for
 from .metrics import DEFAULT_SKILL, metric_problem
 
-TRIAL = re.compile(r"(\d{1,6})/(\d{1,6})")
 # A search id goes into MLflow filter strings: nothing there may be able to close a quote.
 SEARCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 
 
-@dataclass(frozen=True)
-class Shard:
-    index: int
-    count: int
-
-    def trials(self, total: int) -> range:
-        return range(self.index, total, self.count)
-
-    @property
-    def last(self) -> bool:
-        """The last shard starts last in an Indexed Job (lowest indexes first), and picks once all ran."""
-        return self.index == self.count - 1
-
-
 def parse_shard(text: str, total: int) -> Shard:
-    match = TRIAL.fullmatch(text)
-    if match is None or not 0 <= int(match[1]) < int(match[2]):
-        raise Failure(f"--trial {text!r}: expected I/N with 0 <= I < N, e.g. 0/4 for the first of four")
-    if int(match[2]) > total:
+    """`--trial I/N`, with no more shards than trials: a shard without one means the Job's completions
+    no longer match [train.search]."""
+    shard = Shard.parse(text, "--trial")
+    if shard.count > total:
         raise Failure(
             f"--trial {text}: the search has {total} trials, so at most {total} shards; the Job's "
             "completions no longer match [train.search]: set them to the number of trials"
         )
-    return Shard(int(match[1]), int(match[2]))
+    return shard
 
 
 def check_search_id(text: str) -> str:

@@ -23,7 +23,7 @@ from {{ cookiecutter.package }}.manifest import (
     read_manifest,
 )
 
-from ..rows import Row, integer_coded, typical_rows
+from ..serving.rows import Row, integer_coded, typical_rows
 
 # What pandas (training) and the CSV reader take for a missing value, and over HTTP a string alike.
 SPELLINGS = ["NA", "null", "NULL", "nan", "", None]
@@ -89,6 +89,18 @@ def test_a_number_in_a_category_column_is_its_text_both_ways(
     # In one request: onnxruntime may round differently for another number of rows.
     spelled = over_http(client, manifest, [{**rows[0], name: value} for value in (12, "12", 12.0, "12")])
     assert all(np.array_equal(spelled[0], answer) for answer in spelled)
+
+
+def test_a_long_dictionary_value_is_never_copied_into_every_row(
+    make_input: Callable[..., Path], artifacts_dir: Path, tmp_path: Path
+) -> None:
+    """One 1 MB string in a dictionary, in each of 16,384 rows, ran out of memory at 3.6 GB."""
+    table = pq.read_table(make_input(rows=1000))
+    long = pa.DictionaryArray.from_arrays(pa.array([0] * 1000, pa.int32()), pa.array(["y" * (1 << 20)]))
+    pq.write_table(table.append_column("note", long), tmp_path / "long.parquet")
+    job = Job(tmp_path / "long.parquet", tmp_path / "scores.parquet", None, None, ["note"], 16)
+    with pytest.raises(Failure, match="holds a value of 1048576 bytes"):
+        run_job(job, artifacts_dir, threads=1)
 
 
 def test_the_missing_spellings_are_those_pandas_reads_as_missing() -> None:

@@ -1,4 +1,5 @@
-"""Inputs for batch scoring, made from the model's own manifest so they suit any dataset."""
+"""Inputs for batch scoring, made from the model's own manifest so they suit any dataset; and the
+server in process (the serving tests' `client`), which test_arrow asks the same rows."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,8 @@ import pytest
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
-from ..rows import typical_rows
+from ..serving.conftest import app_settings, client, model_dir, settings  # noqa: F401 (fixtures)
+from ..serving.rows import typical_rows
 
 
 def table_of(manifest: ModelManifest, count: int) -> pa.Table:
