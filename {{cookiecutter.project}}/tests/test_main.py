@@ -39,3 +39,31 @@ def test_a_failing_command_prints_one_line_and_exits_2(
     captured = capsys.readouterr()
     assert captured.err == f"error: {tmp_path}: no manifest.json; run train first\n"
     assert captured.out == ""
+
+
+def exit_code(arguments: list[str]) -> int | str | None:
+    """main's exit code, whether argparse refused the arguments (SystemExit) or the command did."""
+    try:
+        return main(arguments)
+    except SystemExit as exiting:
+        return exiting.code
+
+
+@pytest.mark.parametrize(
+    ("arguments", "flag"),
+    [
+        (["score", "--input", "in.csv", "--output", "parts", "--shard", "-1/4"], "--shard"),
+        (["tune", "--trial", "-1/4", "--search", "my-search"], "--trial"),
+        (["score", "--shards", "0/4"], "--shards"),
+    ],
+    ids=["shard=-1/4", "trial=-1/4", "unknown-flag"],
+)
+def test_arguments_the_command_line_refuses_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], arguments: list[str], flag: str
+) -> None:
+    """argparse printed its usage, then the error: `--trial -1/4` took two lines to refuse."""
+    assert exit_code(arguments) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert flag in lines[0]

@@ -3,6 +3,7 @@
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .batch.cli import add_batch_commands
 from .delivery.cli import add_delivery_commands
@@ -15,8 +16,17 @@ from .serving.cli import add_serving_commands
 COMMAND_GROUPS = (add_model_commands, add_serving_commands, add_batch_commands, add_delivery_commands)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's own refusals (a flag without its value, an unknown flag) in one line, as every other
+    refusal is, instead of the usage followed by the error. Each command's parser is one of these."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__)
+    # Typed as the base class, which each area's commands take; the commands' parsers are Parsers too.
+    parser: argparse.ArgumentParser = Parser(prog=f"python -m {__package__}", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_commands in COMMAND_GROUPS:
         add_commands(commands)
