@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from {{ cookiecutter.package }}.delivery import probes
+from {{ cookiecutter.package }}.delivery import served
 from {{ cookiecutter.package }}.delivery.smoke import smoke
 from {{ cookiecutter.package }}.errors import Failure
 
@@ -54,8 +54,8 @@ def server() -> Iterator[str]:
 
 def test_wait_for_revision_backs_off_until_the_revision_is_served(server: str) -> None:
     time = FakeTime()
-    probes.wait_for_revision(
-        server, probes.Wanted("abcdef1234567890"), 600, samples=1, sleep=time.sleep, clock=time.clock
+    served.wait_for_revision(
+        server, served.Wanted("abcdef1234567890"), 600, samples=1, sleep=time.sleep, clock=time.clock
     )
     assert time.sleeps == [2.0, 4.0, 8.0]
 
@@ -63,7 +63,7 @@ def test_wait_for_revision_backs_off_until_the_revision_is_served(server: str) -
 def test_wait_for_revision_does_not_count_a_canary_at_partial_weight(server: str) -> None:
     StandIn.revisions = ["new", "new", "old", "new", "new", "new"]
     time = FakeTime()
-    probes.wait_for_revision(server, probes.Wanted("new"), 600, samples=3, sleep=time.sleep, clock=time.clock)
+    served.wait_for_revision(server, served.Wanted("new"), 600, samples=3, sleep=time.sleep, clock=time.clock)
     assert time.sleeps == [2.0]
     assert StandIn.revisions == ["new"]
 
@@ -76,9 +76,9 @@ def test_wait_for_revision_tells_a_rebuild_of_the_same_commit_from_the_pods_it_r
     StandIn.revisions = ["abcdef1234567890"]
     StandIn.digests = [old, old, old, new]
     time = FakeTime()
-    probes.wait_for_revision(
+    served.wait_for_revision(
         server,
-        probes.Wanted("abcdef1", new, MODEL_SHA256),
+        served.Wanted("abcdef1", new, MODEL_SHA256),
         600,
         samples=1,
         sleep=time.sleep,
@@ -86,13 +86,13 @@ def test_wait_for_revision_tells_a_rebuild_of_the_same_commit_from_the_pods_it_r
     )
     assert time.sleeps == [2.0, 4.0, 8.0]
     with pytest.raises(Failure, match="expected revision abcdef1 with image sha256:1"):
-        probes.wait_for_revision(
-            server, probes.Wanted("abcdef1", old, MODEL_SHA256), 5, sleep=time.sleep, clock=time.clock
+        served.wait_for_revision(
+            server, served.Wanted("abcdef1", old, MODEL_SHA256), 5, sleep=time.sleep, clock=time.clock
         )
     # Another model under the same commit and image is not the delivery either.
     with pytest.raises(Failure, match="still serves"):
-        probes.wait_for_revision(
-            server, probes.Wanted("abcdef1", new, "6" * 64), 5, sleep=time.sleep, clock=time.clock
+        served.wait_for_revision(
+            server, served.Wanted("abcdef1", new, "6" * 64), 5, sleep=time.sleep, clock=time.clock
         )
 
 
@@ -100,15 +100,15 @@ def test_wait_for_revision_gives_up_at_the_timeout_naming_what_it_saw(server: st
     StandIn.revisions = ["old"]
     time = FakeTime()
     with pytest.raises(Failure, match=r"still serves old \(no digest\) after 100s; expected revision new"):
-        probes.wait_for_revision(server, probes.Wanted("new"), 100, sleep=time.sleep, clock=time.clock)
+        served.wait_for_revision(server, served.Wanted("new"), 100, sleep=time.sleep, clock=time.clock)
     assert time.sleeps == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 10.0]
 
 
 def test_wait_for_revision_keeps_polling_while_the_service_is_unreachable() -> None:
     time = FakeTime()
     with pytest.raises(Failure, match="no answer"):
-        probes.wait_for_revision(
-            "http://127.0.0.1:9", probes.Wanted("new"), 5, sleep=time.sleep, clock=time.clock
+        served.wait_for_revision(
+            "http://127.0.0.1:9", served.Wanted("new"), 5, sleep=time.sleep, clock=time.clock
         )
     assert time.sleeps == [2.0, 3.0]
 
@@ -124,7 +124,7 @@ def test_wait_for_revision_keeps_polling_while_the_service_is_unreachable() -> N
     ],
 )
 def test_revision_matches_full_and_abbreviated_commits(reported: object, wanted: str, matches: bool) -> None:
-    assert probes.revision_matches(reported, wanted) is matches
+    assert served.revision_matches(reported, wanted) is matches
 
 
 def test_smoke_predicts_one_row_at_the_training_means(server: str) -> None:

@@ -60,7 +60,7 @@ class Served:
 
 @dataclass(frozen=True)
 class Wanted:
-    """The delivery a probe waits for. The commit alone cannot tell a rebuild of the same commit from
+    """The delivery a watch waits for. The commit alone cannot tell a rebuild of the same commit from
     the pods it replaces; the image digest and the model's sha256 can, and are checked when given."""
 
     revision: str

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package }}.delivery.environments import find_host, public_url, scheme_for
+from {{ cookiecutter.package }}.delivery.hosts import find_host, public_url, scheme_for
 from {{ cookiecutter.package }}.errors import Failure
 
 from .. import PROJECT_DIR
