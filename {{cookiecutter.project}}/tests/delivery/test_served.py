@@ -1,55 +1,12 @@
-"""Probing a service: bounded polling for a revision, and a smoke test built from /model."""
-
-import json
-from collections.abc import Iterator
-from typing import Any, ClassVar
+"""What a running service serves: bounded polling of /model until it serves the delivery just made."""
 
 import pytest
 
 from {{ cookiecutter.package }}.delivery import served
-from {{ cookiecutter.package }}.delivery.smoke import smoke
 from {{ cookiecutter.package }}.errors import Failure
 
 from .clock import FakeTime
-from .standins import JsonHandler, serving
-
-MODEL_SHA256 = "5" * 64
-FEATURES = [
-    {"name": "alcohol", "dtype": "float", "summary": {"mean": 13.2}},
-    {"name": "proline", "dtype": "integer", "summary": {"mean": 746.6}},
-]
-
-
-class StandIn(JsonHandler):
-    """Answers like the model server; each GET of /model reports the next of `revisions`, then the last."""
-
-    revisions: ClassVar[list[str]] = []
-    digests: ClassVar[list[str]] = ["unknown"]
-    predictions: ClassVar[list[dict[str, Any]]] = []
-    predict_status: ClassVar[int] = 200
-
-    def do_GET(self) -> None:
-        if self.path == "/readyz":
-            self.answer(200, {"status": "ready"})
-            return
-        revision = self.revisions.pop(0) if len(self.revisions) > 1 else self.revisions[0]
-        digest = self.digests.pop(0) if len(self.digests) > 1 else self.digests[0]
-        model = {"name": "wine", "features": FEATURES, "onnx": {"sha256": MODEL_SHA256}}
-        self.answer(200, {**model, "git_revision": revision, "image_digest": digest})
-
-    def do_POST(self) -> None:
-        self.predictions.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.answer(self.predict_status, {"predictions": [1]})
-
-
-@pytest.fixture
-def server() -> Iterator[str]:
-    StandIn.revisions = ["old", "old", "old", "abcdef1234567890"]
-    StandIn.digests = ["unknown"]
-    StandIn.predictions = []
-    StandIn.predict_status = 200
-    with serving(StandIn) as url:
-        yield url
+from .standins import MODEL_SHA256, StandIn
 
 
 def test_wait_for_revision_backs_off_until_the_revision_is_served(server: str) -> None:
@@ -125,19 +82,3 @@ def test_wait_for_revision_keeps_polling_while_the_service_is_unreachable() -> N
 )
 def test_revision_matches_full_and_abbreviated_commits(reported: object, wanted: str, matches: bool) -> None:
     assert served.revision_matches(reported, wanted) is matches
-
-
-def test_smoke_predicts_one_row_at_the_training_means(server: str) -> None:
-    assert smoke(server) == {"predictions": [1]}
-    assert StandIn.predictions == [{"alcohol": 13.2, "proline": 747.0}]
-
-
-def test_smoke_fails_when_predict_fails(server: str) -> None:
-    StandIn.predict_status = 500
-    with pytest.raises(Failure, match="/predict answered 500"):
-        smoke(server)
-
-
-def test_smoke_refuses_a_non_http_url() -> None:
-    with pytest.raises(Failure, match="not an http"):
-        smoke("file:///etc/passwd")
