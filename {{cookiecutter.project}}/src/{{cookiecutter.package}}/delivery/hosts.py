@@ -14,8 +14,10 @@ from .overlays import overlay_file
 PREVIEW_PREFIX = "pr-{number}."
 
 
-def render(overlay_dir: Path) -> list[dict[str, Any]]:
-    return [document for document in yaml.safe_load_all(kustomize(overlay_dir)) if document]
+def overlay_objects(root: Path, env: str) -> list[dict[str, Any]]:
+    """The overlay as kustomize builds it, images unpinned: only its Ingress is read here."""
+    built = kustomize(overlay_file(root, env).parent)
+    return [document for document in yaml.safe_load_all(built) if document]
 
 
 def ingresses(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -46,12 +48,12 @@ def scheme_for(documents: list[dict[str, Any]], host: str) -> str:
 
 def public_url(root: Path, env: str, pull_request: int | None = None) -> str:
     if env != PREVIEW:
-        documents = render(overlay_file(root, env).parent)
+        documents = overlay_objects(root, env)
         host = find_host(documents)
         return f"{scheme_for(documents, host)}://{host}"
     if pull_request is None:
         raise Failure("a preview URL needs the pull request number (--pr)")
     # The preview overlay names no host (the ApplicationSet adds it); its TLS section decides the scheme.
-    parent_host = find_host(render(overlay_file(root, PREVIEW_HOST_OF).parent))
+    parent_host = find_host(overlay_objects(root, PREVIEW_HOST_OF))
     host = PREVIEW_PREFIX.format(number=pull_request) + parent_host
-    return f"{scheme_for(render(overlay_file(root, PREVIEW).parent), host)}://{host}"
+    return f"{scheme_for(overlay_objects(root, PREVIEW), host)}://{host}"
