@@ -1,20 +1,26 @@
-"""Fixtures of the delivery tests: the CRD schemas, read once, and env branches on a local remote."""
+"""Fixtures of the delivery tests: env branches on a local remote, and a stand-in model server."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .branches import Branches, make_branches
-from .k8s import CrdSchemas, load_crd_schemas
-
-
-@pytest.fixture(scope="session")
-def crd_schemas() -> CrdSchemas:
-    """Parsed and compiled once per test session: the CRD files hold megabytes of schema."""
-    return load_crd_schemas()
+from .standins import StandIn, serving
 
 
 @pytest.fixture
 def branches(tmp_path: Path) -> Branches:
     """A bare remote whose main holds four merges, and the clone a delivery job publishes from."""
     return make_branches(tmp_path)
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """The stand-in model server on loopback, about to serve "abcdef1234567890" after three "old"s."""
+    StandIn.revisions = ["old", "old", "old", "abcdef1234567890"]
+    StandIn.digests = ["unknown"]
+    StandIn.predictions = []
+    StandIn.predict_status = 200
+    with serving(StandIn) as url:
+        yield url

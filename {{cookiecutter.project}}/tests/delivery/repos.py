@@ -21,6 +21,12 @@ def bare_remote(seed: Path, remote: Path, later_commits: int = 0) -> Path:
     return remote
 
 
+def trailers_of(repo: Path, ref: str) -> dict[str, str]:
+    """The commit's trailers as git itself parses them, so other tools read what we wrote."""
+    lines = git(repo, "log", "--max-count=1", "--format=%(trailers:only,unfold)", ref).splitlines()
+    return dict(line.split(": ", 1) for line in lines if line)
+
+
 def history(repo: Path) -> list[str]:
     """The commits of main, oldest first."""
     return git(repo, "rev-list", "--reverse", "main").split()

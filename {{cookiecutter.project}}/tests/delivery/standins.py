@@ -1,10 +1,12 @@
-"""Stand-ins for a deployed server: a JSON-answering handler, served on a free loopback port."""
+"""Stand-ins for a deployed server: a JSON-answering handler, served on a free loopback port, and one
+that answers like the model server."""
 
 import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -34,3 +36,32 @@ def serving(handler: type[JsonHandler]) -> Iterator[str]:
     finally:
         httpd.shutdown()
         thread.join(timeout=5)
+
+
+MODEL_SHA256 = "5" * 64
+FEATURES = [
+    {"name": "alcohol", "dtype": "float", "summary": {"mean": 13.2}},
+    {"name": "proline", "dtype": "integer", "summary": {"mean": 746.6}},
+]
+
+
+class StandIn(JsonHandler):
+    """Answers like the model server; each GET of /model reports the next of `revisions`, then the last."""
+
+    revisions: ClassVar[list[str]] = []
+    digests: ClassVar[list[str]] = ["unknown"]
+    predictions: ClassVar[list[dict[str, Any]]] = []
+    predict_status: ClassVar[int] = 200
+
+    def do_GET(self) -> None:
+        if self.path == "/readyz":
+            self.answer(200, {"status": "ready"})
+            return
+        revision = self.revisions.pop(0) if len(self.revisions) > 1 else self.revisions[0]
+        digest = self.digests.pop(0) if len(self.digests) > 1 else self.digests[0]
+        model = {"name": "wine", "features": FEATURES, "onnx": {"sha256": MODEL_SHA256}}
+        self.answer(200, {**model, "git_revision": revision, "image_digest": digest})
+
+    def do_POST(self) -> None:
+        self.predictions.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.answer(self.predict_status, {"predictions": [1]})

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import pytest
 
 from {{ cookiecutter.package }}.delivery import canary
-from {{ cookiecutter.package }}.delivery.probes import DEFAULT_SAMPLES, Served, Wanted
+from {{ cookiecutter.package }}.delivery.served import DEFAULT_SAMPLES, Served, Wanted
 from {{ cookiecutter.package }}.errors import Failure
 
 from .clock import FakeTime

@@ -1,63 +1,36 @@
-"""Environment URLs: host and scheme come from each overlay's Ingress; previews live under staging."""
-
-import json
-from typing import Any
+"""The one list of environments: what each delivery command accepts, and the branch each one syncs."""
 
 import pytest
 
-from {{ cookiecutter.package }}.delivery.environments import find_host, public_url, scheme_for
+from {{ cookiecutter.package }}.delivery import environments
 from {{ cookiecutter.package }}.errors import Failure
 
 from .. import PROJECT_DIR
 
 
-def ingress(host: str | None, tls_hosts: tuple[str, ...] = ()) -> dict[str, Any]:
-    rule: dict[str, Any] = {"http": {"paths": []}}
-    if host:
-        rule["host"] = host
-    spec: dict[str, Any] = {"rules": [rule]}
-    if tls_hosts:
-        spec["tls"] = [{"hosts": list(tls_hosts), "secretName": "tls"}]
-    return {"kind": "Ingress", "spec": spec}
+def test_every_overlay_is_a_known_environment() -> None:
+    overlays = {path.name for path in (PROJECT_DIR / "k8s" / "overlays").iterdir() if path.is_dir()}
+    assert overlays <= set(environments.ENVIRONMENTS)
+    assert set(environments.DELIVERED) <= overlays
 
 
-def test_find_host_reads_the_ingress_rule() -> None:
-    documents = [{"kind": "Service", "spec": {}}, ingress("api.example.com")]
-    assert find_host(documents) == "api.example.com"
+def test_each_delivered_environment_has_its_branch_and_production_follows_staging() -> None:
+    assert [environments.env_branch(env) for env in environments.DELIVERED] == [
+        "env/staging",
+        "env/production",
+    ]
+    assert environments.PRECEDED_BY == {"production": "staging"}
 
 
-@pytest.mark.parametrize(
-    ("tls_hosts", "scheme"),
-    [
-        ((), "http"),
-        (("api.example.com",), "https"),
-        (("*.example.com",), "https"),
-        (("*.api.example.com",), "http"),
-        (("other.example.com",), "http"),
-    ],
-)
-def test_the_scheme_is_https_only_where_an_ingress_terminates_tls_for_the_host(
-    tls_hosts: tuple[str, ...], scheme: str
-) -> None:
-    """verify must reach staging the way the user configured it: a TLS section on the Ingress, or none."""
-    assert scheme_for([ingress("api.example.com", tls_hosts)], "api.example.com") == scheme
+@pytest.mark.parametrize("env", ["preview", "main", "env/staging"])
+def test_nothing_else_has_an_env_branch(env: str) -> None:
+    with pytest.raises(Failure, match="cannot render"):
+        environments.env_branch(env)
 
 
-def test_find_host_refuses_an_overlay_without_a_host() -> None:
-    with pytest.raises(Failure, match="routes no host"):
-        find_host([ingress(None)])
-
-
-def test_preview_url_needs_the_pull_request_number() -> None:
-    with pytest.raises(Failure, match="--pr"):
-        public_url(PROJECT_DIR, "preview")
-
-
-@pytest.mark.slow
-def test_urls_of_the_real_overlays_are_the_hosts_chosen_at_bake_time() -> None:
-    answers = json.loads((PROJECT_DIR / ".cruft.json").read_text())["context"]["cookiecutter"]
-    # The overlays ship without TLS (docs/deploy.md says how to add it), so they answer over http.
-    assert public_url(PROJECT_DIR, "staging") == f"http://{answers['staging_host']}"
-    assert public_url(PROJECT_DIR, "production") == f"http://{answers['production_host']}"
-    if (PROJECT_DIR / "k8s" / "overlays" / "preview").is_dir():
-        assert public_url(PROJECT_DIR, "preview", 7) == f"http://pr-7.{answers['staging_host']}"
+def test_an_unknown_environment_is_refused_by_name() -> None:
+    assert environments.check_environment("preview") == "preview"
+    with pytest.raises(
+        Failure, match="unknown environment 'qa'; expected one of staging, production, preview"
+    ):
+        environments.check_environment("qa")

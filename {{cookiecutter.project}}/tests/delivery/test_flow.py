@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from {{ cookiecutter.package }}.delivery.probes import Wanted, wait_for_revision
 from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish
 from {{ cookiecutter.package }}.delivery.render import render_environment
 from {{ cookiecutter.package }}.delivery.rollbacks import rollback
+from {{ cookiecutter.package }}.delivery.served import Wanted, wait_for_revision
 from {{ cookiecutter.package }}.delivery.smoke import smoke
 from {{ cookiecutter.package }}.errors import Failure
 

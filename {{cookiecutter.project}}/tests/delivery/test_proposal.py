@@ -5,7 +5,10 @@ main's lock already pins it, a newer version or the same model file, whatever co
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -24,6 +27,9 @@ from .. import PROJECT_DIR
 from ..stores import Stores
 from ..training import register_candidate, training_pod
 from .repos import bare_remote, clone, git
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 # The registered model: the project, as train names it.
 NAME = project_name()
@@ -54,6 +60,38 @@ def repo(tmp_path: Path) -> Path:
     return clone(bare_remote(seed, tmp_path / "remote.git"), tmp_path / "ci")
 
 
+@dataclass(frozen=True)
+class Retrain:
+    """What `propose` works with: the CI clone, its remote, the registry, and the lock of its candidate."""
+
+    repo: Path
+    remote: Path
+    client: "MlflowClient"
+    lock: ModelLock
+
+    def propose(self, wait_s: float = 0.0) -> Proposal | Nothing:
+        return propose(self.repo, self.client, NAME, wait_s)
+
+
+@pytest.fixture
+def retrain(candidate: tuple[Stores, ModelLock], repo: Path) -> Retrain:
+    stores, lock = candidate
+    return Retrain(repo, repo.parent / "remote.git", models.connect(stores.tracking), lock)
+
+
+@contextmanager
+def aliased(client: "MlflowClient", alias: str, version: str, back_to: str | None) -> Iterator[None]:
+    """`alias` on `version` for the duration; then back on `back_to`, or removed when that is None."""
+    client.set_registered_model_alias(NAME, alias, version)
+    try:
+        yield
+    finally:
+        if back_to is None:
+            client.delete_registered_model_alias(NAME, alias)
+        else:
+            client.set_registered_model_alias(NAME, alias, back_to)
+
+
 def merge_to_main(repo: Path, lock: ModelLock) -> str:
     """model.lock pinning `lock`, committed and pushed to main as a merged proposal; the commit."""
     (repo / "model.lock").write_text(render_lock(lock))
@@ -69,15 +107,12 @@ def proposed(outcome: Proposal | Nothing) -> Proposal:
 
 
 @pytest.mark.cluster
-def test_propose_pushes_model_lock_on_its_own_branch_and_leaves_main_alone(
-    candidate: tuple[Stores, ModelLock], repo: Path
-) -> None:
-    stores, lock = candidate
+def test_propose_pushes_model_lock_on_its_own_branch_and_leaves_main_alone(retrain: Retrain) -> None:
+    repo, remote, lock = retrain.repo, retrain.remote, retrain.lock
     main = git(repo, "rev-parse", "HEAD")
-    proposal = proposed(propose(repo, models.connect(stores.tracking), NAME))
+    proposal = proposed(retrain.propose())
     assert proposal.lock == lock
     assert proposal.branch == f"retrain/{NAME}-v{lock.version}"
-    remote = repo.parent / "remote.git"
     assert git(remote, "rev-parse", "main") == main
     assert git(remote, "rev-parse", f"{proposal.branch}^") == main
     assert git(remote, "diff", "--name-only", "main", proposal.branch) == "model.lock"
@@ -87,16 +122,10 @@ def test_propose_pushes_model_lock_on_its_own_branch_and_leaves_main_alone(
 
 
 @pytest.mark.cluster
-def test_the_pull_request_puts_the_candidate_beside_production(
-    candidate: tuple[Stores, ModelLock], repo: Path
-) -> None:
-    stores, lock = candidate
-    client = models.connect(stores.tracking)
-    client.set_registered_model_alias(NAME, "production", lock.version)
-    try:
-        proposal = proposed(propose(repo, client, NAME))
-    finally:
-        client.delete_registered_model_alias(NAME, "production")
+def test_the_pull_request_puts_the_candidate_beside_production(retrain: Retrain) -> None:
+    lock = retrain.lock
+    with aliased(retrain.client, "production", lock.version, back_to=None):
+        proposal = proposed(retrain.propose())
     assert (
         f"| metric | version {lock.version} (candidate) | version {lock.version} (production) | change |"
         in proposal.body
@@ -107,37 +136,30 @@ def test_the_pull_request_puts_the_candidate_beside_production(
 
 
 @pytest.mark.cluster
-def test_a_lock_that_already_pins_the_candidate_proposes_nothing(
-    candidate: tuple[Stores, ModelLock], repo: Path
-) -> None:
-    stores, lock = candidate
-    merge_to_main(repo, lock)
-    assert isinstance(propose(repo, models.connect(stores.tracking), NAME, wait_s=0.0), Nothing)
-    assert read_lock(repo / "model.lock") == lock
+def test_a_lock_that_already_pins_the_candidate_proposes_nothing(retrain: Retrain) -> None:
+    merge_to_main(retrain.repo, retrain.lock)
+    assert isinstance(retrain.propose(wait_s=0.0), Nothing)
+    assert read_lock(retrain.repo / "model.lock") == retrain.lock
 
 
 @pytest.mark.cluster
-def test_a_re_run_on_an_old_commit_reads_main_s_lock_and_proposes_nothing_older(
-    candidate: tuple[Stores, ModelLock], repo: Path
-) -> None:
+def test_a_re_run_on_an_old_commit_reads_main_s_lock_and_proposes_nothing_older(retrain: Retrain) -> None:
     """A re-run checks out the commit of its first run, whose model.lock is older than main's: main, fetched
     afresh, pins a newer version than the candidate, so there is nothing to propose (issue 22, attack M4)."""
-    stores, lock = candidate
+    repo = retrain.repo
     old = git(repo, "rev-parse", "HEAD")
-    newer = lock.model_copy(update={"version": str(int(lock.version) + 1)})
+    newer = retrain.lock.model_copy(update={"version": str(int(retrain.lock.version) + 1)})
     merge_to_main(repo, newer)
     git(repo, "checkout", "--quiet", old)
-    outcome = propose(repo, models.connect(stores.tracking), NAME)
+    outcome = retrain.propose()
     assert isinstance(outcome, Nothing)
     assert "newer than the one main's model.lock pins" in outcome.reason
-    assert git(repo.parent / "remote.git", "branch", "--list", "retrain/*") == ""
+    assert git(retrain.remote, "branch", "--list", "retrain/*") == ""
 
 
 @pytest.mark.cluster
-def test_a_proposal_made_from_an_old_checkout_is_built_on_main_s_newest_commit(
-    candidate: tuple[Stores, ModelLock], repo: Path
-) -> None:
-    stores, _ = candidate
+def test_a_proposal_made_from_an_old_checkout_is_built_on_main_s_newest_commit(retrain: Retrain) -> None:
+    repo, remote = retrain.repo, retrain.remote
     old = git(repo, "rev-parse", "HEAD")
     (repo / "NEWS.md").write_text("merged after the run started\n")
     git(repo, "add", "NEWS.md")
@@ -145,28 +167,21 @@ def test_a_proposal_made_from_an_old_checkout_is_built_on_main_s_newest_commit(
     git(repo, "push", "--quiet", "origin", "HEAD:main")
     tip = git(repo, "rev-parse", "HEAD")
     git(repo, "checkout", "--quiet", old)
-    proposal = proposed(propose(repo, models.connect(stores.tracking), NAME))
-    remote = repo.parent / "remote.git"
+    proposal = proposed(retrain.propose())
     assert git(remote, "rev-parse", f"{proposal.branch}^") == tip
     assert git(remote, "diff", "--name-only", "main", proposal.branch) == "model.lock"
 
 
 @pytest.mark.cluster
-def test_a_new_version_of_the_same_model_file_proposes_nothing(
-    candidate: tuple[Stores, ModelLock], repo: Path
-) -> None:
+def test_a_new_version_of_the_same_model_file_proposes_nothing(retrain: Retrain) -> None:
     """A weekly retrain on unchanged data registers the same bytes again: no pull request for it."""
-    stores, lock = candidate
-    client = models.connect(stores.tracking)
-    merge_to_main(repo, lock)
+    client, lock = retrain.client, retrain.lock
+    merge_to_main(retrain.repo, lock)
     again = client.create_model_version(
         NAME, f"runs:/{lock.run_id}/model", lock.run_id, tags={"onnx_sha256": lock.sha256}
     )
-    client.set_registered_model_alias(NAME, models.CANDIDATE_ALIAS, again.version)
-    try:
-        outcome = propose(repo, client, NAME)
-    finally:
-        client.set_registered_model_alias(NAME, models.CANDIDATE_ALIAS, lock.version)
+    with aliased(client, models.CANDIDATE_ALIAS, again.version, back_to=lock.version):
+        outcome = retrain.propose()
     assert outcome == Nothing(
         f"version {again.version} is byte for byte the model main's model.lock pins (version {lock.version})",
         unchanged=True,
@@ -189,23 +204,17 @@ def test_a_retrain_runs_on_main_s_newest_commit_only(repo: Path) -> None:
 
 
 @pytest.mark.cluster
-def test_a_candidate_without_a_passed_gate_is_refused(
-    candidate: tuple[Stores, ModelLock], repo: Path
-) -> None:
+def test_a_candidate_without_a_passed_gate_is_refused(retrain: Retrain) -> None:
     """The alias is only ever set after a pass; a version aliased by hand still cannot be pinned."""
-    stores, lock = candidate
-    client = models.connect(stores.tracking)
+    client = retrain.client
     experiment = models.ensure_experiment(client, NAME)
     run = client.create_run(experiment, tags={"gate": "failed"}).info.run_id
     version = client.create_model_version(NAME, f"runs:/{run}/model", run, tags={"onnx_sha256": "c" * 64})
-    client.set_registered_model_alias(NAME, models.CANDIDATE_ALIAS, version.version)
-    try:
-        with pytest.raises(
-            Failure, match=f"version {version.version} has no passed gate and sha256 on record"
-        ):
-            propose(repo, client, NAME)
-    finally:
-        client.set_registered_model_alias(NAME, models.CANDIDATE_ALIAS, lock.version)
+    with (
+        aliased(client, models.CANDIDATE_ALIAS, version.version, back_to=retrain.lock.version),
+        pytest.raises(Failure, match=f"version {version.version} has no passed gate and sha256 on record"),
+    ):
+        retrain.propose()
 
 
 def run_script(tmp_path: Path, proposal: dict[str, str], open_prs: str = "[]") -> list[str]:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from ..errors import Failure
-from .probes import DEFAULT_SAMPLES, Served, Wanted, served_identity
+from .served import DEFAULT_SAMPLES, Served, Wanted, served_identity
 
 POLL_S = 10.0
 # Longer than any gap between two rounds that see a single canary pod among several stable ones.

@@ -6,14 +6,17 @@ from pathlib import Path
 from typing import TypeAlias
 
 from . import handlers
+from .environments import DELIVERED
 
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+# What --env takes where deliver renders, publishes or registers.
+DELIVERED_HELP = " or ".join(DELIVERED)
 
 
 def add_delivery_commands(commands: Commands) -> None:
     add_git_commands(commands)
     add_setup_commands(commands)
-    add_probe_commands(commands)
+    add_watch_commands(commands)
 
 
 def add_outputs(command: argparse.ArgumentParser) -> None:
@@ -25,7 +28,7 @@ def add_outputs(command: argparse.ArgumentParser) -> None:
 
 def add_git_commands(commands: Commands) -> None:
     command = commands.add_parser("render", help="Render an environment at a source commit, images pinned")
-    command.add_argument("--env", required=True, help="staging or production")
+    command.add_argument("--env", required=True, help=DELIVERED_HELP)
     command.add_argument("--source", required=True, help="The full commit id to render k8s/ from")
     command.add_argument("--digest", required=True, help="The server image's sha256:<64 hex digits>")
     command.add_argument("--batch-digest", help="The batch image's digest (default: the overlay's, all zero)")
@@ -36,7 +39,7 @@ def add_git_commands(commands: Commands) -> None:
     command.set_defaults(handler=handlers.run_render)
 
     command = commands.add_parser("publish", help="Commit a rendered environment to its env/ branch and push")
-    command.add_argument("--env", required=True, help="staging or production")
+    command.add_argument("--env", required=True, help=DELIVERED_HELP)
     command.add_argument("--from", dest="rendered", type=Path, required=True, help="The render's directory")
     command.add_argument("--source", required=True, help="The commit it was rendered from")
     command.add_argument("--digest", required=True, help="The server image digest it pins")
@@ -55,7 +58,7 @@ def add_git_commands(commands: Commands) -> None:
     command.set_defaults(handler=handlers.run_publish)
 
     command = commands.add_parser("rollback", help="Revert a promotion on an env/ branch, if still the tip")
-    command.add_argument("--env", required=True, help="staging or production")
+    command.add_argument("--env", required=True, help=DELIVERED_HELP)
     command.add_argument("--promotion", help="The promotion commit to revert (default: the branch tip's)")
     command.set_defaults(handler=handlers.run_rollback)
 
@@ -63,9 +66,10 @@ def add_git_commands(commands: Commands) -> None:
 def add_setup_commands(commands: Commands) -> None:
     command = commands.add_parser(
         "register",
-        help="Point the registry alias of ENV at the model in ARTIFACTS (with MLFLOW_TRACKING_URI)",
+        help="Register the model in ARTIFACTS as the one ENV serves: the registry alias ENV names its "
+        "version (with MLFLOW_TRACKING_URI)",
     )
-    command.add_argument("--env", required=True, help="staging or production: the alias to move")
+    command.add_argument("--env", required=True, help=f"{DELIVERED_HELP}: the alias that names it")
     command.add_argument("--artifacts", type=Path, required=True, help="The model's artifacts directory")
     command.set_defaults(handler=handlers.run_register)
 
@@ -92,7 +96,7 @@ def add_setup_commands(commands: Commands) -> None:
     command.set_defaults(handler=handlers.run_rulesets)
 
 
-def add_probe_commands(commands: Commands) -> None:
+def add_watch_commands(commands: Commands) -> None:
     command = commands.add_parser("url", help="Print the public URL of an environment")
     command.add_argument("--env", required=True)
     command.add_argument("--pr", type=int, help="Pull request number, for a preview")

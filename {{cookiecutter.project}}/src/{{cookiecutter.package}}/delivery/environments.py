@@ -1,56 +1,35 @@
-"""Where each environment answers: host and scheme come from the rendered overlay, where they are set."""
-
-from pathlib import Path
-from typing import Any
-
-import yaml
+"""The environments delivery knows, in one list: each has an overlay under k8s/overlays; staging and
+production are rendered onto an env/ branch of their own, and a preview is rendered by Argo CD from its
+pull request. Every other delivery module reads the names from here."""
 
 from ..errors import Failure
-from .kustomize import kustomize
-from .overlays import overlay_file
 
-# A preview lives under the staging host, one sub-domain per pull request (see argocd/preview-appset.yaml).
-PREVIEW_PREFIX = "pr-{number}."
-
-
-def render(overlay_dir: Path) -> list[dict[str, Any]]:
-    return [document for document in yaml.safe_load_all(kustomize(overlay_dir)) if document]
-
-
-def ingresses(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [document.get("spec") or {} for document in documents if document.get("kind") == "Ingress"]
-
-
-def find_host(documents: list[dict[str, Any]]) -> str:
-    """The first host an Ingress routes to the service."""
-    for spec in ingresses(documents):
-        hosts = [rule["host"] for rule in spec.get("rules", []) if rule.get("host")]
-        if hosts:
-            return str(hosts[0])
-    raise Failure("the overlay routes no host: add an Ingress rule host to it")
+STAGING = "staging"
+PRODUCTION = "production"
+PREVIEW = "preview"
+# Every environment with an overlay (a project baked without previews has no preview overlay).
+ENVIRONMENTS = (STAGING, PRODUCTION, PREVIEW)
+# What deliver renders and publishes, in order: each has its env/ branch, its GitHub App and its
+# registry alias of the same name.
+DELIVERED = (STAGING, PRODUCTION)
+# Production takes only what staging carried: the same source commit with the same image digests.
+PRECEDED_BY = {PRODUCTION: STAGING}
+# A preview lives under this environment's host, one sub-domain per pull request.
+PREVIEW_HOST_OF = STAGING
 
 
-def covers(certificate_host: str, host: str) -> bool:
-    """Whether a TLS host entry covers `host`; a wildcard covers exactly one more label, as in X.509."""
-    if certificate_host.startswith("*."):
-        return host.partition(".")[2] == certificate_host[2:]
-    return certificate_host == host
+def check_environment(env: str) -> str:
+    if env not in ENVIRONMENTS:
+        raise Failure(f"unknown environment {env!r}; expected one of {', '.join(ENVIRONMENTS)}")
+    return env
 
 
-def scheme_for(documents: list[dict[str, Any]], host: str) -> str:
-    """https when an Ingress of the overlay terminates TLS for `host`, else http."""
-    tls = [entry for spec in ingresses(documents) for entry in spec.get("tls", [])]
-    return "https" if any(covers(name, host) for entry in tls for name in entry.get("hosts", [])) else "http"
+def check_delivered(env: str) -> str:
+    if env not in DELIVERED:
+        raise Failure(f"cannot render {env!r}; deliver renders {' and '.join(DELIVERED)}")
+    return env
 
 
-def public_url(root: Path, env: str, pull_request: int | None = None) -> str:
-    if env != "preview":
-        documents = render(overlay_file(root, env).parent)
-        host = find_host(documents)
-        return f"{scheme_for(documents, host)}://{host}"
-    if pull_request is None:
-        raise Failure("a preview URL needs the pull request number (--pr)")
-    # The preview overlay names no host (the ApplicationSet adds it); its TLS section decides the scheme.
-    staging_host = find_host(render(overlay_file(root, "staging").parent))
-    host = PREVIEW_PREFIX.format(number=pull_request) + staging_host
-    return f"{scheme_for(render(overlay_file(root, 'preview').parent), host)}://{host}"
+def env_branch(env: str) -> str:
+    """The branch an environment's Argo CD Application syncs; nothing else is ever pushed."""
+    return f"env/{check_delivered(env)}"

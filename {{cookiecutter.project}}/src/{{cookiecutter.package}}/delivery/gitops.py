@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import Failure
-from .render import check_environment
 
 REMOTE = "origin"
 PUSH_ATTEMPTS = 5
@@ -40,11 +39,6 @@ def git(root: Path, *args: str, stdin: str | None = None, remote: bool = False) 
     if result.returncode != 0:
         raise Failure(f"git {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout.strip()
-
-
-def env_branch(env: str) -> str:
-    """The branch an environment's Argo CD Application syncs; nothing else is ever pushed."""
-    return f"env/{check_environment(env)}"
 
 
 def fetch_tip(root: Path, branch: str) -> str | None:

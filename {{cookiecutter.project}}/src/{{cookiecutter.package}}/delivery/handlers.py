@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .probes import Wanted
+    from .served import Wanted
 
 
 def append(path: Path | None, text: str) -> None:
@@ -74,11 +74,12 @@ def run_register(args: argparse.Namespace) -> int:
         print("no tracking server configured (MLFLOW_TRACKING_URI); registry aliases unchanged")
         return 0
     from ..lock import read_lock
-    from .aliases import move_alias
+    from .register import register
 
-    moved = move_alias(args.artifacts, args.env, uri, read_lock())
-    how = "registered and " if moved.registered else ""
-    print(f"{how}aliased: models:/{moved.name}@{moved.alias} is version {moved.version}")
+    registration = register(args.artifacts, args.env, uri, read_lock())
+    how = "registered and " if registration.new_version else ""
+    name, alias = registration.name, registration.alias
+    print(f"{how}aliased: models:/{name}@{alias} is version {registration.version}")
     return 0
 
 
@@ -118,29 +119,30 @@ def run_check_head(args: argparse.Namespace) -> int:
 
 
 def run_rulesets(args: argparse.Namespace) -> int:
+    from .environments import PRODUCTION, STAGING
     from .rulesets import write_rulesets
 
-    app_ids = {"staging": args.staging_app_id, "production": args.production_app_id}
+    app_ids = {STAGING: args.staging_app_id, PRODUCTION: args.production_app_id}
     for path in write_rulesets(args.out, app_ids):
         print(path)
     return 0
 
 
 def run_url(args: argparse.Namespace) -> int:
-    from .environments import public_url
+    from .hosts import public_url
 
     print(public_url(Path.cwd(), args.env, args.pr))
     return 0
 
 
 def wanted_of(args: argparse.Namespace) -> "Wanted":
-    from .probes import Wanted
+    from .served import Wanted
 
     return Wanted(args.revision, args.digest, args.model_sha256)
 
 
 def run_wait_for_revision(args: argparse.Namespace) -> int:
-    from .probes import wait_for_revision
+    from .served import wait_for_revision
 
     wait_for_revision(args.url, wanted_of(args), args.timeout, args.samples)
     print(f"{args.url} serves {args.revision}")

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 from ..errors import Failure
+from .environments import check_environment
 
-ENVIRONMENTS = ("staging", "production", "preview")
 OVERLAYS_DIR = Path("k8s/overlays")
 DIGEST_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
 # The batch image is the serving image plus pyarrow, pushed beside it under this suffix; the training
@@ -27,8 +27,7 @@ class ImageNames:
 
 
 def overlay_file(root: Path, env: str) -> Path:
-    if env not in ENVIRONMENTS:
-        raise Failure(f"unknown environment {env!r}; expected one of {', '.join(ENVIRONMENTS)}")
+    check_environment(env)
     path = root / OVERLAYS_DIR / env / "kustomization.yaml"
     if not path.is_file():
         raise Failure(f"{path} does not exist: this project has no {env} overlay")

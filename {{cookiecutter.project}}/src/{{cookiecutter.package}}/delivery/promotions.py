@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Failure
-from .gitops import commit_tree, env_branch, fetch_tip, files_of, git, land, make_tree, message_of
-from .layout import branch_files
+from .branch_files import branch_files
+from .environments import PRECEDED_BY, env_branch
+from .gitops import commit_tree, fetch_tip, files_of, git, land, make_tree, message_of
 from .ordering import check_order
 from .overlays import check_digest
 from .render import BATCH_FILE, MANIFESTS_FILE, check_source
 
-# Production takes only what staging carried: the same source commit with the same image digests.
-PRECEDED_BY = {"production": "staging"}
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 STATE_TRAILERS = ("Source-Commit", "Image-Digest", "Batch-Digest", "Model-Sha256")
 TRAILER = re.compile(rf"^({'|'.join(STATE_TRAILERS)}|Reverts): (\S+)$", re.MULTILINE)

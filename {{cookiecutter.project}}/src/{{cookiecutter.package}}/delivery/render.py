@@ -11,11 +11,10 @@ from typing import Any
 import yaml
 
 from ..errors import Failure
+from .environments import check_delivered
 from .kustomize import kustomize, kustomize_version
 from .overlays import OVERLAYS_DIR, ImageNames, check_digest, image_names
 
-# The environments deliver renders to a branch; previews render from the pull request in Argo CD.
-RENDERED_ENVIRONMENTS = ("staging", "production")
 MANIFESTS_FILE = "manifests.yaml"
 # The workloads that run the batch image: production takes them only once its canary is promoted.
 BATCH_FILE = "batch.yaml"
@@ -28,12 +27,6 @@ HEADER = """\
 # with the image pinned to {digest}, by {tool}. Do not edit: Argo CD syncs this
 # branch, and the next delivery replaces this file.
 """
-
-
-def check_environment(env: str) -> str:
-    if env not in RENDERED_ENVIRONMENTS:
-        raise Failure(f"cannot render {env!r}; deliver renders {' and '.join(RENDERED_ENVIRONMENTS)}")
-    return env
 
 
 def check_source(source: str) -> str:
@@ -127,7 +120,7 @@ def render_environment(
 ) -> Path:
     """Render `env` at commit `source` with the digests pinned into out_dir: manifests.yaml (the training
     workloads included) and, when the overlay runs batch workloads, batch.yaml. Return the manifests' path."""
-    check_environment(env)
+    check_delivered(env)
     check_digest(digest)
     for other in (batch_digest, train_digest):
         if other is not None:

@@ -5,7 +5,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import Failure
-from .gitops import commit_tree, env_branch, land, message_of, parent_of, tree_of
+from .environments import env_branch
+from .gitops import commit_tree, land, message_of, parent_of, tree_of
 from .promotions import PROMOTION_KEY, STATE_TRAILERS, trailers_of
 
 

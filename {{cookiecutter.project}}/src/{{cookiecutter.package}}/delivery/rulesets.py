@@ -9,12 +9,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-ENVIRONMENTS = ("staging", "production")
+from .environments import DELIVERED
+
 # The deliver workflow reads each App's client id (an environment variable) and private key (an
 # environment secret) under these names, in the GitHub environment of the same name.
-CREDENTIALS = {
-    env: (f"{env.upper()}_APP_CLIENT_ID", f"{env.upper()}_APP_PRIVATE_KEY") for env in ENVIRONMENTS
-}
+CREDENTIALS = {env: (f"{env.upper()}_APP_CLIENT_ID", f"{env.upper()}_APP_PRIVATE_KEY") for env in DELIVERED}
 # The retrain workflow's App, in the `training` environment: it pushes proposal branches and opens pull
 # requests, and no ruleset lets it past main's review or onto an env/ branch.
 CREDENTIALS["training"] = ("RETRAIN_APP_CLIENT_ID", "RETRAIN_APP_PRIVATE_KEY")
@@ -70,7 +69,7 @@ def rulesets(app_ids: dict[str, int]) -> dict[str, Ruleset]:
             "env history", ["refs/heads/env/*"], [{"type": "deletion"}, {"type": "non_fast_forward"}]
         ),
     }
-    for env in ENVIRONMENTS:
+    for env in DELIVERED:
         rules = [{"type": "creation"}, {"type": "update"}]
         found[f"env-{env}"] = branch_ruleset(f"env/{env}", [f"refs/heads/env/{env}"], rules, app_ids[env])
     return found

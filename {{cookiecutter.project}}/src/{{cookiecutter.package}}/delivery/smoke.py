@@ -3,7 +3,7 @@
 from typing import Any
 
 from ..errors import Failure
-from .probes import fetch, request_json
+from .served import fetch, request_json
 
 
 def typical_row(model: dict[str, Any]) -> dict[str, float | str | None]:

@@ -8,7 +8,8 @@ import pytest
 from .. import PROJECT_DIR
 
 DOCS = PROJECT_DIR / "docs"
-TESTS = PROJECT_DIR / "tests" / "delivery"
+# Where the tests a guarantee names live: the delivery's own, these, and the model's (for fetch).
+TEST_DIRS = [PROJECT_DIR / "tests" / area for area in ("delivery", "infra", "model")]
 TEST_REFERENCE = re.compile(r"`(test_\w+\.py)::(test_\w+)`")
 ANSWERS = json.loads((PROJECT_DIR / ".cruft.json").read_text())["context"]["cookiecutter"]
 
@@ -72,8 +73,7 @@ def test_every_guarantee_names_the_sequence_it_survives_and_tests_that_exist() -
         references = TEST_REFERENCE.findall(tests)
         assert references, row
         for module, test in references:
-            # The delivery's own tests, or those of the area a guarantee rests on (model/ for fetch).
-            [path] = [*TESTS.glob(module), *TESTS.parent.glob(f"model/{module}")]
+            [path] = [found for directory in TEST_DIRS for found in directory.glob(module)]
             assert re.search(rf"^def {test}\(", path.read_text(), re.MULTILINE), (module, test)
 
 

@@ -1,4 +1,4 @@
-"""Registry aliases against a real MLflow store (SQLite in tmp_path; no server, no mocks)."""
+"""`register`: the registry aliases against a real MLflow store (SQLite in tmp_path; no server, no mocks)."""
 
 import shutil
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 
 from {{ cookiecutter.package }} import registry
 from {{ cookiecutter.package }}.__main__ import main
-from {{ cookiecutter.package }}.delivery.aliases import move_alias
+from {{ cookiecutter.package }}.delivery.register import register
 from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.lock import ModelLock
 from {{ cookiecutter.package }}.manifest import read_manifest, write_manifest
@@ -29,10 +29,10 @@ def model(artifacts_dir: Path, tmp_path: Path) -> Path:
 
 
 def test_the_first_alias_registers_the_model_and_the_next_finds_it(model: Path, tracking_uri: str) -> None:
-    staging = move_alias(model, "staging", tracking_uri)
-    production = move_alias(model, "production", tracking_uri)
-    assert (staging.version, staging.registered) == ("1", True)
-    assert (production.version, production.registered) == ("1", False)
+    staging = register(model, "staging", tracking_uri)
+    production = register(model, "production", tracking_uri)
+    assert (staging.version, staging.new_version) == ("1", True)
+    assert (production.version, production.new_version) == ("1", False)
     client = client_for(tracking_uri)
     name = read_manifest(model).name
     assert client.get_registered_model(name).aliases == {"staging": 1, "production": 1}
@@ -41,12 +41,12 @@ def test_the_first_alias_registers_the_model_and_the_next_finds_it(model: Path, 
 
 
 def test_another_model_becomes_a_new_version_and_takes_the_alias(model: Path, tracking_uri: str) -> None:
-    move_alias(model, "production", tracking_uri)
+    register(model, "production", tracking_uri)
     manifest = read_manifest(model)
     assert manifest.onnx is not None
     other = manifest.onnx.model_copy(update={"sha256": "0" * 64})
     write_manifest(model, manifest.model_copy(update={"onnx": other}))
-    assert move_alias(model, "production", tracking_uri).version == "2"
+    assert register(model, "production", tracking_uri).version == "2"
     client = client_for(tracking_uri)
     ref = registry.ModelRef(manifest.name, alias="production")
     found = registry.find_version(client, ref)
@@ -59,7 +59,7 @@ def test_the_alias_names_the_version_model_lock_pins_when_a_later_one_has_the_sa
 ) -> None:
     """A retrain on unchanged data registers the same file again as a newer version: the environment's
     alias still names the version the lock pins, the one that was reviewed (its run, its data listing)."""
-    first = move_alias(model, "staging", tracking_uri)
+    first = register(model, "staging", tracking_uri)
     manifest = read_manifest(model)
     assert manifest.onnx is not None
     client = client_for(tracking_uri)
@@ -71,13 +71,13 @@ def test_the_alias_names_the_version_model_lock_pins_when_a_later_one_has_the_sa
     lock = ModelLock(
         name=manifest.name, version=first.version, sha256=manifest.onnx.sha256, run_id="b" * 32, files=files
     )
-    assert move_alias(model, "production", tracking_uri).version == "2"
-    assert move_alias(model, "production", tracking_uri, pinned=lock).version == first.version
+    assert register(model, "production", tracking_uri).version == "2"
+    assert register(model, "production", tracking_uri, pinned=lock).version == first.version
 
 
 def test_only_the_environment_aliases_move(model: Path, tracking_uri: str) -> None:
     with pytest.raises(Failure, match="registry aliases are staging, production"):
-        move_alias(model, "preview", tracking_uri)
+        register(model, "preview", tracking_uri)
 
 
 def test_without_a_tracking_server_the_command_changes_nothing(

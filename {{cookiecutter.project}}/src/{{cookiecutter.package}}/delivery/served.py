@@ -60,7 +60,7 @@ class Served:
 
 @dataclass(frozen=True)
 class Wanted:
-    """The delivery a probe waits for. The commit alone cannot tell a rebuild of the same commit from
+    """The delivery a watch waits for. The commit alone cannot tell a rebuild of the same commit from
     the pods it replaces; the image digest and the model's sha256 can, and are checked when given."""
 
     revision: str
@@ -88,7 +88,7 @@ def served_identity(base_url: str) -> Served:
     )
 
 
-def serving(base_url: str, wanted: Wanted, samples: int) -> tuple[bool, object]:
+def answers_match(base_url: str, wanted: Wanted, samples: int) -> tuple[bool, object]:
     """Whether `samples` answers in a row report `wanted`, and the first answer that did not.
 
     Several answers, because during a rollout the Service spreads requests over old and new pods:
@@ -116,7 +116,7 @@ def wait_for_revision(
     deadline = clock() + timeout_s
     backoff = FIRST_BACKOFF_S
     while True:
-        served, seen = serving(base_url, wanted, samples)
+        served, seen = answers_match(base_url, wanted, samples)
         if served:
             return
         remaining = deadline - clock()

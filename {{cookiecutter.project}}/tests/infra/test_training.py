@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.__main__ import build_parser
 from {{ cookiecutter.package }}.model.config import load_config
 from {{ cookiecutter.package }}.model.search import expand
 
 from .. import PROJECT_DIR
 from .argocd import argocd_objects, project_of, project_permits
+from .components import handler_of, rendered_with, server_image, shards_of
 from .k8s import (
     CUSTOM_GROUPS,
     OVERLAYS,
@@ -23,18 +23,12 @@ from .k8s import (
     describe,
     kubernetes_errors,
     pod_spec,
-    render_with_component,
     with_typo,
 )
 from .test_argocd import deployed
 from .test_k8s_hardening import peer, restricted_violations
 
-TRIAL_ARGUMENT = re.compile(r"\$\(JOB_COMPLETION_INDEX\)/(\d+)")
-
-
-@pytest.fixture(scope="module", params=OVERLAYS)
-def objects(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list[K8sObject]:
-    return render_with_component(request.param, "training", tmp_path_factory.mktemp("training"))
+objects = rendered_with("training")
 
 
 def cronjob(objects: list[K8sObject], suffix: str) -> K8sObject:
@@ -66,10 +60,7 @@ def test_the_training_objects_and_the_jobs_they_make_fit_the_kubernetes_schema(
 
 
 def test_the_cronjobs_run_the_training_image_built_beside_the_server_s(objects: list[K8sObject]) -> None:
-    [server] = containers(next(obj for obj in objects if obj["kind"] == "Deployment"))
-    name, _, pin = (
-        server["image"].partition("@") if "@" in server["image"] else server["image"].partition(":")
-    )
+    name, pin = server_image(objects)
     for suffix in ("retrain", "tune"):
         [trainer] = containers(cronjob(objects, suffix))
         assert trainer["image"].startswith(f"{name}-train")
@@ -83,7 +74,7 @@ def test_retrain_runs_the_retrain_command_one_at_a_time_failing_at_once_on_a_cli
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
     assert "suspend" not in cron["spec"]
     [trainer] = containers(cron)
-    assert build_parser().parse_args(trainer["command"][3:]).handler.__name__ == "run_retrain"
+    assert handler_of(trainer["command"]) == "run_retrain"
     [rule] = cron["spec"]["jobTemplate"]["spec"]["podFailurePolicy"]["rules"]
     assert rule["action"] == "FailJob"
     assert rule["onExitCodes"] == {"containerName": trainer["name"], "operator": "In", "values": [1, 2]}
@@ -94,7 +85,7 @@ def test_each_shard_of_the_search_runs_its_trials_under_the_job_s_uid(objects: l
     job = cron["spec"]["jobTemplate"]["spec"]
     [tune] = containers(cron)
     command = tune["command"]
-    [shards] = [int(match[1]) for argument in command if (match := TRIAL_ARGUMENT.fullmatch(argument))]
+    shards = shards_of(command)
     # Indexes run 0..completions-1; --trial I/N covers every trial when N equals completions, and the
     # CLI refuses more shards than the search has trials.
     config = load_config(PROJECT_DIR / "model.toml")
@@ -109,11 +100,7 @@ def test_each_shard_of_the_search_runs_its_trials_under_the_job_s_uid(objects: l
         search["valueFrom"]["fieldRef"]["fieldPath"]
         == "metadata.labels['batch.kubernetes.io/controller-uid']"
     )
-    arguments = [
-        argument.replace("$(JOB_COMPLETION_INDEX)", "0").replace("$(SEARCH_ID)", "uid")
-        for argument in command[3:]
-    ]
-    assert build_parser().parse_args(arguments).handler.__name__ == "run_tune"
+    assert handler_of(command) == "run_tune"
     assert cron["spec"]["suspend"] is True
 
 

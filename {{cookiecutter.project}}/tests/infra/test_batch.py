@@ -1,34 +1,24 @@
 """The batch component, enabled in each overlay: valid objects, the server's image, a sharded CronJob
 whose command the project's own CLI accepts, and a pod as locked down as the server's."""
 
-import re
 from pathlib import Path
 
-import pytest
-
-from {{ cookiecutter.package }}.__main__ import build_parser
 from {{ cookiecutter.package }}.batch.settings import BatchSettings
 
+from .components import handler_of, rendered_with, server_image, shards_of
 from .k8s import (
     CUSTOM_GROUPS,
-    OVERLAYS,
     K8sObject,
     api_group,
     containers,
     kubernetes_errors,
     only,
     pod_spec,
-    render_with_component,
     with_typo,
 )
 from .test_k8s_hardening import restricted_violations
 
-SHARD_ARGUMENT = re.compile(r"\$\(JOB_COMPLETION_INDEX\)/(\d+)")
-
-
-@pytest.fixture(scope="module", params=OVERLAYS)
-def objects(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list[K8sObject]:
-    return render_with_component(request.param, "batch", tmp_path_factory.mktemp("batch"))
+objects = rendered_with("batch")
 
 
 def test_the_batch_objects_fit_the_kubernetes_schema(objects: list[K8sObject]) -> None:
@@ -41,11 +31,8 @@ def test_the_batch_objects_fit_the_kubernetes_schema(objects: list[K8sObject]) -
 def test_the_cronjob_runs_the_batch_image_of_the_server_s_build(objects: list[K8sObject]) -> None:
     """The batch image is the serving image plus pyarrow, pushed as <image>-batch by the same build;
     each overlay pins it apart from the server's, so production moves it only after its canary."""
-    [server] = containers(only(objects, "Deployment"))
+    name, pin = server_image(objects)
     [score] = containers(only(objects, "CronJob"))
-    name, _, pin = (
-        server["image"].partition("@") if "@" in server["image"] else server["image"].partition(":")
-    )
     assert score["image"].startswith(f"{name}-batch")
     assert score["image"].removeprefix(f"{name}-batch")[1:] == pin
     namespaces = {obj["metadata"].get("namespace") for obj in objects if obj["kind"] != "Namespace"}
@@ -57,7 +44,7 @@ def test_each_pod_scores_its_own_shard_of_n(objects: list[K8sObject]) -> None:
     [score] = containers(only(objects, "CronJob"))
     command = score["command"]
     assert command[:3] == ["python", "-m", "{{ cookiecutter.package }}"]
-    [shards] = [int(match[1]) for argument in command if (match := SHARD_ARGUMENT.fullmatch(argument))]
+    shards = shards_of(command)
     # Indexes run 0..completions-1, so --shard I/N covers the input exactly when N equals completions.
     assert job["completionMode"] == "Indexed"
     assert job["completions"] == shards
@@ -66,9 +53,7 @@ def test_each_pod_scores_its_own_shard_of_n(objects: list[K8sObject]) -> None:
     # (https://kubernetes.io/docs/concepts/workloads/controllers/job/#backoff-limit-per-index).
     assert "backoffLimitPerIndex" in job
     assert job["template"]["spec"]["restartPolicy"] == "Never"
-    arguments = [argument.replace("$(JOB_COMPLETION_INDEX)", "0") for argument in command[3:]]
-    parsed = build_parser().parse_args(arguments)
-    assert parsed.handler.__name__ == "run_score"
+    assert handler_of(command) == "run_score"
 
 
 def test_two_runs_never_overlap(objects: list[K8sObject]) -> None:

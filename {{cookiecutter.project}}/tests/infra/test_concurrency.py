@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from ..delivery.branches import Branches
+from ..delivery.repos import git
 from .actions import Actions
-from .branches import Branches
-from .repos import git
 from .test_workflows import load
 
 RUNS = "ABCD"
