@@ -12,10 +12,10 @@ from readers import kustomize
 MIN_REPLICAS = {"staging": 1, "production": 3, "preview": 1}
 # The bake's own tests of its Kubernetes objects, Argo CD applications, projects and code owners.
 BAKED_K8S_TESTS = [
-    "tests/delivery/test_k8s.py",
-    "tests/delivery/test_argocd.py",
-    "tests/delivery/test_fences.py",
-    "tests/delivery/test_codeowners.py",
+    "tests/infra/test_k8s.py",
+    "tests/infra/test_argocd.py",
+    "tests/infra/test_fences.py",
+    "tests/infra/test_codeowners.py",
 ]
 # The answers that reach a Kubernetes object; combinations differing only elsewhere render the same.
 K8S_ANSWERS = ("project", "description", "github_owner", "staging_host", "production_host", "include_preview")
