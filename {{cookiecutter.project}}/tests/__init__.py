@@ -1,5 +1,5 @@
-"""The project's tests, laid out like the package: runtime/, model/, serving/, batch/, delivery/; infra/ tests the
-files that are not Python (k8s, Argo CD, workflows, Dockerfile, alerts, docs)."""
+"""The project's tests, laid out like the package (runtime/, model/, serving/, batch/, delivery/);
+infra/ tests the files that are not Python: k8s, Argo CD, workflows, Dockerfile, alerts, docs."""
 
 import os
 from pathlib import Path
