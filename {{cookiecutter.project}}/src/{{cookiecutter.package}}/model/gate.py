@@ -36,7 +36,7 @@ def run_gate(
     manifest = require_manifest(artifacts)
     config.check_task(manifest.task)
     print(provenance(manifest, config))
-    checks = evaluate(artifacts, config, champion, tracking_uri)
+    checks = run_checks(artifacts, config, champion, tracking_uri)
     report = GateReport(passed=all(check.passed for check in checks), checks=checks)
     (artifacts / GATE_FILE).write_text(report.model_dump_json(indent=2) + "\n")
     print(format_table(checks))
@@ -68,9 +68,10 @@ def baseline_name(manifest: ModelManifest) -> str:
     return f"the baseline (always the majority class {manifest.classes[counts.index(max(counts))]!r})"
 
 
-def evaluate(
+def run_checks(
     artifacts: Path, config: GateConfig, champion: str | None, tracking_uri: str | None = None
 ) -> list[GateCheck]:
+    """Every check of the gate, in the order the report lists them."""
     manifest = require_manifest(artifacts)
     checks = baseline_checks(manifest, config.skills(manifest.task))
     checks += quality_checks(manifest.metrics, config)
