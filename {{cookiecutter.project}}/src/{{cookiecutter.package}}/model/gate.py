@@ -87,19 +87,15 @@ def baseline_checks(manifest: ModelManifest, skills: dict[str, float]) -> list[G
     for name, skill in skills.items():
         value, base = manifest.metrics.get(name), manifest.baseline.get(name)
         if base is None:
-            checks.append(vs_baseline(name, value, "no baseline recorded: train again", passed=False))
-            continue
-        limit = skill_limit(name, base, skill)
-        better = value is not None and (value <= limit if name in LOWER_IS_BETTER else value >= limit)
-        relation = "<=" if name in LOWER_IS_BETTER else ">="
-        threshold = f"{relation} {plain(limit)} (baseline {plain(base)}, skill {skill:g})"
-        checks.append(vs_baseline(name, value, threshold, better))
+            threshold, better = "no baseline recorded: train again", False
+        else:
+            limit = skill_limit(name, base, skill)
+            better = value is not None and (value <= limit if name in LOWER_IS_BETTER else value >= limit)
+            relation = "<=" if name in LOWER_IS_BETTER else ">="
+            threshold = f"{relation} {plain(limit)} (baseline {plain(base)}, skill {skill:g})"
+        kind = CheckKind.VS_BASELINE
+        checks.append(GateCheck(kind=kind, metric=name, value=value, threshold=threshold, passed=better))
     return checks
-
-
-def vs_baseline(metric: str, value: float | None, threshold: str, passed: bool) -> GateCheck:
-    kind = CheckKind.VS_BASELINE
-    return GateCheck(kind=kind, metric=metric, value=value, threshold=threshold, passed=passed)
 
 
 def quality_checks(metrics: dict[str, float], config: GateConfig) -> list[GateCheck]:
