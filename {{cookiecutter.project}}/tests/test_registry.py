@@ -3,7 +3,8 @@
 import pytest
 
 from {{ cookiecutter.package }}.errors import Failure
-from {{ cookiecutter.package }}.registry import ModelRef, parse_model_uri
+from {{ cookiecutter.package }}.manifest import CheckKind, GateCheck, GateReport, ModelManifest
+from {{ cookiecutter.package }}.registry import ModelRef, parse_model_uri, run_metrics, run_tags
 
 
 @pytest.mark.parametrize(
@@ -26,3 +27,17 @@ def test_model_uris_name_an_alias_or_a_version(text: str, ref: ModelRef | None) 
 def test_malformed_model_uri_says_what_is_expected(text: str) -> None:
     with pytest.raises(Failure, match=r"expected models:/<name>@<alias> or models:/<name>/<version>"):
         parse_model_uri(text)
+
+
+def test_a_run_records_the_gate_s_latency_and_verdict(manifest: ModelManifest) -> None:
+    latency = GateCheck(kind=CheckKind.LATENCY_P99_MS, value=1.25, threshold="<= 5", passed=True)
+    other = GateCheck(kind=CheckKind.MINIMUM, metric="accuracy", value=0.5, threshold=">= 0.9", passed=False)
+    failed = GateReport(passed=False, checks=[other, latency])
+    assert run_metrics(manifest, failed)["latency_p99_ms"] == 1.25
+    assert run_tags(manifest, failed)["gate"] == "failed"
+    assert run_tags(manifest, failed.model_copy(update={"passed": True}))["gate"] == "passed"
+
+
+def test_a_run_without_a_gate_report_says_so(manifest: ModelManifest) -> None:
+    assert "latency_p99_ms" not in run_metrics(manifest, None)
+    assert run_tags(manifest, None)["gate"] == "not run"

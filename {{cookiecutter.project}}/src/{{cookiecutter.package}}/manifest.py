@@ -5,12 +5,13 @@ import json
 import math
 import numbers
 from datetime import datetime
+from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
 from .errors import Failure
 
@@ -212,6 +213,70 @@ class ModelManifest(BaseModel):
         return TASK_OUTPUTS[self.task]
 
 
+class CheckKind(StrEnum):
+    """What a check of the gate tests: its stable identifier in gate.json, which readers look checks up by."""
+
+    VS_BASELINE = "vs_baseline"
+    MINIMUM = "minimum"
+    MAXIMUM = "maximum"
+    ONNX_EXPORTED = "onnx_exported"
+    ONNX_FILE = "onnx_file"
+    ONNX_PARITY = "onnx_parity"
+    ONNX_SHA256 = "onnx_sha256"
+    MANIFEST_DIGEST = "manifest_digest"
+    LATENCY_P99_MS = "latency_p99_ms"
+    # A champion that does not compare (none registered, another task or target): passes, says why.
+    CHAMPION = "champion"
+    CHAMPION_METRICS = "champion_metrics"
+    VS_CHAMPION = "vs_champion"
+
+
+# Each kind's label for people; {metric} is the check's metric.
+CHECK_LABELS: dict[CheckKind, str] = {
+    CheckKind.VS_BASELINE: "{metric} vs baseline",
+    CheckKind.MINIMUM: "{metric} minimum",
+    CheckKind.MAXIMUM: "{metric} maximum",
+    CheckKind.ONNX_EXPORTED: "onnx exported",
+    CheckKind.ONNX_FILE: "onnx file present",
+    CheckKind.ONNX_PARITY: "onnx parity",
+    CheckKind.ONNX_SHA256: "onnx sha256",
+    CheckKind.MANIFEST_DIGEST: "manifest digest",
+    CheckKind.LATENCY_P99_MS: "latency p99 ms",
+    CheckKind.CHAMPION: "champion",
+    CheckKind.CHAMPION_METRICS: "champion metrics",
+    CheckKind.VS_CHAMPION: "{metric} vs champion",
+}
+
+
+class GateCheck(BaseModel):
+    """One check of the validation gate: what it tested, the value it measured, the bar, the verdict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: CheckKind
+    metric: str | None = Field(None, description="The metric a check of one metric is about")
+    value: float | None
+    threshold: str = Field(description="The bar the value had to clear, for people")
+    passed: bool
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name(self) -> str:
+        """The check's label for people (gate.json keeps it for readers of the file)."""
+        return CHECK_LABELS[self.kind].format(metric=self.metric)
+
+
+class GateReport(BaseModel):
+    """gate.json: the validation gate's verdict and its checks, in the order they ran."""
+
+    passed: bool
+    checks: list[GateCheck]
+
+    def find(self, kind: CheckKind, metric: str | None = None) -> GateCheck | None:
+        """The first check of this kind (and metric), if the gate ran it."""
+        return next((check for check in self.checks if (check.kind, check.metric) == (kind, metric)), None)
+
+
 def project_name() -> str:
     """The installed distribution that owns this package: the project's name, which names its model."""
     package = (__package__ or "").split(".")[0]
@@ -234,10 +299,15 @@ def read_manifest(model_dir: Path) -> ModelManifest:
     return ModelManifest.model_validate_json((model_dir / MANIFEST_FILE).read_text())
 
 
-def read_gate(artifacts: Path) -> dict[str, Any] | None:
+def read_gate(artifacts: Path) -> GateReport | None:
     """The gate's report, or None before validate has run."""
     path = artifacts / GATE_FILE
-    return json.loads(path.read_text()) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        return GateReport.model_validate_json(path.read_text())
+    except ValidationError as error:
+        raise Failure(f"{path}: not a gate report ({error.error_count()} errors); validate again") from None
 
 
 def manifest_digest(document: dict[str, Any]) -> str:

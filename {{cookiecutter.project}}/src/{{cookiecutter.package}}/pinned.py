@@ -102,6 +102,7 @@ def verify(model_dir: Path, lock: ModelLock) -> ModelManifest:
 
 
 def gate_passed(model_dir: Path) -> bool:
+    """The gate's verdict alone: a pinned version may predate the check kinds a GateReport reads."""
     try:
         return json.loads((model_dir / GATE_FILE).read_text()).get("passed") is True
     except (OSError, ValueError, AttributeError):

@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from .errors import Failure, first_line
-from .manifest import CARD_FILE, DATA_FILE, GATE_FILE, MANIFEST_FILE, METRICS_FILE, ModelManifest
+from .manifest import (
+    CARD_FILE,
+    DATA_FILE,
+    GATE_FILE,
+    MANIFEST_FILE,
+    METRICS_FILE,
+    CheckKind,
+    GateReport,
+    ModelManifest,
+)
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -144,7 +153,7 @@ def local_artifact_location(tracking_uri: str) -> str | None:
 
 
 def log_model(
-    client: "MlflowClient", run_id: str, artifacts: Path, manifest: ModelManifest, gate: dict[str, Any] | None
+    client: "MlflowClient", run_id: str, artifacts: Path, manifest: ModelManifest, gate: GateReport | None
 ) -> None:
     """Parameters, metrics, tags and the model's files (under model/) into a run."""
     from mlflow.entities import Metric, Param, RunTag
@@ -174,21 +183,21 @@ def run_params(manifest: ModelManifest) -> dict[str, Any]:
     return {**described, **{f"model.{key}": value for key, value in manifest.params.items()}}
 
 
-def run_metrics(manifest: ModelManifest, gate: dict[str, Any] | None) -> dict[str, float]:
+def run_metrics(manifest: ModelManifest, gate: GateReport | None) -> dict[str, float]:
     metrics = {**manifest.metrics, **{f"baseline_{name}": value for name, value in manifest.baseline.items()}}
     if manifest.onnx is not None:
         metrics["onnx_parity_max_abs_diff"] = manifest.onnx.parity.max_abs_diff
-    for check in (gate or {}).get("checks", []):
-        if check.get("name") == "latency p99 ms" and check.get("value") is not None:
-            metrics["latency_p99_ms"] = float(check["value"])
+    latency = gate.find(CheckKind.LATENCY_P99_MS) if gate is not None else None
+    if latency is not None and latency.value is not None:
+        metrics["latency_p99_ms"] = latency.value
     return metrics
 
 
-def run_tags(manifest: ModelManifest, gate: dict[str, Any] | None) -> dict[str, str]:
+def run_tags(manifest: ModelManifest, gate: GateReport | None) -> dict[str, str]:
     tags = {"model_version": manifest.version, "data_fingerprint": manifest.data_fingerprint}
     if manifest.onnx is not None:
         tags["onnx_sha256"] = manifest.onnx.sha256
-    tags["gate"] = "not run" if gate is None else ("passed" if gate.get("passed") is True else "failed")
+    tags["gate"] = "not run" if gate is None else ("passed" if gate.passed else "failed")
     return tags
 
 

@@ -9,6 +9,8 @@ import pytest
 from {{ cookiecutter.package }}.model.cli import add_model_commands
 from {{ cookiecutter.package }}.model.config import DataConfig, TrainConfig
 
+from ..stores import Stores
+
 
 @pytest.fixture
 def run_command() -> Callable[..., int]:
@@ -44,3 +46,11 @@ def penguins_artifacts(tmp_path_factory: pytest.TempPathFactory, penguins_csv: P
     train_model(data, TrainConfig(estimator="gradient_boosting"), artifacts, name="penguins")
     export_model(artifacts, tolerance=1e-4)
     return artifacts
+
+
+@pytest.fixture
+def in_store(object_store: Stores, monkeypatch: pytest.MonkeyPatch) -> Stores:
+    """This process set up as a training pod: the store's endpoint and credentials in its environment."""
+    for key, value in object_store.env().items():
+        monkeypatch.setenv(key, value)
+    return object_store

@@ -37,17 +37,6 @@ def test_classification_split_keeps_class_proportions() -> None:
     assert split.y_train.mean() == pytest.approx(split.y_test.mean(), abs=0.01)
 
 
-@pytest.mark.parametrize(
-    ("name", "task"), [("breast_cancer", "binary"), ("wine", "multiclass"), ("diabetes", "regression")]
-)
-def test_bundled_datasets_have_identifier_feature_names(name: str, task: str) -> None:
-    dataset = load_dataset(name)
-    assert dataset.task == task
-    assert all(column.isidentifier() for column in dataset.features.numeric)
-    assert dataset.features.categorical == []
-    assert (dataset.features.frame.dtypes == np.float32).all()
-
-
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_user_file_trains_a_classifier_on_a_text_target(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"data{suffix}"

@@ -1,1 +1,1 @@
-"""The model's life before serving: load the data, train, export to ONNX, validate, describe."""
+"""The model's life before serving: load the data, train, export to ONNX, validate, write its card, track."""

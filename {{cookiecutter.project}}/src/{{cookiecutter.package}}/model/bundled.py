@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..manifest import Task
 from .data import Dataset
-from .features import prepare_features
+from .feature_types import prepare_features
 
 
 def load_bundled(name: str) -> Dataset:

@@ -1,5 +1,5 @@
-"""A registered candidate: train (or refit the best trial), export, gate against production, describe and
-track; a model that passed is registered and given the alias `candidate`. The training Job's command."""
+"""A registered candidate: train (or refit the best trial), export, gate against production, write its card
+and track; a model that passed is registered and given the alias `candidate`. The training Job's command."""
 
 from dataclasses import dataclass
 from pathlib import Path

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..manifest import CARD_FILE, DATA_FILE, ModelManifest, read_gate, require_manifest
-from .checks import plain
+from ..manifest import CARD_FILE, DATA_FILE, GateReport, ModelManifest, read_gate, require_manifest
+from .checks import markdown_table, plain
 from .performance import classes_section, metrics_section, split_section
 
 
@@ -17,9 +17,7 @@ def write_card(artifacts: Path) -> Path:
     return path
 
 
-def render_card(
-    manifest: ModelManifest, gate: dict[str, Any] | None, data: dict[str, Any] | None = None
-) -> str:
+def render_card(manifest: ModelManifest, gate: GateReport | None, data: dict[str, Any] | None = None) -> str:
     sections = [
         overview(manifest) + data_read(data),
         features_table(manifest),
@@ -158,21 +156,11 @@ def onnx_section(manifest: ModelManifest) -> str:
     )
 
 
-def gate_section(gate: dict[str, Any] | None) -> str:
+def gate_section(gate: GateReport | None) -> str:
     if gate is None:
         return "## Validation gate\n\nNot run yet: run `make validate`."
-    verdict = "passed" if gate["passed"] else "FAILED"
-    lines = [
-        f"## Validation gate ({verdict})",
-        "",
-        "| check | value | threshold | result |",
-        "|---|---|---|---|",
-    ]
-    for check in gate["checks"]:
-        value = "-" if check["value"] is None else plain(check["value"])
-        result = "PASS" if check["passed"] else "FAIL"
-        lines.append(f"| {check['name']} | {value} | {check['threshold']} | {result} |")
-    return "\n".join(lines)
+    verdict = "passed" if gate.passed else "FAILED"
+    return f"## Validation gate ({verdict})\n\n{markdown_table(gate.checks)}"
 
 
 def limits(manifest: ModelManifest) -> str:

@@ -6,30 +6,36 @@ from typing import Any
 
 from .. import registry
 from ..errors import Failure
-from ..manifest import ModelManifest
-from .checks import Check, plain
+from ..manifest import CheckKind, GateCheck, ModelManifest
+from .checks import plain
 from .metrics import LOWER_IS_BETTER
 
 
 def against_champion(
     manifest: ModelManifest, champion: str, tracking_uri: str | None, tolerance: float
-) -> list[Check]:
+) -> list[GateCheck]:
     """Compare with a manifest.json or metrics.json, or with the registered version a models:/ URI names."""
     metrics = manifest.metrics
     ref = registry.parse_model_uri(champion)
     if ref is None:
         document = read_champion(Path(champion))
         if (other := other_model(document, manifest)) is not None:
-            return [Check("champion", None, f"{champion} {other}; not compared", True)]
+            return [not_compared(f"{champion} {other}; not compared")]
         return champion_checks(metrics, metrics_of(document), tolerance)
     best = registered_metrics(ref, tracking_uri)
     if best is None:
         # The first model of a project has no production version to beat.
-        return [Check("champion", None, f"none registered as {ref}", True)]
+        return [not_compared(f"none registered as {ref}")]
     shared = {name: value for name, value in best.items() if name in metrics}
     if not shared:
-        return [Check("champion metrics", None, f"{ref} recorded none of {sorted(metrics)}", False)]
+        unrecorded = f"{ref} recorded none of {sorted(metrics)}"
+        return [GateCheck(kind=CheckKind.CHAMPION_METRICS, value=None, threshold=unrecorded, passed=False)]
     return champion_checks(metrics, shared, tolerance)
+
+
+def not_compared(reason: str) -> GateCheck:
+    """A champion that does not compare passes, saying why."""
+    return GateCheck(kind=CheckKind.CHAMPION, value=None, threshold=reason, passed=True)
 
 
 def other_model(document: dict[str, Any], manifest: ModelManifest) -> str | None:
@@ -71,7 +77,9 @@ def metrics_of(document: dict[str, Any], path: Path | None = None) -> dict[str, 
     return {str(name): float(value) for name, value in metrics.items()}
 
 
-def champion_checks(metrics: dict[str, float], champion: dict[str, float], tolerance: float) -> list[Check]:
+def champion_checks(
+    metrics: dict[str, float], champion: dict[str, float], tolerance: float
+) -> list[GateCheck]:
     """Direction-aware: each metric may be worse than production by `tolerance` of its value."""
     checks = []
     for name, best in sorted(champion.items()):
@@ -84,5 +92,6 @@ def champion_checks(metrics: dict[str, float], champion: dict[str, float], toler
             limit, relation = best - slack, ">="
             passed = value is not None and value >= limit
         threshold = f"{relation} {plain(limit)} (champion {plain(best)})"
-        checks.append(Check(f"{name} vs champion", value, threshold, passed))
+        kind = CheckKind.VS_CHAMPION
+        checks.append(GateCheck(kind=kind, metric=name, value=value, threshold=threshold, passed=passed))
     return checks

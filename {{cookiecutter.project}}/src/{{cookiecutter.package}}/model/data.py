@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import Failure
 from ..manifest import Task
 from .config import BUNDLED_DATASETS, TaskChoice
-from .features import Features, prepare_features
+from .feature_types import Features, prepare_features
 from .suspects import (
     first_non_number,
     identifier_warnings,

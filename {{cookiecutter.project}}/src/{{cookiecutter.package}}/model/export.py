@@ -9,13 +9,16 @@ import numpy.typing as npt
 
 from ..errors import Failure
 from ..manifest import (
-    CATEGORICAL_INPUT,
+    LABEL_OUTPUT,
     ONNX_FILE,
-    ONNX_INPUT,
     PIPELINE_FILE,
+    PROBABILITIES_OUTPUT,
+    TASK_OUTPUTS,
+    VALUE_OUTPUT,
     ModelManifest,
     OnnxModel,
     Parity,
+    Task,
     require_manifest,
     sha256_file,
     write_manifest,
@@ -46,26 +49,23 @@ def export_model(artifacts: Path, tolerance: float) -> ModelManifest:
     pipeline = joblib.load(artifacts / PIPELINE_FILE)
     onnx_bytes = convert(pipeline, manifest)
     holdout = read_holdout(artifacts)
-    names = [feature.name for feature in manifest.features] + [
-        feature.name for feature in manifest.categorical
-    ]
+    names = [column for tensor in manifest.input_tensors for column in tensor.columns]
     feeds = holdout.feeds()
     threshold = manifest.decision_threshold
     parity = check_parity(
         predict_sklearn(pipeline, pipeline_input(holdout.numbers, holdout.strings, names), threshold),
-        predict_onnx(onnx_bytes, feeds),
+        predict_onnx(onnx_bytes, feeds, manifest.task),
         tolerance,
         threshold,
     )
     path = artifacts / ONNX_FILE
     path.write_bytes(onnx_bytes)
-    outputs = ["variable"] if manifest.task == "regression" else ["label", "probabilities"]
     onnx = OnnxModel(
         sha256=sha256_file(path),
         inputs=list(feeds),
         opset=TARGET_OPSET[""],
         parity=parity,
-        outputs=outputs,
+        outputs=manifest.output_names,
     )
     exported = manifest.model_copy(update={"onnx": onnx})
     write_manifest(artifacts, exported)
@@ -77,11 +77,11 @@ def convert(pipeline: Any, manifest: ModelManifest) -> bytes:
     from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 
     # The pipeline's integer column indices run over these inputs in order: numbers, then categories.
-    initial_types: list[tuple[str, Any]] = []
-    if manifest.features:
-        initial_types.append((ONNX_INPUT, FloatTensorType([None, len(manifest.features)])))
-    if manifest.categorical:
-        initial_types.append((CATEGORICAL_INPUT, StringTensorType([None, len(manifest.categorical)])))
+    tensor_types = {"tensor(float)": FloatTensorType, "tensor(string)": StringTensorType}
+    initial_types = [
+        (tensor.name, tensor_types[tensor.onnx_type]([None, len(tensor.columns)]))
+        for tensor in manifest.input_tensors
+    ]
     # Without zipmap the probabilities come out as one float tensor rather than a list of dicts.
     options = {id(pipeline): {"zipmap": False}} if manifest.task != "regression" else None
     model = to_onnx(pipeline, initial_types=initial_types, options=options, target_opset=TARGET_OPSET)
@@ -91,13 +91,13 @@ def convert(pipeline: Any, manifest: ModelManifest) -> bytes:
 
 
 def label_by_threshold(graph: Any, threshold: float) -> None:
-    """Make the graph's `label` output P(classes[1]) >= threshold, so every runtime that serves the file
+    """Make the graph's label output P(classes[1]) >= threshold, so every runtime that serves the file
     (this server, an OIP server, batch scoring) labels as the gate measured."""
     from onnx import TensorProto, helper
 
     # The converter's own label (the likelier class) is left unused; onnxruntime prunes it.
     for node in graph.node:
-        node.output[:] = ["argmax_label" if name == "label" else name for name in node.output]
+        node.output[:] = ["argmax_label" if name == LABEL_OUTPUT else name for name in node.output]
     graph.initializer.extend(
         [
             helper.make_tensor("positive_column", TensorProto.INT64, [], [1]),
@@ -106,9 +106,9 @@ def label_by_threshold(graph: Any, threshold: float) -> None:
     )
     graph.node.extend(
         [
-            helper.make_node("Gather", ["probabilities", "positive_column"], ["positive"], axis=1),
+            helper.make_node("Gather", [PROBABILITIES_OUTPUT, "positive_column"], ["positive"], axis=1),
             helper.make_node("GreaterOrEqual", ["positive", "decision_threshold"], ["is_positive"]),
-            helper.make_node("Cast", ["is_positive"], ["label"], to=TensorProto.INT64),
+            helper.make_node("Cast", ["is_positive"], [LABEL_OUTPUT], to=TensorProto.INT64),
         ]
     )
 
@@ -120,14 +120,16 @@ def predict_sklearn(pipeline: Any, x: Any, threshold: float | None) -> Predictio
     return Predictions(np.asarray(pipeline.predict(x), dtype=np.float64).reshape(-1, 1), None)
 
 
-def predict_onnx(onnx_bytes: bytes, feeds: dict[str, npt.NDArray[Any]]) -> Predictions:
+def predict_onnx(onnx_bytes: bytes, feeds: dict[str, npt.NDArray[Any]], task: Task) -> Predictions:
     import onnxruntime
 
     session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    results = session.run(None, feeds)
-    if len(results) == 2:
-        return Predictions(np.asarray(results[1], dtype=np.float64), np.asarray(results[0], dtype=np.int64))
-    return Predictions(np.asarray(results[0], dtype=np.float64).reshape(-1, 1), None)
+    outputs = TASK_OUTPUTS[task]
+    named = dict(zip(outputs, session.run(outputs, feeds), strict=True))
+    if VALUE_OUTPUT in named:
+        return Predictions(np.asarray(named[VALUE_OUTPUT], dtype=np.float64).reshape(-1, 1), None)
+    probabilities = np.asarray(named[PROBABILITIES_OUTPUT], dtype=np.float64)
+    return Predictions(probabilities, np.asarray(named[LABEL_OUTPUT], dtype=np.int64))
 
 
 def check_parity(

@@ -1,16 +1,25 @@
-"""The validation gate: checks a model must pass before it may ship; writes gate.json and a table."""
+"""The validation gate: checks a model must pass before it may ship; writes gate.json and prints a table."""
 
 import json
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..manifest import GATE_FILE, MANIFEST_FILE, ModelManifest, manifest_digest, require_manifest, sha256_file
+from ..manifest import (
+    GATE_FILE,
+    MANIFEST_FILE,
+    CheckKind,
+    GateCheck,
+    GateReport,
+    ModelManifest,
+    manifest_digest,
+    require_manifest,
+    sha256_file,
+)
 from .champion import against_champion
-from .checks import Check, format_table, plain
+from .checks import format_table, plain
 from .config import GateConfig
 from .holdout import read_holdout
 from .metrics import LOWER_IS_BETTER, skill_limit
@@ -27,13 +36,13 @@ def run_gate(
     manifest = require_manifest(artifacts)
     config.check_task(manifest.task)
     print(provenance(manifest, config))
-    checks = evaluate(artifacts, config, champion, tracking_uri)
-    passed = all(check.passed for check in checks)
-    report = {"passed": passed, "checks": [asdict(check) for check in checks]}
-    (artifacts / GATE_FILE).write_text(json.dumps(report, indent=2) + "\n")
+    checks = run_checks(artifacts, config, champion, tracking_uri)
+    report = GateReport(passed=all(check.passed for check in checks), checks=checks)
+    (artifacts / GATE_FILE).write_text(report.model_dump_json(indent=2) + "\n")
     print(format_table(checks))
-    print(f"gate {'PASSED' if passed else 'FAILED'}: {sum(c.passed for c in checks)}/{len(checks)} checks")
-    return 0 if passed else 1
+    verdict = "PASSED" if report.passed else "FAILED"
+    print(f"gate {verdict}: {sum(check.passed for check in checks)}/{len(checks)} checks")
+    return 0 if report.passed else 1
 
 
 def provenance(manifest: ModelManifest, config: GateConfig) -> str:
@@ -59,9 +68,10 @@ def baseline_name(manifest: ModelManifest) -> str:
     return f"the baseline (always the majority class {manifest.classes[counts.index(max(counts))]!r})"
 
 
-def evaluate(
+def run_checks(
     artifacts: Path, config: GateConfig, champion: str | None, tracking_uri: str | None = None
-) -> list[Check]:
+) -> list[GateCheck]:
+    """Every check of the gate, in the order the report lists them."""
     manifest = require_manifest(artifacts)
     checks = baseline_checks(manifest, config.skills(manifest.task))
     checks += quality_checks(manifest.metrics, config)
@@ -71,31 +81,38 @@ def evaluate(
     return checks
 
 
-def baseline_checks(manifest: ModelManifest, skills: dict[str, float]) -> list[Check]:
+def baseline_checks(manifest: ModelManifest, skills: dict[str, float]) -> list[GateCheck]:
     """Each metric must go `skill` of the way from the baseline's value to a perfect score."""
     checks = []
     for name, skill in skills.items():
         value, base = manifest.metrics.get(name), manifest.baseline.get(name)
         if base is None:
-            checks.append(Check(f"{name} vs baseline", value, "no baseline recorded: train again", False))
-            continue
-        limit = skill_limit(name, base, skill)
-        better = value is not None and (value <= limit if name in LOWER_IS_BETTER else value >= limit)
-        relation = "<=" if name in LOWER_IS_BETTER else ">="
-        threshold = f"{relation} {plain(limit)} (baseline {plain(base)}, skill {skill:g})"
-        checks.append(Check(f"{name} vs baseline", value, threshold, better))
+            threshold, better = "no baseline recorded: train again", False
+        else:
+            limit = skill_limit(name, base, skill)
+            better = value is not None and (value <= limit if name in LOWER_IS_BETTER else value >= limit)
+            relation = "<=" if name in LOWER_IS_BETTER else ">="
+            threshold = f"{relation} {plain(limit)} (baseline {plain(base)}, skill {skill:g})"
+        kind = CheckKind.VS_BASELINE
+        checks.append(GateCheck(kind=kind, metric=name, value=value, threshold=threshold, passed=better))
     return checks
 
 
-def quality_checks(metrics: dict[str, float], config: GateConfig) -> list[Check]:
+def quality_checks(metrics: dict[str, float], config: GateConfig) -> list[GateCheck]:
     checks = []
     for name, floor in config.minimum.items():
         value = metrics.get(name)
-        checks.append(Check(f"{name} minimum", value, f">= {floor:g}", value is not None and value >= floor))
+        passed = value is not None and value >= floor
+        threshold = f">= {floor:g}"
+        checks.append(
+            GateCheck(kind=CheckKind.MINIMUM, metric=name, value=value, threshold=threshold, passed=passed)
+        )
     for name, ceiling in config.maximum.items():
         value = metrics.get(name)
+        passed = value is not None and value <= ceiling
+        threshold = f"<= {ceiling:g}"
         checks.append(
-            Check(f"{name} maximum", value, f"<= {ceiling:g}", value is not None and value <= ceiling)
+            GateCheck(kind=CheckKind.MAXIMUM, metric=name, value=value, threshold=threshold, passed=passed)
         )
     return checks
 
@@ -105,25 +122,42 @@ def _digest_matches(artifacts: Path) -> bool:
     return bool(document.get("digest") == manifest_digest(document))
 
 
-def onnx_checks(artifacts: Path, manifest: ModelManifest, budget_ms: float) -> list[Check]:
+def onnx_checks(artifacts: Path, manifest: ModelManifest, budget_ms: float) -> list[GateCheck]:
     onnx = manifest.onnx
     if onnx is None:
-        return [Check("onnx exported", None, "export has run", False)]
+        return [GateCheck(kind=CheckKind.ONNX_EXPORTED, value=None, threshold="export has run", passed=False)]
     path = artifacts / onnx.file
     if not path.is_file():
-        return [Check("onnx file present", None, str(path), False)]
+        return [GateCheck(kind=CheckKind.ONNX_FILE, value=None, threshold=str(path), passed=False)]
     parity = onnx.parity
-    within = parity.max_abs_diff <= parity.tolerance
     checks = [
-        Check("onnx parity", parity.max_abs_diff, f"<= {parity.tolerance:g}", within),
-        Check("onnx sha256", None, "matches manifest", sha256_file(path) == onnx.sha256),
-        Check("manifest digest", None, "matches its content", _digest_matches(artifacts)),
+        GateCheck(
+            kind=CheckKind.ONNX_PARITY,
+            value=parity.max_abs_diff,
+            threshold=f"<= {parity.tolerance:g}",
+            passed=parity.max_abs_diff <= parity.tolerance,
+        ),
+        GateCheck(
+            kind=CheckKind.ONNX_SHA256,
+            value=None,
+            threshold="matches manifest",
+            passed=sha256_file(path) == onnx.sha256,
+        ),
+        GateCheck(
+            kind=CheckKind.MANIFEST_DIGEST,
+            value=None,
+            threshold="matches its content",
+            passed=_digest_matches(artifacts),
+        ),
     ]
     if not (checks[-2].passed and checks[-1].passed):
         # A file that is not the exported model is not worth timing, and may not even load.
         return checks
     p99 = latency_p99_ms(path, read_holdout(artifacts).feeds(slice(0, 1)))
-    return [*checks, Check("latency p99 ms", p99, f"<= {budget_ms:g}", p99 <= budget_ms)]
+    latency = GateCheck(
+        kind=CheckKind.LATENCY_P99_MS, value=p99, threshold=f"<= {budget_ms:g}", passed=p99 <= budget_ms
+    )
+    return [*checks, latency]
 
 
 def latency_p99_ms(model: Path, row: dict[str, Any]) -> float:

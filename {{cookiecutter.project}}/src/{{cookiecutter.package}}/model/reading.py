@@ -22,7 +22,7 @@ def read_source(uri: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     return frame, record_of(listing, len(frame))
 
 
-def pinned(listing: Listing, file: DataFile) -> str:
+def versioned_path(listing: Listing, file: DataFile) -> str:
     """The path to open: with its version on S3 (s3fs reads `key?versionId=...` when version-aware)."""
     if file.version and listing.uri.startswith("s3://"):
         return f"{file.path}?versionId={file.version}"
@@ -33,7 +33,7 @@ def read_parquet(listing: Listing) -> pd.DataFrame:
     """Parquet through one pyarrow dataset over the listed files (not a re-listing of the prefix)."""
     import pyarrow.dataset as ds
 
-    paths = [pinned(listing, file) for file in listing.files]
+    paths = [versioned_path(listing, file) for file in listing.files]
     dataset = ds.dataset(paths, filesystem=listing.filesystem, format="parquet")
     check_one_schema(listing, [fragment.physical_schema for fragment in dataset.get_fragments()])
     frame: pd.DataFrame = dataset.to_table().to_pandas()
@@ -72,7 +72,7 @@ def read_csv(listing: Listing) -> pd.DataFrame:
 
 
 def _read_csv(listing: Listing, file: DataFile, **options: Any) -> pd.DataFrame:
-    with listing.filesystem.open(pinned(listing, file), "rb") as stream:
+    with listing.filesystem.open(versioned_path(listing, file), "rb") as stream:
         frame: pd.DataFrame = pd.read_csv(stream, **options)
     return frame
 
@@ -86,7 +86,7 @@ def _concat(frames: list[pd.DataFrame], listing: Listing) -> pd.DataFrame:
 def check_unchanged(listing: Listing) -> None:
     """A file read without a version pin must still have its listed ETag: a write during the read would
     train on rows the fingerprint does not describe."""
-    unpinned = [file for file in listing.files if file.etag and pinned(listing, file) == file.path]
+    unpinned = [file for file in listing.files if file.etag and versioned_path(listing, file) == file.path]
     if not unpinned:
         return
     with reading(listing.uri):

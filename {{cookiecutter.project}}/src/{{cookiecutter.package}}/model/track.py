@@ -34,5 +34,5 @@ def track_model(artifacts: Path, tracking_uri: str | None, experiment: str | Non
         write_manifest(artifacts, manifest)
         write_card(artifacts)
         registry.log_model(client, run_id, artifacts, manifest, gate)
-    passed = gate is not None and gate.get("passed") is True
+    passed = gate is not None and gate.passed
     return Tracked(run_id, name, registry.register(client, manifest, run_id) if passed else None)

@@ -28,7 +28,7 @@ from ..manifest import (
 from .config import DataConfig, GateConfig, TrainConfig
 from .data import Dataset, Split, fingerprint, load_dataset, split_dataset
 from .estimators import fitted_params, pipeline_for, round_thresholds_down
-from .features import summarize_categorical, summarize_numeric
+from .feature_types import summarize_categorical, summarize_numeric
 from .holdout import Holdout, write_holdout
 from .metrics import baseline, decide, score
 
@@ -77,13 +77,14 @@ def train_model(
     write_holdout(out, holdout_of(dataset, split))
     (out / METRICS_FILE).write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     write_listing(out, dataset)
-    manifest = describe(dataset, split, train.estimator, pipeline[-1], metrics, name or project_name())
+    manifest = build_manifest(dataset, split, train.estimator, pipeline[-1], metrics, name or project_name())
     classes = len(dataset.classes or [])
+    labels = decide(output, threshold) if classes else None
     manifest = manifest.model_copy(
         update={
             "baseline": baseline(dataset.task, y_train, y_test, classes),
             "decision_threshold": threshold,
-            "evaluation": evaluate(y_train, y_test, decide(output, threshold) if classes else None, classes),
+            "evaluation": evaluation_of(y_train, y_test, labels, classes),
         }
     )
     write_manifest(out, manifest)
@@ -118,9 +119,10 @@ def predict(pipeline: Pipeline, split: Split) -> npt.NDArray[np.floating[Any]]:
     return np.asarray(pipeline.predict(split.x_test))
 
 
-def evaluate(
+def evaluation_of(
     y_train: npt.NDArray[Any], y_test: npt.NDArray[Any], labels: npt.NDArray[np.int64] | None, classes: int
 ) -> Evaluation:
+    """The split's rows (per class for a classifier) and the held-out confusion matrix."""
     if labels is None:
         return Evaluation(train=SplitCounts(rows=len(y_train)), test=SplitCounts(rows=len(y_test)))
     confusion = np.zeros((classes, classes), dtype=np.int64)
@@ -138,9 +140,10 @@ def holdout_of(dataset: Dataset, split: Split) -> Holdout:
     return Holdout(numbers, strings, split.y_test.to_numpy())
 
 
-def describe(
+def build_manifest(
     dataset: Dataset, split: Split, estimator: str, model: Any, metrics: dict[str, float], name: str
 ) -> ModelManifest:
+    """The manifest of a model just fitted, its version made from the time and the data's fingerprint."""
     created_at = datetime.now(UTC)
     data_fingerprint = fingerprint(dataset)
     features = dataset.features

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package }}.errors import Failure
-from {{ cookiecutter.package }}.model.features import (
+from {{ cookiecutter.package }}.model.feature_types import (
     as_text,
     prepare_features,
     summarize_categorical,
