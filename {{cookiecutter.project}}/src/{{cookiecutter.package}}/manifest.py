@@ -1,4 +1,5 @@
-"""The model manifest (what training, export and serving agree a model is) and every artifact's file name."""
+"""The model manifest (what training, export and serving agree a model is, its tensors included), the
+gate report (gate.json) and every artifact's file name."""
 
 import hashlib
 import json

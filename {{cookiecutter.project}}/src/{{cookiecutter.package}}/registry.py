@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
 
-# The aliases delivery points at the version each environment serves.
-ALIASES = ("staging", "production")
 # The alias of the newest registered version that passed the gate; `propose` pins it in model.lock.
 CANDIDATE_ALIAS = "candidate"
 MODEL_URI = re.compile(r"models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))")

@@ -62,7 +62,8 @@ def run_retrain(args: argparse.Namespace) -> int:
 def run_tune(args: argparse.Namespace) -> int:
     from .candidate import build_candidate
     from .data import load_dataset
-    from .search import Shard, check_search_id, describe, expand, parse_shard
+    from ..shards import WHOLE
+    from .search import check_search_id, describe, expand, parse_shard
     from .tuning import pick_best, plan_search, record_search, run_shard
 
     if args.trial and not args.search:
@@ -72,7 +73,7 @@ def run_tune(args: argparse.Namespace) -> int:
         raise Failure("model.toml has no [train.search]: add one to tune (README: Train on the cluster)")
     # A shard that does not fit the search fails before reading any data.
     trials = len(expand(config.train.search, config.train.seed))
-    shard = parse_shard(args.trial, trials) if args.trial else Shard(0, 1)
+    shard = parse_shard(args.trial, trials) if args.trial else WHOLE
     search_id = check_search_id(args.search or uuid.uuid4().hex[:12])
     data = config.data
     dataset = load_dataset(data.source, data.target, data.task, data.categorical, data.exclude)

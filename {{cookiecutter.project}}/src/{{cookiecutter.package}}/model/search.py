@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import Failure
 from ..manifest import Task
-from ..shards import Shard as Shard  # re-exported until tuning.py and jobs.py import ..shards
+from ..shards import Shard
 from .config import SearchConfig, TrainConfig
 from .estimators import make_estimator, spec_for
 from .metrics import DEFAULT_SKILL, metric_problem

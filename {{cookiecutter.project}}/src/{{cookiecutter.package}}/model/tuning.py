@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from .. import registry
 from ..errors import Failure
+from ..shards import Shard
 from .config import ModelConfig
 from .data import Dataset, Split, fingerprint, split_dataset
 from .estimators import pipeline_for
 from .metrics import LOWER_IS_BETTER, score
-from .search import Shard, check_trials, describe, expand, metric_of, search_digest
+from .search import check_trials, describe, expand, metric_of, search_digest
 from .train import decision_threshold, predict
 
 if TYPE_CHECKING:
