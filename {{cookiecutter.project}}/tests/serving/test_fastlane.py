@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.app import create_app
-from {{ cookiecutter.package }}.serving.http.connection import OVERLOADED
+from {{ cookiecutter.package }}.serving.http.shedding import OVERLOADED
 from {{ cookiecutter.package }}.serving.http.fastlane import FastLane
 from {{ cookiecutter.package }}.serving.http.guard import RequestGuard
 from {{ cookiecutter.package }}.serving.settings import ServerSettings

@@ -9,18 +9,18 @@ from ..plane import Plane
 from .datatypes import datatype_of_onnx
 
 
-def check_model(service: Plane, name: str, version: str | None) -> None:
-    manifest = service.manifest
+def check_model(plane: Plane, name: str, version: str | None) -> None:
+    manifest = plane.manifest
     if name != manifest.name:
         raise ApiError(404, f"model {name!r} not found; this server serves {manifest.name!r}")
     if version is not None and version != manifest.version:
         raise ApiError(404, f"version {version!r} not found; this server serves {manifest.version!r}")
 
 
-def model_metadata(service: Plane, name: str, version: str | None) -> dict[str, Any]:
-    check_model(service, name, version)
-    manifest = service.manifest
-    session = service.predictor.session
+def model_metadata(plane: Plane, name: str, version: str | None) -> dict[str, Any]:
+    check_model(plane, name, version)
+    manifest = plane.manifest
+    session = plane.predictor.session
     assert session is not None, "a manifest is only returned for a loaded model"
     return {
         "name": manifest.name,
