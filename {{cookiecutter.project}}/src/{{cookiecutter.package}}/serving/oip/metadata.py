@@ -3,7 +3,7 @@ both with each input tensor's columns in the order the model reads them."""
 
 from typing import Any
 
-from ...manifest import ONNX_INPUT, ModelManifest
+from ...manifest import ModelManifest
 from ..http.responses import ApiError
 from ..plane import Plane
 from .datatypes import datatype_of_onnx
@@ -30,7 +30,7 @@ def model_metadata(plane: Plane, name: str, version: str | None) -> dict[str, An
         "inputs": [
             {
                 "name": tensor.name,
-                "datatype": "FP32" if tensor.name == ONNX_INPUT else "BYTES",
+                "datatype": datatype_of_onnx(tensor.onnx_type),
                 "shape": [-1, len(tensor.columns)],
                 "parameters": {"columns": tensor.columns},
             }
