@@ -1,4 +1,5 @@
-"""create_app(): the FastAPI app with health, model, metrics, /predict and OIP v2 routes."""
+"""create_app(): the FastAPI app with health, model, metrics, /predict and OIP v2 routes, all built from one
+ServerSettings, and the layers in front of it: tracing, the request guard and the fast lane."""
 
 import logging
 import os

@@ -1,4 +1,5 @@
-"""One ASGI layer for every request: request id, body limits, timeouts, metrics and the access log."""
+"""One ASGI layer for every request: request id, body limits, timeouts, metrics, the access log, and
+Connection: close on every answer while the server drains."""
 
 import asyncio
 import itertools
