@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..http.bodies import Unprocessable, decode_json
+from ..http.bodies import Unprocessable
 from ..http.fastlane import HotRoutes
 from ..http.openapi import REF, Error, body_schema
 from ..http.responses import JSON, ApiError, Handler, Reply, respond
@@ -22,7 +22,7 @@ def predict_handler(plane: Plane) -> Handler:
         if reader is None:
             raise plane.not_ready()
         try:
-            feed, batch = reader.read(decode_json(body, headers.get("content-type")), body)
+            feed, batch = reader.read(body, headers.get("content-type"))
         except Unprocessable as error:
             raise ApiError(422, str(error)) from None
         return format_predictions(plane.manifest.classes, plane.infer(feed), batch)

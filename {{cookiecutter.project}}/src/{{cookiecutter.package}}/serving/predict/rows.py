@@ -7,7 +7,7 @@ from typing import Any
 from ...manifest import LABEL_OUTPUT, PROBABILITIES_OUTPUT, VALUE_OUTPUT, ModelManifest
 from ...runtime.columns import Columns, Feed, InputError, as_values
 from ...runtime.predictor import Outputs
-from ..http.bodies import Unprocessable, check_unique_keys
+from ..http.bodies import Unprocessable, check_unique_keys, decode_json
 from ..http.responses import ApiError, Reply, json_reply
 
 # JSON bytes per feature value beyond its name: the longest float64 repr ("-2.2250738585072014e-308"),
@@ -50,8 +50,9 @@ class RowReader:
         self.numbers = getter(self.columns.numeric)
         self.strings = getter(self.columns.categorical)
 
-    def read(self, document: Any, body: bytes) -> tuple[Feed, bool]:
+    def read(self, body: bytes, content_type: str | None) -> tuple[Feed, bool]:
         """Return (the model's input tensors, whether the body was a batch)."""
+        document = decode_json(body, content_type)
         if not isinstance(document, dict):
             raise Unprocessable('body must be a JSON object: one row of features, or {"rows": [...]}')
         batch = len(document) == 1 and isinstance(document.get("rows"), list)
