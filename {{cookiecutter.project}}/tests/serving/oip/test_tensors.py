@@ -2,14 +2,12 @@
 refused when they do not fill its shape or fit its datatype; the outputs asked for, as JSON or bytes."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
-from {{ cookiecutter.package }}.runtime.dataplane import DataPlane
 from {{ cookiecutter.package }}.serving.http.bodies import Unprocessable
 from {{ cookiecutter.package }}.serving.http.responses import ApiError
 from {{ cookiecutter.package }}.serving.oip.tensors import (
@@ -19,12 +17,6 @@ from {{ cookiecutter.package }}.serving.oip.tensors import (
     write_outputs,
 )
 from {{ cookiecutter.package }}.serving.plane import Plane
-from {{ cookiecutter.package }}.serving.settings import ServerSettings
-
-
-@pytest.fixture(scope="module")
-def plane(artifacts_dir: Path) -> Plane:
-    return DataPlane.load(ServerSettings(model_dir=artifacts_dir, workers=1, max_batch_rows=4))
 
 
 def tensor(data: Any, datatype: str = "FP32", **parameters: Any) -> dict[str, Any]:
