@@ -16,7 +16,8 @@ from .rows import RowReader, format_predictions
 
 def predict_handler(plane: Plane) -> Handler:
     """/predict: a body the model cannot take is a 422 (too many rows, a 413)."""
-    reader = RowReader(plane.columns, plane.settings.max_batch_rows) if plane.columns else None
+    columns = plane.columns
+    reader = RowReader(columns, plane.settings.max_batch_rows) if columns is not None else None
 
     def handle(body: bytes, headers: Mapping[str, str], _: dict[str, str]) -> Reply:
         if reader is None:
