@@ -1,7 +1,8 @@
 """The data plane: the predictor, the model's column codec and monitor, and whether it may take traffic.
 
-Every entry point that runs the model goes through one: the HTTP APIs each read requests with its
-`columns` and call `infer`. It knows no HTTP: a refusal is a ModelNotReady, which each API answers.
+The server's APIs read requests with its `columns` and call `infer`, which runs the model and records
+the prediction. It knows no HTTP: a model that cannot answer is a ModelNotReady, which the server
+answers with a 503.
 """
 
 from dataclasses import dataclass
