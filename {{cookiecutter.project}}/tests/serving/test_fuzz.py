@@ -98,7 +98,7 @@ def target(artifacts_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Tar
     then meet every value drawn (a text category stays text there, so the model still answers)."""
     model_dir = Path(shutil.copytree(artifacts_dir, tmp_path_factory.mktemp("fuzz") / "model"))
     integer_coded(model_dir)
-    services = [
+    planes = [
         DataPlane.load(
             ServerSettings(model_dir=model_dir, workers=1, max_batch_rows=MAX_ROWS, strict_categories=strict)
         )
@@ -106,7 +106,7 @@ def target(artifacts_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Tar
     ]
     manifest = read_manifest(model_dir)
     categories = {feature.name: feature.categories for feature in manifest.categorical}
-    lenient, strict = services
+    lenient, strict = planes
     return Target(
         infer_handler(lenient),
         predict_handler(lenient),

@@ -39,7 +39,7 @@ class Columns:
     """The feature columns of one model: numbers in the `input` tensor, categories in `categorical`."""
 
     def __init__(self, manifest: ModelManifest, strict: bool = False) -> None:
-        self.numeric = [feature.name for feature in manifest.features]
+        self.numeric = manifest.feature_names
         self.boolean = [feature.dtype == "boolean" for feature in manifest.features]
         self.categorical = [feature.name for feature in manifest.categorical]
         self.category_features = list(manifest.categorical)
@@ -48,8 +48,7 @@ class Columns:
         # Refuse categories training never saw (APP_STRICT_CATEGORIES) rather than encode them as unseen.
         self.strict = strict
         # The ONNX input tensors this model has features for, in the graph's order.
-        kinds = ((ONNX_INPUT, self.numeric), (CATEGORICAL_INPUT, self.categorical))
-        self.inputs = [tensor for tensor, names in kinds if names]
+        self.inputs = [tensor.name for tensor in manifest.input_tensors]
 
     @property
     def names(self) -> list[str]:

@@ -1,14 +1,18 @@
-"""What the routes share: the settings, the predictor, the metrics, and one monitored inference call."""
+"""The data plane: the predictor, the model's column codec and monitor, and whether it may take traffic.
+
+The server's APIs read requests with its `columns` and call `infer`, which runs the model and records
+the prediction. It knows no HTTP: a model that cannot answer is a ModelNotReady, which the server
+answers with a 503.
+"""
 
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from prometheus_client import CollectorRegistry
+
 from ..manifest import ModelManifest
-from ..serving.http.admission import ADMISSION
-from ..serving.http.responses import ApiError
-from ..serving.monitoring.metrics import Metrics, ModelMonitor
-from ..serving.predict.rows import RowReader
-from .columns import Feed
+from .columns import Columns, Feed
+from .monitor import ModelMetrics, ModelMonitor
 from .predictor import FileLimits, Outputs, Predictor
 from .settings import RuntimeSettings
 
@@ -16,13 +20,20 @@ from .settings import RuntimeSettings
 S = TypeVar("S", bound=RuntimeSettings)
 
 
+class ModelNotReady(Exception):
+    """The model cannot answer: it failed to load (the message says why)."""
+
+
 @dataclass
 class DataPlane(Generic[S]):
     settings: S
     predictor: Predictor
-    metrics: Metrics
+    metrics: ModelMetrics
+    # Set once the model has loaded: the codec of its inputs, and the monitor of its predictions.
+    columns: Columns | None = None
     monitor: ModelMonitor | None = None
-    reader: RowReader | None = None
+    # Set when the server is told to stop: readiness fails while the requests in flight are answered.
+    draining: bool = False
 
     @classmethod
     def load(cls, settings: S) -> "DataPlane[S]":
@@ -30,33 +41,32 @@ class DataPlane(Generic[S]):
         predictor = Predictor()
         limits = FileLimits(settings.max_model_bytes, settings.max_manifest_bytes)
         predictor.load(settings.model_dir, settings.intra_op_threads, settings.inter_op_threads, limits)
-        service = cls(settings, predictor, Metrics(getattr(settings, "prometheus_multiproc_dir", None)))
+        plane = cls(settings, predictor, ModelMetrics(CollectorRegistry()))
         if predictor.manifest is not None and predictor.session is not None:
             manifest = predictor.manifest
-            service.monitor = ModelMonitor(
-                service.metrics, manifest, settings.git_revision, settings.drift_window
-            )
-            service.reader = RowReader(
-                manifest, getattr(settings, "max_batch_rows", 1024), settings.strict_categories
-            )
-        return service
+            plane.columns = Columns(manifest, settings.strict_categories)
+            window = settings.drift_window
+            plane.monitor = ModelMonitor(plane.metrics, manifest, settings.git_revision, window)
+        return plane
 
     @property
     def unready_reason(self) -> str | None:
-        """Why the worker should get no traffic now, or None when it is ready."""
-        if self.predictor.draining:
+        """Why the model should get no traffic now, or None when it may."""
+        if self.draining:
             return "draining"
         if self.predictor.session is None:
             return self.predictor.problem
-        if ADMISSION.stalled():
-            return "every request slot has been held without progress; the worker cannot admit requests"
         return None
 
     @property
     def manifest(self) -> ModelManifest:
+        """The loaded model's manifest; ModelNotReady when none loaded."""
         if self.predictor.session is None or self.predictor.manifest is None:
-            raise ApiError(503, f"model not ready: {self.predictor.problem}")
+            raise self.not_ready()
         return self.predictor.manifest
+
+    def not_ready(self) -> ModelNotReady:
+        return ModelNotReady(f"model not ready: {self.predictor.problem}")
 
     def infer(self, feed: Feed) -> Outputs:
         """Run the model on checked input tensors and record them; inputs are already validated."""

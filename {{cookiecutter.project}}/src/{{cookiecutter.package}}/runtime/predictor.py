@@ -46,18 +46,13 @@ class ModelLoadError(Exception):
 
 @dataclass
 class Predictor:
-    """The model and its ready flag: ready once the manifest's digest, the model's sha256 and its
-    inputs and outputs all agree with the manifest, until draining starts."""
+    """The model, loaded once the manifest's digest, the model's sha256 and its inputs and outputs all
+    agree with the manifest; until then `problem` says why not."""
 
     manifest: ModelManifest | None = None
     session: ort.InferenceSession | None = None
     problem: str = "model not loaded yet"
-    draining: bool = False
     output_names: list[str] = field(default_factory=list)
-
-    @property
-    def ready(self) -> bool:
-        return self.session is not None and not self.draining
 
     def load(
         self,
@@ -83,7 +78,7 @@ class Predictor:
         log.info("model ready", extra={"model_version": self.manifest.version, "model_dir": str(model_dir)})
 
     def run(self, feed: dict[str, np.ndarray], outputs: list[str] | None = None) -> Outputs:
-        """Run the model on checked input tensors (see features.py); returns the named ONNX outputs."""
+        """Run the model on checked input tensors (see columns.py); returns the named ONNX outputs."""
         assert self.session is not None, "run() called before a successful load()"
         names = outputs or self.output_names
         return dict(zip(names, self.session.run(names, feed), strict=True))

@@ -1,1 +1,1 @@
-"""The HTTP server: a FastAPI app on onnxruntime speaking /predict and the Open Inference Protocol."""
+"""The HTTP server, over the runtime's data plane: /predict and the Open Inference Protocol on FastAPI."""

@@ -1,4 +1,5 @@
-"""create_app(): the FastAPI app with health, model, metrics, /predict and OIP v2 routes."""
+"""create_app(): the FastAPI app with health, model, metrics, /predict and OIP v2 routes, all built from one
+ServerSettings, and the layers in front of it: tracing, the request guard and the fast lane."""
 
 import logging
 import os
@@ -11,18 +12,19 @@ from types import FrameType
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from prometheus_client import multiprocess
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..runtime.dataplane import DataPlane
 from .http.admission import ADMISSION
-from .http.fastlane import FastLane
+from .http.fastlane import FastLane, HotRoutes
 from .http.guard import RequestGuard
 from .http.openapi import add_components
-from .http.responses import Handler, install_handlers
+from .http.responses import install_handlers
+from .http.shedding import Shedder
 from .monitoring.logs import configure_logging
+from .monitoring.metrics import Metrics
 from .monitoring.tracing import trace_requests
 from .oip.routes import oip_router
 from .oip.schemas import InferenceRequest
@@ -36,29 +38,29 @@ from .settings import ServerSettings
 log = logging.getLogger(__name__)
 
 
-def _drain_on_sigterm(service: Plane) -> None:
+def _drain_on_sigterm(plane: Plane) -> None:
     """Fail readiness at once on SIGTERM, then hand the signal to uvicorn after drain_delay_s."""
     if threading.current_thread() is not threading.main_thread():
         return
     previous = signal.getsignal(signal.SIGTERM)
 
     def handle(sig: int, frame: FrameType | None) -> None:
-        service.predictor.draining = True
-        log.info("SIGTERM: readiness now fails; draining in %ss", service.settings.drain_delay_s)
+        plane.draining = True
+        log.info("SIGTERM: readiness now fails; draining in %ss", plane.settings.drain_delay_s)
         if callable(previous):
-            threading.Timer(service.settings.drain_delay_s, previous, args=(sig, frame)).start()
+            threading.Timer(plane.settings.drain_delay_s, previous, args=(sig, frame)).start()
 
     signal.signal(signal.SIGTERM, handle)
 
 
-def _lifespan(service: Plane) -> Callable[[FastAPI], Any]:
+def _lifespan(plane: Plane) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # uvicorn installs its signal handlers before startup, so ours wraps them.
-        _drain_on_sigterm(service)
+        _drain_on_sigterm(plane)
         yield
-        if service.settings.prometheus_multiproc_dir is not None:
-            multiprocess.mark_process_dead(os.getpid(), str(service.settings.prometheus_multiproc_dir))  # type: ignore[no-untyped-call]
+        if plane.settings.prometheus_multiproc_dir is not None:
+            multiprocess.mark_process_dead(os.getpid(), str(plane.settings.prometheus_multiproc_dir))  # type: ignore[no-untyped-call]
 
     return lifespan
 
@@ -84,67 +86,58 @@ class ServingApp(FastAPI):
 def create_app(settings: ServerSettings | None = None) -> ServingApp:
     settings = settings or ServerSettings()
     configure_logging(settings.log_level, settings.log_json)
-    service = DataPlane.load(settings)
-    name = service.predictor.manifest.name if service.predictor.manifest else "model"
+    plane = DataPlane.load(settings)
+    metrics = Metrics(plane.metrics.registry, settings.prometheus_multiproc_dir)
+    name = plane.predictor.manifest.name if plane.predictor.manifest else "model"
     # The documentation pages load their scripts from a CDN; the k8s base turns them off.
     app = ServingApp(
         title=name,
         version=_package_version(),
-        lifespan=_lifespan(service),
+        lifespan=_lifespan(plane),
         docs_url="/docs" if settings.api_docs else None,
         redoc_url="/redoc" if settings.api_docs else None,
         # Starlette's trailing-slash redirect builds its Location from the client's Host header.
         redirect_slashes=False,
     )
     # A full house that gives no slot back for twice the request timeout is wedged (see admission.py).
-    ADMISSION.configure(
-        settings.max_concurrency, 2 * settings.request_timeout_s, service.metrics.in_progress.set
-    )
+    ADMISSION.configure(settings.max_concurrency, 2 * settings.request_timeout_s, metrics.in_progress.set)
     install_handlers(app)
-    add_operations_routes(app, service)
-    lane = FastLane(app.framework, _add_apis(app, service, name), service.metrics, settings.max_concurrency)
+    add_operations_routes(app, plane, metrics)
+    hot = _add_apis(app, plane, name)
+    shedder = Shedder(metrics.registry, settings.max_concurrency, [route.path for route, _ in hot])
     guard = RequestGuard(
-        lane,
-        metrics=service.metrics,
-        max_body_bytes=body_limit(service),
+        FastLane(app.framework, hot, shedder),
+        metrics=metrics,
+        max_body_bytes=body_limit(plane),
         timeout_s=settings.request_timeout_s,
         access_log=settings.access_log,
-        draining=lambda: service.predictor.draining,
+        plane=plane,
     )
     app.front = trace_requests(guard, app.title, settings)
     return app
 
 
-def _add_apis(app: FastAPI, service: Plane, name: str) -> list[tuple[APIRoute, Handler]]:
-    """Mount /predict and OIP v2 and document their bodies; return the hot routes and their handlers."""
-    predict_routes, predict_handler = predict_router(service)
-    oip_routes, infer_handler = oip_router(service, name, _package_version())
+def _add_apis(app: FastAPI, plane: Plane, name: str) -> HotRoutes:
+    """Mount /predict and OIP v2 and document their bodies; return the hot routes they declare."""
+    hot = HotRoutes()
+    predict_routes = predict_router(plane, hot)
+    oip_routes = oip_router(plane, hot, name, _package_version())
     app.include_router(predict_routes)
     app.include_router(oip_routes)
     models: list[type[BaseModel]] = [InferenceRequest]
-    if service.predictor.manifest is not None:
-        models += predict_models(service.predictor.manifest, service.settings.max_batch_rows)
+    if plane.predictor.manifest is not None:
+        models += predict_models(plane.predictor.manifest, plane.settings.max_batch_rows)
     add_components(app, models)
-    hot = {
-        "/predict": predict_handler,
-        "/v2/models/{name}/infer": infer_handler,
-        "/v2/models/{name}/versions/{version}/infer": infer_handler,
-    }
-    return [
-        (route, hot[route.path])
-        for router in (predict_routes, oip_routes)
-        for route in router.routes
-        if isinstance(route, APIRoute) and route.path in hot
-    ]
+    return hot
 
 
-def body_limit(service: Plane) -> int:
+def body_limit(plane: Plane) -> int:
     """The body limit: as set, or what the largest batch of this model takes (64 KiB unloaded)."""
-    if service.settings.max_body_bytes is not None:
-        return service.settings.max_body_bytes
-    if service.predictor.manifest is None:
+    if plane.settings.max_body_bytes is not None:
+        return plane.settings.max_body_bytes
+    if plane.predictor.manifest is None:
         return 64 * 1024
-    return largest_body(service.predictor.manifest, service.settings.max_batch_rows)
+    return largest_body(plane.predictor.manifest, plane.settings.max_batch_rows)
 
 
 def _package_version() -> str:

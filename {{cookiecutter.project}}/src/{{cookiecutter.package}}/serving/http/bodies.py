@@ -1,4 +1,5 @@
-"""The hot path in, for both APIs: a JSON body parsed, or a 4xx that names the problem.
+"""The hot path in, for both APIs: a JSON body parsed, or a 4xx that names the problem; and the error
+of a body that parsed but that the model cannot take, which each API answers with its own status.
 
 What the values must be is runtime/columns.py's concern, shared with batch scoring."""
 
@@ -10,6 +11,11 @@ import numpy as np
 import orjson
 
 from .responses import ApiError
+
+
+class Unprocessable(Exception):
+    """A body that parsed but that the model cannot take: its structure, shapes or values. The codecs
+    raise it without a status; each API answers it with its own, in one place (/predict 422, OIP 400)."""
 
 
 def decode_json(body: bytes, content_type: str | None) -> Any:

@@ -3,8 +3,7 @@
 uvicorn bounds neither the request head nor pipelining, answers a bad request out of turn, and leaves
 Nagle's algorithm on when its supervisor bound the socket (uvicorn issue 3149). This subclass adds
 those bounds, answers in the app's `{"error": ...}` shape, and gives the POST it serves, once its body
-has arrived, a slot of the worker (serving/http/admission.py); past the limit it marks the POST for the
-app to shed with a 503. GET requests (probes, metrics) are never marked.
+has arrived, a slot of the worker, or past the limit the mark to shed it (serving/http/shedding.py).
 """
 
 import asyncio
@@ -14,15 +13,23 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from . import transport as connection
 from .admission import ADMISSION, Admission, Slot
-from .transport import LINGER_BYTES, LINGER_S, MAX_PIPELINE, SLICE, Limits
+from .shedding import ADMITTED, admit
+from .transport import (
+    LINGER_BYTES,
+    LINGER_S,
+    MAX_PIPELINE,
+    SLICE,
+    Flow,
+    Limits,
+    content_length,
+    describe,
+    has_body,
+    refusal_response,
+    set_nodelay,
+)
 
 log = logging.getLogger(__name__)
-
-# Scope keys: OVERLOADED marks a request to shed; ADMITTED holds the slot of one being served.
-OVERLOADED = "overloaded"
-ADMITTED = "admitted"
 
 
 class _Stop(Exception):
@@ -49,8 +56,8 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        connection.set_nodelay(transport)
-        self.flow = connection.Flow(transport, lambda: bool(self.held_back) or self.refusal is not None)
+        set_nodelay(transport)
+        self.flow = Flow(transport, lambda: bool(self.held_back) or self.refusal is not None)
         # The first request head must arrive within the timeout; a connection that sends nothing closes.
         self._arm_head_timer()
 
@@ -107,7 +114,7 @@ class GuardedProtocol(HttpToolsProtocol):
             rest = data[upgrade.args[0] :]
             return self._feed(rest) if rest else True
         except httptools.HttpParserError as error:
-            self._refuse(*(self.stop_reason or (400, connection.describe(error))))
+            self._refuse(*(self.stop_reason or (400, describe(error))))
             return False
         if self.head_started and message == self.messages:
             # The head began in an earlier slice and is still incomplete: count what it has cost.
@@ -143,8 +150,8 @@ class GuardedProtocol(HttpToolsProtocol):
         self._cancel_head_timer()
         if len(self.url) + self.head_bytes > self.limits.max_header_bytes:
             self._stop(431, f"request headers exceed {self.limits.max_header_bytes} bytes")
-        self.body_left = connection.content_length(self.headers)
-        if self.parser.should_upgrade() and connection.has_body(self.headers):
+        self.body_left = content_length(self.headers)
+        if self.parser.should_upgrade() and has_body(self.headers):
             # llhttp would take the body for the upgraded protocol's bytes, and no upgrade is served.
             self._stop(400, "a request asking for a protocol upgrade cannot carry a body; drop Upgrade")
         super().on_headers_complete()
@@ -157,21 +164,12 @@ class GuardedProtocol(HttpToolsProtocol):
         self.body_left = 0
         super().on_message_complete()
         if not (self.pipeline and self.pipeline[0][0] is self.cycle):
-            self._admit(self.cycle)  # being served; a queued request is admitted when it starts
+            admit(self.cycle, self.admission, self.slots)  # being served; a queued one, when it starts
 
     def _start_asgi_task(self, cycle: Any, app: Any) -> None:
         self.running += 1
-        self._admit(cycle)
+        admit(cycle, self.admission, self.slots)
         super()._start_asgi_task(cycle, app)
-
-    def _admit(self, cycle: Any) -> None:
-        """A slot for a POST being served whose body has arrived: one per connection at most."""
-        scope = cycle.scope
-        if scope["method"] != "POST" or cycle.more_body or cycle.response_complete or cycle.disconnected:
-            return
-        if ADMITTED not in scope and OVERLOADED not in scope:
-            slot = self.admission.take(self.slots)
-            scope[ADMITTED if slot is not None else OVERLOADED] = slot or True
 
     async def _run_counted(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -221,7 +219,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def _answer_refusal(self) -> None:
         if self.refusal is not None and not self.dropping and not self.transport.is_closing():
-            self.transport.write(connection.refusal(*self.refusal))
+            self.transport.write(refusal_response(*self.refusal))
             self._end_connection()
 
     def _end_connection(self) -> None:

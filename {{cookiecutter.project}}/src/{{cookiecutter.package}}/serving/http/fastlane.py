@@ -1,46 +1,55 @@
-"""The two hot routes answered straight from ASGI: FastAPI documents them, this layer serves them.
+"""The hot routes answered straight from ASGI: FastAPI documents them, this layer serves them.
 
 FastAPI's per-request pipeline (exception middleware, router scan, Request and Response objects)
 costs more than a single-row inference, and the throughput target is a FastAPI endpoint that does
-nothing at all. Both lanes call the same handler functions, so behaviour cannot drift apart.
-
-Requests the connection layer marked as beyond the concurrency limit (it decides once the body has
-arrived) are shed here: a 503 with Retry-After, before any work.
+nothing at all. Each API declares its hot routes where it defines them (`HotRoutes.post`), with the
+handler both lanes call, so behaviour cannot drift apart and no hot route can fall back to FastAPI
+unnoticed. A request marked to shed (shedding.py) is shed here, before any work.
 """
 
 import logging
-import re
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from fastapi import APIRouter
 from fastapi.routing import APIRoute
-from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..monitoring.metrics import Metrics
-from .connection import OVERLOADED
+from ...runtime.dataplane import ModelNotReady
 from .responses import ApiError, Handler, error_reply, reply_headers
+from .shedding import OVERLOADED, Shedder
 
 log = logging.getLogger(__name__)
 
 _INTERNAL_ERROR = error_reply("internal error; the server log has the request id")
-# Clients that honour Retry-After come back after a second, when the backlog has drained.
-RETRY_AFTER_S = 1
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
-def path_pattern(route: APIRoute) -> re.Pattern[str]:
-    return re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", route.path))
+class HotRoutes(list[tuple[APIRoute, Handler]]):
+    """The routes the fast lane serves, each with the handler that answers it in both lanes."""
+
+    def post(
+        self, router: APIRouter, path: str, handler: Handler, **documented: Any
+    ) -> Callable[[Endpoint], Endpoint]:
+        """Like `router.post`: the FastAPI route documents (and, without the lane, serves) `path`; the
+        fast lane serves it with `handler`."""
+
+        def declare(endpoint: Endpoint) -> Endpoint:
+            router.post(path, **documented)(endpoint)
+            route = router.routes[-1]
+            assert isinstance(route, APIRoute), "router.post adds an APIRoute"
+            self.append((route, handler))
+            return endpoint
+
+        return declare
 
 
 class FastLane:
-    def __init__(
-        self, app: ASGIApp, routes: list[tuple[APIRoute, Handler]], metrics: Metrics, max_concurrency: int
-    ) -> None:
+    def __init__(self, app: ASGIApp, routes: HotRoutes, shedder: Shedder) -> None:
         self.app = app
-        self.routes = [(path_pattern(route), route, handler) for route, handler in routes]
-        self.shed_counters: dict[str, Counter] = {
-            route.path: metrics.shed.labels(route.path) for route, _ in routes
-        }
-        message = f"server at capacity ({max_concurrency} requests in progress); retry in {RETRY_AFTER_S}s"
-        self.shed_reply = error_reply(message)
+        # Starlette's own pattern of each route: the lane matches paths exactly as FastAPI would.
+        self.routes = [(route.path_regex, route, handler) for route, handler in routes]
+        self.shedder = shedder
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
@@ -51,13 +60,6 @@ class FastLane:
                     await self._serve(route, handler, match.groupdict(), scope, receive, send)
                     return
         await self.app(scope, receive, send)
-
-    async def _shed(self, route: APIRoute, send: Send) -> None:
-        """503 with Retry-After, before any work; counted apart from http_requests_total."""
-        self.shed_counters[route.path].inc()
-        headers = [*reply_headers(self.shed_reply), (b"retry-after", str(RETRY_AFTER_S).encode())]
-        await send({"type": "http.response.start", "status": 503, "headers": headers})
-        await send({"type": "http.response.body", "body": self.shed_reply[0]})
 
     async def _serve(
         self,
@@ -72,11 +74,13 @@ class FastLane:
         try:
             body = await _read_body(receive)
             if OVERLOADED in scope:
-                await self._shed(route, send)
+                await self.shedder.shed(route.path, send)
                 return
             reply = handler(body, _headers(scope), params)
         except ApiError as error:
             status, reply = error.status, error_reply(error.message)
+        except ModelNotReady as error:
+            status, reply = 503, error_reply(str(error))
         except Exception:
             log.exception("unexpected error while predicting")
             status = 500

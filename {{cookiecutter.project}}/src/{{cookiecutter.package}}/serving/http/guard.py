@@ -1,19 +1,20 @@
-"""One ASGI layer for every request: request id, body limits, timeouts, metrics and the access log."""
+"""One ASGI layer for every request: request id, body limits, timeouts, metrics, the access log, and
+Connection: close on every answer while the server drains."""
 
 import asyncio
 import itertools
 import logging
 import os
 import time
-from collections.abc import Callable
 
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..monitoring.logs import request_id
 from ..monitoring.metrics import Metrics
-from .connection import OVERLOADED
+from ..plane import Plane
 from .responses import ApiError, error_reply, respond
+from .shedding import was_shed
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,15 @@ class RequestGuard:
         max_body_bytes: int,
         timeout_s: float,
         access_log: bool,
-        draining: Callable[[], bool],
+        plane: Plane,
     ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
         self.timeout_s = timeout_s
         self.access_log = access_log
-        self.draining = draining
+        # Read for its `draining` flag: while the server drains, every answer closes its connection.
+        self.plane = plane
         self.counters: dict[tuple[str, str, int], Counter] = {}
         self.histograms: dict[str, Histogram] = {}
 
@@ -55,7 +57,7 @@ class RequestGuard:
         given, length, encoding = _read_headers(scope["headers"])
         rid = given.decode("latin-1")[:128] if given else f"{_ID_PREFIX}-{next(_ID_COUNTER):x}"
         token = request_id.set(rid)
-        response = _Response(send, rid.encode("latin-1"), close=self.draining())
+        response = _Response(send, rid.encode("latin-1"), close=self.plane.draining)
         try:
             if encoding is not None and encoding.strip().lower() != b"identity":
                 name = encoding.decode("latin-1")[:40]
@@ -65,7 +67,7 @@ class RequestGuard:
                 await self._guarded(scope, receive, response, length)
         finally:
             # Shed requests are counted apart (http_requests_shed_total), out of the canary's sums.
-            if not (response.status == 503 and OVERLOADED in scope):
+            if response.status != 503 or not was_shed(scope, response.status):
                 self._record(scope, response.status, time.perf_counter() - started)
             request_id.reset(token)
 

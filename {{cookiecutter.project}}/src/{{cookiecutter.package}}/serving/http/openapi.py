@@ -1,6 +1,6 @@
 """OpenAPI pieces both APIs share: the error model, and components no route parameter mentions.
 
-The routes read raw bytes for speed (see inputs.py), so the models of the request and response
+The routes read raw bytes for speed (see bodies.py), so the models of the request and response
 bodies describe the contract to clients and to schemathesis without standing on the hot path.
 """
 

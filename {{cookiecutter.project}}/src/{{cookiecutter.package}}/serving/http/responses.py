@@ -13,6 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from ...runtime.dataplane import ModelNotReady
+
 JSON = "application/json"
 # A response body, and the length of its JSON header when binary tensor data follows it.
 Reply = tuple[bytes, int | None]
@@ -63,6 +65,10 @@ async def _api_error(_: Request, error: Exception) -> Response:
     return respond(error_reply(error.message), error.status)
 
 
+async def _not_ready(_: Request, error: Exception) -> Response:
+    return respond(error_reply(str(error)), 503)
+
+
 async def _http_error(_: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     return respond(error_reply(str(error.detail)), error.status_code, error.headers)
@@ -77,7 +83,9 @@ async def _validation_error(_: Request, error: Exception) -> Response:
 
 
 def install_handlers(app: FastAPI) -> None:
-    """Answer FastAPI's own errors (404, 405, validation) in the same `{"error": ...}` shape."""
+    """Answer FastAPI's own errors (404, 405, validation) in the same `{"error": ...}` shape, and a
+    model that is not ready with a 503 (the fast lane does the same for the hot routes)."""
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(ModelNotReady, _not_ready)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -54,7 +54,7 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def refusal(status: int, message: str) -> bytes:
+def refusal_response(status: int, message: str) -> bytes:
     """A whole response, `{"error": message}`, that closes the connection."""
     body = orjson.dumps({"error": message})
     head = b"content-type: application/json\r\nconnection: close\r\ncontent-length: %d\r\n\r\n"

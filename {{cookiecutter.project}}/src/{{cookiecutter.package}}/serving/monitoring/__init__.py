@@ -1,1 +1,2 @@
-"""What the server tells its operators: Prometheus metrics, input drift, JSON logs and traces."""
+"""What the HTTP server tells its operators: traffic metrics (and the exposition of the model's own,
+runtime/monitor.py), JSON logs and traces."""

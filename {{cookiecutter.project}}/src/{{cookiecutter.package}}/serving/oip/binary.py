@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..http.bodies import Unprocessable
 from ..http.responses import ApiError, Reply, json_reply
 from .datatypes import input_dtype
 
@@ -34,11 +35,11 @@ def read_binary_input(tensor: dict[str, Any], binary: bytes) -> tuple[np.ndarray
     datatype = tensor.get("datatype")
     dtype = input_dtype(datatype)
     if dtype is None and datatype != "BYTES":
-        raise ApiError(422, f"datatype {datatype!r} is not supported; use FP32")
+        raise Unprocessable(f"datatype {datatype!r} is not supported; use FP32")
     itemsize = 1 if dtype is None else dtype.itemsize
     if type(size) is not int or not 0 <= size <= len(binary) or size % itemsize:
-        raise ApiError(
-            422, f"binary_data_size {size!r} does not match the {len(binary)} bytes after the header"
+        raise Unprocessable(
+            f"binary_data_size {size!r} does not match the {len(binary)} bytes after the header"
         )
     part, rest = binary[:size], binary[size:]
     values = _strings(part) if dtype is None else np.frombuffer(part, dtype=dtype)
@@ -51,15 +52,15 @@ def _strings(part: bytes) -> np.ndarray:
     offset = 0
     while offset < len(part):
         if offset + 4 > len(part):
-            raise ApiError(422, "BYTES data ends inside an element's 4-byte length")
+            raise Unprocessable("BYTES data ends inside an element's 4-byte length")
         (length,) = struct.unpack_from("<I", part, offset)
         start, offset = offset + 4, offset + 4 + length
         if offset > len(part):
-            raise ApiError(422, f"a BYTES element of {length} bytes runs past the end of its data")
+            raise Unprocessable(f"a BYTES element of {length} bytes runs past the end of its data")
         try:
             items.append(part[start:offset].decode())
         except UnicodeDecodeError:
-            raise ApiError(422, f"BYTES element {len(items)} is not UTF-8 text") from None
+            raise Unprocessable(f"BYTES element {len(items)} is not UTF-8 text") from None
     values = np.empty(len(items), dtype=object)
     values[:] = items
     return values

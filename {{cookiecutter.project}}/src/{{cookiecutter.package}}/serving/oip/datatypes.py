@@ -61,5 +61,5 @@ def datatype_of(values: np.ndarray) -> str:
 
 
 def datatype_of_onnx(onnx_type: str) -> str:
-    """The datatype of a model output as onnxruntime names its type, for the model's metadata."""
+    """The datatype of a model's input or output as onnxruntime names its type, for its metadata."""
     return _BY_ONNX_TYPE.get(onnx_type, "BYTES")

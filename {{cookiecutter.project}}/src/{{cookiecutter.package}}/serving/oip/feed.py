@@ -14,7 +14,7 @@ import numpy as np
 
 from ...manifest import CATEGORICAL_INPUT, ONNX_INPUT
 from ...runtime.columns import Columns, Feed, InputError
-from ..http.responses import ApiError
+from ..http.bodies import Unprocessable
 from ..plane import Plane
 from . import named
 from .datatypes import INPUT_DATATYPES
@@ -24,17 +24,17 @@ from .tensors import check_rows, tensor_values
 SHOWN_NAMES = 10
 
 
-def read_feed(service: Plane, document: Any, body: bytes, raw: bytes) -> Feed:
+def read_feed(plane: Plane, document: Any, body: bytes, raw: bytes) -> Feed:
     """The model's input tensors from a v2 inference request (`raw`: the binary extension's bytes)."""
-    assert service.reader is not None, "requests are read only for a loaded model"
-    columns = service.reader.columns
+    columns = plane.columns
+    assert columns is not None, "requests are read only for a loaded model"
     tensors = _input_tensors(document, columns)
     if {tensor["name"] for tensor in tensors} != set(columns.inputs):
-        return named.read_named(service, tensors, columns, body, raw)
+        return named.read_named(plane, tensors, columns, body, raw)
     rows: set[int] = set()
     numbers = strings = None
     for tensor in tensors:
-        shape = _shape(service, tensor, columns)
+        shape = _shape(plane, tensor, columns)
         rows.add(shape[0])
         values, raw = tensor_values(tensor, shape, body, raw)
         try:
@@ -42,28 +42,28 @@ def read_feed(service: Plane, document: Any, body: bytes, raw: bytes) -> Feed:
                 numbers = columns.numbers(values)
             else:
                 strings = columns.spell(values)
-                _check_order(service, columns, strings)
+                _check_order(plane, columns, strings)
                 columns.check_known(values, strings)
         except InputError as error:
             place = f"[{error.problem.row}, {error.problem.column}] ({error.name})"
-            raise ApiError(422, f'inputs["{tensor["name"]}"]{place}: {error.problem.reason}') from None
+            raise Unprocessable(f'inputs["{tensor["name"]}"]{place}: {error.problem.reason}') from None
     if len(rows) > 1:
-        raise ApiError(422, f"the inputs hold different numbers of rows: {sorted(rows)}")
+        raise Unprocessable(f"the inputs hold different numbers of rows: {sorted(rows)}")
     if raw:
-        raise ApiError(422, f"{len(raw)} bytes follow the binary inputs; binary_data_size leaves them unread")
+        raise Unprocessable(f"{len(raw)} bytes follow the binary inputs; binary_data_size leaves them unread")
     return columns.feed(numbers, strings)
 
 
 def _input_tensors(document: Any, columns: Columns) -> list[dict[str, Any]]:
     """The input tensors, after checking the request's structure; every `parameters` is a dict."""
     if not isinstance(document, dict) or not isinstance(document.get("inputs"), list):
-        raise ApiError(422, 'body must be a JSON object with an "inputs" list')
+        raise Unprocessable('body must be a JSON object with an "inputs" list')
     if not isinstance(document.get("id", ""), str):
-        raise ApiError(422, '"id" must be a string')
+        raise Unprocessable('"id" must be a string')
     inputs = document["inputs"]
     names = sorted(str(item.get("name")) if isinstance(item, dict) else "" for item in inputs)
     if names != sorted(columns.inputs) and names != sorted(columns.names):
-        raise ApiError(422, f'"inputs" must hold {_forms(columns)}')
+        raise Unprocessable(f'"inputs" must hold {_forms(columns)}')
     outputs = document.get("outputs")
     for item in [document, *inputs, *(outputs if isinstance(outputs, list) else [])]:
         _with_parameters(item)
@@ -93,24 +93,24 @@ def _with_parameters(item: Any) -> None:
     if parameters is None:
         item["parameters"] = {}
     elif not isinstance(parameters, dict):
-        raise ApiError(422, f'"parameters" must be an object, not {type(parameters).__name__}')
+        raise Unprocessable(f'"parameters" must be an object, not {type(parameters).__name__}')
 
 
-def _shape(service: Plane, tensor: dict[str, Any], columns: Columns) -> list[int]:
+def _shape(plane: Plane, tensor: dict[str, Any], columns: Columns) -> list[int]:
     numeric = tensor["name"] == ONNX_INPUT
     names = columns.numeric if numeric else columns.categorical
     datatype = tensor.get("datatype")
     if numeric and datatype not in INPUT_DATATYPES:
-        raise ApiError(422, f"datatype {datatype!r} is not supported for {ONNX_INPUT!r}; use FP32")
+        raise Unprocessable(f"datatype {datatype!r} is not supported for {ONNX_INPUT!r}; use FP32")
     if not numeric and datatype != "BYTES":
-        raise ApiError(422, f"datatype {datatype!r} is not supported for {CATEGORICAL_INPUT!r}; use BYTES")
+        raise Unprocessable(f"datatype {datatype!r} is not supported for {CATEGORICAL_INPUT!r}; use BYTES")
     _check_columns(tensor, names)
     shape = tensor.get("shape")
     if not (isinstance(shape, list) and len(shape) == 2 and all(type(s) is int for s in shape)):
-        raise ApiError(422, f"shape must be [rows, {len(names)}]")
+        raise Unprocessable(f"shape must be [rows, {len(names)}]")
     if shape[1] != len(names) or shape[0] < 1:
-        raise ApiError(422, f"shape {shape} does not match [rows >= 1, {len(names)}]")
-    check_rows(service, shape[0])
+        raise Unprocessable(f"shape {shape} does not match [rows >= 1, {len(names)}]")
+    check_rows(plane, shape[0])
     return shape
 
 
@@ -119,14 +119,13 @@ def _check_columns(tensor: dict[str, Any], names: list[str]) -> None:
     given = tensor["parameters"].get("columns")
     if given is not None and given != names:
         shown = json.dumps(given) if isinstance(given, list) and len(str(given)) <= 200 else "other columns"
-        raise ApiError(
-            422,
+        raise Unprocessable(
             f'inputs["{tensor["name"]}"].parameters.columns is {shown}; this model reads {json.dumps(names)}'
             " in that order: send the columns so, or one tensor per feature, named by it",
         )
 
 
-def _check_order(service: Plane, columns: Columns, strings: np.ndarray) -> None:
+def _check_order(plane: Plane, columns: Columns, strings: np.ndarray) -> None:
     """Refuse categories sent in another column order: two columns or more each holding only categories
     that training saw in one other column, none of its own. (Codes two columns share cannot be told
     apart; a client that names its columns, or sends one tensor per feature, is safe from that too.)"""
@@ -141,9 +140,8 @@ def _check_order(service: Plane, columns: Columns, strings: np.ndarray) -> None:
             name, other = columns.categorical[column], columns.categorical[owner]
             moved.append(f"column {column} ({name}) holds only categories of {other}")
     if len(moved) >= 2:
-        raise ApiError(
-            422,
+        raise Unprocessable(
             f'inputs["{CATEGORICAL_INPUT}"]: {"; ".join(moved[:3])}. Its columns go in the order'
-            f" {', '.join(columns.categorical)} (GET /v2/models/{service.manifest.name} lists them);"
+            f" {', '.join(columns.categorical)} (GET /v2/models/{plane.manifest.name} lists them);"
             " or send one tensor per feature, named by it",
         )

@@ -3,24 +3,24 @@ both with each input tensor's columns in the order the model reads them."""
 
 from typing import Any
 
-from ...manifest import ONNX_INPUT, ModelManifest
+from ...manifest import ModelManifest
 from ..http.responses import ApiError
 from ..plane import Plane
 from .datatypes import datatype_of_onnx
 
 
-def check_model(service: Plane, name: str, version: str | None) -> None:
-    manifest = service.manifest
+def check_model(plane: Plane, name: str, version: str | None) -> None:
+    manifest = plane.manifest
     if name != manifest.name:
         raise ApiError(404, f"model {name!r} not found; this server serves {manifest.name!r}")
     if version is not None and version != manifest.version:
         raise ApiError(404, f"version {version!r} not found; this server serves {manifest.version!r}")
 
 
-def model_metadata(service: Plane, name: str, version: str | None) -> dict[str, Any]:
-    check_model(service, name, version)
-    manifest = service.manifest
-    session = service.predictor.session
+def model_metadata(plane: Plane, name: str, version: str | None) -> dict[str, Any]:
+    check_model(plane, name, version)
+    manifest = plane.manifest
+    session = plane.predictor.session
     assert session is not None, "a manifest is only returned for a loaded model"
     return {
         "name": manifest.name,
@@ -30,7 +30,7 @@ def model_metadata(service: Plane, name: str, version: str | None) -> dict[str, 
         "inputs": [
             {
                 "name": tensor.name,
-                "datatype": "FP32" if tensor.name == ONNX_INPUT else "BYTES",
+                "datatype": datatype_of_onnx(tensor.onnx_type),
                 "shape": [-1, len(tensor.columns)],
                 "parameters": {"columns": tensor.columns},
             }

@@ -11,33 +11,33 @@ from typing import Any
 import numpy as np
 
 from ...runtime.columns import Columns, Feed, InputError
-from ..http.responses import ApiError
+from ..http.bodies import Unprocessable
 from ..plane import Plane
 from .datatypes import INPUT_DATATYPES
 from .tensors import check_rows, tensor_values
 
 
 def read_named(
-    service: Plane, tensors: list[dict[str, Any]], columns: Columns, body: bytes, raw: bytes
+    plane: Plane, tensors: list[dict[str, Any]], columns: Columns, body: bytes, raw: bytes
 ) -> Feed:
     """The model's tensors from one tensor per feature (each name once, as feed.py has checked)."""
     values: dict[str, np.ndarray] = {}
     # Binary inputs follow each other in request order, so the tensors are read in that order.
     for tensor in tensors:
         name = tensor["name"]
-        rows = _rows(service, tensor, _datatypes(columns, name))
+        rows = _rows(plane, tensor, _datatypes(columns, name))
         values[name], raw = tensor_values(tensor, [rows, 1], body, raw)
     counts = {len(column) for column in values.values()}
     if len(counts) > 1:
-        raise ApiError(422, f"the inputs hold different numbers of rows: {sorted(counts)}")
+        raise Unprocessable(f"the inputs hold different numbers of rows: {sorted(counts)}")
     if raw:
-        raise ApiError(422, f"{len(raw)} bytes follow the binary inputs; binary_data_size leaves them unread")
+        raise Unprocessable(f"{len(raw)} bytes follow the binary inputs; binary_data_size leaves them unread")
     try:
         numbers = columns.numbers(_stack([values[name] for name in columns.numeric], numeric=True))
         strings = columns.strings(_stack([values[name] for name in columns.categorical], numeric=False))
     except InputError as error:
         problem = error.problem
-        raise ApiError(422, f'inputs["{error.name}"][{problem.row}]: {problem.reason}') from None
+        raise Unprocessable(f'inputs["{error.name}"][{problem.row}]: {problem.reason}') from None
     return columns.feed(numbers, strings)
 
 
@@ -48,13 +48,13 @@ def _datatypes(columns: Columns, name: str) -> tuple[str, ...]:
     return (*INPUT_DATATYPES, "BOOL") if columns.boolean[columns.numeric.index(name)] else INPUT_DATATYPES
 
 
-def _rows(service: Plane, tensor: dict[str, Any], allowed: tuple[str, ...]) -> int:
+def _rows(plane: Plane, tensor: dict[str, Any], allowed: tuple[str, ...]) -> int:
     """The rows of one feature's tensor, after checking its shape and datatype."""
     name, datatype, shape = tensor["name"], tensor.get("datatype"), tensor.get("shape")
     if datatype not in allowed:
         kind = "BYTES or a numeric type" if "BYTES" in allowed else "FP32 or another numeric type"
         kind += " (or BOOL)" if "BOOL" in allowed else ""
-        raise ApiError(422, f'inputs["{name}"]: datatype {datatype!r} is not supported; use {kind}')
+        raise Unprocessable(f'inputs["{name}"]: datatype {datatype!r} is not supported; use {kind}')
     if not (
         isinstance(shape, list)
         and len(shape) in (1, 2)
@@ -62,8 +62,8 @@ def _rows(service: Plane, tensor: dict[str, Any], allowed: tuple[str, ...]) -> i
         and shape[0] >= 1
         and shape[1:] in ([], [1])
     ):
-        raise ApiError(422, f'inputs["{name}"]: shape {shape} must be [rows] or [rows, 1], one feature')
-    check_rows(service, shape[0])
+        raise Unprocessable(f'inputs["{name}"]: shape {shape} must be [rows] or [rows, 1], one feature')
+    check_rows(plane, shape[0])
     return int(shape[0])
 
 

@@ -6,15 +6,16 @@ import numpy as np
 
 from ...runtime.columns import as_values
 from ...runtime.predictor import Outputs
+from ..http.bodies import Unprocessable
 from ..http.responses import ApiError, Reply, json_reply
 from ..plane import Plane
 from . import binary
 from .datatypes import datatype_of, fits
 
 
-def check_rows(service: Plane, rows: int) -> None:
-    if rows > service.settings.max_batch_rows:
-        raise ApiError(413, f"batch has {rows} rows; the limit is {service.settings.max_batch_rows}")
+def check_rows(plane: Plane, rows: int) -> None:
+    if rows > plane.settings.max_batch_rows:
+        raise ApiError(413, f"batch has {rows} rows; the limit is {plane.settings.max_batch_rows}")
 
 
 def tensor_values(
@@ -24,16 +25,16 @@ def tensor_values(
     count = shape[0] * shape[1]
     if "binary_data_size" in tensor["parameters"]:
         if "data" in tensor:
-            raise ApiError(422, 'an input carries both "data" and binary_data_size; send its values once')
+            raise Unprocessable('an input carries both "data" and binary_data_size; send its values once')
         values, raw = binary.read_binary_input(tensor, raw)
     else:
         data = tensor.get("data")
         values = _json_values(data if isinstance(data, list) else [], shape, body)
     if values.size != count:
-        raise ApiError(422, f"data holds {values.size} values but shape {shape} needs {count}")
+        raise Unprocessable(f"data holds {values.size} values but shape {shape} needs {count}")
     datatype = tensor["datatype"]
     if datatype not in ("FP32", "BYTES") and not fits(values, datatype):
-        raise ApiError(422, f"the data values do not fit {datatype}")
+        raise Unprocessable(f"the data values do not fit {datatype}")
     return values.reshape(shape), raw
 
 
@@ -44,15 +45,15 @@ def _json_values(data: list[Any], shape: list[int], body: bytes) -> np.ndarray:
         lengths = {len(row) for row in data}
         if len(data) != shape[0] or lengths != {shape[1]}:
             found = ", ".join(str(length) for length in sorted(lengths)[:5])
-            raise ApiError(
-                422, f"data holds {len(data)} rows of {found} values; shape {shape} needs rows of {shape[1]}"
+            raise Unprocessable(
+                f"data holds {len(data)} rows of {found} values; shape {shape} needs rows of {shape[1]}"
             )
         data = [value for row in data for value in row]
     return as_values(data, exact=b"true" in body or b"false" in body)
 
 
-def requested_outputs(service: Plane, requested: Any) -> list[str]:
-    available = service.predictor.output_names
+def requested_outputs(plane: Plane, requested: Any) -> list[str]:
+    available = plane.predictor.output_names
     if requested is None:
         return available
     items = requested if isinstance(requested, list) else []
@@ -64,13 +65,13 @@ def requested_outputs(service: Plane, requested: Any) -> list[str]:
         or len(set(map(str, names))) != len(names)
         or any(name not in available for name in names)
     ):
-        raise ApiError(422, f'"outputs" must name some of {available}, each at most once')
+        raise Unprocessable(f'"outputs" must name some of {available}, each at most once')
     return [str(name) for name in names]
 
 
-def write_outputs(service: Plane, outputs: Outputs, names: list[str], document: Any) -> Reply:
+def write_outputs(plane: Plane, outputs: Outputs, names: list[str], document: Any) -> Reply:
     """The response body, with raw tensor bytes after the JSON for outputs asked for in binary."""
-    manifest = service.manifest
+    manifest = plane.manifest
     tensors, parts = [], []
     for name in names:
         values = outputs[name]

@@ -1,4 +1,4 @@
-"""POST /predict: the documented route, and the handler that the fast lane calls directly."""
+"""POST /predict: the documented route, a hot one, and the handler that both lanes call."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -6,26 +6,34 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..http.bodies import decode_json
+from ..http.bodies import Unprocessable
+from ..http.fastlane import HotRoutes
 from ..http.openapi import REF, Error, body_schema
 from ..http.responses import JSON, ApiError, Handler, Reply, respond
 from ..plane import Plane
-from .rows import format_predictions
+from .rows import RowReader, format_predictions
 
 
-def predict_handler(service: Plane) -> Handler:
+def predict_handler(plane: Plane) -> Handler:
+    """/predict: a body the model cannot take is a 422 (too many rows, a 413)."""
+    columns = plane.columns
+    reader = RowReader(columns, plane.settings.max_batch_rows) if columns is not None else None
+
     def handle(body: bytes, headers: Mapping[str, str], _: dict[str, str]) -> Reply:
-        if service.reader is None:
-            raise ApiError(503, f"model not ready: {service.predictor.problem}")
-        feed, batch = service.reader.read(decode_json(body, headers.get("content-type")), body)
-        return format_predictions(service.manifest.classes, service.infer(feed), batch)
+        if reader is None:
+            raise plane.not_ready()
+        try:
+            feed, batch = reader.read(body, headers.get("content-type"))
+        except Unprocessable as error:
+            raise ApiError(422, str(error)) from None
+        return format_predictions(plane.manifest.classes, plane.infer(feed), batch)
 
     return handle
 
 
-def predict_router(service: Plane) -> tuple[APIRouter, Handler]:
-    """The documented /predict route and its handler."""
-    handle = predict_handler(service)
+def predict_router(plane: Plane, hot: HotRoutes) -> APIRouter:
+    """The documented /predict route, declared hot with its handler."""
+    handle = predict_handler(plane)
     router = APIRouter(tags=["Predictions"])
     errors: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (400, 413, 415, 422, 503)}
     refs = [{"$ref": REF.format(model=name)} for name in ("Prediction", "Predictions")]
@@ -34,8 +42,10 @@ def predict_router(service: Plane) -> tuple[APIRouter, Handler]:
         "content": {JSON: {"schema": {"oneOf": refs}}},
     }
 
-    @router.post(
+    @hot.post(
+        router,
         "/predict",
+        handle,
         summary="Predict one row or a batch",
         description='Send one row as an object of features, or several as {"rows": [row, ...]}.',
         openapi_extra=body_schema("Row", "Rows"),
@@ -45,4 +55,4 @@ def predict_router(service: Plane) -> tuple[APIRouter, Handler]:
         # The fast lane answers this route; the function documents it and serves when the lane is absent.
         return respond(handle(await request.body(), request.headers, {}))
 
-    return router, handle
+    return router

@@ -4,10 +4,10 @@ import json
 from operator import itemgetter
 from typing import Any
 
-from ...manifest import ModelManifest
+from ...manifest import LABEL_OUTPUT, PROBABILITIES_OUTPUT, VALUE_OUTPUT, ModelManifest
 from ...runtime.columns import Columns, Feed, InputError, as_values
 from ...runtime.predictor import Outputs
-from ..http.bodies import check_unique_keys
+from ..http.bodies import Unprocessable, check_unique_keys, decode_json
 from ..http.responses import ApiError, Reply, json_reply
 
 # JSON bytes per feature value beyond its name: the longest float64 repr ("-2.2250738585072014e-308"),
@@ -39,35 +39,37 @@ def getter(names: list[str]) -> Any:
 
 
 class RowReader:
-    """Reads /predict bodies: one row as an object of features, or {"rows": [objects]}."""
+    """Reads /predict bodies: one row as an object of features, or {"rows": [objects]}, into the model's
+    tensors through its column codec; a body the model cannot take is Unprocessable (413: too many rows)."""
 
-    def __init__(self, manifest: ModelManifest, max_rows: int, strict: bool = False) -> None:
-        self.columns = Columns(manifest, strict)
+    def __init__(self, columns: Columns, max_rows: int) -> None:
+        self.columns = columns
         self.names = self.columns.names
         self.name_set = frozenset(self.names)
         self.max_rows = max_rows
         self.numbers = getter(self.columns.numeric)
         self.strings = getter(self.columns.categorical)
 
-    def read(self, document: Any, body: bytes) -> tuple[Feed, bool]:
+    def read(self, body: bytes, content_type: str | None) -> tuple[Feed, bool]:
         """Return (the model's input tensors, whether the body was a batch)."""
+        document = decode_json(body, content_type)
         if not isinstance(document, dict):
-            raise ApiError(422, 'body must be a JSON object: one row of features, or {"rows": [...]}')
+            raise Unprocessable('body must be a JSON object: one row of features, or {"rows": [...]}')
         batch = len(document) == 1 and isinstance(document.get("rows"), list)
         rows: list[Any] = document["rows"] if batch else [document]
         if not rows:
-            raise ApiError(422, '"rows" is empty; send at least one row')
+            raise Unprocessable('"rows" is empty; send at least one row')
         if len(rows) > self.max_rows:
             raise ApiError(413, f"batch has {len(rows)} rows; the limit is {self.max_rows}")
         for index, row in enumerate(rows):
             if not isinstance(row, dict) or row.keys() != self.name_set:
-                raise ApiError(422, self._describe(index, row, batch))
+                raise Unprocessable(self._describe(index, row, batch))
         check_unique_keys(body, len(self.names) * len(rows) + batch)
         try:
             return self._feed(rows, body), batch
         except InputError as error:
             where = f"rows[{error.problem.row}]" if batch else "body"
-            raise ApiError(422, f"{where}.{error.name}: {error.problem.reason}") from None
+            raise Unprocessable(f"{where}.{error.name}: {error.problem.reason}") from None
 
     def _feed(self, rows: list[Any], body: bytes) -> Feed:
         numbers = strings = None
@@ -93,15 +95,15 @@ class RowReader:
 
 def format_predictions(classes: list[str] | None, outputs: Outputs, batch: bool) -> Reply:
     """One prediction object for a single row, or {"predictions": [...]} for a batch. The label is the
-    model's own `label` output, which applies a binary model's decision threshold (export.py)."""
+    model's own label output, which applies a binary model's decision threshold (export.py)."""
     predictions: list[dict[str, Any]]
     if classes:
-        probabilities = outputs["probabilities"]
-        labels = [classes[index] for index in outputs["label"].tolist()]
+        probabilities = outputs[PROBABILITIES_OUTPUT]
+        labels = [classes[index] for index in outputs[LABEL_OUTPUT].tolist()]
         predictions = [
             {"label": label, "probabilities": dict(zip(classes, row, strict=True))}
             for label, row in zip(labels, probabilities.tolist(), strict=True)
         ]
     else:
-        predictions = [{"value": value} for value in outputs["variable"].ravel().tolist()]
+        predictions = [{"value": value} for value in outputs[VALUE_OUTPUT].ravel().tolist()]
     return json_reply({"predictions": predictions} if batch else predictions[0])

@@ -8,12 +8,12 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.app import create_app
-from {{ cookiecutter.package }}.serving.http.connection import OVERLOADED
 from {{ cookiecutter.package }}.serving.http.fastlane import FastLane
 from {{ cookiecutter.package }}.serving.http.guard import RequestGuard
+from {{ cookiecutter.package }}.serving.http.shedding import OVERLOADED
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
-from .rows import typical_rows
+from ..rows import typical_rows
 
 
 def test_fast_lane_serves_predict_and_both_infer_paths(settings: ServerSettings) -> None:
@@ -22,6 +22,28 @@ def test_fast_lane_serves_predict_and_both_infer_paths(settings: ServerSettings)
     assert isinstance(guard.app, FastLane)
     served = {route.path for _, route, _ in guard.app.routes}
     assert served == {"/predict", "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer"}
+
+
+def test_every_post_route_is_hot_and_served_by_the_fast_lane(
+    settings: ServerSettings, manifest: ModelManifest
+) -> None:
+    """A hot route the lane did not serve would fall back to FastAPI's slower pipeline unnoticed."""
+    app = create_app(settings)
+    guard = app.front
+    assert isinstance(guard, RequestGuard)
+    lane = guard.app
+    assert isinstance(lane, FastLane)
+
+    async def fallback(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError(f"POST {scope['path']} fell back to FastAPI")
+
+    lane.app = fallback
+    posts = {path for path, operations in app.openapi()["paths"].items() if "post" in operations}
+    assert {route.path for _, route, _ in lane.routes} == posts
+    client = TestClient(guard)
+    for path in posts:
+        response = client.post(path.format(name=manifest.name, version=manifest.version), json={})
+        assert response.status_code in (400, 422), path
 
 
 def test_fast_lane_counts_requests_under_the_route_template(

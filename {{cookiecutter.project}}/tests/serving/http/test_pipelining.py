@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package }}.serving.http.admission import Admission
-from {{ cookiecutter.package }}.serving.http.connection import ADMITTED, OVERLOADED, GuardedProtocol
+from {{ cookiecutter.package }}.serving.http.connection import GuardedProtocol
+from {{ cookiecutter.package }}.serving.http.shedding import ADMITTED, OVERLOADED
 from {{ cookiecutter.package }}.serving.http.transport import MAX_PIPELINE
 
 from .connections import LIMITS, App, Scopes, Transport, answer_204, head, post, run, settle

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package }}.manifest import CategoricalFeature, Feature, FeatureSummary
-from {{ cookiecutter.package }}.serving.monitoring.drift import DriftWindow
+from {{ cookiecutter.package }}.runtime.drift import DriftWindow
 
 
 def feature_from(values: np.ndarray, name: str = "x") -> Feature:

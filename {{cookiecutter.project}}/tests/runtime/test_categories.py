@@ -1,29 +1,22 @@
-"""A category is spelled as training spelled it, by the type its column held; strict mode refuses unseen
-ones over HTTP, OIP and in batch scoring alike, naming the feature, the value and the known ones."""
+"""A category is spelled as training spelled it, by the type its column held, and a number in a CSV file
+is read as pandas reads it; the message refusing an unseen category stays bounded."""
 
 import math
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package }}.batch.score import Job, run_job
-from {{ cookiecutter.package }}.manifest import CategoricalFeature, ModelManifest, category_text
+from {{ cookiecutter.package }}.manifest import CategoricalFeature, category_text
 from {{ cookiecutter.package }}.runtime.categories import (
     MAX_CATEGORY_CHARS,
     number,
     spell,
     unseen_problem,
 )
-
-from .rows import oip_inputs, typical_rows
 
 PROPERTIES = settings(max_examples=200, deadline=None, derandomize=os.environ.get("CI") == "true")
 
@@ -114,44 +107,3 @@ def test_the_unseen_message_is_bounded_however_many_and_long_the_categories() ->
     message = unseen_problem("y" * 1024, feature)
     assert len(message) < 1000
     assert "and 490 more" in message
-
-
-@pytest.fixture
-def app_settings() -> dict[str, Any]:
-    return {"strict_categories": True}
-
-
-def unseen_row(manifest: ModelManifest) -> tuple[dict[str, Any], str, CategoricalFeature]:
-    if not manifest.categorical:
-        pytest.skip("the model has no category column")
-    feature = manifest.categorical[-1]
-    return {**typical_rows(manifest)[0], feature.name: "never seen"}, feature.name, feature
-
-
-def test_strict_mode_refuses_an_unseen_category_naming_feature_value_and_known_ones(
-    client: TestClient, manifest: ModelManifest
-) -> None:
-    row, name, feature = unseen_row(manifest)
-    response = client.post("/predict", json={"rows": [typical_rows(manifest)[0], row]})
-    assert response.status_code == 422
-    error = response.json()["error"]
-    assert error.startswith(f"rows[1].{name}: 'never seen' is not a category training saw; send one of")
-    assert all(repr(category)[:30] in error for category in feature.categories[:10])
-    assert client.post("/predict", json={**row, name: None}).status_code == 200, "missing is no category"
-    inputs = oip_inputs(manifest, [row])
-    answer = client.post(f"/v2/models/{manifest.name}/infer", json={"inputs": inputs})
-    assert answer.status_code == 400
-    assert f"({name}): 'never seen' is not a category training saw" in answer.json()["error"]
-
-
-def test_strict_batch_scoring_refuses_the_rows_with_unseen_categories(
-    manifest: ModelManifest, artifacts_dir: Path, tmp_path: Path
-) -> None:
-    row, name, _ = unseen_row(manifest)
-    pq.write_table(pa.Table.from_pylist([typical_rows(manifest)[0], row]), tmp_path / "rows.parquet")
-    errors = tmp_path / "errors.parquet"
-    job = Job(tmp_path / "rows.parquet", tmp_path / "scores.parquet", errors, None, [], 16, strict=True)
-    assert run_job(job, artifacts_dir, threads=1).refused == 1
-    refused = pq.read_table(errors).to_pylist()
-    assert [(item["row"], item["column"]) for item in refused] == [(1, name)]
-    assert refused[0]["error"].startswith("'never seen' is not a category training saw")

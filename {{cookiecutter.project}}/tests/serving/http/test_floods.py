@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ..servers import LiveServer, live_server
+from ...servers import LiveServer, live_server
 
 LINUX_PROC = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...manifest import CATEGORICAL_INPUT, ONNX_INPUT, CategoricalFeature, Feature
+from ..manifest import CATEGORICAL_INPUT, ONNX_INPUT, CategoricalFeature, Feature
 
 # Keeps log(0) out of the index when a bin is empty on one side.
 _FLOOR = 1e-4
