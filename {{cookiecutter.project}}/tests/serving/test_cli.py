@@ -81,30 +81,6 @@ def test_two_workers_answer_a_kept_alive_client_without_a_delayed_ack_stall(two_
     assert median < 0.005
 
 
-def test_score_without_pyarrow_is_one_line_that_names_the_batch_image(artifacts_dir: Path) -> None:
-    """The serving image has no pyarrow: its `score` must say where to run instead of a traceback."""
-    # As an image without it would fail: a ModuleNotFoundError naming pyarrow.
-    prelude = (
-        "import sys\nclass Missing:\n    def find_spec(self, name, path, target=None):\n"
-        "        if name == 'pyarrow':\n            raise ModuleNotFoundError(name, name=name)\n"
-        "sys.meta_path.insert(0, Missing())"
-    )
-    command = [
-        sys.executable,
-        "-c",
-        f"{prelude}\nimport runpy\nrunpy.run_module({PACKAGE!r}, run_name='__main__')",
-    ]
-    arguments = ["score", "--input", "in.csv", "--output", "out.csv"]
-    environment = {**os.environ, "APP_MODEL_DIR": str(artifacts_dir)}
-    result = subprocess.run(
-        [*command, *arguments], capture_output=True, text=True, env=environment, check=False
-    )
-    assert result.returncode != 0
-    assert result.stderr.splitlines() == [
-        "error: score needs pyarrow: run it in the batch image, or install the `batch` extra"
-    ]
-
-
 def test_several_workers_get_a_fresh_metrics_directory(tmp_path: Path) -> None:
     stale = tmp_path / "counter_123.db"
     stale.write_bytes(b"old")

@@ -60,9 +60,9 @@ def run_retrain(args: argparse.Namespace) -> int:
 
 
 def run_tune(args: argparse.Namespace) -> int:
+    from ..shards import WHOLE
     from .candidate import build_candidate
     from .data import load_dataset
-    from ..shards import WHOLE
     from .search import check_search_id, describe, expand, parse_shard
     from .tuning import pick_best, plan_search, record_search, run_shard
 
