@@ -1,10 +1,13 @@
 """The end-to-end test's stand-in for GitHub's rulesets: a pre-receive hook that enforces the rulesets
 the generated project writes, so that e2e-kind.sh pushes with each environment's App as GitHub would."""
 
+import importlib
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -17,11 +20,23 @@ APPS = {"staging": 101, "production": 202}
 
 
 def load_rulesets() -> ModuleType:
-    """The generated project's rulesets module, which imports nothing of the project; executed from
-    its source, so that no bytecode lands in the template (a bake would copy it)."""
-    module = ModuleType("generated_rulesets")
-    exec(compile(RULESETS.read_text(), str(RULESETS), "exec"), module.__dict__)
-    return module
+    """The generated project's rulesets module, with the modules it imports (delivery/environments.py
+    and errors.py, which need only the standard library), loaded from their source without writing
+    bytecode, so that nothing lands in the template (a bake would copy it)."""
+    package_dir = RULESETS.parents[1]
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        for name, init in (("generated", package_dir), ("generated.delivery", package_dir / "delivery")):
+            spec = importlib.util.spec_from_file_location(
+                name, init / "__init__.py", submodule_search_locations=[str(init)]
+            )
+            assert spec
+            assert spec.loader
+            sys.modules[name] = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(sys.modules[name])
+        return importlib.import_module("generated.delivery.rulesets")
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
 
 
 def git(cwd: Path, *args: str, app: int | None = None) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,12 @@
 import pytest
 
 from {{ cookiecutter.package }}.manifest import CheckKind, GateCheck
-from {{ cookiecutter.package }}.model.checks import check_row, format_table, markdown_table, plain
+from {{ cookiecutter.package }}.model.checks import (
+    check_row,
+    format_table,
+    markdown_table,
+    plain,
+)
 
 CHECKS = [
     GateCheck(kind=CheckKind.VS_BASELINE, metric="f1", value=0.91234, threshold=">= 0.5", passed=True),

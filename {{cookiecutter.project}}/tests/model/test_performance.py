@@ -1,7 +1,12 @@
 """The model card's performance sections: the split's rows, the metrics beside the baseline, each class."""
 
 from {{ cookiecutter.package }}.manifest import Evaluation, ModelManifest, SplitCounts
-from {{ cookiecutter.package }}.model.performance import classes_section, metrics_section, percent, split_section
+from {{ cookiecutter.package }}.model.performance import (
+    classes_section,
+    metrics_section,
+    percent,
+    split_section,
+)
 
 
 def classifier(manifest: ModelManifest) -> ModelManifest:

@@ -1,7 +1,12 @@
 """Every answer in one shape: JSON replies, OIP replies with binary tensors after their JSON header, and
 errors as {"error": ...}, with the same bytes and headers in the fast lane and through Starlette."""
 
-from {{ cookiecutter.package }}.serving.http.responses import error_reply, json_reply, reply_headers, respond
+from {{ cookiecutter.package }}.serving.http.responses import (
+    error_reply,
+    json_reply,
+    reply_headers,
+    respond,
+)
 
 
 def test_a_json_reply_and_its_headers() -> None:

@@ -5,7 +5,11 @@ import pytest
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.http.responses import ApiError
-from {{ cookiecutter.package }}.serving.oip.metadata import check_model, infer_description, model_metadata
+from {{ cookiecutter.package }}.serving.oip.metadata import (
+    check_model,
+    infer_description,
+    model_metadata,
+)
 from {{ cookiecutter.package }}.serving.plane import Plane
 
 
