@@ -5,7 +5,7 @@ import re
 import pandas as pd
 
 from ..manifest import Task
-from .data import Dataset
+from .dataset import Dataset
 from .feature_types import prepare_features
 
 

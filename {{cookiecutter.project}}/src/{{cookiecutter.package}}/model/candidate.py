@@ -9,7 +9,7 @@ from ..errors import Failure
 from ..manifest import require_manifest
 from .card import write_card
 from .config import ModelConfig
-from .data import Dataset
+from .dataset import Dataset
 from .export import export_model
 from .gate import run_gate
 from .track import track_model

@@ -12,6 +12,7 @@ import pandas as pd
 from ..errors import Failure
 from ..manifest import Task
 from .config import BUNDLED_DATASETS, TaskChoice
+from .dataset import Dataset
 from .feature_types import Features, prepare_features
 from .suspects import (
     first_non_number,
@@ -23,21 +24,6 @@ from .suspects import (
 
 # A numeric target with more distinct values than this is taken as a regression target.
 MAX_CLASSES = 20
-
-
-@dataclass(frozen=True)
-class Dataset:
-    features: Features
-    # Classification targets are class indices 0..k-1 into `classes`; regression targets are floats.
-    target: pd.Series
-    target_name: str
-    task: Task
-    classes: list[str] | None
-    source: str
-    # One line each about columns that trained as asked but are probably a mistake.
-    warnings: tuple[str, ...] = ()
-    # What was read from a file source: its files with their sizes, ETags and versions, and the rows.
-    listing: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

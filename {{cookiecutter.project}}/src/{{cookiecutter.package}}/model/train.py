@@ -26,7 +26,8 @@ from ..manifest import (
     write_manifest,
 )
 from .config import DataConfig, GateConfig, TrainConfig
-from .data import Dataset, Split, fingerprint, load_dataset, split_dataset
+from .data import Split, fingerprint, load_dataset, split_dataset
+from .dataset import Dataset
 from .estimators import fitted_params, pipeline_for, round_thresholds_down
 from .feature_types import summarize_categorical, summarize_numeric
 from .holdout import Holdout, write_holdout

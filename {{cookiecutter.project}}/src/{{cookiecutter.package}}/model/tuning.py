@@ -10,7 +10,8 @@ from .. import registry
 from ..errors import Failure
 from ..shards import Shard
 from .config import ModelConfig
-from .data import Dataset, Split, fingerprint, split_dataset
+from .data import Split, fingerprint, split_dataset
+from .dataset import Dataset
 from .estimators import pipeline_for
 from .metrics import LOWER_IS_BETTER, score
 from .search import check_trials, describe, expand, metric_of, search_digest
