@@ -1,5 +1,6 @@
-"""Fixtures for every area: one model trained and exported with the real code, once per test session;
-the object store and tracking server of the cluster tests, once per test run."""
+"""Fixtures for every area: one model trained and exported with the real code, an empty MLflow database,
+and the object store and tracking server of the cluster tests, each made once per test run and
+shared by its workers."""
 
 import gc
 import os
@@ -15,11 +16,8 @@ from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
 from {{ cookiecutter.package }}.model.config import ModelConfig, load_config
 
 from . import PROJECT_DIR
-from .sharing import shared_server, stop_servers
+from .sharing import SHARED, shared_dir, shared_path, shared_server, stop_servers
 from .stores import Stores, start_object_store, start_tracking_server
-
-# Where the servers every worker shares are recorded: made by the controller, handed to each worker.
-SERVERS = pytest.StashKey[Path]()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -35,13 +33,13 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
-        config.stash[SERVERS] = Path(tempfile.mkdtemp(prefix="test-servers-"))
+        config.stash[SHARED] = Path(tempfile.mkdtemp(prefix="test-shared-"))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """pytest-xdist: each worker learns where the controller's run records its servers."""
-    node.workerinput["servers"] = str(node.config.stash[SERVERS])
+    """pytest-xdist: each worker learns where the controller's run keeps what the workers share."""
+    node.workerinput["shared"] = str(node.config.stash[SHARED])
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -51,28 +49,23 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if not hasattr(config, "workerinput") and SERVERS in config.stash:
-        stop_servers(config.stash[SERVERS])
+    if not hasattr(config, "workerinput") and SHARED in config.stash:
+        stop_servers(config.stash[SHARED])
     # The process exits next, and the collections at exit walked the whole heap: seconds of CPU a worker.
     gc.freeze()
-
-
-def servers_dir(config: pytest.Config) -> Path:
-    workerinput = getattr(config, "workerinput", None)
-    return Path(workerinput["servers"]) if workerinput else config.stash[SERVERS]
 
 
 @pytest.fixture(scope="session")
 def object_store(request: pytest.FixtureRequest) -> Stores:
     """moto's S3 server, shared by the whole run; a versioned data bucket and an unversioned one."""
-    directory = servers_dir(request.config)
+    directory = shared_dir(request.config)
     return Stores(shared_server(directory, "s3", lambda: start_object_store(directory / "s3")))
 
 
 @pytest.fixture(scope="session")
 def tracking_server(request: pytest.FixtureRequest, object_store: Stores) -> Stores:
     """`mlflow server` with its artifacts in the object store, shared by the whole run."""
-    directory = servers_dir(request.config)
+    directory = shared_dir(request.config)
     url = shared_server(
         directory, "mlflow", lambda: start_tracking_server(directory / "mlflow", object_store.s3)
     )
@@ -85,7 +78,7 @@ def registry(request: pytest.FixtureRequest, tracking_server: Stores) -> Iterato
     project's one registered model and move its `candidate` alias, which another module would race."""
     from filelock import FileLock
 
-    with FileLock(str(servers_dir(request.config) / "registry.lock")):
+    with FileLock(str(shared_dir(request.config) / "registry.lock")):
         yield tracking_server
 
 
@@ -96,17 +89,20 @@ def model_config() -> ModelConfig:
 
 
 @pytest.fixture(scope="session")
-def artifacts_dir(tmp_path_factory: pytest.TempPathFactory, model_config: ModelConfig) -> Path:
-    """A directory with model.onnx, manifest.json and the training leftovers export and the gate read."""
-    # Imported here, not at the top: pytest-xdist's controller process loads this file but runs no
-    # test, and scikit-learn takes seconds to import.
-    from {{ cookiecutter.package }}.model.export import export_model
-    from {{ cookiecutter.package }}.model.train import train_model
+def artifacts_dir(request: pytest.FixtureRequest, model_config: ModelConfig) -> Path:
+    """A directory with model.onnx, manifest.json and the training leftovers export and the gate read.
+    Shared by the workers: a test that changes or adds files takes `artifacts_copy`."""
 
-    artifacts = tmp_path_factory.mktemp("artifacts")
-    train_model(model_config.data, model_config.train, artifacts, name="test-model")
-    export_model(artifacts, model_config.gate.parity_tolerance)
-    return artifacts
+    def train_and_export(artifacts: Path) -> None:
+        # Imported here, not at the top: pytest-xdist's controller process loads this file but runs no
+        # test, and scikit-learn takes seconds to import.
+        from {{ cookiecutter.package }}.model.export import export_model
+        from {{ cookiecutter.package }}.model.train import train_model
+
+        train_model(model_config.data, model_config.train, artifacts, name="test-model")
+        export_model(artifacts, model_config.gate.parity_tolerance)
+
+    return shared_path(shared_dir(request.config), "artifacts", train_and_export)
 
 
 @pytest.fixture(scope="session")
@@ -121,14 +117,16 @@ def artifacts_copy(artifacts_dir: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def empty_mlflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An MLflow SQLite database with its tables made, once: creating them takes seconds, copying not."""
-    from mlflow import MlflowClient
+def empty_mlflow_db(request: pytest.FixtureRequest) -> Path:
+    """An MLflow SQLite database with its tables made once a run: creating them takes seconds, copying not."""
 
-    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
-    path = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
-    MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
-    return path
+    def create_tables(path: Path) -> None:
+        from mlflow import MlflowClient
+
+        os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+        MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
+
+    return shared_path(shared_dir(request.config), "mlflow.db", create_tables)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""Servers that every xdist worker of one test run shares: the first worker that needs one starts it
-under a file lock and records its URL; the controller stops them all once the run is over (a worker's
-own teardown would stop them while other workers still use them)."""
+"""What every xdist worker of one test run shares, made once by the first worker that needs it, under a
+file lock: servers, whose URL it records and which the controller stops once the run is over (a
+worker's own teardown would stop them while other workers still use them), and files such as the
+trained model, which every test reads and none changes."""
 
 import json
 import os
@@ -9,6 +10,16 @@ import signal
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+
+import pytest
+
+# Where what every worker shares is kept: made by the controller, handed to each worker (conftest.py).
+SHARED = pytest.StashKey[Path]()
+
+
+def shared_dir(config: pytest.Config) -> Path:
+    workerinput = getattr(config, "workerinput", None)
+    return Path(workerinput["shared"]) if workerinput else config.stash[SHARED]
 
 
 def shared_server(directory: Path, name: str, start: Callable[[], tuple[str, int]]) -> str:
@@ -29,6 +40,23 @@ def shared_server(directory: Path, name: str, start: Callable[[], tuple[str, int
     if "error" in recorded:
         raise RuntimeError(f"{name} failed to start in another worker:\n{recorded['error']}")
     return str(recorded["url"])
+
+
+def shared_path(directory: Path, name: str, make: Callable[[Path], None]) -> Path:
+    """`directory/name`, made by `make(path)` if no worker has made it yet. `make` writes to a path
+    beside it, renamed into place only once made, so a failure leaves nothing that looks finished."""
+    from filelock import FileLock
+
+    path = directory / name
+    with FileLock(str(directory / f"{name}.lock")):
+        if not path.exists():
+            partial = directory / f"{name}.partial"
+            if partial.is_dir():
+                shutil.rmtree(partial)
+            partial.unlink(missing_ok=True)
+            make(partial)
+            partial.rename(path)
+    return path
 
 
 def stop_servers(directory: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 from {{ cookiecutter.package }}.model.cli import add_model_commands
 from {{ cookiecutter.package }}.model.config import DataConfig, TrainConfig
 
+from ..sharing import shared_dir, shared_path
 from ..stores import Stores
 
 
@@ -36,16 +37,18 @@ def penguins_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def penguins_artifacts(tmp_path_factory: pytest.TempPathFactory, penguins_csv: Path) -> Path:
-    """Histogram gradient boosting trained on the penguins file and exported, once per session."""
-    from {{ cookiecutter.package }}.model.export import export_model
-    from {{ cookiecutter.package }}.model.train import train_model
+def penguins_artifacts(request: pytest.FixtureRequest, penguins_csv: Path) -> Path:
+    """Histogram gradient boosting trained on the penguins file and exported, once a run."""
 
-    artifacts = tmp_path_factory.mktemp("penguins-artifacts")
-    data = DataConfig(source=str(penguins_csv), target="species")
-    train_model(data, TrainConfig(estimator="gradient_boosting"), artifacts, name="penguins")
-    export_model(artifacts, tolerance=1e-4)
-    return artifacts
+    def train_and_export(artifacts: Path) -> None:
+        from {{ cookiecutter.package }}.model.export import export_model
+        from {{ cookiecutter.package }}.model.train import train_model
+
+        data = DataConfig(source=str(penguins_csv), target="species")
+        train_model(data, TrainConfig(estimator="gradient_boosting"), artifacts, name="penguins")
+        export_model(artifacts, tolerance=1e-4)
+
+    return shared_path(shared_dir(request.config), "penguins-artifacts", train_and_export)
 
 
 @pytest.fixture

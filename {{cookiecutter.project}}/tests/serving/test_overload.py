@@ -19,8 +19,8 @@ from ..servers import live_server
 from .rows import typical_rows
 
 FLOOD_CONNECTIONS = 300
-# Long enough for a dozen rounds of probes while every slot is taken and posts are shed.
-FLOOD_SECONDS = 3.0
+# Long enough for half a dozen rounds of probes while every slot is taken and posts are shed.
+FLOOD_SECONDS = 2.0
 
 
 def probe_timeouts() -> dict[str, float]:
