@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .k8s import ARGOCD_DIR, PROJECT, K8sObject, api_group, load_documents, render
+from .k8s import ARGOCD_DIR, K8sObject, api_group, load_documents, render
 
 APPSET = ARGOCD_DIR / "preview-appset.yaml"
 # What the pull-request generator passes to the ApplicationSet template, for one sample PR.
@@ -121,15 +121,6 @@ def argocd_objects() -> list[K8sObject]:
     found = [obj for path in sorted(ARGOCD_DIR.glob("*.yaml")) for obj in load_documents(path)]
     if APPSET.exists():
         found.append(application_from_appset(load_documents(APPSET)[0], PR_PARAMS))
-    return found
-
-
-def application(objects: list[K8sObject], env: str) -> K8sObject:
-    [found] = [
-        obj
-        for obj in objects
-        if obj["kind"] == "Application" and obj["metadata"]["name"] == f"{PROJECT}-{env}"
-    ]
     return found
 
 

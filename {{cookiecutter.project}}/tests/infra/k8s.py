@@ -196,6 +196,13 @@ def only(objects: list[K8sObject], kind: str) -> K8sObject:
     return found
 
 
+def named(objects: list[K8sObject], kind: str, suffix: str) -> K8sObject:
+    """The one object of `kind` named `<project>-<suffix>`."""
+    name = f"{PROJECT}-{suffix}"
+    [found] = [obj for obj in objects if obj["kind"] == kind and obj["metadata"]["name"] == name]
+    return found
+
+
 def exported_samples(metrics_text: str) -> dict[str, set[str]]:
     """Label names seen on each sample name (`x_total`, `x_bucket`...) of a /metrics page."""
     samples: dict[str, set[str]] = {}

@@ -11,7 +11,6 @@ from .argocd import (
     APPSET,
     PR_PARAMS,
     RENDERED,
-    application,
     application_from_appset,
     argocd_objects,
     created_namespace,
@@ -27,6 +26,7 @@ from .k8s import (
     containers,
     describe,
     load_documents,
+    named,
     render,
     with_typo,
 )
@@ -54,7 +54,7 @@ def test_each_environment_syncs_its_rendered_branch_as_plain_yaml(objects: list[
     """deliver commits kustomize's output to env/<env>; Argo CD syncs the branch tip (argo-cd v3.5.1
     docs/user-guide/tracking_strategies.md:44-50) as a directory app, which loads .yml, .yaml and .json
     files (docs/user-guide/directory.md:3). Nothing on main reaches the environment on its own."""
-    app = application(objects, env)
+    app = named(objects, "Application", env)
     source = app["spec"]["source"]
     assert source["targetRevision"] == f"env/{env}"
     assert source["path"] == "."
@@ -67,7 +67,7 @@ def test_each_environment_syncs_its_rendered_branch_as_plain_yaml(objects: list[
 def test_the_namespace_an_environment_creates_enforces_restricted_pod_security(
     objects: list[K8sObject], env: str
 ) -> None:
-    policy = application(objects, env)["spec"]["syncPolicy"]
+    policy = named(objects, "Application", env)["spec"]["syncPolicy"]
     assert "CreateNamespace=true" in policy["syncOptions"]
     assert POD_SECURITY.items() <= policy["managedNamespaceMetadata"]["labels"].items()
 
@@ -120,8 +120,8 @@ NAMESPACE_SAMPLES = ["kube-system", "default", "argocd", f"{PROJECT}", f"{PROJEC
 @pytest.mark.parametrize("name", [*NAMESPACE_SAMPLES, f"{PROJECT}-pr-7"])
 def test_the_environments_project_refuses_any_other_namespace(objects: list[K8sObject], name: str) -> None:
     """A Namespace is cluster-scoped: the destinations do not limit it, only the whitelist's names do."""
-    project = project_of(objects, application(objects, "production"))
-    assert project is project_of(objects, application(objects, "staging"))
+    project = project_of(objects, named(objects, "Application", "production"))
+    assert project is project_of(objects, named(objects, "Application", "staging"))
     assert_refused(project, name)
 
 

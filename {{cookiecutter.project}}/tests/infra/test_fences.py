@@ -18,14 +18,13 @@ from .argocd import (
     APPSET,
     PR_PARAMS,
     RENDERED,
-    application,
     application_from_appset,
     argocd_objects,
     project_of,
     project_permits,
     render_with_overrides,
 )
-from .k8s import ARGOCD_DIR, PROJECT, K8sObject, describe, load_documents
+from .k8s import ARGOCD_DIR, PROJECT, K8sObject, describe, load_documents, named
 
 BOOTSTRAP = ARGOCD_DIR / "bootstrap.yaml"
 # What a pull request's author adds to the preview overlay after the label: it runs after the
@@ -128,7 +127,7 @@ def test_a_commit_that_drops_an_environments_application_from_argocd_prunes_noth
     the bootstrap app's desired state; pruned, its resources finalizer would delete all of production.
     The live Application keeps its Prune=false, so the prune skips it; Delete=false keeps it when the
     bootstrap app itself is deleted (argo-cd v3.5.1 docs/user-guide/sync-options.md)."""
-    live = application(objects, env)
+    live = named(objects, "Application", env)
     options = live["metadata"]["annotations"]["argocd.argoproj.io/sync-options"].split(",")
     assert prune_disabled(live)
     assert "Delete=false" in options

@@ -22,6 +22,7 @@ from .k8s import (
     containers,
     describe,
     kubernetes_errors,
+    named,
     pod_spec,
     with_typo,
 )
@@ -29,15 +30,6 @@ from .test_argocd import deployed
 from .test_k8s_hardening import peer, restricted_violations
 
 objects = rendered_with("training")
-
-
-def cronjob(objects: list[K8sObject], suffix: str) -> K8sObject:
-    [found] = [
-        obj
-        for obj in objects
-        if obj["kind"] == "CronJob" and obj["metadata"]["name"] == f"{PROJECT}-{suffix}"
-    ]
-    return found
 
 
 def job_from(cron: K8sObject) -> K8sObject:
@@ -53,7 +45,7 @@ def test_the_training_objects_and_the_jobs_they_make_fit_the_kubernetes_schema(
     objects: list[K8sObject],
 ) -> None:
     core = [obj for obj in objects if api_group(obj) not in CUSTOM_GROUPS]
-    jobs = [job_from(cronjob(objects, name)) for name in ("retrain", "tune")]
+    jobs = [job_from(named(objects, "CronJob", name)) for name in ("retrain", "tune")]
     assert [error for obj in [*core, *jobs] for error in kubernetes_errors(obj)] == []
     assert [describe(job) for job in jobs if not kubernetes_errors(with_typo(job))] == []
     assert jobs[1]["spec"]["completionMode"] == "Indexed"
@@ -62,7 +54,7 @@ def test_the_training_objects_and_the_jobs_they_make_fit_the_kubernetes_schema(
 def test_the_cronjobs_run_the_training_image_built_beside_the_server_s(objects: list[K8sObject]) -> None:
     name, pin = server_image(objects)
     for suffix in ("retrain", "tune"):
-        [trainer] = containers(cronjob(objects, suffix))
+        [trainer] = containers(named(objects, "CronJob", suffix))
         assert trainer["image"].startswith(f"{name}-train")
         assert trainer["image"].removeprefix(f"{name}-train")[1:] == pin
 
@@ -70,7 +62,7 @@ def test_the_cronjobs_run_the_training_image_built_beside_the_server_s(objects: 
 def test_retrain_runs_the_retrain_command_one_at_a_time_failing_at_once_on_a_cli_error(
     objects: list[K8sObject],
 ) -> None:
-    cron = cronjob(objects, "retrain")
+    cron = named(objects, "CronJob", "retrain")
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
     assert "suspend" not in cron["spec"]
     [trainer] = containers(cron)
@@ -81,7 +73,7 @@ def test_retrain_runs_the_retrain_command_one_at_a_time_failing_at_once_on_a_cli
 
 
 def test_each_shard_of_the_search_runs_its_trials_under_the_job_s_uid(objects: list[K8sObject]) -> None:
-    cron = cronjob(objects, "tune")
+    cron = named(objects, "CronJob", "tune")
     job = cron["spec"]["jobTemplate"]["spec"]
     [tune] = containers(cron)
     command = tune["command"]
@@ -111,7 +103,7 @@ def test_the_training_pods_meet_the_restricted_profile_with_their_own_identity(
         obj for obj in objects if obj["kind"] == "ServiceAccount" and "trainer" in obj["metadata"]["name"]
     ]
     for suffix in ("retrain", "tune"):
-        cron = cronjob(objects, suffix)
+        cron = named(objects, "CronJob", suffix)
         pod = pod_spec(cron)
         assert pod is not None
         assert restricted_violations(pod) == []
