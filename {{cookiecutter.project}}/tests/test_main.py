@@ -56,8 +56,29 @@ def exit_code(arguments: list[str]) -> int | str | None:
         (["score", "--input", "in.csv", "--output", "parts", "--shard", "-1/4"], "--shard"),
         (["tune", "--trial", "-1/4", "--search", "my-search"], "--trial"),
         (["score", "--shards", "0/4"], "--shards"),
+        # What int() and float() would take: other scripts' digits, nan, inf, counts below one.
+        (["score", "--input", "in.csv", "--output", "parts", "--shard", "\u0661/\u0662"], "--shard"),
+        (["tune", "--out", "out", "--trial", "", "--search", "my-search"], "--trial"),
+        (["tune", "--out", "out", "--wait", "nan"], "--wait"),
+        (["serve", "--port", "\u0668\u0660\u0668\u0660"], "--port"),
+        (["wait-for-revision", "http://127.0.0.1:9", "abc", "--samples", "0"], "--samples"),
+        (["wait-for-revision", "http://127.0.0.1:9", "abc", "--timeout", "inf"], "--timeout"),
+        (["url", "--env", "preview", "--pr", "-5"], "--pr"),
+        (["rulesets", "--staging-app-id", "0", "--production-app-id", "2", "--out", "o"], "--staging-app-id"),
     ],
-    ids=["shard=-1/4", "trial=-1/4", "unknown-flag"],
+    ids=[
+        "shard=-1/4",
+        "trial=-1/4",
+        "unknown-flag",
+        "shard=arabic-indic-digits",
+        "trial=empty",
+        "wait=nan",
+        "port=arabic-indic-digits",
+        "samples=0",
+        "timeout=inf",
+        "pr=-5",
+        "app-id=0",
+    ],
 )
 def test_arguments_the_command_line_refuses_are_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], arguments: list[str], flag: str
@@ -68,3 +89,41 @@ def test_arguments_the_command_line_refuses_are_one_line_and_exit_2(
     assert len(lines) == 1
     assert lines[0].startswith("error: ")
     assert flag in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "variable", "value"),
+    [
+        (["serve"], "APP_MAX_CONCURRENCY", "-1"),
+        (["serve"], "APP_PORT", "http"),
+        (["score"], "APP_SCORE_BATCH_ROWS", "0"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    variable: str,
+    value: str,
+) -> None:
+    """Not the option it would be on the command line (`--port`), which the user never typed."""
+    monkeypatch.setenv(variable, value)
+    assert exit_code(arguments) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {variable}: ")
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["train", "--out", "out", "--config", "{directory}"],
+        ["fetch", "--into", "model", "--lock", "{directory}"],
+    ],
+    ids=["config-is-a-directory", "lock-is-a-directory"],
+)
+def test_a_path_of_the_wrong_kind_is_one_line_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], arguments: list[str]
+) -> None:
+    assert exit_code([argument.format(directory=tmp_path) for argument in arguments]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == f"error: {tmp_path}: Is a directory"

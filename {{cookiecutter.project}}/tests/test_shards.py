@@ -39,7 +39,22 @@ def test_i_of_n_is_read_as_the_shard() -> None:
     assert Shard.parse("0/1", "--trial") == WHOLE
 
 
-@pytest.mark.parametrize("text", ["3/3", "-1/2", "1", "a/b", "1/0", "1/2/3", " 1/2", "1234567/9999999"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3/3",
+        "-1/2",
+        "1",
+        "a/b",
+        "1/0",
+        "1/2/3",
+        " 1/2",
+        "1234567/9999999",
+        "",
+        "\u0661/\u0662",
+        "\uff11/\uff12",
+    ],
+)
 def test_a_shard_outside_zero_to_n_is_refused_in_one_line_naming_the_option(text: str) -> None:
     with pytest.raises(Failure, match=r"expected I/N with 0 <= I < N") as refused:
         Shard.parse(text, "--shard")

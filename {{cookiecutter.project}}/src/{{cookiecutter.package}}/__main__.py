@@ -7,7 +7,7 @@ from typing import NoReturn
 
 from .batch.cli import add_batch_commands
 from .delivery.cli import add_delivery_commands
-from .errors import Failure
+from .errors import Failure, first_line
 from .model.cli import add_model_commands
 from .serving.cli import add_serving_commands
 
@@ -41,6 +41,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Failure as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:
+        # A path that is a directory where a file should be (or the reverse), unreadable, or taken: what
+        # the file system said, about the path it said it of.
+        print(f"error: {describe_os_error(error)}", file=sys.stderr)
+        return 1
+
+
+def describe_os_error(error: OSError) -> str:
+    if error.filename is None:
+        return first_line(error)
+    return f"{error.filename}: {error.strerror or first_line(error)}"
 
 
 if __name__ == "__main__":

@@ -7,10 +7,14 @@ a server worker starts, and passed down; no module below reads the environment i
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import Failure
 
 
 def cpu_limit() -> int:
@@ -39,6 +43,33 @@ class TrackingSettings(AppSettings):
         validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "APP_MLFLOW_TRACKING_URI"),
         description="MLflow tracking server whose registry aliases delivery moves; unset, they stay",
     )
+
+
+Settings = TypeVar("Settings", bound="AppSettings")
+
+
+def read_settings(kind: type[Settings], options: Mapping[str, Any] | None = None) -> Settings:
+    """`kind` from the environment, with a command's `options` over it. An invalid value is a Failure
+    naming where it came from, the option (`--port`) or the variable (`APP_PORT`), in one line."""
+    options = options or {}
+    try:
+        return kind(**options)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        if not problem["loc"]:  # a check across fields: its message names them
+            raise Failure(f"settings: {problem['msg']}") from None
+        field = str(problem["loc"][0])
+        source = f"--{field.replace('_', '-')}" if field in options else variable_of(kind, field)
+        raise Failure(f"{source}: {problem['msg']}") from None
+
+
+def variable_of(kind: type[AppSettings], field: str) -> str:
+    """The environment variable a field is read from: its alias's first choice, else APP_<FIELD>."""
+    info = kind.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"{kind.model_config.get('env_prefix', '')}{field}".upper()
 
 
 def setting_sources() -> list[type[AppSettings]]:

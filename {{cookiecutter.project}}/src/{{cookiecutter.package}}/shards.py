@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from .errors import Failure
 
-I_OF_N = re.compile(r"(\d{1,6})/(\d{1,6})")
+# ASCII digits only: `\d` would take any script's digits, and int() reads them.
+I_OF_N = re.compile(r"([0-9]{1,6})/([0-9]{1,6})")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,12 @@ def test_score_without_input_or_output_is_one_line(
 
 @pytest.mark.parametrize(
     ("shard", "given"),
-    [(["--shard", "4/4"], "4/4"), (["--shard", "1of4"], "1of4"), (["--shard=-1/4"], "-1/4")],
+    [
+        (["--shard", "4/4"], "4/4"),
+        (["--shard", "1of4"], "1of4"),
+        (["--shard=-1/4"], "-1/4"),
+        (["--shard", ""], ""),
+    ],
 )
 def test_a_bad_shard_is_one_line(capsys: pytest.CaptureFixture[str], shard: list[str], given: str) -> None:
     assert refusal(capsys, ["--input", "in.parquet", "--output", "parts", *shard]) == [

@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 from ..errors import Failure
+from ..settings import read_settings
 from ..shards import Shard
 from .settings import BatchSettings
 
@@ -51,13 +52,13 @@ def run_score(args: argparse.Namespace) -> int:
         ) from None
     from ..runtime.predictor import FileLimits
 
-    settings = BatchSettings()
+    settings = read_settings(BatchSettings)
     source = args.input or settings.score_input
     target = args.output or settings.score_output
     if source is None or target is None:
         raise Failure("score needs --input and --output (or APP_SCORE_INPUT and APP_SCORE_OUTPUT)")
     errors = args.errors or settings.score_errors
-    shard = Shard.parse(args.shard, "--shard") if args.shard else None
+    shard = Shard.parse(args.shard, "--shard") if args.shard is not None else None
     job = Job(
         Path(source),
         Path(target),

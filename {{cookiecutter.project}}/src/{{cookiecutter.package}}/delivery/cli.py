@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 from typing import TypeAlias
 
+from ..cli_values import seconds, whole
 from . import handlers
 from .environments import DELIVERED
 
@@ -80,7 +81,7 @@ def add_setup_commands(commands: Commands) -> None:
         "--out", type=Path, required=True, help="Directory for the pull request's branch, title and body"
     )
     command.add_argument(
-        "--wait", type=float, default=0.0, help="Seconds to wait for a candidate newer than model.lock"
+        "--wait", type=seconds, default=0.0, help="Seconds to wait for a candidate newer than model.lock"
     )
     command.set_defaults(handler=handlers.run_propose)
 
@@ -90,8 +91,8 @@ def add_setup_commands(commands: Commands) -> None:
     command.set_defaults(handler=handlers.run_check_head)
 
     command = commands.add_parser("rulesets", help="Write the repository rulesets as JSON, for `gh api`")
-    command.add_argument("--staging-app-id", type=int, required=True, help="App ID of the staging App")
-    command.add_argument("--production-app-id", type=int, required=True, help="App ID of the production App")
+    for env in ("staging", "production"):
+        command.add_argument(f"--{env}-app-id", type=whole(1), required=True, help=f"App ID of the {env} App")
     command.add_argument("--out", type=Path, required=True, help="Directory for the JSON files")
     command.set_defaults(handler=handlers.run_rulesets)
 
@@ -99,22 +100,22 @@ def add_setup_commands(commands: Commands) -> None:
 def add_watch_commands(commands: Commands) -> None:
     command = commands.add_parser("url", help="Print the public URL of an environment")
     command.add_argument("--env", required=True)
-    command.add_argument("--pr", type=int, help="Pull request number, for a preview")
+    command.add_argument("--pr", type=whole(1), help="Pull request number, for a preview")
     command.set_defaults(handler=handlers.run_url)
 
     command = commands.add_parser("wait-for-revision", help="Poll URL/model until it serves REVISION")
     add_wanted(command)
-    command.add_argument("--timeout", type=float, default=600.0, help="Seconds (default 600)")
+    command.add_argument("--timeout", type=seconds, default=600.0, help="Seconds (default 600)")
     command.add_argument(
-        "--samples", type=int, default=20, help="Answers in a row that must report REVISION (default 20)"
+        "--samples", type=whole(1), default=20, help="Answers in a row that must report REVISION (default 20)"
     )
     command.set_defaults(handler=handlers.run_wait_for_revision)
 
     command = commands.add_parser("wait-for-canary", help="Watch a canary until it is promoted or aborted")
     add_wanted(command)
-    command.add_argument("--timeout", type=float, default=3000.0, help="Seconds (default 3000)")
+    command.add_argument("--timeout", type=seconds, default=3000.0, help="Seconds (default 3000)")
     command.add_argument(
-        "--appear-within", type=float, default=900.0, help="Seconds for the canary to appear (default 900)"
+        "--appear-within", type=seconds, default=900.0, help="Seconds for the canary to appear (default 900)"
     )
     add_outputs(command)
     command.set_defaults(handler=handlers.run_wait_for_canary)

@@ -66,10 +66,10 @@ def run_rollback(args: argparse.Namespace) -> int:
 
 
 def run_register(args: argparse.Namespace) -> int:
-    from ..settings import TrackingSettings
+    from ..settings import TrackingSettings, read_settings
 
     # A workflow passes an unset repository variable as "": that is no server either.
-    uri = TrackingSettings().mlflow_tracking_uri or None
+    uri = read_settings(TrackingSettings).mlflow_tracking_uri or None
     if uri is None:
         print("no tracking server configured (MLFLOW_TRACKING_URI); registry aliases unchanged")
         return 0
@@ -88,10 +88,10 @@ def run_propose(args: argparse.Namespace) -> int:
     from .. import registry
     from ..errors import Failure
     from ..manifest import project_name
-    from ..settings import TrackingSettings
+    from ..settings import TrackingSettings, read_settings
     from .proposal import Nothing, propose
 
-    uri = TrackingSettings().mlflow_tracking_uri
+    uri = read_settings(TrackingSettings).mlflow_tracking_uri
     if not uri:
         raise Failure("propose reads the registry's candidate: set MLFLOW_TRACKING_URI")
     for name in ("branch", "title", "body.md"):

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import registry
+from ..cli_values import seconds
 from ..errors import Failure
 from ..lock import LOCK_FILE, read_lock
 from ..manifest import project_name
-from ..settings import TrackingSettings
+from ..settings import TrackingSettings, read_settings
 from .arguments import add_config, add_tracking_uri, config_from
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def add_job_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPars
     tune.add_argument("--out", type=Path, required=True, help="Scratch directory for the refitted model")
     tune.add_argument("--trial", help="I/N: run trials I, I+N, ...; shard N-1 then waits for all and picks")
     tune.add_argument("--search", help="The search's id, the same in every shard (default: a new one)")
-    tune.add_argument("--wait", type=float, default=SEARCH_WAIT_S, help="Seconds the picking shard waits")
+    tune.add_argument("--wait", type=seconds, default=SEARCH_WAIT_S, help="Seconds the picking shard waits")
     tune.set_defaults(handler=run_tune)
 
     fetch = commands.add_parser("fetch", help="Download the version model.lock pins, checked against it")
@@ -66,14 +67,14 @@ def run_tune(args: argparse.Namespace) -> int:
     from .search import check_search_id, describe, expand, parse_shard
     from .tuning import pick_best, plan_search, record_search, run_shard
 
-    if args.trial and not args.search:
+    if args.trial is not None and not args.search:
         raise Failure("--trial needs --search: every shard of one search names the same id")
     config = config_from(args)
     if config.train.search is None:
         raise Failure("model.toml has no [train.search]: add one to tune (README: Train on the cluster)")
     # A shard that does not fit the search fails before reading any data.
     trials = len(expand(config.train.search, config.train.seed))
-    shard = parse_shard(args.trial, trials) if args.trial else WHOLE
+    shard = parse_shard(args.trial, trials) if args.trial is not None else WHOLE
     search_id = check_search_id(args.search or uuid.uuid4().hex[:12])
     data = config.data
     dataset = load_dataset(data.source, data.target, data.task, data.categorical, data.exclude)
@@ -99,7 +100,7 @@ def run_fetch(args: argparse.Namespace) -> int:
     lock = read_lock(args.lock)
     if lock is None:
         raise Failure(f"{args.lock}: not found; without a lock, `make model` trains the model instead")
-    tracking_uri = args.tracking_uri or TrackingSettings().mlflow_tracking_uri
+    tracking_uri = args.tracking_uri or read_settings(TrackingSettings).mlflow_tracking_uri
     if not tracking_uri:
         raise Failure(
             f"{args.lock} pins a registered version: set MLFLOW_TRACKING_URI to its tracking server"

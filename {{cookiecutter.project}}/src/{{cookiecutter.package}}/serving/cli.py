@@ -8,9 +8,8 @@ import signal
 import tempfile
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from ..errors import Failure
+from ..cli_values import whole
+from ..settings import read_settings
 from .monitoring.logs import configure_logging
 from .monitoring.tracing import require_tracing
 from .settings import ServerSettings, export_multiproc_dir, export_overrides
@@ -23,19 +22,15 @@ def add_serving_commands(commands: "argparse._SubParsersAction[argparse.Argument
         description="Serve the model; every setting is an APP_* variable, and these options win over theirs.",
     )
     parser.add_argument("--host", help="Address to listen on (APP_HOST)")
-    parser.add_argument("--port", type=int, help="Port to listen on (APP_PORT)")
-    parser.add_argument("--workers", type=int, help="Worker processes (APP_WORKERS)")
+    parser.add_argument("--port", type=whole(1, 65535), help="Port to listen on (APP_PORT)")
+    parser.add_argument("--workers", type=whole(1), help="Worker processes (APP_WORKERS)")
     parser.set_defaults(handler=run_serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     options = {name: getattr(args, name) for name in ("host", "port", "workers")}
-    try:
-        export_overrides({name: value for name, value in options.items() if value is not None})
-    except ValidationError as error:
-        problem = error.errors()[0]
-        raise Failure(f"--{problem['loc'][0]}: {problem['msg']}") from None
-    settings = ServerSettings()
+    export_overrides({name: value for name, value in options.items() if value is not None})
+    settings = read_settings(ServerSettings)
     configure_logging(settings.log_level, settings.log_json)
     require_tracing(settings)
     made_here = settings.prometheus_multiproc_dir is None

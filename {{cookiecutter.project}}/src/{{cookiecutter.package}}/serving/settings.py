@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field
 
 from ..runtime.settings import RuntimeSettings
-from ..settings import AppSettings, cpu_limit
+from ..settings import AppSettings, cpu_limit, read_settings
 
 
 class Workers(AppSettings):
@@ -82,9 +82,9 @@ class ServerSettings(RuntimeSettings, Workers):
 def export_overrides(values: dict[str, Any]) -> None:
     """Put command-line values over the environment, for this process and the workers it starts.
 
-    Raises pydantic's ValidationError, before changing anything, when a value is invalid.
+    Raises a Failure naming the option or the variable, before changing anything, when a value is invalid.
     """
-    ServerSettings(**values)
+    read_settings(ServerSettings, values)
     for name, value in values.items():
         os.environ[f"APP_{name.upper()}"] = str(value)
 

@@ -1,6 +1,7 @@
 """The fast lane answers the hot routes itself, with the same results and errors as the documented
 routes, and sheds those the connection layer marked as beyond the concurrency limit."""
 
+import json
 import re
 from typing import Any
 
@@ -44,6 +45,39 @@ def test_every_post_route_is_hot_and_served_by_the_fast_lane(
     for path in posts:
         response = client.post(path.format(name=manifest.name, version=manifest.version), json={})
         assert response.status_code in (400, 422), path
+
+
+def test_every_spelling_fastapi_routes_to_a_hot_route_takes_the_lane(
+    settings: ServerSettings, manifest: ModelManifest
+) -> None:
+    """Starlette's `$` also matches before a final newline, so FastAPI serves `/predict%0A` as /predict:
+    the lane must take it too, or a client could step around its shedding."""
+    guard = create_app(settings).front
+    assert isinstance(guard, RequestGuard)
+    assert isinstance(guard.app, FastLane)
+
+    async def fallback(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError(f"POST {scope['path']!r} fell back to FastAPI")
+
+    guard.app.app = fallback
+    client = TestClient(guard)
+    for _, route, _ in guard.app.routes:
+        path = route.path.format(name=manifest.name, version=manifest.version)
+        assert client.post(path + "%0A", json={}).status_code in (400, 422), path
+
+
+def test_a_header_sent_twice_is_read_as_fastapi_reads_it_the_first(
+    client: TestClient, settings: ServerSettings, manifest: ModelManifest
+) -> None:
+    body = json.dumps(typical_rows(manifest)[0])
+    plain = TestClient(create_app(settings).framework, raise_server_exceptions=False)
+    for first, second in [("application/json", "text/plain"), ("text/plain", "application/json")]:
+        headers = [("content-type", first), ("content-type", second)]
+        expected, got = (
+            client.post("/predict", content=body, headers=headers),
+            plain.post("/predict", content=body, headers=headers),
+        )
+        assert got.status_code == expected.status_code == (200 if first == "application/json" else 415)
 
 
 def test_fast_lane_counts_requests_under_the_route_template(

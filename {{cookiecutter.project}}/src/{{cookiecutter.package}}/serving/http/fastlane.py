@@ -47,14 +47,16 @@ class HotRoutes(list[tuple[APIRoute, Handler]]):
 class FastLane:
     def __init__(self, app: ASGIApp, routes: HotRoutes, shedder: Shedder) -> None:
         self.app = app
-        # Starlette's own pattern of each route: the lane matches paths exactly as FastAPI would.
+        # Starlette's own pattern of each route, applied as Starlette applies it (`match`, whose `$` also
+        # matches before a final newline: /predict%0A is /predict in both lanes), so that no spelling of
+        # a hot path escapes the lane and its shedding.
         self.routes = [(route.path_regex, route, handler) for route, handler in routes]
         self.shedder = shedder
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
             for pattern, route, handler in self.routes:
-                match = pattern.fullmatch(scope["path"])
+                match = pattern.match(scope["path"])
                 if match:
                     scope["route"] = route
                     await self._serve(route, handler, match.groupdict(), scope, receive, send)
@@ -104,4 +106,6 @@ _WANTED = frozenset({b"content-type", b"inference-header-content-length"})
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    return {key.decode(): value.decode("latin-1") for key, value in scope["headers"] if key in _WANTED}
+    """The wanted headers; of a header sent twice, the first, as Starlette's `Headers.get` reads it."""
+    wanted = [(key.decode(), value.decode("latin-1")) for key, value in scope["headers"] if key in _WANTED]
+    return dict(reversed(wanted))
