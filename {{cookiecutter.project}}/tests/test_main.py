@@ -64,6 +64,7 @@ def exit_code(arguments: list[str]) -> int | str | None:
         (["wait-for-revision", "http://127.0.0.1:9", "abc", "--samples", "0"], "--samples"),
         (["wait-for-revision", "http://127.0.0.1:9", "abc", "--timeout", "inf"], "--timeout"),
         (["url", "--env", "preview", "--pr", "-5"], "--pr"),
+        (["smoke", "http://[::1"], "url"),
         (["rulesets", "--staging-app-id", "0", "--production-app-id", "2", "--out", "o"], "--staging-app-id"),
     ],
     ids=[
@@ -77,6 +78,7 @@ def exit_code(arguments: list[str]) -> int | str | None:
         "samples=0",
         "timeout=inf",
         "pr=-5",
+        "url=unclosed-ipv6",
         "app-id=0",
     ],
 )

@@ -4,7 +4,7 @@ import pytest
 
 from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import CheckKind, GateCheck, GateReport, ModelManifest
-from {{ cookiecutter.package }}.registry import ModelRef, parse_model_uri, run_metrics, run_tags
+from {{ cookiecutter.package }}.registry import ModelRef, connect, parse_model_uri, run_metrics, run_tags
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,9 @@ def test_a_run_records_the_gate_s_latency_and_verdict(manifest: ModelManifest) -
 def test_a_run_without_a_gate_report_says_so(manifest: ModelManifest) -> None:
     assert "latency_p99_ms" not in run_metrics(manifest, None)
     assert run_tags(manifest, None)["gate"] == "not run"
+
+
+def test_a_tracking_uri_no_store_answers_to_is_one_line_naming_it() -> None:
+    with pytest.raises(Failure, match=r"^tracking URI 'bogus://x': .*unsupported URI") as refused:
+        connect("bogus://x")
+    assert "\n" not in str(refused.value)

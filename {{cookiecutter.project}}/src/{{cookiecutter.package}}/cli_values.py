@@ -1,4 +1,5 @@
-"""The numbers a command line takes: ASCII digits, finite and in range, or one line saying what fits.
+"""The numbers and URLs a command line takes: ASCII digits, finite and in range, URLs a client can
+open; or one line saying what fits.
 
 argparse's `int` and `float` take whatever Python's do: other scripts' digits (`٨٠٨٠`), `nan`, `inf`
 and negative counts, each of which a command would then act on (a wait that never ends, a check of
@@ -10,6 +11,7 @@ import argparse
 import math
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 _WHOLE = re.compile(r"[0-9]{1,20}")
 _DECIMAL = re.compile(r"[0-9]{1,20}(\.[0-9]{0,9})?|\.[0-9]{1,9}")
@@ -33,3 +35,15 @@ def seconds(text: str) -> float:
     if _DECIMAL.fullmatch(text) is None or not math.isfinite(float(text)):
         raise argparse.ArgumentTypeError(f"{text!r}: expected seconds, 0 or more (e.g. 30 or 0.5)")
     return float(text)
+
+
+def http_url(text: str) -> str:
+    """An http:// or https:// URL with a host, as the delivery checks poll it."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (reading it checks it: a port out of range or not a number raises)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an http:// or https:// URL with a host")
+    return text

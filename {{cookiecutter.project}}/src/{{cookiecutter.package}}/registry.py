@@ -70,9 +70,13 @@ def connect(tracking_uri: str | None) -> "MlflowClient":
     sqlite:///mlflow.db in the working directory)."""
     try:
         from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
     except ImportError:
         raise Failure("MLflow is not installed; add it with `uv sync --extra mlflow`") from None
-    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    try:
+        return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    except MlflowException as error:  # a scheme no store answers to, e.g. a typo in the URI
+        raise Failure(f"tracking URI {tracking_uri!r}: {first_line(error)}") from None
 
 
 def client_errors() -> type[Exception]:

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -113,6 +114,24 @@ def test_serve_options_win_over_the_environment(artifacts_dir: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+
+
+def test_a_port_already_taken_is_one_line_on_stderr(artifacts_dir: Path) -> None:
+    """uvicorn logs why it cannot listen, as JSON on stdout, and exits 3; a person at the terminal reads
+    stderr, where the reason is now too."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        environment = {**os.environ, "APP_MODEL_DIR": str(artifacts_dir), "APP_WORKERS": "1"}
+        command = [sys.executable, "-m", PACKAGE, "serve", "--host", "127.0.0.1", "--port", str(port)]
+        result = subprocess.run(
+            command, env=environment, capture_output=True, text=True, timeout=60, check=False
+        )
+    assert result.returncode == 3
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: serve: could not start on 127.0.0.1:{port}: ")
+    assert "address already in use" in line
 
 
 @pytest.mark.parametrize(

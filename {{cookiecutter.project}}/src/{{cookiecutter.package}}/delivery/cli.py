@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 from typing import TypeAlias
 
-from ..cli_values import seconds, whole
+from ..cli_values import http_url, seconds, whole
 from . import handlers
 from .environments import DELIVERED
 
@@ -121,12 +121,12 @@ def add_watch_commands(commands: Commands) -> None:
     command.set_defaults(handler=handlers.run_wait_for_canary)
 
     command = commands.add_parser("smoke", help="Check readiness and predict one typical row")
-    command.add_argument("url")
+    command.add_argument("url", type=http_url)
     command.set_defaults(handler=handlers.run_smoke)
 
 
 def add_wanted(command: argparse.ArgumentParser) -> None:
-    command.add_argument("url")
+    command.add_argument("url", type=http_url)
     command.add_argument("revision")
     command.add_argument("--digest", help="The image digest /model must report too")
     command.add_argument("--model-sha256", help="The model sha256 /model must report too")

@@ -2,6 +2,7 @@
 
 import argparse
 import functools
+import logging
 import math
 import shutil
 import signal
@@ -9,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from ..cli_values import whole
+from ..errors import Failure
 from ..settings import read_settings
 from .monitoring.logs import configure_logging
 from .monitoring.tracing import require_tracing
@@ -43,15 +45,42 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+class StartupError(logging.Handler):
+    """The last error uvicorn logged: why it could not listen (an address in use, a host that does not
+    resolve), which it logs and then exits on, saying nothing on stderr when the logs are JSON on stdout."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.message = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "uvicorn.error":
+            self.message = record.getMessage()
+
+
 def _start_uvicorn(settings: ServerSettings) -> None:
+    # After a clean shutdown uvicorn raises the SIGTERM it caught again, with the handler it found
+    # in place; the default one would end the process with 143 rather than 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    startup = StartupError()
+    # On the root, where uvicorn's records arrive: the app's logging setup empties uvicorn's own handlers.
+    logging.getLogger().addHandler(startup)
+    try:
+        _run_uvicorn(settings)
+    except SystemExit as exiting:
+        if exiting.code in (0, None):
+            raise
+        reason = startup.message or "see the log"
+        where = f"{settings.host}:{settings.port}"
+        raise Failure(f"serve: could not start on {where}: {reason}", exit_code=int(exiting.code)) from None
+
+
+def _run_uvicorn(settings: ServerSettings) -> None:
     import uvicorn  # imported here so the other commands start fast
 
     from .http.connection import GuardedProtocol
     from .http.transport import limits_of
 
-    # After a clean shutdown uvicorn raises the SIGTERM it caught again, with the handler it found
-    # in place; the default one would end the process with 143 rather than 0.
-    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(
         f"{__package__}.app:create_app",
         factory=True,
