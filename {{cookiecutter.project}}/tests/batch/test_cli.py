@@ -48,6 +48,21 @@ def test_a_bad_shard_is_one_line(capsys: pytest.CaptureFixture[str], shard: list
     ]
 
 
+def test_a_model_that_cannot_load_is_one_line_saying_why(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The reason the server logs (with its path), here as the command's one error line, not a log line
+    before it."""
+    not_a_directory = tmp_path / "model"
+    not_a_directory.write_text("")
+    monkeypatch.setenv("APP_MODEL_DIR", str(not_a_directory))
+    (tmp_path / "in.csv").write_text("a\n1\n")
+    arguments = ["--input", str(tmp_path / "in.csv"), "--output", str(tmp_path / "out.csv")]
+    [line] = refusal(capsys, arguments)
+    assert line.startswith(f"error: {not_a_directory}: model not ready: model files are ")
+    assert str(not_a_directory / "manifest.json") in line
+
+
 def test_the_files_may_come_from_the_environment(
     make_input: Callable[..., Path],
     artifacts_dir: Path,

@@ -67,7 +67,7 @@ def run_job(job: Job, model_dir: Path, threads: int, limits: FileLimits = DEFAUL
     predictor = Predictor()
     predictor.load(model_dir, threads, 1, limits)
     if predictor.manifest is None or predictor.session is None:
-        raise Failure(f"{model_dir}: model not ready: {predictor.problem}")
+        raise Failure(f"{model_dir}: model not ready: {predictor.detail}")
     scorer = Scorer(predictor, job)
     # With a shard, output and errors are directories, and this shard writes its own part of each.
     output = job.output / f"{job.shard.part_name}.parquet" if job.shard else job.output

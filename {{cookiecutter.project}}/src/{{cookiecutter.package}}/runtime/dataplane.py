@@ -5,6 +5,7 @@ the prediction. It knows no HTTP: a model that cannot answer is a ModelNotReady,
 answers with a 503.
 """
 
+import logging
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -15,6 +16,8 @@ from .columns import Columns, Feed
 from .monitor import ModelMetrics, ModelMonitor
 from .predictor import FileLimits, Outputs, Predictor
 from .settings import RuntimeSettings
+
+log = logging.getLogger(__name__)
 
 # The settings of whoever runs the data plane: the server's, which add its own to the runtime's.
 S = TypeVar("S", bound=RuntimeSettings)
@@ -41,6 +44,8 @@ class DataPlane(Generic[S]):
         predictor = Predictor()
         limits = FileLimits(settings.max_model_bytes, settings.max_manifest_bytes)
         predictor.load(settings.model_dir, settings.intra_op_threads, settings.inter_op_threads, limits)
+        if predictor.session is None:
+            log.error("model not ready: %s", predictor.detail)
         plane = cls(settings, predictor, ModelMetrics(CollectorRegistry()))
         if predictor.manifest is not None and predictor.session is not None:
             manifest = predictor.manifest

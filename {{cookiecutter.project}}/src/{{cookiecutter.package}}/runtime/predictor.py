@@ -51,7 +51,9 @@ class Predictor:
 
     manifest: ModelManifest | None = None
     session: ort.InferenceSession | None = None
+    # What clients may read (no paths, no library text), and the whole story for operators.
     problem: str = "model not loaded yet"
+    detail: str = "model not loaded yet"
     output_names: list[str] = field(default_factory=list)
 
     def load(
@@ -61,7 +63,8 @@ class Predictor:
         inter_op_threads: int,
         limits: FileLimits = DEFAULT_LIMITS,
     ) -> None:
-        """Load and verify; on failure log one error line and stay not ready (liveness is unaffected)."""
+        """Load and verify; on failure stay not ready, with `problem` and `detail` saying why. The caller
+        reports it as its users need: the server in one log line, batch scoring in its one error line."""
         try:
             manifest, model_bytes = _read_verified(model_dir, limits)
             session = _open_session(model_bytes, intra_op_threads, inter_op_threads)
@@ -69,12 +72,11 @@ class Predictor:
             if problems:
                 raise ModelLoadError("model does not match its manifest", "; ".join(problems))
         except ModelLoadError as error:
-            self.problem = error.reason
-            log.error("model not ready: %s", error)
+            self.problem, self.detail = error.reason, str(error)
             return
         self.manifest, self.session = manifest, session
         self.output_names = [output.name for output in self.session.get_outputs()]
-        self.problem = ""
+        self.problem = self.detail = ""
         log.info("model ready", extra={"model_version": self.manifest.version, "model_dir": str(model_dir)})
 
     def run(self, feed: dict[str, np.ndarray], outputs: list[str] | None = None) -> Outputs:
