@@ -19,6 +19,9 @@ from . import PROJECT_DIR
 from .sharing import SHARED, shared_dir, shared_path, shared_server, stop_servers
 from .stores import Stores, start_object_store, start_tracking_server
 
+# The app in process (`client` and what builds it), for the serving, runtime and batch tests alike.
+pytest_plugins = ("tests.apps",)
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:

@@ -1,5 +1,5 @@
-"""Inputs for batch scoring, made from the model's own manifest so they suit any dataset; and the
-server in process (the serving tests' `client`), which test_arrow asks the same rows."""
+"""Inputs for batch scoring, made from the model's own manifest so they suit any dataset (test_arrow asks
+the server in process, tests/apps.py, the same rows)."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +10,7 @@ import pytest
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
-from ..serving.conftest import app_settings, client, model_dir, settings  # noqa: F401 (fixtures)
-from ..serving.rows import typical_rows
+from ..rows import typical_rows
 
 
 def table_of(manifest: ModelManifest, count: int) -> pa.Table:

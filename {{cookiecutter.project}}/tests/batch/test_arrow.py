@@ -23,7 +23,7 @@ from {{ cookiecutter.package }}.manifest import (
     read_manifest,
 )
 
-from ..serving.rows import Row, integer_coded, typical_rows
+from ..rows import Row, integer_coded, typical_rows
 
 # What pandas (training) and the CSV reader take for a missing value, and over HTTP a string alike.
 SPELLINGS = ["NA", "null", "NULL", "nan", "", None]

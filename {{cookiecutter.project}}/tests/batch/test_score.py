@@ -21,7 +21,7 @@ from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.shards import Shard
 
-from ..serving.rows import as_feed, onnx_outputs
+from ..rows import as_feed, onnx_outputs
 
 MakeInput = Callable[..., Path]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from .branches import Branches, make_branches
+from ..branches import Branches, make_branches
 from .standins import StandIn, serving
 
 

@@ -16,8 +16,8 @@ from {{ cookiecutter.package }}.delivery.rollbacks import rollback
 from {{ cookiecutter.package }}.errors import Failure
 
 from .. import PROJECT_DIR
-from .branches import Branches, no_sleep
-from .repos import bare_remote, clone, git
+from ..branches import Branches, no_sleep
+from ..repos import bare_remote, clone, git
 
 CONFIG_KINDS = {"ConfigMap", "Secret"}
 # Each render changes a literal of the production ConfigMap, so its hash-suffixed name changes.

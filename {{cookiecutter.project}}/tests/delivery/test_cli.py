@@ -9,7 +9,7 @@ import pytest
 from {{ cookiecutter.package }}.delivery.cli import add_delivery_commands
 
 from .. import PROJECT_DIR
-from .repos import bare_remote, clone, git
+from ..repos import bare_remote, clone, git
 
 DIGEST = "sha256:" + "a" * 64
 MODEL_SHA256 = "b" * 64

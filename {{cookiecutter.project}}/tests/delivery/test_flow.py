@@ -19,8 +19,8 @@ from {{ cookiecutter.package }}.delivery.smoke import smoke
 from {{ cookiecutter.package }}.errors import Failure
 
 from .. import PROJECT_DIR
+from ..repos import bare_remote, clone, git
 from ..servers import live_server
-from .repos import bare_remote, clone, git
 
 FIRST, SECOND = ("sha256:" + digit * 64 for digit in "12")
 MODEL_SHA256 = "f" * 64

@@ -8,8 +8,8 @@ from pathlib import Path
 from {{ cookiecutter.package }}.delivery import gitops
 from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish
 
-from .branches import Branches, no_sleep
-from .repos import clone, git, trailers_of
+from ..branches import Branches, no_sleep
+from ..repos import clone, git, trailers_of
 
 
 def test_racing_publishers_both_land_and_the_branch_ends_on_the_last_push(

@@ -10,8 +10,8 @@ from {{ cookiecutter.package }}.delivery.cli import add_delivery_commands
 from {{ cookiecutter.package }}.delivery.ordering import Superseded
 from {{ cookiecutter.package }}.errors import Failure
 
-from .branches import Branches
-from .repos import git
+from ..branches import Branches
+from ..repos import git
 
 
 @pytest.mark.parametrize("env", ["staging", "production"])

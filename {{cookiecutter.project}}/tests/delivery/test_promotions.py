@@ -6,8 +6,8 @@ import pytest
 from {{ cookiecutter.package }}.delivery.promotions import Promotion
 from {{ cookiecutter.package }}.errors import Failure
 
-from .branches import Branches
-from .repos import git, trailers_of
+from ..branches import Branches
+from ..repos import git, trailers_of
 
 # Stand-ins for a bad promotion's fields; real ones name commits of the remote's main.
 FIELDS = {"source": "a" * 40, "digest": "sha256:" + "a" * 64, "model_sha256": "a" * 64}

@@ -24,9 +24,9 @@ from {{ cookiecutter.package }}.lock import ModelLock, read_lock, render_lock
 from {{ cookiecutter.package }}.manifest import project_name
 
 from .. import PROJECT_DIR
+from ..repos import bare_remote, clone, git
 from ..stores import Stores
 from ..training import register_candidate, training_pod
-from .repos import bare_remote, clone, git
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient

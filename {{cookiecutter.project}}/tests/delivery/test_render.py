@@ -11,7 +11,7 @@ from {{ cookiecutter.package }}.delivery.render import render_environment
 from {{ cookiecutter.package }}.errors import Failure
 
 from .. import PROJECT_DIR
-from .repos import git
+from ..repos import git
 
 DIGEST = "sha256:" + "d" * 64
 BATCH_DIGEST = "sha256:" + "b" * 64

@@ -6,8 +6,8 @@ from {{ cookiecutter.package }}.delivery.promotions import Promotion
 from {{ cookiecutter.package }}.delivery.rollbacks import rollback
 from {{ cookiecutter.package }}.errors import Failure
 
-from .branches import Branches, no_sleep
-from .repos import git, trailers_of
+from ..branches import Branches, no_sleep
+from ..repos import git, trailers_of
 
 
 def promoted(branches: Branches, *promotions: Promotion) -> list[str]:

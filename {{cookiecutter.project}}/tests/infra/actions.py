@@ -19,7 +19,7 @@ from typing import Any
 from {{ cookiecutter.package }}.delivery.ordering import Superseded
 from {{ cookiecutter.package }}.delivery.promotions import Promotion
 
-from ..delivery.branches import Branches
+from ..branches import Branches
 
 # The environments docs/delivery.md gives required reviewers.
 REVIEWED = frozenset({"production"})

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ..delivery.branches import Branches, make_branches
+from ..branches import Branches, make_branches
 from .k8s import CrdSchemas, load_crd_schemas
 
 

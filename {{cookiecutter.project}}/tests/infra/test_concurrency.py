@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from ..delivery.branches import Branches
-from ..delivery.repos import git
+from ..branches import Branches
+from ..repos import git
 from .actions import Actions
 from .test_workflows import load
 

@@ -14,7 +14,7 @@ import yaml
 
 from {{ cookiecutter.package }}.delivery.rulesets import CREDENTIALS, REQUIRED_CHECKS, rulesets
 
-from ..delivery.test_rulesets import APPS, may
+from ..github_rulesets import APPS, may
 from .test_workflows import WORKFLOWS, expression, load
 
 RETRAIN_APP = 404

@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 
 from .. import PROJECT_DIR
-from ..delivery.repos import git
+from ..repos import git
 
 # A stand-in for the GitHub CLI: `release view` succeeds once `release create` has run; every call is logged.
 FAKE_GH = """#!/bin/sh

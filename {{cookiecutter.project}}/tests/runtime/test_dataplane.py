@@ -11,7 +11,7 @@ from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.runtime.dataplane import DataPlane, ModelNotReady
 from {{ cookiecutter.package }}.runtime.settings import RuntimeSettings
 
-from ..serving.rows import as_feed, onnx_outputs, typical_rows
+from ..rows import as_feed, onnx_outputs, typical_rows
 
 
 def test_a_loaded_model_is_ready_until_it_drains(artifacts_dir: Path, manifest: ModelManifest) -> None:

@@ -19,8 +19,8 @@ from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.serving.cli import prepare_metrics_dir
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
+from ..rows import typical_rows
 from ..servers import PACKAGE, LiveServer, free_port, live_server, wait_until_ready
-from .rows import typical_rows
 
 TRAINING_ONLY = ("sklearn", "pandas", "skl2onnx", "onnx", "pyarrow")
 BLOCK_TRAINING = f"import sys\nsys.modules.update(dict.fromkeys({TRAINING_ONLY!r}))"

@@ -28,7 +28,7 @@ from {{ cookiecutter.package }}.serving.oip.routes import infer_handler
 from {{ cookiecutter.package }}.serving.predict.routes import predict_handler
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
-from .rows import integer_coded
+from ..rows import integer_coded
 
 # `make test` draws EXAMPLES a test; HYPOTHESIS_PROFILE=fuzz-long (`make fuzz`) draws 30 times as many.
 # Each test builds only the kind of body it draws, so an example costs a third of what it did when all

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
-from .rows import oip_inputs, typical_rows
+from ..rows import oip_inputs, typical_rows
 
 
 def test_outputs_may_name_each_output_once(client: TestClient, manifest: ModelManifest) -> None:

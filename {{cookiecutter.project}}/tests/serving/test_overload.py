@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from .. import PROJECT_DIR
+from ..rows import typical_rows
 from ..servers import live_server
-from .rows import typical_rows
 
 FLOOD_CONNECTIONS = 300
 # Long enough for half a dozen rounds of probes while every slot is taken and posts are shed.

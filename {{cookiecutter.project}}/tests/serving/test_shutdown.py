@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from ..rows import typical_rows
 from ..servers import finish_request, live_server, start_request
-from .rows import typical_rows
 
 
 def status_of(url: str) -> int:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package }}.batch.score import Job, run_job
 from {{ cookiecutter.package }}.manifest import CategoricalFeature, ModelManifest
 
-from .rows import oip_inputs, typical_rows
+from ..rows import oip_inputs, typical_rows
 
 
 @pytest.fixture

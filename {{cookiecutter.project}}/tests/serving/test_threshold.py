@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package }}.batch.score import Job, run_job
 from {{ cookiecutter.package }}.manifest import read_manifest, write_manifest
 
-from .rows import as_feed, oip_inputs, onnx_outputs, typical_rows
+from ..rows import as_feed, oip_inputs, onnx_outputs, typical_rows
 
 ROWS = 40
 

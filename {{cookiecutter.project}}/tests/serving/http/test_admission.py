@@ -18,8 +18,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from {{ cookiecutter.package }}.serving.http.admission import ADMISSION
 
+from ...rows import typical_rows
 from ...servers import LiveServer, live_server, read_response, start_request
-from ..rows import typical_rows
 
 LIMIT = 8
 # A few seconds by default (make test); HYPOTHESIS_PROFILE=admission-long explores much further.

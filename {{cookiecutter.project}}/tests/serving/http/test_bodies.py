@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest, write_manifest
 
-from ..rows import categorical_inputs, numbers_of, typical_rows
+from ...rows import categorical_inputs, numbers_of, typical_rows
 
 MAX_ROWS = 8
 

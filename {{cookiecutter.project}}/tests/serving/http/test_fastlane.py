@@ -14,7 +14,7 @@ from {{ cookiecutter.package }}.serving.http.guard import RequestGuard
 from {{ cookiecutter.package }}.serving.http.shedding import OVERLOADED
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
-from ..rows import typical_rows
+from ...rows import typical_rows
 
 
 def test_fast_lane_serves_predict_and_both_infer_paths(settings: ServerSettings) -> None:

@@ -15,8 +15,8 @@ from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
+from ...rows import typical_rows
 from ...servers import live_server, read_response, start_request
-from ..rows import typical_rows
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "br", "deflate, gzip"])

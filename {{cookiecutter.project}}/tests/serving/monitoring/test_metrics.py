@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
-from ..rows import typical_rows
+from ...rows import typical_rows
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
-from ..rows import as_feed, categorical_inputs, onnx_outputs, typical_rows
+from ...rows import as_feed, categorical_inputs, onnx_outputs, typical_rows
 
 
 def raw_tensor(values: np.ndarray) -> bytes:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.oip.datatypes import DATATYPES, INPUT_DATATYPES, fits
 
-from ..rows import categorical_inputs
+from ...rows import categorical_inputs
 
 
 def tensor(datatype: str, rows: int, width: int) -> dict[str, object]:

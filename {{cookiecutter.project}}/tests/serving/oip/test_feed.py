@@ -11,7 +11,7 @@ from {{ cookiecutter.package }}.serving.http.bodies import Unprocessable
 from {{ cookiecutter.package }}.serving.oip.feed import read_feed
 from {{ cookiecutter.package }}.serving.plane import Plane
 
-from ..rows import as_feed, oip_inputs, typical_rows
+from ...rows import as_feed, oip_inputs, typical_rows
 
 
 def read(plane: Plane, inputs: Any, **document: Any) -> dict[str, np.ndarray]:

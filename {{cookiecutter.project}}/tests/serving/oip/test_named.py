@@ -12,7 +12,7 @@ from {{ cookiecutter.package }}.serving.http.responses import ApiError
 from {{ cookiecutter.package }}.serving.oip.feed import read_feed
 from {{ cookiecutter.package }}.serving.plane import Plane
 
-from ..rows import Row, as_feed, typical_rows
+from ...rows import Row, as_feed, typical_rows
 
 
 def per_feature(manifest: ModelManifest, rows: list[Row]) -> list[dict[str, Any]]:

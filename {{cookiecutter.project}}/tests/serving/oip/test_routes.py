@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
+from ...rows import Row, as_feed, as_matrix, categorical_inputs, oip_inputs, onnx_outputs, typical_rows
 from ...servers import LiveServer
-from ..rows import Row, as_feed, as_matrix, categorical_inputs, oip_inputs, onnx_outputs, typical_rows
 
 
 def test_server_and_model_health_routes_answer(client: TestClient, manifest: ModelManifest) -> None:

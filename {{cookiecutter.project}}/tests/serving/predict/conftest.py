@@ -8,7 +8,7 @@ import pytest
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
-from ..rows import Row, as_feed, onnx_outputs
+from ...rows import Row, as_feed, onnx_outputs
 
 Rows = list[Row]
 

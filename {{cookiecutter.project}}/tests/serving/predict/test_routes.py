@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 
-from ..rows import Row, typical_rows
+from ...rows import Row, typical_rows
 
 Reference = Callable[[list[Row]], dict[str, np.ndarray]]
 

@@ -8,7 +8,7 @@ from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.predict.rows import CATEGORY_BYTES, largest_body
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
-from ..rows import largest_row
+from ...rows import largest_row
 
 
 def test_the_largest_batch_at_full_precision_is_accepted(

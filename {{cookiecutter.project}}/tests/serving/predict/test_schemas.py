@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.predict.schemas import predict_models
 
-from ..rows import typical_rows
+from ...rows import typical_rows
 
 
 def test_a_row_takes_every_feature_by_name_and_nothing_else(manifest: ModelManifest) -> None:
