@@ -3,7 +3,7 @@ the job behind the production approval can read (issue 18, item 3).
 
 GitHub's rules cited: an environment's secrets reach only jobs that name it, once its protection rules
 pass (docs.github.com, "Deployments and environments"); rulesets targeting one branch all apply and
-the most restrictive wins (tests/delivery/test_rulesets.py models them).
+the most restrictive wins (tests/github_rulesets.py models them).
 """
 
 import re
