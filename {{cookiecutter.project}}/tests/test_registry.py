@@ -4,7 +4,13 @@ import pytest
 
 from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import CheckKind, GateCheck, GateReport, ModelManifest
-from {{ cookiecutter.package }}.registry import ModelRef, connect, parse_model_uri, run_metrics, run_tags
+from {{ cookiecutter.package }}.registry import (
+    ModelRef,
+    connect,
+    parse_model_uri,
+    run_metrics,
+    run_tags,
+)
 
 
 @pytest.mark.parametrize(
