@@ -1,6 +1,7 @@
 """`python -m <package>`: every area's commands, and a failure as one line on stderr with exit code 2."""
 
 import argparse
+import os
 from pathlib import Path
 
 import pytest
@@ -115,17 +116,29 @@ def test_a_bad_setting_is_one_line_naming_its_variable(
     assert line.startswith(f"error: {variable}: ")
 
 
-@pytest.mark.parametrize(
-    "arguments",
-    [
-        ["train", "--out", "out", "--config", "{directory}"],
-        ["fetch", "--into", "model", "--lock", "{directory}"],
-    ],
-    ids=["config-is-a-directory", "lock-is-a-directory"],
-)
 def test_a_path_of_the_wrong_kind_is_one_line_naming_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], arguments: list[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert exit_code([argument.format(directory=tmp_path) for argument in arguments]) == 1
+    """What the file system said, of the path it said it of: here a file where a directory goes."""
+    not_a_directory = tmp_path / "artifacts"
+    not_a_directory.write_text("")
+    assert exit_code(["card", "--artifacts", str(not_a_directory)]) == 1
     [line] = capsys.readouterr().err.splitlines()
-    assert line == f"error: {tmp_path}: Is a directory"
+    assert line == f"error: {not_a_directory / 'manifest.json'}: Not a directory"
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+@pytest.mark.parametrize("option", ["--config", "--lock"])
+def test_a_config_or_lock_that_is_not_a_regular_file_is_refused_unread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, kind: str
+) -> None:
+    """Reading a FIFO would wait for a writer forever."""
+    path = tmp_path / "not-a-file"
+    if kind == "directory":
+        path.mkdir()
+    else:
+        os.mkfifo(path)
+    command = ["train", "--out", "out"] if option == "--config" else ["fetch", "--into", "model"]
+    assert exit_code([*command, option, str(path)]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == f"error: {path}: not a regular file"

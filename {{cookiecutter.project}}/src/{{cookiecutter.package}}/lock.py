@@ -50,6 +50,8 @@ class ModelLock(BaseModel):
 
 def read_lock(path: Path = LOCK_FILE) -> ModelLock | None:
     """The lock, checked field by field; None when the project has none (CI then trains)."""
+    if path.exists() and not path.is_file():  # a directory, or a FIFO that would block the read
+        raise Failure(f"{path}: not a regular file")
     try:
         return parse_lock(path.read_text(), str(path))
     except FileNotFoundError:

@@ -142,6 +142,8 @@ class ModelConfig(Section):
 
 def load_config(path: Path) -> ModelConfig:
     """Read and check model.toml; a relative data source is taken relative to the file."""
+    if path.exists() and not path.is_file():  # a directory, or a FIFO that would block the read
+        raise Failure(f"{path}: not a regular file")
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
