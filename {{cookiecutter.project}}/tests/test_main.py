@@ -2,11 +2,15 @@
 
 import argparse
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from {{ cookiecutter.package }}.__main__ import build_parser, main
+
+from .servers import PACKAGE
 
 # Every area's commands, in the order `--help` lists them: the model's, serving's, batch's, delivery's.
 COMMANDS = [
@@ -142,3 +146,19 @@ def test_a_config_or_lock_that_is_not_a_regular_file_is_refused_unread(
     assert exit_code([*command, option, str(path)]) == 2
     [line] = capsys.readouterr().err.splitlines()
     assert line == f"error: {path}: not a regular file"
+
+
+def test_every_command_writes_its_output_a_whole_line_at_a_time() -> None:
+    """Line-buffered, so that processes sharing one stdout pipe never splice each other's lines."""
+    script = "\n".join(
+        [
+            "import sys",
+            f"from {PACKAGE}.__main__ import main",
+            "main(['url', '--env', 'staging'])",
+            "sys.stdout.write(str(sys.stdout.line_buffering))",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.endswith("\nTrue")

@@ -1,6 +1,7 @@
 """Command line: `python -m <package> COMMAND`; each area (model, serving, batch, delivery) adds its own."""
 
 import argparse
+import io
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -34,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # One write per line: a Job's shards (or `xargs -P`) share one log stream, where a line written in
+    # two parts is spliced with another process's (a sharded search's `trial 3` line went missing so).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
