@@ -4,12 +4,24 @@ import json
 import shutil
 from pathlib import Path
 
-# Rendered by cookiecutter; the pre-generation hook has already checked these are booleans.
-RAW_OPTIONS = r"""{"include_preview": {{ cookiecutter.include_preview | tojson }}}"""
+# Rendered by cookiecutter: each option as a boolean (cookiecutter has checked the traffic choice and the
+# pre-generation hook include_preview).
+RAW_OPTIONS = r"""{
+    "include_preview": {{ cookiecutter.include_preview | tojson }},
+    "gateway_api": {{ (cookiecutter.traffic == "gateway-api") | tojson }},
+    "ingress": {{ (cookiecutter.traffic == "ingress") | tojson }}
+}"""
 
 # Each option maps to the paths it owns; they are deleted when the option is off.
 OWNED_PATHS = {
     "include_preview": ["k8s/overlays/preview", "argocd/preview-appset.yaml", "argocd/preview-project.yaml"],
+    "gateway_api": [
+        "k8s/base/httproute.yaml",
+        "k8s/base/gateway-api-transform.yaml",
+        "k8s/overlays/production/services.yaml",
+        "tests/infra/test_gateway.py",
+    ],
+    "ingress": ["k8s/base/ingress.yaml", "tests/infra/test_ingress.py"],
 }
 
 

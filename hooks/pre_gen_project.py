@@ -156,6 +156,13 @@ def check_staging_host(value: object) -> str | None:
     return check_host(value, MAX_STAGING_HOST_LENGTH)
 
 
+def check_name(value: object) -> str | None:
+    """A Kubernetes object or namespace name (DNS-1123 label), which YAML must read as a string."""
+    if not isinstance(value, str) or len(value) > 63 or not HOST_LABEL_RE.fullmatch(value):
+        return "must be a Kubernetes name: lowercase letters, digits and '-', 63 at most"
+    return check_yaml_string(value)
+
+
 def check_bool(value: object) -> str | None:
     return None if isinstance(value, bool) else "must be a JSON boolean (true or false)"
 
@@ -168,6 +175,9 @@ CHECKS = {
     "github_owner": check_owner,
     "staging_host": check_staging_host,
     "production_host": check_host,
+    "gateway_name": check_name,
+    "gateway_namespace": check_name,
+    "gateway_proxy_namespace": check_name,
     "include_preview": check_bool,
 }
 

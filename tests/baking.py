@@ -48,6 +48,10 @@ VALID_ANSWERS: dict[str, Any] = {
     "estimator": "linear",
     "staging_host": "ml.staging.example.com",
     "production_host": "ml.example.com",
+    "traffic": "gateway-api",
+    "gateway_name": "public",
+    "gateway_namespace": "gateway-system",
+    "gateway_proxy_namespace": "envoy-gateway-system",
     "include_preview": True,
 }
 # Measurements tests report (image size, build time); conftest prints them after the run.
@@ -124,11 +128,15 @@ INVALID: list[Invalid] = [
         {"staging_host": "same.example.com", "production_host": "same.example.com"},
         "invalid production_host='same.example.com': must differ from staging_host",
     ),
+    Invalid({"gateway_name": "Public"}, "invalid gateway_name='Public': must be a Kubernetes name"),
+    Invalid({"gateway_namespace": "g" * 64}, "invalid gateway_namespace="),
+    Invalid({"gateway_proxy_namespace": "no"}, "invalid gateway_proxy_namespace='no': must not be a word"),
     # Choices and toggles are refused by cookiecutter itself, before any hook runs.
     Invalid({"python_version": "3.9"}, "python_version"),
     Invalid({"dataset": "mnist"}, "dataset"),
     Invalid({"estimator": "svm"}, "estimator"),
     Invalid({"include_preview": "maybe"}, "include_preview"),
+    Invalid({"traffic": "istio"}, "traffic"),
 ]
 
 

@@ -100,6 +100,12 @@ def test_post_gen_prunes_only_paths_of_disabled_options(tmp_path: Path) -> None:
     assert remaining == {"k8s", "k8s/overlays", "argocd", "argocd/staging.yaml"}
 
 
+def test_every_path_an_option_owns_is_in_the_template() -> None:
+    """A renamed file would otherwise survive every bake whose option is off."""
+    owned = [path for paths in post_gen.OWNED_PATHS.values() for path in paths]
+    assert [path for path in owned if not (PROJECT_TEMPLATE / path).exists()] == []
+
+
 def test_invalid_answer_stops_generation_with_message_and_no_output(tmp_path: Path, invalid: Invalid) -> None:
     extra = [f"{key}={value}" for key, value in invalid.answers.items()]
     result = subprocess.run(

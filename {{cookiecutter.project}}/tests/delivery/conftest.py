@@ -22,5 +22,6 @@ def server() -> Iterator[str]:
     StandIn.digests = ["unknown"]
     StandIn.predictions = []
     StandIn.predict_status = 200
+    StandIn.variants = []
     with serving(StandIn) as url:
         yield url

@@ -39,6 +39,8 @@ def serving(handler: type[JsonHandler]) -> Iterator[str]:
 
 
 MODEL_SHA256 = "5" * 64
+# What a request carrying X-Model-Variant: canary reaches, as a header route in production sends it.
+CANARY_SHA256 = "c" * 64
 FEATURES = [
     {"name": "alcohol", "dtype": "float", "summary": {"mean": 13.2}},
     {"name": "proline", "dtype": "integer", "summary": {"mean": 746.6}},
@@ -52,16 +54,21 @@ class StandIn(JsonHandler):
     digests: ClassVar[list[str]] = ["unknown"]
     predictions: ClassVar[list[dict[str, Any]]] = []
     predict_status: ClassVar[int] = 200
+    # The X-Model-Variant header of each request, in order (None when absent).
+    variants: ClassVar[list[str | None]] = []
 
     def do_GET(self) -> None:
+        self.variants.append(self.headers.get("X-Model-Variant"))
         if self.path == "/readyz":
             self.answer(200, {"status": "ready"})
             return
         revision = self.revisions.pop(0) if len(self.revisions) > 1 else self.revisions[0]
         digest = self.digests.pop(0) if len(self.digests) > 1 else self.digests[0]
-        model = {"name": "wine", "features": FEATURES, "onnx": {"sha256": MODEL_SHA256}}
+        sha256 = CANARY_SHA256 if self.variants[-1] == "canary" else MODEL_SHA256
+        model = {"name": "wine", "features": FEATURES, "onnx": {"sha256": sha256}}
         self.answer(200, {**model, "git_revision": revision, "image_digest": digest})
 
     def do_POST(self) -> None:
+        self.variants.append(self.headers.get("X-Model-Variant"))
         self.predictions.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         self.answer(self.predict_status, {"predictions": [1]})

@@ -1,4 +1,5 @@
-"""Environment URLs: host and scheme come from each overlay's Ingress; previews live under staging."""
+"""Environment URLs: host and scheme come from each overlay's HTTPRoute or Ingress; previews live under
+staging."""
 
 import json
 from typing import Any
@@ -21,9 +22,20 @@ def ingress(host: str | None, tls_hosts: tuple[str, ...] = ()) -> dict[str, Any]
     return {"kind": "Ingress", "spec": spec}
 
 
+def route(*hosts: str) -> dict[str, Any]:
+    return {"kind": "HTTPRoute", "spec": {"hostnames": list(hosts), "rules": []}}
+
+
 def test_find_host_reads_the_ingress_rule() -> None:
     documents = [{"kind": "Service", "spec": {}}, ingress("api.example.com")]
     assert find_host(documents) == "api.example.com"
+
+
+def test_find_host_reads_the_routes_first_hostname_served_over_https() -> None:
+    """TLS ends at the shared Gateway's listener, which the project does not render."""
+    documents = [{"kind": "Service", "spec": {}}, route("api.example.com", "www.example.com")]
+    assert find_host(documents) == "api.example.com"
+    assert scheme_for(documents, "api.example.com") == "https"
 
 
 @pytest.mark.parametrize(
@@ -46,6 +58,8 @@ def test_the_scheme_is_https_only_where_an_ingress_terminates_tls_for_the_host(
 def test_find_host_refuses_an_overlay_without_a_host() -> None:
     with pytest.raises(Failure, match="routes no host"):
         find_host([ingress(None)])
+    with pytest.raises(Failure, match="routes no host"):
+        find_host([route()])
 
 
 def test_preview_url_needs_the_pull_request_number() -> None:
@@ -56,8 +70,10 @@ def test_preview_url_needs_the_pull_request_number() -> None:
 @pytest.mark.slow
 def test_urls_of_the_real_overlays_are_the_hosts_chosen_at_bake_time() -> None:
     answers = json.loads((PROJECT_DIR / ".cruft.json").read_text())["context"]["cookiecutter"]
-    # The overlays ship without TLS (docs/deploy.md says how to add it), so they answer over http.
-    assert public_url(PROJECT_DIR, "staging") == f"http://{answers['staging_host']}"
-    assert public_url(PROJECT_DIR, "production") == f"http://{answers['production_host']}"
+    # A Gateway's listener terminates TLS; the Ingresses ship without it (docs/deploy.md says how to add
+    # it), so they answer over http.
+    scheme = "https" if answers["traffic"] == "gateway-api" else "http"
+    assert public_url(PROJECT_DIR, "staging") == f"{scheme}://{answers['staging_host']}"
+    assert public_url(PROJECT_DIR, "production") == f"{scheme}://{answers['production_host']}"
     if (PROJECT_DIR / "k8s" / "overlays" / "preview").is_dir():
-        assert public_url(PROJECT_DIR, "preview", 7) == f"http://pr-7.{answers['staging_host']}"
+        assert public_url(PROJECT_DIR, "preview", 7) == f"{scheme}://pr-7.{answers['staging_host']}"

@@ -26,8 +26,17 @@ PROJECT = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["project"]
 OVERLAYS = sorted(path.name for path in OVERLAYS_DIR.iterdir() if path.is_dir())
 # The Kubernetes release whose API the objects must fit; raise it with the clusters.
 KUBERNETES_VERSION = "1.32"
-# API groups whose kinds come from CRDs (Argo CD, Argo Rollouts, Prometheus Operator, Sigstore).
-CUSTOM_GROUPS = frozenset({"argoproj.io", "monitoring.coreos.com", "policy.sigstore.dev"})
+# API groups whose kinds come from CRDs (Argo CD, Argo Rollouts, Prometheus Operator, Sigstore, Gateway API).
+CUSTOM_GROUPS = frozenset(
+    {"argoproj.io", "monitoring.coreos.com", "policy.sigstore.dev", "gateway.networking.k8s.io"}
+)
+# How requests enter the cluster (the template's `traffic` answer): the kind that routes them, and the
+# namespace they come from, which the NetworkPolicy admits.
+ENTRY_KIND = "{{ 'HTTPRoute' if cookiecutter.traffic == 'gateway-api' else 'Ingress' }}"
+ENTRY_NAMESPACE = "{{ cookiecutter.gateway_proxy_namespace if cookiecutter.traffic == 'gateway-api' else 'ingress-nginx' }}"
+# The server pods of the same namespace as a NetworkPolicy peer: in production on the Gateway API, a
+# canary asks the stable pods what they answer (the shadow stage's agreement).
+SERVER_PODS = {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "server"}}}
 # Pod Security Admission labels every namespace carries: pods must meet the "restricted" profile.
 POD_SECURITY = {
     "pod-security.kubernetes.io/enforce": "restricted",
@@ -223,9 +232,8 @@ def deployment_images(overlay: Path) -> set[str]:
 
 
 CRD_HOWTO = (
-    "set CRD_SCHEMAS_DIR to a directory holding the Argo CD, Argo Rollouts, Prometheus Operator and Sigstore "
-    "policy-controller CRD files "
-    "(docs/deploy.md says where to download them)"
+    "set CRD_SCHEMAS_DIR to a directory holding the Argo CD, Argo Rollouts, Prometheus Operator, Sigstore "
+    "policy-controller and Gateway API CRD files (`make crds` downloads them)"
 )
 
 

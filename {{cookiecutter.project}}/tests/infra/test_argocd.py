@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from {{ cookiecutter.package }}.delivery.hosts import find_host
+
 from .. import PROJECT_DIR
 from .argocd import (
     APPSET,
@@ -157,8 +159,7 @@ def test_preview_renders_with_the_pull_request_namespace_image_and_host(tmp_path
     assert {obj["metadata"].get("namespace", namespace) for obj in objects} == {namespace}
     images = {container["image"] for obj in objects for container in containers(obj)}
     assert {image.rpartition(":")[2] for image in images} == {PR_PARAMS["head_sha"]}
-    [ingress] = [obj for obj in objects if obj["kind"] == "Ingress"]
-    assert ingress["spec"]["rules"][0]["host"].startswith(f"pr-{PR_PARAMS['number']}.")
+    assert find_host(objects).startswith(f"pr-{PR_PARAMS['number']}.")
 
 
 @pytest.mark.skipif(not APPSET.exists(), reason="the project was baked without previews")

@@ -24,7 +24,7 @@ from .argocd import (
     project_permits,
     render_with_overrides,
 )
-from .k8s import ARGOCD_DIR, PROJECT, K8sObject, describe, load_documents, named
+from .k8s import ARGOCD_DIR, ENTRY_KIND, PROJECT, K8sObject, describe, load_documents, named
 
 BOOTSTRAP = ARGOCD_DIR / "bootstrap.yaml"
 # What a pull request's author adds to the preview overlay after the label: it runs after the
@@ -48,7 +48,7 @@ def test_a_preview_moved_into_production_by_its_author_fails_its_whole_sync(
 ) -> None:
     """Issue 18, item 1: previews shared the environments' project, whose destinations include
     production; a NamespaceTransformer in the preview overlay then put a second Deployment and an
-    Ingress for the production host into production."""
+    Ingress for the production host into production (an HTTPRoute, on the Gateway API)."""
     tree = Path(shutil.copytree(PROJECT_DIR / "k8s", tmp_path / "pr" / "k8s"))
     overlay = tree / "overlays" / "preview"
     (overlay / "hijack.yaml").write_text(yaml.safe_dump(HIJACK))
@@ -59,7 +59,7 @@ def test_a_preview_moved_into_production_by_its_author_fails_its_whole_sync(
     synced = render_with_overrides(overlay, source["kustomize"], tmp_path / "argo")
     moved = [obj for obj in synced if obj["kind"] != "Namespace"]
     assert {obj["metadata"]["namespace"] for obj in moved} == {f"{PROJECT}-production"}, "no longer moved"
-    assert {"Deployment", "Ingress"} <= {obj["kind"] for obj in moved}
+    assert {"Deployment", ENTRY_KIND} <= {obj["kind"] for obj in moved}
     project = project_of(objects, app)
     refused = [
         describe(obj) for obj in moved if not project_permits(project, obj, obj["metadata"]["namespace"])

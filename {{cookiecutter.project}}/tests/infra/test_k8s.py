@@ -23,6 +23,7 @@ from .k8s import (
     describe,
     exported_samples,
     kubernetes_errors,
+    named,
     only,
     pod_spec,
     promql_selectors,
@@ -161,10 +162,17 @@ def test_pods_run_as_non_root_on_a_read_only_root(objects: list[K8sObject]) -> N
 def test_selectors_match_the_labels_they_select(rendered: dict[str, list[K8sObject]], env: str) -> None:
     objects = rendered[env]
     pod_labels = only(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
-    service_labels = only(objects, "Service")["metadata"]["labels"]
+    # A canary's pods also carry the Rollout's ephemeral labels (docs/features/ephemeral-metadata.md).
+    strategies = [obj["spec"]["strategy"]["canary"] for obj in objects if obj["kind"] == "Rollout"]
+    ephemeral = {
+        k: v
+        for strategy in strategies
+        for k, v in strategy.get("canaryMetadata", {}).get("labels", {}).items()
+    }
+    service_labels = named(objects, "Service", "server")["metadata"]["labels"]
     pod_selecting = {"Deployment", "Rollout", "Service", "PodDisruptionBudget", "NetworkPolicy"}
     for obj in (obj for obj in objects if obj["kind"] in pod_selecting | {"ServiceMonitor"}):
-        selected = pod_labels if obj["kind"] in pod_selecting else service_labels
+        selected = {**pod_labels, **ephemeral} if obj["kind"] in pod_selecting else service_labels
         selector = selector_of(obj)
         assert selector, describe(obj)
         assert selector.items() <= selected.items(), describe(obj)

@@ -1,10 +1,21 @@
 """The rendered pods against the rules of the cluster they run in: the network policy admits only
-the ingress controller and Prometheus, the pod template meets Pod Security's restricted profile,
-and the drain fits the termination grace period."""
+the gateway's (or ingress controller's) proxies and Prometheus, the pod template meets Pod Security's
+restricted profile, and the drain fits the termination grace period."""
 
 import pytest
 
-from .k8s import OVERLAYS, OVERLAYS_DIR, K8sObject, containers, only, pod_spec, render
+from .k8s import (
+    ENTRY_KIND,
+    ENTRY_NAMESPACE,
+    OVERLAYS,
+    OVERLAYS_DIR,
+    SERVER_PODS,
+    K8sObject,
+    containers,
+    only,
+    pod_spec,
+    render,
+)
 
 # Kubernetes sets kubernetes.io/metadata.name on every namespace (1.22+), so a namespace can be
 # selected by name: https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
@@ -21,7 +32,14 @@ def peer(namespace: str, label: str | None = None, value: str | None = None) -> 
     return selected
 
 
-INGRESS_SOURCES = [peer("ingress-nginx"), peer("monitoring", "app.kubernetes.io/name", "prometheus")]
+INGRESS_SOURCES = [peer(ENTRY_NAMESPACE), peer("monitoring", "app.kubernetes.io/name", "prometheus")]
+DNS = peer("kube-system", "k8s-app", "kube-dns")
+
+
+def peers_of_each_other(overlay: str) -> list[K8sObject]:
+    return [SERVER_PODS] if ENTRY_KIND == "HTTPRoute" and overlay == "production" else []
+
+
 # Volume types the restricted profile allows (Pod Security Standards, "Volume Types").
 RESTRICTED_VOLUMES = {
     "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected",
@@ -30,24 +48,37 @@ RESTRICTED_VOLUMES = {
 
 
 @pytest.fixture(scope="module", params=OVERLAYS)
-def objects(request: pytest.FixtureRequest) -> list[K8sObject]:
-    return render(OVERLAYS_DIR / request.param)
+def overlay(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
 
 
-def test_ingress_comes_only_from_the_ingress_controller_and_prometheus(objects: list[K8sObject]) -> None:
+@pytest.fixture(scope="module")
+def objects(overlay: str) -> list[K8sObject]:
+    return render(OVERLAYS_DIR / overlay)
+
+
+def test_ingress_comes_only_from_the_entry_proxies_and_prometheus(
+    objects: list[K8sObject], overlay: str
+) -> None:
     policy = only(objects, "NetworkPolicy")["spec"]
     assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
     # A rule without `from` admits every source; each rule here names exactly one.
-    assert [peer for rule in policy["ingress"] for peer in rule["from"]] == INGRESS_SOURCES
+    expected = INGRESS_SOURCES + peers_of_each_other(overlay)
+    assert [peer for rule in policy["ingress"] for peer in rule["from"]] == expected
     assert all(rule["ports"] == [{"port": "http", "protocol": "TCP"}] for rule in policy["ingress"])
     # Kubelet probes need no rule: "traffic to and from the node where a Pod is running is always
     # allowed, regardless of the IP address of the Pod or the node" (Kubernetes, Network Policies).
 
 
-def test_egress_is_dns_to_kube_dns_only(objects: list[K8sObject]) -> None:
-    [rule] = only(objects, "NetworkPolicy")["spec"]["egress"]
-    assert rule["to"] == [peer("kube-system", "k8s-app", "kube-dns")]
-    assert sorted((port["port"], port["protocol"]) for port in rule["ports"]) == [(53, "TCP"), (53, "UDP")]
+def test_egress_is_dns_to_kube_dns_and_nothing_else_but_the_servers_http(
+    objects: list[K8sObject], overlay: str
+) -> None:
+    dns, *others = only(objects, "NetworkPolicy")["spec"]["egress"]
+    assert dns["to"] == [DNS]
+    assert sorted((port["port"], port["protocol"]) for port in dns["ports"]) == [(53, "TCP"), (53, "UDP")]
+    assert [peer for rule in others for peer in rule["to"]] == peers_of_each_other(overlay)
+    assert all(rule["ports"] == [{"port": "http", "protocol": "TCP"}] for rule in others)
 
 
 def restricted_violations(pod: K8sObject) -> list[str]:

@@ -11,7 +11,7 @@ from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from .analysis import canary_replicas, measurement_phase, resolve_args
-from .k8s import OVERLAYS_DIR, K8sObject, describe, only, pod_spec, render
+from .k8s import ENTRY_KIND, OVERLAYS_DIR, K8sObject, describe, only, pod_spec, render
 
 INFERENCE_ROUTES = {"/predict", "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer"}
 
@@ -24,7 +24,7 @@ def production() -> list[K8sObject]:
 @pytest.fixture(scope="module")
 def metrics(production: list[K8sObject]) -> dict[str, K8sObject]:
     """The analysis metrics as an AnalysisRun for canary hash `abc123` holds them."""
-    template = only(production, "AnalysisTemplate")
+    [template] = [obj for obj in production if obj["metadata"]["name"] == "canary-health"]
     return {metric["name"]: metric for metric in resolve_args(template, {"canary-hash": "abc123"})}
 
 
@@ -59,6 +59,9 @@ def test_every_weight_waits_for_the_analysis_before_the_next(production: list[K8
     assert only(production, "Rollout")["spec"]["progressDeadlineAbort"] is True
 
 
+@pytest.mark.skipif(
+    ENTRY_KIND == "HTTPRoute", reason="a traffic router sets the weight on the route (test_gateway.py)"
+)
 def test_each_weight_puts_at_least_one_canary_pod_up_at_the_minimum_replica_count(
     production: list[K8sObject],
 ) -> None:

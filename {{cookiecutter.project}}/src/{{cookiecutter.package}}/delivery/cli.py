@@ -122,6 +122,10 @@ def add_watch_commands(commands: Commands) -> None:
 
     command = commands.add_parser("smoke", help="Check readiness and predict one typical row")
     command.add_argument("url", type=http_url)
+    command.add_argument(
+        "--variant", choices=["canary"], help="Send X-Model-Variant: VARIANT, which routes to the canary"
+    )
+    command.add_argument("--model-sha256", help="Fail unless the answering pod serves this model")
     command.set_defaults(handler=handlers.run_smoke)
 
 

@@ -164,5 +164,5 @@ def run_wait_for_canary(args: argparse.Namespace) -> int:
 def run_smoke(args: argparse.Namespace) -> int:
     from .smoke import smoke
 
-    print(json.dumps(smoke(args.url)))
+    print(json.dumps(smoke(args.url, args.variant, args.model_sha256)))
     return 0

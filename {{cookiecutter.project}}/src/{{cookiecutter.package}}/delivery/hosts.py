@@ -1,4 +1,8 @@
-"""Where each environment answers: host and scheme come from the rendered overlay, where they are set."""
+"""Where each environment answers: host and scheme come from the rendered overlay, where they are set.
+
+On the Gateway API the host is the HTTPRoute's; TLS ends at the shared Gateway's listener, which the
+project does not render, so a route's host is served over https. An Ingress says itself whether it
+terminates TLS for its host."""
 
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,7 @@ PREVIEW_PREFIX = "pr-{number}."
 
 
 def overlay_objects(root: Path, env: str) -> list[dict[str, Any]]:
-    """The overlay as kustomize builds it, images unpinned: only its Ingress is read here."""
+    """The overlay as kustomize builds it, images unpinned: only its HTTPRoute or Ingress is read here."""
     built = kustomize(overlay_file(root, env).parent)
     return [document for document in yaml.safe_load_all(built) if document]
 
@@ -24,13 +28,20 @@ def ingresses(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [document.get("spec") or {} for document in documents if document.get("kind") == "Ingress"]
 
 
+def route_hosts(documents: list[dict[str, Any]]) -> list[str]:
+    specs = [document.get("spec") or {} for document in documents if document.get("kind") == "HTTPRoute"]
+    return [str(host) for spec in specs for host in spec.get("hostnames", [])]
+
+
 def find_host(documents: list[dict[str, Any]]) -> str:
-    """The first host an Ingress routes to the service."""
-    for spec in ingresses(documents):
-        hosts = [rule["host"] for rule in spec.get("rules", []) if rule.get("host")]
-        if hosts:
-            return str(hosts[0])
-    raise Failure("the overlay routes no host: add an Ingress rule host to it")
+    """The first host an HTTPRoute or an Ingress routes to the service."""
+    hosts = route_hosts(documents)
+    hosts += [
+        rule["host"] for spec in ingresses(documents) for rule in spec.get("rules", []) if rule.get("host")
+    ]
+    if hosts:
+        return str(hosts[0])
+    raise Failure("the overlay routes no host: add one to its HTTPRoute's hostnames or its Ingress rule")
 
 
 def covers(certificate_host: str, host: str) -> bool:
@@ -41,7 +52,9 @@ def covers(certificate_host: str, host: str) -> bool:
 
 
 def scheme_for(documents: list[dict[str, Any]], host: str) -> str:
-    """https when an Ingress of the overlay terminates TLS for `host`, else http."""
+    """https when the overlay routes through a Gateway or an Ingress terminates TLS for `host`, else http."""
+    if any(document.get("kind") == "HTTPRoute" for document in documents):
+        return "https"
     tls = [entry for spec in ingresses(documents) for entry in spec.get("tls", [])]
     return "https" if any(covers(name, host) for entry in tls for name in entry.get("hosts", [])) else "http"
 

@@ -16,13 +16,14 @@ MAX_BACKOFF_S = 30.0
 DEFAULT_SAMPLES = 20
 
 
-def fetch(url: str, body: object | None = None) -> bytes:
+def fetch(url: str, body: object | None = None, headers: dict[str, str] | None = None) -> bytes:
     """GET `url` (or POST `body` as JSON) and return the body of a 2xx answer; anything else is a Failure."""
     if not url.startswith(("http://", "https://")):
         raise Failure(f"{url} is not an http(s) URL")
     data = None if body is None else json.dumps(body).encode()
+    sent = {"Content-Type": "application/json", **(headers or {})}
     # The scheme is checked above, so no file: or custom-scheme URL gets here.
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})  # noqa: S310
+    request = urllib.request.Request(url, data=data, headers=sent)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:  # noqa: S310
             return bytes(response.read())
@@ -32,9 +33,9 @@ def fetch(url: str, body: object | None = None) -> bytes:
         raise Failure(f"{url} did not answer: {error}") from error
 
 
-def request_json(url: str, body: object | None = None) -> Any:
+def request_json(url: str, body: object | None = None, headers: dict[str, str] | None = None) -> Any:
     try:
-        return json.loads(fetch(url, body))
+        return json.loads(fetch(url, body, headers))
     except ValueError as error:
         raise Failure(f"{url} did not answer with JSON: {error}") from error
 

@@ -1,9 +1,15 @@
-"""Smoke-test a deployed service: readiness, then one prediction of a typical row built from /model."""
+"""Smoke-test a deployed service: readiness, then one prediction of a typical row built from /model.
+
+With a variant, every request carries the header that routes it to that variant's pods: during a
+production rollout on the Gateway API, `X-Model-Variant: canary` reaches the canary before any user
+weight moves (k8s/overlays/production/rollout.yaml, setHeaderRoute)."""
 
 from typing import Any
 
 from ..errors import Failure
 from .served import fetch, request_json
+
+VARIANT_HEADER = "X-Model-Variant"
 
 
 def typical_row(model: dict[str, Any]) -> dict[str, float | str | None]:
@@ -19,16 +25,22 @@ def typical_row(model: dict[str, Any]) -> dict[str, float | str | None]:
     return row
 
 
-def smoke(base_url: str) -> dict[str, Any]:
-    """Check readiness, then predict one typical row; return the prediction."""
+def smoke(base_url: str, variant: str | None = None, model_sha256: str | None = None) -> dict[str, Any]:
+    """Check readiness, then predict one typical row; return the prediction. With `model_sha256`, the
+    answering pod must serve that model: a header route that is not (yet) in place fails here, instead
+    of the stable model passing the smoke test in the canary's name."""
     base = base_url.rstrip("/")
-    fetch(f"{base}/readyz")
-    model = request_json(f"{base}/model")
+    headers = {VARIANT_HEADER: variant} if variant else {}
+    fetch(f"{base}/readyz", headers=headers)
+    model = request_json(f"{base}/model", headers=headers)
+    served = model.get("onnx", {}).get("sha256") if isinstance(model, dict) else None
+    if model_sha256 is not None and served != model_sha256:
+        raise Failure(f"{base}/model reports model {served!r}, not {model_sha256}")
     try:
         row = typical_row(model)
     except (KeyError, TypeError, ValueError) as error:
         raise Failure(f"{base}/model does not describe the features: {error}") from error
-    prediction = request_json(f"{base}/predict", row)
+    prediction = request_json(f"{base}/predict", row, headers)
     if not isinstance(prediction, dict) or not prediction:
         raise Failure(f"{base}/predict answered {prediction!r}; expected a JSON object")
     return prediction
