@@ -78,6 +78,7 @@ OWNERS = st.one_of(
     st.text(LOWER_ALNUM, min_size=39, max_size=39),
 ).filter(lambda owner: HOOK.check_owner(owner) is None)
 LABELS = st.from_regex(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", fullmatch=True)
+KUBERNETES_NAMES = LABELS.filter(lambda name: HOOK.check_name(name) is None)
 TOP_LEVEL_LABELS = st.from_regex(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?", fullmatch=True)
 
 
@@ -110,6 +111,9 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         "github_owner": draw(OWNERS),
         "staging_host": draw(hosts(HOOK.MAX_STAGING_HOST_LENGTH)),
         "production_host": draw(hosts(HOOK.MAX_HOST_LENGTH)),
+        "gateway_name": draw(KUBERNETES_NAMES),
+        "gateway_namespace": draw(KUBERNETES_NAMES),
+        "gateway_proxy_namespace": draw(KUBERNETES_NAMES),
     }
     answers |= {key: draw(st.sampled_from(values)) for key, values in CHOICES.items()}
     answers |= {key: draw(st.booleans()) for key in TOGGLES}

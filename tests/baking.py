@@ -33,7 +33,13 @@ TYPED_TEXT: dict[str, str] = {
 # Free-form identity answers away from the defaults, each spread over one combination.
 IDENTITIES: list[dict[str, Any]] = [
     {"project": "fraud-scorer", "package": "fraud"},
-    {"github_owner": "data-team-42", "staging_host": "a.b.example.org"},
+    {
+        "github_owner": "data-team-42",
+        "staging_host": "a.b.example.org",
+        "gateway_name": "edge",
+        "gateway_namespace": "infra",
+        "gateway_proxy_namespace": "envoy-gateway-system",
+    },
     TYPED_TEXT,
 ]
 # Every answer, valid, spelled out: the base for hook unit tests.

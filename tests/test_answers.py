@@ -69,6 +69,12 @@ def assert_answers_as_typed(project: Path, answers: dict[str, Any]) -> None:
     if answers["include_preview"]:
         github = parsed["argocd/preview-appset.yaml"][0]["spec"]["generators"][0]["pullRequest"]["github"]
         assert (github["owner"], github["repo"]) == (answers["github_owner"], name)
+    if answers["traffic"] == "gateway-api":
+        [parent] = parsed["k8s/base/httproute.yaml"][0]["spec"]["parentRefs"]
+        assert (parent["name"], parent["namespace"]) == (
+            answers["gateway_name"],
+            answers["gateway_namespace"],
+        )
     cruft = parsed[".cruft.json"]
     assert cruft["context"]["cookiecutter"] == {**answers, "_template": cruft["template"]}
     assert description in paragraphs((project / "README.md").read_text())
@@ -82,7 +88,11 @@ def assert_overlays_render(project: Path, answers: dict[str, Any]) -> None:
     assert overlays == ["preview", "production", "staging"][not answers["include_preview"] :]
     for overlay in overlays:
         objects = {obj["kind"]: obj for obj in kustomize(project / "k8s/overlays" / overlay)}
-        if overlay != "preview":
+        if overlay == "preview":
+            continue
+        if answers["traffic"] == "gateway-api":
+            assert objects["HTTPRoute"]["spec"]["hostnames"] == [answers[f"{overlay}_host"]]
+        else:
             assert objects["Ingress"]["spec"]["rules"][0]["host"] == answers[f"{overlay}_host"]
 
 

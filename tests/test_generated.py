@@ -9,14 +9,16 @@ from baking import TYPED_TEXT, bake, combination_id, project_env
 from userdata import USER_DATA, UserData
 
 # Three bakes that, with the user-data bakes below, cover every task, estimator family and Python
-# version, a model with categorical features and missing values (penguins), and free text that the
-# package metadata, hadolint and the Kubernetes schemas must all take as typed.
+# version, both ways in for traffic (Gateway API by default, an Ingress for wine), a model with
+# categorical features and missing values (penguins), and free text that the package metadata,
+# hadolint and the Kubernetes schemas must all take as typed.
 GENERATED_COMBINATIONS: list[dict[str, Any]] = [
     {},
     {
         "dataset": "wine",
         "estimator": "random_forest",
         "python_version": "3.12",
+        "traffic": "ingress",
         "include_preview": False,
         **TYPED_TEXT,
     },

@@ -18,7 +18,10 @@ BAKED_K8S_TESTS = [
     "tests/infra/test_codeowners.py",
 ]
 # The answers that reach a Kubernetes object; combinations differing only elsewhere render the same.
-K8S_ANSWERS = ("project", "description", "github_owner", "staging_host", "production_host", "include_preview")
+K8S_ANSWERS = (
+    "project", "description", "github_owner", "staging_host", "production_host", "include_preview", "traffic",
+    "gateway_name", "gateway_namespace", "gateway_proxy_namespace",
+)  # fmt: skip
 
 
 def answer(combination: dict[str, Any], key: str) -> Any:
@@ -57,6 +60,27 @@ def test_overlays_render_with_namespace_image_and_replicas(
         assert by_kind["HorizontalPodAutoscaler"]["spec"]["minReplicas"] == MIN_REPLICAS[env]
         assert ("Rollout" in by_kind) == (env == "production")
         assert ("Namespace" in by_kind) == (env == "preview")
+        assert_entry(combination, by_kind)
+
+
+def assert_entry(combination: dict[str, Any], by_kind: dict[str, Any]) -> None:
+    """Requests enter by an HTTPRoute on the Gateway the answers name, or by an Ingress; never both."""
+    if answer(combination, "traffic") == "ingress":
+        assert "Ingress" in by_kind
+        assert "HTTPRoute" not in by_kind
+        return
+    assert "Ingress" not in by_kind
+    [parent] = by_kind["HTTPRoute"]["spec"]["parentRefs"]
+    assert (parent["name"], parent["namespace"]) == (
+        answer(combination, "gateway_name"),
+        answer(combination, "gateway_namespace"),
+    )
+    [source, _prometheus] = by_kind["NetworkPolicy"]["spec"]["ingress"][:2]
+    [peer] = source["from"]
+    proxies = answer(combination, "gateway_proxy_namespace")
+    # Its default is the Gateway's namespace, rendered from that answer.
+    expected = answer(combination, "gateway_namespace") if proxies.startswith("{{") else proxies
+    assert peer["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": expected}
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,20 @@ from baking import CHOICES, PROJECT_TEMPLATE, bake, default, project_env
 
 LEFTOVER_JINJA = re.compile(r"\{\{-? ?cookiecutter|\{%|%\}|\{#")
 # Paths owned by each boolean option; the post-generation hook deletes them when it is off.
+# The paths an answer leaves out of the bake.
 OPTION_PATHS = {
-    "include_preview": ("k8s/overlays/preview", "argocd/preview-appset.yaml", "argocd/preview-project.yaml")
+    ("include_preview", False): (
+        "k8s/overlays/preview",
+        "argocd/preview-appset.yaml",
+        "argocd/preview-project.yaml",
+    ),
+    ("traffic", "ingress"): (
+        "k8s/base/httproute.yaml",
+        "k8s/base/gateway-api-transform.yaml",
+        "k8s/overlays/production/services.yaml",
+        "tests/infra/test_gateway.py",
+    ),
+    ("traffic", "gateway-api"): ("k8s/base/ingress.yaml", "tests/infra/test_ingress.py"),
 }
 
 
@@ -27,8 +39,8 @@ def expected_files(answers: dict[str, Any]) -> set[str]:
         relative = path.relative_to(PROJECT_TEMPLATE).as_posix()
         if path.is_file() and "__pycache__" not in relative:
             files.add(relative.replace("{{cookiecutter.package}}", package))
-    for option, owned in OPTION_PATHS.items():
-        if answers.get(option, True) is False:
+    for (option, value), owned in OPTION_PATHS.items():
+        if answers.get(option, default(option)) == value:
             files = {f for f in files if not any(f == p or f.startswith(p + "/") for p in owned)}
     return files
 
