@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End to end on a throwaway kind cluster, the way a user's cluster runs the baked project, with the
 # promotion model of docs/delivery.md: bake with the defaults, build images into a local registry,
-# install Argo CD, Argo Rollouts and a Prometheus (Prometheus Operator), and serve the baked repo from
-# a local git server. Then, with the project's own `make render` / `make publish` / `make rollback`:
+# install the Gateway API CRDs, Envoy Gateway with a Gateway for every environment's HTTPRoute, Argo
+# CD, Argo Rollouts with its Gateway API plugin and a Prometheus (Prometheus Operator), and serve the
+# baked repo from a local git server. Then, with the project's own `make render` / `make publish` / `make rollback`:
 #   1. the first image goes to env/staging and env/production (revision 1: no canary); both sync;
 #   2. a good image goes through staging and then production's canary, whose analysis passes every
 #      weight under load; the Rollout completes;
@@ -12,8 +13,10 @@
 #      fails its whole sync in the preview project, and production keeps its own objects.
 # The local remote enforces the rulesets `make rulesets` writes (scripts/e2e-rulesets-hook.py, a
 # pre-receive hook), so each environment's branch takes pushes from its own App only: the staging
-# App's id cannot push env/production. Argo CD's sync and health are checked at each step. Runs on GitHub's ubuntu runners (docker, kind,
-# kubectl, git, uv); it needs the network for the manifests, the kind node image and curl's image.
+# App's id cannot push env/production. Argo CD's sync and health are checked at each step, and every
+# request from outside goes through the Gateway with the environment's host name. Runs on GitHub's
+# ubuntu runners (docker, kind, kubectl, helm, jq, gh, git, uv); it needs the network for the
+# manifests, the charts, the kind node image and curl's image.
 #
 # Usage: scripts/e2e-kind.sh [WORK_DIR]    (default build/e2e; KEEP_CLUSTER=1 keeps the cluster)
 set -euo pipefail
@@ -28,8 +31,23 @@ git_port=9418
 argocd_version=v3.5.1
 rollouts_version=v1.9.1
 prometheus_operator_version=v0.93.0
-ingress_nginx_version=controller-v1.12.0
 metrics_server_version=v0.7.2
+# The standard channel of the Gateway API, the CRDs the baked project's HTTPRoutes are written for.
+gateway_api_version=v1.6.1
+# Envoy Gateway v1.9.0 is built against Gateway API v1.6.1 (its go.mod), supports RequestMirror with
+# a percent, and is installed here without its own Gateway API CRDs (see below).
+envoy_gateway_version=v1.9.0
+
+# The Gateway every environment's HTTPRoute names (the bake's gateway_name and gateway_namespace).
+# Envoy Gateway runs the Gateway's proxy pods in its own namespace (its default ControllerNamespace
+# mode), which is the namespace the NetworkPolicy must admit: the bake's gateway_proxy_namespace.
+gateway_name=public
+gateway_namespace="gateway-system"
+eg_namespace="envoy-gateway-system"
+gateway_proxy_namespace=${eg_namespace}
+gateway_class="envoy-gateway"
+# The runner reaches the Gateway through a port-forward to its Envoy Service, naming each host.
+gateway_port=18081
 
 project=ml-service
 package=ml_service
@@ -37,6 +55,10 @@ image="localhost:${registry_port}/${project}"
 ghcr_image="ghcr.io/my-org/${project}"
 production="${project}-production"
 rollout="${project}-server"
+# The HTTPRoute of every environment, and the host names of the default bake.
+route="${project}-server"
+staging_host="${project}.staging.example.com"
+production_host="${project}.example.com"
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() { echo "e2e: $*" >&2; exit 1; }
@@ -55,21 +77,25 @@ wait_for() {
 cleanup() {
   [[ -n ${git_daemon_pid:-} ]] && kill "${git_daemon_pid}" 2>/dev/null || true
   [[ -n ${port_forward_pid:-} ]] && kill "${port_forward_pid}" 2>/dev/null || true
+  [[ -n ${gateway_forward_pid:-} ]] && kill "${gateway_forward_pid}" 2>/dev/null || true
   if [[ -z ${KEEP_CLUSTER:-} ]]; then
     kind delete cluster --name "${cluster}" >/dev/null 2>&1 || true
     docker rm -f "${registry}" >/dev/null 2>&1 || true
   fi
 }
 
-for tool in docker kind kubectl git uv make curl sha256sum; do
+for tool in docker kind kubectl helm jq gh git uv make curl sha256sum; do
   command -v "${tool}" >/dev/null || fail "${tool} is not installed"
 done
 trap cleanup EXIT
 
-step "Baking the template with its defaults into ${work_dir}"
+step "Baking the template with its defaults into ${work_dir}, for a Gateway ${gateway_namespace}/${gateway_name} whose proxies run in ${gateway_proxy_namespace}"
 rm -rf "${work_dir}"
 mkdir -p "${work_dir}/git"
-uv run --frozen cookiecutter --no-input --output-dir "${work_dir}" "${template_dir}"
+# The defaults, but for the proxies' namespace: Envoy Gateway's, not the Gateway's own.
+uv run --frozen cookiecutter --no-input --output-dir "${work_dir}" "${template_dir}" \
+  traffic=gateway-api "gateway_name=${gateway_name}" "gateway_namespace=${gateway_namespace}" \
+  "gateway_proxy_namespace=${gateway_proxy_namespace}"
 repo=$(cd "${work_dir}/${project}" && pwd)
 bare="$(cd "${work_dir}/git" && pwd)/${project}.git"
 
@@ -92,16 +118,88 @@ for node in $(kind get nodes --name "${cluster}"); do
     docker exec -i "${node}" cp /dev/stdin "/etc/containerd/certs.d/localhost:${registry_port}/hosts.toml"
 done
 
-step "Installing ingress-nginx and metrics-server: Argo CD reports an Ingress without an address, and an autoscaler without metrics, as unhealthy"
-kubectl label node --all ingress-ready=true
-kubectl apply -f "https://raw.githubusercontent.com/kubernetes/ingress-nginx/${ingress_nginx_version}/deploy/static/provider/kind/deploy.yaml"
+step "Installing metrics-server: Argo CD reports an autoscaler without metrics as unhealthy"
 kubectl apply -f "https://github.com/kubernetes-sigs/metrics-server/releases/download/${metrics_server_version}/components.yaml"
 # kind's kubelets serve self-signed certificates.
 kubectl patch deployment metrics-server --namespace kube-system --type=json \
   -p '[{"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": "--kubelet-insecure-tls"}]'
-kubectl wait --namespace ingress-nginx --for=condition=Available deployment/ingress-nginx-controller --timeout=300s
-# The base Ingress names no class, so it needs a default one.
-kubectl annotate ingressclass nginx ingressclass.kubernetes.io/is-default-class=true --overwrite
+
+step "Installing the Gateway API ${gateway_api_version} CRDs (standard channel) and Envoy Gateway ${envoy_gateway_version}"
+# The standard channel, as a user's cluster has it and as the baked tests validate against. Envoy
+# Gateway's charts bundle Gateway API CRDs too (the experimental channel by default); they are left
+# out (crds.gatewayAPI.enabled=false, crds.enabled=false), so no second owner rewrites these, and
+# nothing of the experimental channel can make the e2e pass where a standard cluster would not.
+kubectl apply --server-side \
+  -f "https://github.com/kubernetes-sigs/gateway-api/releases/download/${gateway_api_version}/standard-install.yaml"
+kubectl wait --for=condition=Established --timeout=120s crd/gatewayclasses.gateway.networking.k8s.io \
+  crd/gateways.gateway.networking.k8s.io crd/httproutes.gateway.networking.k8s.io
+# Envoy Gateway's own CRDs (EnvoyProxy and its policies), then the controller without any CRDs: the
+# documented way to install it next to Gateway API CRDs managed separately.
+helm template eg-crds oci://docker.io/envoyproxy/gateway-crds-helm --version "${envoy_gateway_version}" \
+  --set crds.gatewayAPI.enabled=false --set crds.envoyGateway.enabled=true |
+  kubectl apply --server-side -f -
+helm install eg oci://docker.io/envoyproxy/gateway-helm --version "${envoy_gateway_version}" \
+  --namespace "${eg_namespace}" --create-namespace --set crds.enabled=false --skip-crds
+kubectl wait --namespace "${eg_namespace}" --for=condition=Available deployment/envoy-gateway --timeout=300s
+# A ClusterIP proxy Service: kind has no load balancer, and Envoy Gateway reports a Gateway behind a
+# LoadBalancer Service without an address as not Programmed. The Gateway takes routes from every
+# namespace, as a shared Gateway does.
+kubectl apply -f - <<EOF
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata:
+  name: e2e
+  namespace: ${eg_namespace}
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyService:
+        type: ClusterIP
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: ${gateway_class}
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef:
+    group: gateway.envoyproxy.io
+    kind: EnvoyProxy
+    name: e2e
+    namespace: ${eg_namespace}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${gateway_namespace}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: ${gateway_name}
+  namespace: ${gateway_namespace}
+spec:
+  gatewayClassName: ${gateway_class}
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+      allowedRoutes:
+        namespaces:
+          from: All
+EOF
+kubectl wait "gatewayclass/${gateway_class}" --for=condition=Accepted --timeout=120s
+kubectl wait --namespace "${gateway_namespace}" "gateway/${gateway_name}" --for=condition=Programmed --timeout=300s
+# The Envoy Service of the Gateway, labelled with the Gateway it serves (in the proxies' namespace).
+envoy_service_name() {
+  kubectl get service --namespace "${gateway_proxy_namespace}" \
+    -l "gateway.envoyproxy.io/owning-gateway-name=${gateway_name},gateway.envoyproxy.io/owning-gateway-namespace=${gateway_namespace}" \
+    -o jsonpath='{.items[0].metadata.name}'
+}
+wait_for 120 "the Envoy Service of the Gateway" envoy_service_name
+envoy_service=$(envoy_service_name)
+echo "Gateway ${gateway_namespace}/${gateway_name}: service/${envoy_service} in ${gateway_proxy_namespace}"
 
 step "Installing Argo CD ${argocd_version}, Argo Rollouts ${rollouts_version} and the Prometheus Operator ${prometheus_operator_version}"
 kubectl create namespace argocd
@@ -265,10 +363,59 @@ rollout_completed_on() {
     [[ $(rollout_image) == *"$1" ]]
 }
 rollout_aborted() { [[ $(rollout_field '{.status.abort}') == true ]]; }
+
+# The environment's HTTPRoute is Accepted by the Gateway, with every backend resolved, at its current
+# generation. Argo CD v3 has a health check for HTTPRoutes (resource_customizations) that reads the
+# same conditions, but Ingress health was built into its code; the script checks the route itself, so
+# that a route no Gateway serves cannot pass as healthy.
+route_accepted() {
+  kubectl get httproute --namespace "$1" "${route}" -o json |
+    jq -e --arg name "${gateway_name}" --arg namespace "${gateway_namespace}" '
+      .metadata.generation as $generation
+      | [.status.parents[]? | select(.parentRef.name == $name and .parentRef.namespace == $namespace)
+         | [.conditions[] | select(.status == "True" and .observedGeneration == $generation) | .type]
+         | index("Accepted") != null and index("ResolvedRefs") != null]
+      | any' >/dev/null
+}
 check_apps() {
   for env in staging production; do
     wait_for "$1" "${project}-${env} to be synced and healthy" synced_and_healthy "${project}-${env}"
-    echo "${project}-${env}: $(app_state "${project}-${env}")"
+    wait_for 120 "the HTTPRoute of ${project}-${env} to be accepted by the Gateway" route_accepted "${project}-${env}"
+    echo "${project}-${env}: $(app_state "${project}-${env}"), HTTPRoute accepted by ${gateway_namespace}/${gateway_name}"
+  done
+}
+
+# A port-forward from the runner to the Gateway's Envoy Service; started again if it died (it ends
+# when its pod goes). Call it in the script's own shell, not in $( ).
+forward_gateway() {
+  if [[ -z ${gateway_forward_pid:-} ]] || ! kill -0 "${gateway_forward_pid}" 2>/dev/null; then
+    kubectl port-forward --namespace "${gateway_proxy_namespace}" "service/${envoy_service}" "${gateway_port}:80" >/dev/null 2>&1 &
+    gateway_forward_pid=$!
+    # Envoy answers any request; one for no known host is a 404.
+    wait_for 60 "the port-forward to the Gateway" curl -sS -o /dev/null "http://127.0.0.1:${gateway_port}/"
+  fi
+}
+# GET (or what curl's extra arguments say) http://HOST/PATH through the Gateway, with Host: HOST.
+via_gateway() {
+  local host=$1 path=$2
+  shift 2
+  curl -fsS --max-time 10 --connect-to "${host}:80:127.0.0.1:${gateway_port}" "$@" "http://${host}${path}"
+}
+# What HOST's /model answers through the Gateway: "<image digest> <model sha256>".
+served_via_gateway() {
+  local host=$1
+  shift
+  via_gateway "${host}" /model "$@" | jq -r '"\(.image_digest) \(.onnx.sha256)"'
+}
+# Every one of $1 answers of HOST ($2, curl's extra arguments after it) through the Gateway reports
+# image digest $3 (and the model's sha256).
+expect_served() {
+  local count=$1 host=$2 digest=$3 seen i
+  shift 3
+  for ((i = 0; i < count; i++)); do
+    seen=$(served_via_gateway "${host}" "$@") || fail "${host}/model did not answer through the Gateway"
+    [[ ${seen} == "${digest} ${model_sha256}" ]] ||
+      fail "${host}/model through the Gateway ($*) reports '${seen}', expected '${digest} ${model_sha256}'"
   done
 }
 
@@ -293,7 +440,33 @@ make smoke URL=http://127.0.0.1:18080
 row=$(curl -fsS http://127.0.0.1:18080/model |
   uv run --frozen python -c "import json, sys; from ${package}.delivery.smoke import typical_row; print(json.dumps(typical_row(json.load(sys.stdin))))")
 
-step "Loading production from inside the cluster, so every canary has traffic to be judged on"
+step "Checking both environments through the Gateway, by host name"
+for env in staging production; do
+  host=${staging_host}
+  [[ ${env} == production ]] && host=${production_host}
+  hostnames=$(kubectl get httproute --namespace "${project}-${env}" "${route}" -o jsonpath='{.spec.hostnames[*]}')
+  [[ ${hostnames} == "${host}" ]] || fail "the HTTPRoute of ${env} is for '${hostnames}', expected ${host}"
+done
+[[ -z $(kubectl get ingress --namespace "${production}" -o name) ]] ||
+  fail "a gateway-api bake deployed an Ingress to production"
+forward_gateway
+expect_served 5 "${staging_host}" "${first_digest}"
+expect_served 5 "${production_host}" "${first_digest}"
+via_gateway "${production_host}" /predict -H 'Content-Type: application/json' --data "${row}" >/dev/null ||
+  fail "POST /predict through the Gateway failed"
+# Only the API is public, as the Ingress had it: /metrics stays inside the cluster.
+code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
+  --connect-to "${production_host}:80:127.0.0.1:${gateway_port}" "http://${production_host}/metrics")
+[[ ${code} == 404 ]] || fail "/metrics answered ${code} through the Gateway, expected 404 (no route)"
+# A host no HTTPRoute names gets nothing.
+code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
+  --connect-to "unknown.example.com:80:127.0.0.1:${gateway_port}" http://unknown.example.com/model)
+[[ ${code} == 404 ]] || fail "an unknown host answered ${code} through the Gateway, expected 404"
+
+step "Loading production through the Gateway from inside the cluster, so every canary has traffic to be judged on"
+# Through the Gateway, as users come: a canary gets its share only by the HTTPRoute's weights, and
+# the shadow only by its mirror. Two clients, so that 5% of the requests still make the analysis's
+# minimum of inference requests in its window.
 kubectl create namespace load
 kubectl create configmap predict-body --namespace load --from-literal=body.json="${row}"
 kubectl apply --namespace load -f - <<EOF
@@ -302,7 +475,7 @@ kind: Deployment
 metadata:
   name: load
 spec:
-  replicas: 1
+  replicas: 2
   selector:
     matchLabels: {app: load}
   template:
@@ -314,7 +487,7 @@ spec:
           image: curlimages/curl:8.11.1
           command: ["sh", "-c"]
           args:
-            - while true; do curl -s -o /dev/null -H 'Content-Type: application/json' --data @/body/body.json http://${rollout}.${production}.svc/predict; sleep 0.05; done
+            - while true; do curl -s -o /dev/null --max-time 5 -H 'Host: ${production_host}' -H 'Content-Type: application/json' --data @/body/body.json http://${envoy_service}.${gateway_proxy_namespace}.svc/predict; sleep 0.05; done
           volumeMounts:
             - {name: body, mountPath: /body}
       volumes:
@@ -391,6 +564,8 @@ preview_refused() {
 wait_for 300 "the moved preview's sync to be refused" preview_refused
 [[ $(kubectl get deployment --namespace "${production}" -o name | wc -l) == 1 ]] ||
   fail "the preview put a Deployment into production"
+[[ $(kubectl get httproute --namespace "${production}" -o name) == "httproute.gateway.networking.k8s.io/${route}" ]] ||
+  fail "the preview put an HTTPRoute into production"
 if kubectl get namespace "${project}-pr-1" >/dev/null 2>&1; then
   fail "the refused sync created its namespace"
 fi
