@@ -46,6 +46,13 @@ gateway_namespace="gateway-system"
 eg_namespace="envoy-gateway-system"
 gateway_proxy_namespace=${eg_namespace}
 gateway_class="envoy-gateway"
+# The Argo Rollouts plugin that moves the HTTPRoute's weights and header routes. Its project publishes
+# no checksum file; GitHub records each release asset's sha256 (the API's `digest`), which the
+# download must match before the controller is told to run it.
+gatewayapi_plugin_version=v0.15.0
+gatewayapi_plugin_repo=argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi
+gatewayapi_plugin_asset=gatewayapi-plugin-linux-amd64
+gatewayapi_plugin_url="https://github.com/${gatewayapi_plugin_repo}/releases/download/${gatewayapi_plugin_version}/${gatewayapi_plugin_asset}"
 # The runner reaches the Gateway through a port-forward to its Envoy Service, naming each host.
 gateway_port=18081
 
@@ -88,6 +95,23 @@ for tool in docker kind kubectl helm jq gh git uv make curl sha256sum; do
   command -v "${tool}" >/dev/null || fail "${tool} is not installed"
 done
 trap cleanup EXIT
+
+step "Checking the Gateway API plugin ${gatewayapi_plugin_version} against the sha256 GitHub records for it"
+# Before anything else, so that a missing token (GH_TOKEN) fails in seconds. kind's node is the
+# runner's architecture: the linux-amd64 build.
+[[ $(uname -m) == x86_64 ]] || fail "the plugin asset ${gatewayapi_plugin_asset} is for x86_64, not $(uname -m)"
+plugin_file=$(mktemp)
+curl -fsSL --retry 3 -o "${plugin_file}" "${gatewayapi_plugin_url}"
+gatewayapi_plugin_sha256=$(sha256sum "${plugin_file}" | cut -d' ' -f1)
+rm -f "${plugin_file}"
+published=$(gh api "repos/${gatewayapi_plugin_repo}/releases/tags/${gatewayapi_plugin_version}" \
+  --jq ".assets[] | select(.name == \"${gatewayapi_plugin_asset}\") | .digest") ||
+  fail "GitHub's API did not answer for release ${gatewayapi_plugin_version} of ${gatewayapi_plugin_repo} (is GH_TOKEN set?)"
+[[ ${published} =~ ^sha256:[0-9a-f]{64}$ ]] ||
+  fail "GitHub records no sha256 for ${gatewayapi_plugin_asset} of ${gatewayapi_plugin_version}: '${published}'"
+[[ ${published} == "sha256:${gatewayapi_plugin_sha256}" ]] ||
+  fail "${gatewayapi_plugin_url} has sha256 ${gatewayapi_plugin_sha256}; GitHub records ${published}"
+echo "${gatewayapi_plugin_asset} ${gatewayapi_plugin_version}: sha256 ${gatewayapi_plugin_sha256}"
 
 step "Baking the template with its defaults into ${work_dir}, for a Gateway ${gateway_namespace}/${gateway_name} whose proxies run in ${gateway_proxy_namespace}"
 rm -rf "${work_dir}"
@@ -213,6 +237,55 @@ kubectl apply --server-side \
 kubectl wait --namespace argocd --for=condition=Available deployment --all --timeout=300s
 kubectl wait --namespace argo-rollouts --for=condition=Available deployment --all --timeout=300s
 kubectl wait --namespace default --for=condition=Available deployment/prometheus-operator --timeout=300s
+
+step "Registering the Gateway API plugin ${gatewayapi_plugin_version} with Argo Rollouts, pinned by its sha256"
+# The controller downloads the plugin when it starts and refuses one whose sha256 differs. The plugin
+# runs with the controller's ServiceAccount, which needs the routes and Services it reads and edits
+# (the plugin's docs/installation.md, without the route kinds the project does not use).
+kubectl apply -f - <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argo-rollouts-config
+  namespace: argo-rollouts
+data:
+  trafficRouterPlugins: |-
+    - name: "argoproj-labs/gatewayAPI"
+      location: "${gatewayapi_plugin_url}"
+      sha256: "${gatewayapi_plugin_sha256}"
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: argo-rollouts-gatewayapi-plugin
+rules:
+  - apiGroups: [""]
+    resources: [services]
+    verbs: [get]
+  - apiGroups: [gateway.networking.k8s.io]
+    resources: [httproutes]
+    verbs: [get, list, update, patch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: argo-rollouts-gatewayapi-plugin
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: argo-rollouts-gatewayapi-plugin
+subjects:
+  - kind: ServiceAccount
+    name: argo-rollouts
+    namespace: argo-rollouts
+EOF
+kubectl rollout restart deployment/argo-rollouts --namespace argo-rollouts
+kubectl rollout status deployment/argo-rollouts --namespace argo-rollouts --timeout=300s
+# Argo Rollouts logs each download; a sha256 mismatch stops the controller, and the wait above fails.
+plugin_downloaded() {
+  [[ $(kubectl logs --namespace argo-rollouts deployment/argo-rollouts) == *"Downloading plugin argoproj-labs/gatewayAPI from: ${gatewayapi_plugin_url}"* ]]
+}
+wait_for 120 "Argo Rollouts to load the Gateway API plugin" plugin_downloaded
 
 step "Starting a Prometheus at prometheus-operated.monitoring.svc, where the AnalysisTemplate looks"
 kubectl apply -f - <<'EOF'
