@@ -3,18 +3,23 @@
 # promotion model of docs/delivery.md: bake with the defaults, build images into a local registry,
 # install the Gateway API CRDs, Envoy Gateway with a Gateway for every environment's HTTPRoute, Argo
 # CD, Argo Rollouts with its Gateway API plugin and a Prometheus (Prometheus Operator), and serve the
-# baked repo from a local git server. Then, with the project's own `make render` / `make publish` / `make rollback`:
-#   1. the first image goes to env/staging and env/production (revision 1: no canary); both sync;
-#   2. a good image goes through staging and then production's canary, whose analysis passes every
-#      weight under load; the Rollout completes;
-#   3. a bad image (every inference fails, probes stay green) aborts at the first analysis; the
-#      rollback commit returns production to the good image;
+# baked repo from a local git server. Then, with the project's own `make render` / `make publish` /
+# `make rollback`:
+#   1. the first image goes to env/staging and env/production (revision 1: no canary); both sync, and
+#      each answers through the Gateway for its own host name;
+#   2. a good image goes through staging and then production's canary: a shadow fed by the HTTPRoute's
+#      mirror is judged, then the plugin moves the HTTPRoute's weights to 5, 25 and 50% under load
+#      (checked against the live route at every analysis step, across an Argo CD sync), a header
+#      reaches the canary, and the Rollout completes with the route back at 0% and no header rule;
+#   3. a bad image (every inference fails, probes stay green) aborts at the shadow's analysis or the
+#      first weight's, the route goes back to the stable pods; the rollback commit returns production
+#      to the good image;
 #   4. a preview whose pull request moved it into production (a NamespaceTransformer in its overlay)
 #      fails its whole sync in the preview project, and production keeps its own objects.
 # The local remote enforces the rulesets `make rulesets` writes (scripts/e2e-rulesets-hook.py, a
 # pre-receive hook), so each environment's branch takes pushes from its own App only: the staging
-# App's id cannot push env/production. Argo CD's sync and health are checked at each step, and every
-# request from outside goes through the Gateway with the environment's host name. Runs on GitHub's
+# App's id cannot push env/production. Argo CD's sync and health are checked at each step; the load
+# and the runner's requests by host name go through the Gateway. Runs on GitHub's
 # ubuntu runners (docker, kind, kubectl, helm, jq, gh, git, uv); it needs the network for the
 # manifests, the charts, the kind node image and curl's image.
 #
@@ -480,9 +485,20 @@ served_via_gateway() {
   shift
   via_gateway "${host}" /model "$@" | jq -r '"\(.image_digest) \(.onnx.sha256)"'
 }
-# Every one of $1 answers of HOST ($2, curl's extra arguments after it) through the Gateway reports
-# image digest $3 (and the model's sha256).
+# Every one of $1 answers in a row of HOST ($2; curl's extra arguments after $3) through the Gateway
+# reports image digest $3 (and the model's sha256). expect_served_now fails at once on another
+# answer; expect_served gives Envoy Gateway up to a minute to program a route that just changed.
+served_all() {
+  local count=$1 host=$2 digest=$3 i
+  shift 3
+  for ((i = 0; i < count; i++)); do
+    [[ $(served_via_gateway "${host}" "$@") == "${digest} ${model_sha256}" ]] || return 1
+  done
+}
 expect_served() {
+  wait_for 60 "$1 answers in a row of $2/model through the Gateway (${*:4}) to report $3" served_all "$@"
+}
+expect_served_now() {
   local count=$1 host=$2 digest=$3 seen i
   shift 3
   for ((i = 0; i < count; i++)); do
@@ -569,22 +585,188 @@ spec:
 EOF
 kubectl wait --namespace load --for=condition=Available deployment/load --timeout=300s
 
-step "Good image ${good_digest}: staging, then production's canary, judged at every weight"
+# The canary as the Rollout and production's HTTPRoute show it. The Rollout's stableService and
+# canaryService are the HTTPRoute's backends; the shadow Service, which the inference rule mirrors
+# to, selects the canary's pods by their ephemeral label.
+stable_service="${project}-server-stable"
+canary_service="${project}-server-canary"
+shadow_service="${project}-server-shadow"
+production_application="${project}-production"
+
+production_route() { kubectl get httproute --namespace "${production}" "${route}" -o json; }
+# "<canary weight>/<stable weight>" of each rule of the HTTPRoute JSON $1 that the plugin weights (all
+# but its header rules), each distinct pair once: a single pair when every rule agrees. A backendRef
+# without a weight has weight 1 (Gateway API).
+route_weights() {
+  jq -r --arg canary "${canary_service}" --arg stable "${stable_service}" '
+    [.spec.rules[] | select(.name // "" | startswith("canary-header") | not)
+     | [(.backendRefs[]? | select(.name == $canary) | .weight // 1),
+        (.backendRefs[]? | select(.name == $stable) | .weight // 1)]
+     | map(tostring) | join("/")]
+    | unique | join(" ")' <<<"$1"
+}
+# The rules the plugin added for the managed route canary-header, one for each rule it copies
+# (canary-header, canary-header-1, ...), by name.
+header_rules() {
+  jq -r '[.spec.rules[] | .name // empty | select(startswith("canary-header"))] | join(" ")' <<<"$1"
+}
+# All of the traffic to the stable Service and no header rule: the route as git has it.
+route_at_rest() {
+  local json
+  json=$(production_route)
+  [[ $(route_weights "${json}") == 0/100 && -z $(header_rules "${json}") ]]
+}
+
+# One line about the Rollout: the current step's index, its kind, its analysis template (or -), the
+# weight the steps before it set, the canary weight in the Rollout's status, the canary's pod-template
+# hash, and whether the canary of a new revision is running (not aborted).
+# shellcheck disable=SC2016 # a jq program: its $names are jq's
+rollout_view='
+  (.status.currentStepIndex // -1) as $i
+  | (.spec.strategy.canary.steps // []) as $steps
+  | (if $i >= 0 and $i < ($steps | length) then $steps[$i] else {} end) as $step
+  | [$i,
+     ($step | keys | first // "none"),
+     ($step | .analysis.templates[0].templateName // "-"),
+     ([(if $i > 0 then $steps[:$i] else [] end)[] | .setWeight // empty] | last // 0),
+     (.status.canary.weights.canary.weight // 0),
+     (.status.currentPodHash // "-"),
+     ((.status.stableRS // "") != (.status.currentPodHash // "") and (.status.abort // false | not))]
+  | map(tostring) | join(" ")'
+# Reads the Rollout, the HTTPRoute and the Rollout again into the look_* variables; false when no
+# canary runs, or when the Rollout moved between the reads (the next look will tell).
+canary_look() {
+  local before after
+  before=$(kubectl get rollout --namespace "${production}" "${rollout}" -o json | jq -r "${rollout_view}") || return 1
+  look_route=$(production_route) || return 1
+  after=$(kubectl get rollout --namespace "${production}" "${rollout}" -o json | jq -r "${rollout_view}") || return 1
+  [[ ${before} == "${after}" ]] || return 1
+  read -r look_index look_kind look_template look_weight look_status_weight look_hash look_running <<<"${before}"
+  [[ ${look_running} == true ]]
+}
+# At a step of the canary: the HTTPRoute's weights are the steps' weight w (canary w, stable 100 - w
+# on every rule), the Rollout's status says w, and the header rule is there.
+check_canary_look() {
+  local want="${look_weight}/$((100 - look_weight))" got headers
+  got=$(route_weights "${look_route}")
+  headers=$(header_rules "${look_route}")
+  [[ ${got} == "${want}" ]] ||
+    fail "at step ${look_index} (${look_template}) the HTTPRoute's canary/stable weights are '${got}', expected ${want}"
+  [[ ${look_status_weight} == "${look_weight}" ]] ||
+    fail "at step ${look_index} (${look_template}) the Rollout's status has canary weight ${look_status_weight}, expected ${look_weight}"
+  [[ " ${headers} " == *" canary-header "* ]] ||
+    fail "at step ${look_index} (${look_template}) the HTTPRoute has no canary-header rule (header rules: '${headers}')"
+}
+# The shadow Service has ready endpoints, and every one is a pod of the canary; false when it has none.
+check_shadow() {
+  local pods pod canary_pods
+  pods=$(kubectl get endpointslices --namespace "${production}" -l "kubernetes.io/service-name=${shadow_service}" -o json |
+    jq -r '.items[].endpoints[]? | select(.conditions.ready != false) | .targetRef.name // empty')
+  [[ -n ${pods} ]] || return 1
+  canary_pods=" $(kubectl get pods --namespace "${production}" -l "rollouts-pod-template-hash=${look_hash}" -o jsonpath='{.items[*].metadata.name}') "
+  for pod in ${pods}; do
+    [[ ${canary_pods} == *" ${pod} "* ]] || fail "the shadow Service sends to ${pod}, not a pod of the canary (${look_hash})"
+  done
+  echo "shadow Service ${shadow_service}: canary pods ${pods//$'\n'/ }"
+}
+# The e2e's own sync of production succeeded, and started after $1.
+synced_by_e2e() {
+  local state
+  state=$(kubectl get application --namespace argocd "${production_application}" \
+    -o jsonpath='{.status.operationState.operation.initiatedBy.username}/{.status.operationState.phase}/{.status.operationState.startedAt}')
+  [[ ${state} == e2e/Succeeded/* && ${state##*/} != "$1" ]]
+}
+app_synced() { [[ $(kubectl get application --namespace argocd "$1" -o jsonpath='{.status.sync.status}') == Synced ]]; }
+# An Argo CD sync in the middle of the canary keeps the plugin's weights and header rules: the
+# Application ignores them (ignoreDifferences) and its syncs keep what it ignores
+# (RespectIgnoreDifferences=true). A hard refresh, then the sync `argocd app sync` would ask for (an
+# operation with the Application's own sync options), then the route again.
+sync_mid_canary() {
+  local application before weights headers tries=0
+  application=$(kubectl get application --namespace argocd "${production_application}" -o json)
+  jq -e '.spec.syncPolicy.syncOptions // [] | index("RespectIgnoreDifferences=true") != null' <<<"${application}" >/dev/null ||
+    fail "${production_application} syncs without RespectIgnoreDifferences=true, so a sync resets the canary's weights"
+  jq -e '[.spec.ignoreDifferences[]? | select(.group == "gateway.networking.k8s.io" and .kind == "HTTPRoute")] | length > 0' \
+    <<<"${application}" >/dev/null || fail "${production_application} ignores no difference of the HTTPRoute"
+  before=$(jq -r '.status.operationState.startedAt // ""' <<<"${application}")
+  weights=$(route_weights "${look_route}")
+  headers=$(header_rules "${look_route}")
+  echo "syncing ${production_application} at step ${look_index}, canary/stable ${weights}, header rules ${headers}"
+  kubectl annotate application --namespace argocd "${production_application}" argocd.argoproj.io/refresh=hard --overwrite >/dev/null
+  kubectl patch application --namespace argocd "${production_application}" --type merge \
+    -p "$(jq -c '{operation: {initiatedBy: {username: "e2e"}, sync: {syncOptions: (.spec.syncPolicy.syncOptions // [])}}}' <<<"${application}")"
+  wait_for 180 "the sync of ${production_application} asked for by the e2e to succeed" synced_by_e2e "${before}"
+  wait_for 60 "${production_application} to be Synced in the middle of the canary" app_synced "${production_application}"
+  until canary_look; do
+    ((++tries < 60)) || fail "no step of the canary to look at after the sync of ${production_application}"
+    sleep 2
+  done
+  check_canary_look
+  echo "after the sync: step ${look_index}, canary/stable $(route_weights "${look_route}"), header rules $(header_rules "${look_route}")"
+}
+
+step "Production at rest: the first image, all of the traffic to the stable Service, no header rule"
+wait_for 120 "production's HTTPRoute to be at rest (canary/stable 0/100, no header rule)" route_at_rest
+
+step "Good image ${good_digest}: staging, then production's canary, through the Gateway at every step"
 deliver staging "${good_digest}" >/dev/null
 wait_for 600 "staging to run the good image" synced_and_healthy "${project}-staging"
 deliver production "${good_digest}" >/dev/null
-# Three weights, each judged for about five minutes.
-wait_for 1500 "the canary of the good image to complete" rollout_completed_on "${good_digest}"
-passed=$(kubectl get analysisrun --namespace "${production}" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c '^Successful$')
-((passed >= 3)) || fail "expected three successful analysis runs, saw ${passed}"
+# The shadow's analysis, then three weights, each judged for about five minutes. Every 5 s, at each
+# analysis step: the HTTPRoute's weights are the steps' (0 while the shadow is judged, then 5, 25,
+# 50), the Rollout's status says the same, and the header rule is there. Once while the shadow is
+# judged: the shadow Service has the canary's pods, and a request with the header reaches the canary
+# while one without reaches the stable pods. Once at the first weight: the header again, and an
+# Argo CD sync that must leave the route alone.
+canary_deadline=$((SECONDS + 2400))
+weights_checked=" "
+shadow_checked="" header_checked="" sync_checked=""
+forward_gateway
+until rollout_completed_on "${good_digest}"; do
+  ((SECONDS < canary_deadline)) || fail "timed out after 2400s waiting for the canary of the good image to complete"
+  ! rollout_aborted || fail "the canary of the good image aborted"
+  if canary_look && [[ ${look_kind} == analysis ]]; then
+    check_canary_look
+    [[ ${weights_checked} == *" ${look_weight} "* ]] || {
+      weights_checked+="${look_weight} "
+      echo "step ${look_index} (${look_template}): canary/stable ${look_weight}/$((100 - look_weight)) in the HTTPRoute and the Rollout's status, header rules $(header_rules "${look_route}")"
+    }
+    if [[ ${look_template} == shadow-agreement && -z ${shadow_checked} ]] && check_shadow; then
+      forward_gateway
+      expect_served 5 "${production_host}" "${good_digest}" -H 'X-Model-Variant: canary'
+      # The header rule is programmed now; at weight 0 no request without the header may reach the canary.
+      expect_served_now 20 "${production_host}" "${first_digest}"
+      shadow_checked=yes
+    elif [[ ${look_template} == canary-health && ${look_weight} != 0 && -z ${sync_checked} ]]; then
+      forward_gateway
+      expect_served 5 "${production_host}" "${good_digest}" -H 'X-Model-Variant: canary'
+      header_checked=yes
+      sync_mid_canary
+      sync_checked=yes
+    fi
+  fi
+  sleep 5
+done
+[[ ${weights_checked} == " 0 5 25 50 " ]] ||
+  fail "the canary was seen at the weights${weights_checked}at its analysis steps, expected 0 (the shadow's) 5 25 50"
+[[ -n ${shadow_checked} ]] || fail "the shadow Service never had the canary's pods while the shadow was judged"
+[[ -n ${header_checked} && -n ${sync_checked} ]] || fail "the canary ended before the header and the sync were checked at its first weight"
+passed=$(kubectl get analysisrun --namespace "${production}" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c '^Successful$' || true)
+((passed >= 4)) || fail "expected four successful analysis runs (the shadow's and three weights'), saw ${passed}"
+wait_for 120 "production's HTTPRoute to be at rest again (canary/stable 0/100, no header rule)" route_at_rest
+forward_gateway
+expect_served 10 "${production_host}" "${good_digest}"
 check_apps 300
 
-step "Bad image ${bad_digest}: the first analysis must fail and abort the canary"
+step "Bad image ${bad_digest}: an analysis must fail and abort the canary (the shadow's, or the first weight's)"
 deliver staging "${bad_digest}" >/dev/null
 promotion=$(deliver production "${bad_digest}")
-wait_for 900 "the canary of the bad image to abort" rollout_aborted
+wait_for 1200 "the canary of the bad image to abort" rollout_aborted
 kubectl get analysisrun --namespace "${production}" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -q '^Failed$' ||
   fail "the canary aborted without a failed analysis run"
+wait_for 120 "production's HTTPRoute to be back at rest after the abort (canary/stable 0/100, no header rule)" route_at_rest
+forward_gateway
+expect_served 10 "${production_host}" "${good_digest}"
 
 step "Rolling back ${promotion}: a revert commit on env/production, then the good image again"
 DELIVERY_APP_ID=${production_app} make rollback ENV=production PROMOTION="${promotion}"
@@ -593,6 +775,7 @@ git --git-dir="${bare}" log -1 --format=%B env/production | grep -q "^Reverts: $
 again=$(DELIVERY_APP_ID=${production_app} make --no-print-directory rollback ENV=production PROMOTION="${promotion}")
 [[ ${again} == *"already rolled back"* ]] || fail "a second rollback was not a no-op: ${again}"
 wait_for 600 "production to run the good image again" rollout_completed_on "${good_digest}"
+wait_for 120 "production's HTTPRoute to be at rest (canary/stable 0/100, no header rule)" route_at_rest
 check_apps 600
 
 step "A preview moved into production by its pull request: the preview project refuses the whole sync"
