@@ -117,6 +117,8 @@ published=$(gh api "repos/${gatewayapi_plugin_repo}/releases/tags/${gatewayapi_p
 [[ ${published} == "sha256:${gatewayapi_plugin_sha256}" ]] ||
   fail "${gatewayapi_plugin_url} has sha256 ${gatewayapi_plugin_sha256}; GitHub records ${published}"
 echo "${gatewayapi_plugin_asset} ${gatewayapi_plugin_version}: sha256 ${gatewayapi_plugin_sha256}"
+# Nothing after this reads GitHub's API: the baked project's builds and hooks do not get the token.
+unset GH_TOKEN GITHUB_TOKEN
 
 step "Baking the template with its defaults into ${work_dir}, for a Gateway ${gateway_namespace}/${gateway_name} whose proxies run in ${gateway_proxy_namespace}"
 rm -rf "${work_dir}"
