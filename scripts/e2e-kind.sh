@@ -159,7 +159,8 @@ step "Installing the Gateway API ${gateway_api_version} CRDs (standard channel) 
 # The standard channel, as a user's cluster has it and as the baked tests validate against. Envoy
 # Gateway's charts bundle Gateway API CRDs too (the experimental channel by default); they are left
 # out (crds.gatewayAPI.enabled=false, crds.enabled=false), so no second owner rewrites these, and
-# nothing of the experimental channel can make the e2e pass where a standard cluster would not.
+# nothing of the experimental channel can make the e2e pass where a standard cluster would not (the
+# safe-upgrades ValidatingAdmissionPolicy of v1.6.1 would refuse experimental CRDs over them anyway).
 kubectl apply --server-side \
   -f "https://github.com/kubernetes-sigs/gateway-api/releases/download/${gateway_api_version}/standard-install.yaml"
 kubectl wait --for=condition=Established --timeout=120s crd/gatewayclasses.gateway.networking.k8s.io \
@@ -577,8 +578,12 @@ spec:
         - name: curl
           image: curlimages/curl:8.11.1
           command: ["sh", "-c"]
+          # A block scalar: in a plain one, the ": " of the headers would start a mapping.
           args:
-            - while true; do curl -s -o /dev/null --max-time 5 -H 'Host: ${production_host}' -H 'Content-Type: application/json' --data @/body/body.json http://${envoy_service}.${gateway_proxy_namespace}.svc/predict; sleep 0.05; done
+            - >-
+              while true; do curl -s -o /dev/null --max-time 5 -H 'Host: ${production_host}'
+              -H 'Content-Type: application/json' --data @/body/body.json
+              http://${envoy_service}.${gateway_proxy_namespace}.svc/predict; sleep 0.05; done
           volumeMounts:
             - {name: body, mountPath: /body}
       volumes:
