@@ -19,6 +19,7 @@ OWNED_PATHS = {
         "k8s/base/httproute.yaml",
         "k8s/base/gateway-api-transform.yaml",
         "k8s/overlays/production/services.yaml",
+        "k8s/platform",
         "tests/infra/test_gateway.py",
     ],
     "ingress": ["k8s/base/ingress.yaml", "tests/infra/test_ingress.py"],

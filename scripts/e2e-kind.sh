@@ -248,45 +248,15 @@ kubectl wait --namespace default --for=condition=Available deployment/prometheus
 
 step "Registering the Gateway API plugin ${gatewayapi_plugin_version} with Argo Rollouts, pinned by its sha256"
 # The controller downloads the plugin when it starts and refuses one whose sha256 differs. The plugin
-# runs with the controller's ServiceAccount, which needs the routes and Services it reads and edits
-# (the plugin's docs/installation.md, without the route kinds the project does not use).
-kubectl apply -f - <<EOF
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: argo-rollouts-config
-  namespace: argo-rollouts
-data:
-  trafficRouterPlugins: |-
-    - name: "argoproj-labs/gatewayAPI"
-      location: "${gatewayapi_plugin_url}"
-      sha256: "${gatewayapi_plugin_sha256}"
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: argo-rollouts-gatewayapi-plugin
-rules:
-  - apiGroups: [""]
-    resources: [services]
-    verbs: [get]
-  - apiGroups: [gateway.networking.k8s.io]
-    resources: [httproutes]
-    verbs: [get, list, update, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: argo-rollouts-gatewayapi-plugin
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: argo-rollouts-gatewayapi-plugin
-subjects:
-  - kind: ServiceAccount
-    name: argo-rollouts
-    namespace: argo-rollouts
-EOF
+# runs with the controller's ServiceAccount, which needs the routes and Services it reads and edits.
+# The baked project's own file, as docs/deploy.md has users apply it: its pinned sha256 must be the one
+# GitHub records for the asset, which the download above matched.
+platform="${repo}/k8s/platform/argo-rollouts-gateway-api.yaml"
+grep -q "sha256: \"${gatewayapi_plugin_sha256}\"" "${platform}" ||
+  fail "${platform} does not pin sha256 ${gatewayapi_plugin_sha256} of ${gatewayapi_plugin_url}"
+grep -q "location: \"${gatewayapi_plugin_url}\"" "${platform}" ||
+  fail "${platform} does not name ${gatewayapi_plugin_url}"
+kubectl apply -f "${platform}"
 kubectl rollout restart deployment/argo-rollouts --namespace argo-rollouts
 kubectl rollout status deployment/argo-rollouts --namespace argo-rollouts --timeout=300s
 # Argo Rollouts logs each download; a sha256 mismatch stops the controller, and the wait above fails.

@@ -7,6 +7,7 @@ import math
 import re
 
 import pytest
+import yaml
 
 from .k8s import (
     OVERLAYS,
@@ -14,6 +15,7 @@ from .k8s import (
     PROJECT,
     SERVER_PODS,
     K8sObject,
+    kubernetes_errors,
     load_documents,
     named,
     only,
@@ -21,6 +23,7 @@ from .k8s import (
 )
 
 ARGOCD_PRODUCTION = OVERLAYS_DIR.parent.parent / "argocd" / "production.yaml"
+PLATFORM = OVERLAYS_DIR.parent / "platform" / "argo-rollouts-gateway-api.yaml"
 PUBLIC = [
     "/predict", "/v2", "/v2/", "/v2/models/m/infer", "/v2/health/ready", "/model", "/readyz", "/openapi.json",
 ]  # fmt: skip
@@ -370,3 +373,41 @@ def test_the_canary_may_ask_the_stable_pods_in_production_only(production: list[
     for overlay in set(OVERLAYS) - {"production"}:
         objects = render(OVERLAYS_DIR / overlay)
         assert not any("APP_SHADOW_STABLE_URL" in obj.get("data", {}) for obj in objects)
+
+
+def test_the_plugin_is_registered_by_a_pinned_checksum_with_the_least_rights_it_uses(
+    canary: K8sObject,
+) -> None:
+    """The controller checks a download's sha256 only for http(s) locations, as 64 lowercase hex
+    characters compared as strings (argo-rollouts v1.9.1 utils/plugin/downloader.go:54-71, 140-169); the
+    ConfigMap must be `argo-rollouts-config` in the controller's namespace (docs/features/
+    traffic-management/plugins.md). The plugin updates whole routes (pkg/plugin/httproute.go:63, 184, 291)
+    and reads Services; it needs nothing else (docs/installation.md:99-159)."""
+    objects = {obj["kind"]: obj for obj in load_documents(PLATFORM)}
+    for obj in objects.values():
+        assert kubernetes_errors(obj) == []
+    config = objects["ConfigMap"]
+    assert (config["metadata"]["name"], config["metadata"]["namespace"]) == (
+        "argo-rollouts-config",
+        "argo-rollouts",
+    )
+    [plugin] = yaml.safe_load(config["data"]["trafficRouterPlugins"])
+    assert plugin["name"] == PLUGIN
+    assert set(canary["trafficRouting"]["plugins"]) == {PLUGIN}
+    assert re.fullmatch(
+        r"https://github\.com/argoproj-labs/[^/]+/releases/download/v[0-9.]+/[-a-z0-9]+", plugin["location"]
+    )
+    assert re.fullmatch(r"[0-9a-f]{64}", plugin["sha256"])
+    rules = {
+        (group, resource): set(rule["verbs"])
+        for rule in objects["ClusterRole"]["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    assert rules == {
+        ("", "services"): {"get"},
+        ("gateway.networking.k8s.io", "httproutes"): {"get", "update", "patch"},
+    }
+    [subject] = objects["ClusterRoleBinding"]["subjects"]
+    assert (subject["name"], subject["namespace"]) == ("argo-rollouts", "argo-rollouts")
+    assert objects["ClusterRoleBinding"]["roleRef"]["name"] == objects["ClusterRole"]["metadata"]["name"]
