@@ -14,6 +14,7 @@ from .k8s import (
     OVERLAYS_DIR,
     PROJECT,
     SERVER_PODS,
+    CrdSchemas,
     K8sObject,
     kubernetes_errors,
     load_documents,
@@ -24,6 +25,8 @@ from .k8s import (
 
 ARGOCD_PRODUCTION = OVERLAYS_DIR.parent.parent / "argocd" / "production.yaml"
 PLATFORM = OVERLAYS_DIR.parent / "platform" / "argo-rollouts-gateway-api.yaml"
+GATEWAY = OVERLAYS_DIR.parent / "platform" / "gateway.yaml"
+NAMESPACE_NAME = "kubernetes.io/metadata.name"
 PUBLIC = [
     "/predict", "/v2", "/v2/", "/v2/models/m/infer", "/v2/health/ready", "/model", "/readyz", "/openapi.json",
 ]  # fmt: skip
@@ -411,3 +414,104 @@ def test_the_plugin_is_registered_by_a_pinned_checksum_with_the_least_rights_it_
     [subject] = objects["ClusterRoleBinding"]["subjects"]
     assert (subject["name"], subject["namespace"]) == ("argo-rollouts", "argo-rollouts")
     assert objects["ClusterRoleBinding"]["roleRef"]["name"] == objects["ClusterRole"]["metadata"]["name"]
+
+
+def host_matches(listener_host: str | None, route_host: str) -> bool:
+    """A listener's hostname against one of a route's: equal, or under the listener's wildcard by one
+    label or more, or a route wildcard covering the listener's host (httproutes.yaml:70-83)."""
+    if listener_host is None:
+        return True
+    if listener_host.startswith("*."):
+        return route_host.endswith(listener_host[1:]) or route_host == listener_host
+    if route_host.startswith("*."):
+        return listener_host.endswith(route_host[1:])
+    return listener_host == route_host
+
+
+def admits(listener: K8sObject, gateway_namespace: str, labels: dict[str, str]) -> bool:
+    """Listener.allowedRoutes.namespaces: Same by default, All, or Selector on the route's namespace's
+    labels (gateway.networking.k8s.io_gateways.yaml:518-659)."""
+    namespaces = listener.get("allowedRoutes", {}).get("namespaces", {})
+    source = namespaces.get("from", "Same")
+    if source == "All":
+        return True
+    if source == "Same":
+        return labels[NAMESPACE_NAME] == gateway_namespace
+    selector = namespaces["selector"]
+    assert "matchExpressions" not in selector, "extend this model for expressions"
+    return bool(selector["matchLabels"].items() <= labels.items())
+
+
+def served_hosts(gateway: K8sObject, route: K8sObject, labels: dict[str, str]) -> set[str]:
+    """The hosts of `route` that reach it through `gateway`: per listener that admits the route's
+    namespace, the route's hostnames that intersect the listener's (no hostnames: the listener's)."""
+    [parent] = route["spec"]["parentRefs"]
+    if (parent["name"], parent["namespace"]) != (
+        gateway["metadata"]["name"],
+        gateway["metadata"]["namespace"],
+    ):
+        return set()
+    served = set()
+    for listener in gateway["spec"]["listeners"]:
+        if not admits(listener, gateway["metadata"]["namespace"], labels):
+            continue
+        hosts = route["spec"].get("hostnames") or [listener.get("hostname", "*")]
+        served |= {host for host in hosts if host_matches(listener.get("hostname"), host)}
+    return served
+
+
+@pytest.fixture(scope="module")
+def environments() -> dict[str, tuple[K8sObject, dict[str, str]]]:
+    """Each overlay's route with the labels of the namespace it lands in (a preview as PR 7's)."""
+    found: dict[str, tuple[K8sObject, dict[str, str]]] = {}
+    # The preview last: its host is under staging's.
+    for overlay in sorted(OVERLAYS, key=lambda name: name == "preview"):
+        objects = render(OVERLAYS_DIR / overlay)
+        route = only(objects, "HTTPRoute")
+        namespace = [obj for obj in objects if obj["kind"] == "Namespace"]
+        labels = namespace[0]["metadata"].get("labels", {}) if namespace else {}
+        name = f"{PROJECT}-pr-7" if overlay == "preview" else route["metadata"]["namespace"]
+        if overlay == "preview":
+            route = copy.deepcopy(route)
+            route["spec"]["hostnames"] = [f"pr-7.{hostnames_of(found, 'staging')[0]}"]
+        found[overlay] = (route, {**labels, NAMESPACE_NAME: name})
+    return found
+
+
+def hostnames_of(found: dict[str, tuple[K8sObject, dict[str, str]]], overlay: str) -> list[str]:
+    hosts: list[str] = found[overlay][0]["spec"]["hostnames"]
+    return hosts
+
+
+def test_the_shared_gateway_serves_each_environment_its_own_host(
+    environments: dict[str, tuple[K8sObject, dict[str, str]]], crd_schemas: CrdSchemas
+) -> None:
+    [gateway] = load_documents(GATEWAY)
+    assert crd_schemas.errors(gateway) == []
+    for route, labels in environments.values():
+        assert served_hosts(gateway, route, labels) == set(route["spec"]["hostnames"])
+
+
+@pytest.mark.parametrize(
+    "claimed",
+    [["production"], ["staging"], ["production", "staging"], []],
+    ids=["production", "staging", "both", "no-hostnames"],
+)
+def test_a_preview_that_claims_another_environments_host_gets_none_of_it(
+    environments: dict[str, tuple[K8sObject, dict[str, str]]], claimed: list[str]
+) -> None:
+    """A pull request's author owns the preview overlay: its HTTPRoute may name any host, or none (then
+    it takes the listeners' own). The listeners' allowedRoutes select staging and production by their
+    namespace's name label, which the API server sets and nobody else can."""
+    if "preview" not in environments:
+        pytest.skip("the project was baked without previews")
+    [gateway] = load_documents(GATEWAY)
+    route, labels = environments["preview"]
+    hijack = copy.deepcopy(route)
+    hijack["spec"]["hostnames"] = [host for env in claimed for host in hostnames_of(environments, env)]
+    guarded = {host for env in ("staging", "production") for host in hostnames_of(environments, env)}
+    assert served_hosts(gateway, hijack, labels) & guarded == set()
+    # The same route in production's namespace would get the production host: the fence is the namespace.
+    if "production" in claimed:
+        [production_host] = hostnames_of(environments, "production")
+        assert production_host in served_hosts(gateway, hijack, environments["production"][1])
