@@ -68,14 +68,26 @@ def path_matches(match: K8sObject, path: str) -> bool:
     return [part for part in path.split("/") if part][: len(prefix)] == prefix
 
 
-def chosen_rule(route: K8sObject, method: str, path: str) -> str | None:
+def headers_match(match: K8sObject, headers: dict[str, str]) -> bool:
+    """Exact header matches, names compared without case (httproutes.yaml:2852-2913)."""
+    sent = {name.lower(): value for name, value in headers.items()}
+    return all(sent.get(header["name"].lower()) == header["value"] for header in match.get("headers", []))
+
+
+def chosen_rule(
+    route: K8sObject, method: str, path: str, headers: dict[str, str] | None = None
+) -> str | None:
     """The rule a conformant Gateway sends a request to: among matching rules, precedence goes to an
     Exact path, then the longest prefix, then a method match, then header matches, then the first rule
     (httproutes.yaml:2816-2838)."""
     candidates = []
     for index, rule in enumerate(route["spec"]["rules"]):
         for match in rule.get("matches", [{}]):
-            if path_matches(match, path) and match.get("method", method) == method:
+            if (
+                path_matches(match, path)
+                and match.get("method", method) == method
+                and headers_match(match, headers or {})
+            ):
                 value = match.get("path", {}).get("value", "/")
                 exact = match.get("path", {}).get("type") == "Exact"
                 rank = (exact, len(value), "method" in match, len(match.get("headers", [])), -index)
@@ -223,6 +235,22 @@ def test_the_header_route_is_managed_and_has_a_canary_pod_to_reach(canary: K8sOb
         assert scales[-1].get("replicas", 0) >= 1
 
 
+def test_the_header_route_takes_the_requests_with_its_header_and_only_those(
+    production: list[K8sObject], canary: K8sObject
+) -> None:
+    """A header rule has one header match more than the rule it copies, so it wins for requests that
+    carry the header, whatever the case of its name, and for no other (httproutes.yaml:2816-2838)."""
+    [step] = [step["setHeaderRoute"] for step in canary["steps"] if "setHeaderRoute" in step]
+    live = set_header_route(named(production, "HTTPRoute", "server"), canary["canaryService"], step)
+    for method, path, rule in [("POST", "/predict", "inference"), ("GET", "/model", "api")]:
+        assert str(chosen_rule(live, method, path, {"x-model-variant": "canary"})).startswith(step["name"])
+        assert chosen_rule(live, method, path) == rule
+        assert chosen_rule(live, method, path, {"X-Model-Variant": "stable"}) == rule
+    # The copy of the inference rule keeps its mirror: header-routed requests are mirrored too.
+    copied = [r for r in live["spec"]["rules"] if r["name"].startswith(step["name"]) and r.get("filters")]
+    assert len(copied) == 1
+
+
 def test_the_shadow_stage_judges_the_canary_before_any_user_weight(canary: K8sObject) -> None:
     steps = canary["steps"]
     first_weight = next(index for index, step in enumerate(steps) if "setWeight" in step)
@@ -232,39 +260,61 @@ def test_the_shadow_stage_judges_the_canary_before_any_user_weight(canary: K8sOb
     assert args == {"canary-hash": "Latest", "stable-hash": "Stable"}
 
 
-def test_the_canary_pods_follow_the_weight_again_before_the_first_weight(canary: K8sObject) -> None:
-    """setCanaryScale stays in force for every later step until matchTrafficWeight (rollout/canary.go
-    in v1.9.1, docs/features/canary/index.md:115-134): one pod would otherwise take 50% of the traffic."""
+def canary_pods_after_each_step(steps: list[K8sObject], replicas: int) -> list[int]:
+    """The canary's desired pods after each step: a setCanaryScale holds until one says
+    matchTrafficWeight, otherwise the last setWeight's share of spec.replicas, rounded up; the stable
+    keeps all of spec.replicas (argo-rollouts v1.9.1 utils/replicaset/canary.go:371-389, 496-508,
+    546-596)."""
+    weight, scale, pods = 0, None, []
+    for step in steps:
+        weight = step.get("setWeight", weight)
+        if "setCanaryScale" in step:
+            scale = None if step["setCanaryScale"].get("matchTrafficWeight") else step["setCanaryScale"]
+        if scale is None:
+            pods.append(math.ceil(weight * replicas / 100))
+        else:
+            pods.append(scale.get("replicas", math.ceil(scale.get("weight", 0) * replicas / 100)))
+    return pods
+
+
+@pytest.mark.parametrize("replicas", [2, 3, 10])
+def test_the_canary_keeps_a_pod_from_its_header_route_to_its_promotion(
+    canary: K8sObject, replicas: int
+) -> None:
+    """Argo Rollouts drops the managed routes whenever the canary has no available pod, and sets them
+    only at their own step (rollout/trafficrouting.go:222-233, 276-290): a canary scaled to 0 on the
+    way, by matchTrafficWeight at weight 0 for one, loses its header route and its warm pod for good.
+    And from the last weight on the pods follow the weight, or one pod would take 50% of requests
+    (docs/features/canary/index.md:115-134)."""
     steps = canary["steps"]
-    first_weight = next(index for index, step in enumerate(steps) if "setWeight" in step)
-    scales = [step["setCanaryScale"] for step in steps[:first_weight] if "setCanaryScale" in step]
-    assert scales[-1] == {"matchTrafficWeight": True}
-    assert not any("setCanaryScale" in step for step in steps[first_weight:])
-
-
-def canary_pods(replicas: int, weight: int) -> int:
-    """Canary pods for a weight under a traffic router: the weight's share of spec.replicas, rounded up
-    (utils/replicaset/canary.go:371-389, 417-419); the stable keeps all of spec.replicas."""
-    return math.ceil(weight * replicas / 100)
+    header = next(index for index, step in enumerate(steps) if "setHeaderRoute" in step)
+    pods = canary_pods_after_each_step(steps, replicas)
+    assert min(pods[header:]) >= 1
+    last_weight = max(index for index, step in enumerate(steps) if "setWeight" in step)
+    assert pods[-1] == math.ceil(steps[last_weight]["setWeight"] * replicas / 100)
 
 
 @pytest.mark.parametrize("replicas", [2, 3, 10])
 def test_each_step_sends_exactly_its_weight_whatever_the_replica_count(
-    canary: K8sObject, replicas: int
+    production: list[K8sObject], canary: K8sObject, replicas: int
 ) -> None:
     """The route's weights are the step's weight verbatim (rollout/trafficrouting.go:260-265, plugin
-    httproute.go:44-47): at 2 replicas a 5% step is 5% of requests, where the replica ratio of an
-    Ingress canary would send 1 pod of 3, a third."""
-    weights = [step["setWeight"] for step in canary["steps"] if "setWeight" in step]
-    assert weights == sorted(weights)
-    assert weights[0] <= 5
-    route = {"spec": {"rules": [{"backendRefs": [{"name": "s", "weight": 100}, {"name": "c", "weight": 0}]}]}}
-    for weight in weights:
-        live = set_weight(route, "s", "c", weight)
-        [refs] = [rule["backendRefs"] for rule in live["spec"]["rules"]]
-        share = refs[1]["weight"] / (refs[0]["weight"] + refs[1]["weight"])
-        assert share == weight / 100
-        assert canary_pods(replicas, weight) >= 1
+    httproute.go:44-47), applied to the rendered route under the Services the Rollout names: at 2
+    replicas a 5% step is 5% of requests, where the replica ratio of an Ingress canary would send it
+    1 pod of 3, a third."""
+    route = named(production, "HTTPRoute", "server")
+    steps = canary["steps"]
+    pods = canary_pods_after_each_step(steps, replicas)
+    for index, step in enumerate(steps):
+        if "setWeight" not in step:
+            continue
+        weight = step["setWeight"]
+        live = set_weight(route, canary["stableService"], canary["canaryService"], weight)
+        for rule in live["spec"]["rules"]:
+            weights = {ref["name"]: ref["weight"] for ref in rule["backendRefs"]}
+            assert weights[canary["canaryService"]] / sum(weights.values()) == weight / 100
+        assert pods[index] >= 1
+    assert next(step["setWeight"] for step in steps if "setWeight" in step) == 5
 
 
 def set_weight(route: K8sObject, stable: str, canary_name: str, weight: int) -> K8sObject:
@@ -284,10 +334,13 @@ def set_weight(route: K8sObject, stable: str, canary_name: str, weight: int) -> 
     return live
 
 
-def set_header_route(route: K8sObject, canary_name: str, name: str, header: K8sObject) -> K8sObject:
+def set_header_route(route: K8sObject, canary_name: str, step: K8sObject) -> K8sObject:
     """The plugin's SetHeaderRoute on a copy: for each rule holding the canary, a rule appended with the
-    rule's matches plus the header, its filters, and the canary alone; later copies named -1, -2...
-    (httproute.go:75-194)."""
+    rule's matches plus the step's header (an exact value as an Exact match), its filters, and the
+    canary alone; later copies named -1, -2... (httproute.go:75-194, 234-261)."""
+    [wanted] = step["match"]
+    header = {"name": wanted["headerName"], "type": "Exact", "value": wanted["headerValue"]["exact"]}
+    name = step["name"]
     live = copy.deepcopy(route)
     added: list[K8sObject] = []
     for rule in live["spec"]["rules"]:
@@ -354,8 +407,7 @@ def test_argo_cd_leaves_the_plugins_changes_alone_during_a_canary(
     assert [*ignored["jqPathExpressions"], *ignored["jsonPointers"]] == list(IGNORED)
     assert "RespectIgnoreDifferences=true" in application["spec"]["syncPolicy"]["syncOptions"]
     [header_step] = [step["setHeaderRoute"] for step in canary["steps"] if "setHeaderRoute" in step]
-    header = {"name": "X-Model-Variant", "type": "Exact", "value": "canary"}
-    live = set_header_route(route, canary["canaryService"], header_step["name"], header)
+    live = set_header_route(route, canary["canaryService"], header_step)
     live = set_weight(live, canary["stableService"], canary["canaryService"], 25)
     assert live != route
     assert without_ignored(live) == without_ignored(route)
@@ -456,7 +508,14 @@ def served_hosts(gateway: K8sObject, route: K8sObject, labels: dict[str, str]) -
         if not admits(listener, gateway["metadata"]["namespace"], labels):
             continue
         hosts = route["spec"].get("hostnames") or [listener.get("hostname", "*")]
-        served |= {host for host in hosts if host_matches(listener.get("hostname"), host)}
+        # What is served is the intersection: the more specific of the two names.
+        served |= {
+            host
+            if listener.get("hostname") is None or len(host) >= len(listener["hostname"])
+            else listener["hostname"]
+            for host in hosts
+            if host_matches(listener.get("hostname"), host)
+        }
     return served
 
 
@@ -494,8 +553,8 @@ def test_the_shared_gateway_serves_each_environment_its_own_host(
 
 @pytest.mark.parametrize(
     "claimed",
-    [["production"], ["staging"], ["production", "staging"], []],
-    ids=["production", "staging", "both", "no-hostnames"],
+    [["production"], ["staging"], ["production", "staging"], [], ["wildcard"]],
+    ids=["production", "staging", "both", "no-hostnames", "wildcard"],
 )
 def test_a_preview_that_claims_another_environments_host_gets_none_of_it(
     environments: dict[str, tuple[K8sObject, dict[str, str]]], claimed: list[str]
@@ -508,10 +567,17 @@ def test_a_preview_that_claims_another_environments_host_gets_none_of_it(
     [gateway] = load_documents(GATEWAY)
     route, labels = environments["preview"]
     hijack = copy.deepcopy(route)
-    hijack["spec"]["hostnames"] = [host for env in claimed for host in hostnames_of(environments, env)]
+    [production_host] = hostnames_of(environments, "production")
+    wildcard = "*." + production_host.partition(".")[2]
+    hijack["spec"]["hostnames"] = [
+        host
+        for env in claimed
+        for host in ([wildcard] if env == "wildcard" else hostnames_of(environments, env))
+    ]
     guarded = {host for env in ("staging", "production") for host in hostnames_of(environments, env)}
-    assert served_hosts(gateway, hijack, labels) & guarded == set()
+    served = served_hosts(gateway, hijack, labels)
+    # A wildcard served covers every guarded host under it.
+    assert {host for host in guarded if any(host_matches(claim, host) for claim in served)} == set()
     # The same route in production's namespace would get the production host: the fence is the namespace.
     if "production" in claimed:
-        [production_host] = hostnames_of(environments, "production")
         assert production_host in served_hosts(gateway, hijack, environments["production"][1])

@@ -28,6 +28,18 @@ def metrics(production: list[K8sObject]) -> dict[str, K8sObject]:
     return {metric["name"]: metric for metric in resolve_args(template, {"canary-hash": "abc123"})}
 
 
+def test_every_analysis_the_rollout_names_is_rendered_beside_it(production: list[K8sObject]) -> None:
+    """A Rollout naming a template that does not exist fails validation and is never reconciled
+    (argo-rollouts v1.9.1 rollout/controller.go:425-438): no pod at all on a first install."""
+    steps = only(production, "Rollout")["spec"]["strategy"]["canary"]["steps"]
+    named_templates = {
+        t["templateName"] for step in steps if "analysis" in step for t in step["analysis"]["templates"]
+    }
+    rendered = {obj["metadata"]["name"] for obj in production if obj["kind"] == "AnalysisTemplate"}
+    assert named_templates
+    assert named_templates <= rendered
+
+
 def test_only_the_rollout_runs_server_pods_in_production(production: list[K8sObject]) -> None:
     """Argo Rollouts scales a referenced Deployment down only when the Rollout's revision 1 turns healthy
     (argo-rollouts v1.9.1 rollout/replicaset.go:178-201 for `progressively`, rollout/sync.go:1040 for
@@ -53,8 +65,10 @@ def test_every_weight_waits_for_the_analysis_before_the_next(production: list[K8
     weights = [index for index, step in enumerate(steps) if "setWeight" in step]
     assert weights
     for index in weights:
-        assert index + 1 < len(steps), "the last weight is never judged"
-        assert steps[index + 1]["analysis"]["templates"] == [{"templateName": "canary-health"}]
+        # Only a change of the canary's scale may come between a weight and its analysis.
+        following = [step for step in steps[index + 1 :] if "setCanaryScale" not in step]
+        assert following, "the last weight is never judged"
+        assert following[0]["analysis"]["templates"] == [{"templateName": "canary-health"}]
     assert not any("pause" in step for step in steps)
     assert only(production, "Rollout")["spec"]["progressDeadlineAbort"] is True
 
