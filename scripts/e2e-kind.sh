@@ -655,14 +655,14 @@ synced_by_e2e() {
 }
 app_synced() { [[ $(kubectl get application --namespace argocd "$1" -o jsonpath='{.status.sync.status}') == Synced ]]; }
 # An Argo CD sync in the middle of the canary keeps the plugin's weights and header rules: the
-# Application ignores them (ignoreDifferences) and its syncs keep what it ignores
-# (RespectIgnoreDifferences=true). A hard refresh, then the sync `argocd app sync` would ask for (an
+# Application ignores them (ignoreDifferences) and its syncs apply only what differs once they are
+# ignored (ApplyOutOfSyncOnly=true). A hard refresh, then the sync `argocd app sync` would ask for (an
 # operation with the Application's own sync options), then the route again.
 sync_mid_canary() {
   local application before weights headers step generation tries=0
   application=$(kubectl get application --namespace argocd "${production_application}" -o json)
-  jq -e '.spec.syncPolicy.syncOptions // [] | index("RespectIgnoreDifferences=true") != null' <<<"${application}" >/dev/null ||
-    fail "${production_application} syncs without RespectIgnoreDifferences=true, so a sync resets the canary's weights"
+  jq -e '.spec.syncPolicy.syncOptions // [] | index("ApplyOutOfSyncOnly=true") != null' <<<"${application}" >/dev/null ||
+    fail "${production_application} syncs without ApplyOutOfSyncOnly=true, so a sync resets the canary's weights"
   jq -e '[.spec.ignoreDifferences[]? | select(.group == "gateway.networking.k8s.io" and .kind == "HTTPRoute")] | length > 0' \
     <<<"${application}" >/dev/null || fail "${production_application} ignores no difference of the HTTPRoute"
   before=$(jq -r '.status.operationState.startedAt // ""' <<<"${application}")

@@ -397,20 +397,28 @@ def test_argo_cd_leaves_the_plugins_changes_alone_during_a_canary(
     """Nothing watches the route for the plugin: a sync that wrote git's weights back mid-canary would
     send every user to the stable until the next reconcile (argo-rollouts docs/features/
     traffic-management/istio.md:496-551, the plugin's docs/features/header-based-routing.md:112-125).
-    What the plugin changes is exactly what the Application ignores, and RespectIgnoreDifferences keeps
-    a sync started by another change from applying it."""
+    What the plugin changes is exactly what the Application ignores, so the route stays Synced, and
+    ApplyOutOfSyncOnly skips it in a sync started by another change (argo-cd v3.5.1 controller/sync.go:
+    323). A change to the route's rules in git is still a difference, and reaches the cluster:
+    RespectIgnoreDifferences would not let it, patching a custom resource's whole rules list from the
+    live one (controller/sync.go:421-491)."""
     [application] = load_documents(ARGOCD_PRODUCTION)
     [ignored] = application["spec"]["ignoreDifferences"]
     assert (ignored["group"], ignored["kind"]) == ("gateway.networking.k8s.io", "HTTPRoute")
     route = named(production, "HTTPRoute", "server")
     assert ignored["name"] == route["metadata"]["name"]
     assert [*ignored["jqPathExpressions"], *ignored["jsonPointers"]] == list(IGNORED)
-    assert "RespectIgnoreDifferences=true" in application["spec"]["syncPolicy"]["syncOptions"]
+    options = application["spec"]["syncPolicy"]["syncOptions"]
+    assert "ApplyOutOfSyncOnly=true" in options
+    assert "RespectIgnoreDifferences=true" not in options
     [header_step] = [step["setHeaderRoute"] for step in canary["steps"] if "setHeaderRoute" in step]
     live = set_header_route(route, canary["canaryService"], header_step)
     live = set_weight(live, canary["stableService"], canary["canaryService"], 25)
     assert live != route
     assert without_ignored(live) == without_ignored(route)
+    changed = copy.deepcopy(route)
+    changed["spec"]["rules"][0]["filters"][0]["requestMirror"]["percent"] += 5
+    assert without_ignored(live) != without_ignored(changed)
     # The header rules fit beside the route's own: the CRD allows 16 rules in all.
     assert len(live["spec"]["rules"]) <= MAX_RULES
     assert all(RULE_NAME.fullmatch(rule["name"]) for rule in live["spec"]["rules"])
