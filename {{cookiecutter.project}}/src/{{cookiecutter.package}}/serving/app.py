@@ -34,6 +34,7 @@ from .predict.routes import predict_router
 from .predict.rows import largest_body
 from .predict.schemas import predict_models
 from .settings import ServerSettings
+from .shadow.stage import Shadow, shadow_stage
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,14 @@ def _drain_on_sigterm(plane: Plane) -> None:
     signal.signal(signal.SIGTERM, handle)
 
 
-def _lifespan(plane: Plane) -> Callable[[FastAPI], Any]:
+def _lifespan(plane: Plane, shadow: Shadow | None) -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # uvicorn installs its signal handlers before startup, so ours wraps them.
         _drain_on_sigterm(plane)
         yield
+        if shadow is not None:
+            await shadow.close()
         if plane.settings.prometheus_multiproc_dir is not None:
             multiprocess.mark_process_dead(os.getpid(), str(plane.settings.prometheus_multiproc_dir))  # type: ignore[no-untyped-call]
 
@@ -89,11 +92,12 @@ def create_app(settings: ServerSettings | None = None) -> ServingApp:
     plane = DataPlane.load(settings)
     metrics = Metrics(plane.metrics.registry, settings.prometheus_multiproc_dir)
     name = plane.predictor.manifest.name if plane.predictor.manifest else "model"
+    shadow = shadow_stage(settings, plane.predictor.manifest, plane.metrics.registry)
     # The documentation pages load their scripts from a CDN; the k8s base turns them off.
     app = ServingApp(
         title=name,
         version=_package_version(),
-        lifespan=_lifespan(plane),
+        lifespan=_lifespan(plane, shadow),
         docs_url="/docs" if settings.api_docs else None,
         redoc_url="/redoc" if settings.api_docs else None,
         # Starlette's trailing-slash redirect builds its Location from the client's Host header.
@@ -106,7 +110,7 @@ def create_app(settings: ServerSettings | None = None) -> ServingApp:
     hot = _add_apis(app, plane, name)
     shedder = Shedder(metrics.registry, settings.max_concurrency, [route.path for route, _ in hot])
     guard = RequestGuard(
-        FastLane(app.framework, hot, shedder),
+        FastLane(app.framework, hot, shedder, shadow.observe if shadow is not None else None),
         metrics=metrics,
         max_body_bytes=body_limit(plane),
         timeout_s=settings.request_timeout_s,
