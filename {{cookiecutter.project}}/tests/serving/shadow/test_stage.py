@@ -16,7 +16,7 @@ from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.http.responses import json_reply
 from {{ cookiecutter.package }}.serving.monitoring.logs import request_id
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
-from {{ cookiecutter.package }}.serving.shadow.stage import Shadow
+from {{ cookiecutter.package }}.serving.shadow.stage import Shadow, ShadowMetrics
 
 from ...rows import typical_rows
 
@@ -59,7 +59,8 @@ def stable(
 def shadow_of(manifest: ModelManifest, artifacts_dir: Path, handler: Stable, **settings: Any) -> Shadow:
     values = {"shadow_stable_url": "http://stable", "shadow_timeout_s": 1.0, **settings}
     server = ServerSettings(model_dir=artifacts_dir, workers=1, **values)
-    return Shadow(server, manifest, CollectorRegistry(), httpx.MockTransport(handler))
+    metrics = ShadowMetrics(CollectorRegistry(), manifest.shadow.min_agreement)
+    return Shadow(server, manifest, metrics, httpx.MockTransport(handler))
 
 
 def observe(shadow: Shadow, answers: list[dict[str, Any]], path: str = "/predict") -> None:
@@ -225,9 +226,13 @@ def test_an_unreachable_stable_leaves_the_answer_alone(client: TestClient, manif
     assert "model_shadow_min_agreement" in client.get("/metrics").text
 
 
-def test_the_stage_is_off_without_a_stable_url(client: TestClient, manifest: ModelManifest) -> None:
+def test_without_a_stable_url_nothing_is_compared_and_the_series_are_there(
+    client: TestClient, manifest: ModelManifest
+) -> None:
     assert client.post("/predict", json=typical_rows(manifest)[0]).status_code == 200
-    assert "model_shadow" not in client.get("/metrics").text
+    metrics = client.get("/metrics").text
+    assert "model_shadow_comparisons_total 0.0" in metrics
+    assert f"model_shadow_min_agreement {manifest.shadow.min_agreement}" in metrics
 
 
 def test_the_stable_url_must_be_http() -> None:

@@ -79,13 +79,13 @@ class Shadow:
         self,
         settings: ServerSettings,
         manifest: ModelManifest,
-        registry: CollectorRegistry,
+        metrics: ShadowMetrics,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = str(settings.shadow_stable_url).rstrip("/")
         self.settings = settings
         self.manifest = manifest
-        self.metrics = ShadowMetrics(registry, manifest.shadow.min_agreement)
+        self.metrics = metrics
         self.transport = transport
         self.client: httpx.AsyncClient | None = None
         self.tasks: set[asyncio.Task[None]] = set()
@@ -188,7 +188,11 @@ class Shadow:
 def shadow_stage(
     settings: ServerSettings, manifest: ModelManifest | None, registry: CollectorRegistry
 ) -> Shadow | None:
-    """The shadow stage when APP_SHADOW_STABLE_URL is set and a model loaded; otherwise none."""
-    if settings.shadow_stable_url is None or manifest is None:
+    """The shadow stage when APP_SHADOW_STABLE_URL is set, else none. Its metrics are exported whenever a
+    model loaded, so that every server has the series the shadow-agreement analysis reads."""
+    if manifest is None:
         return None
-    return Shadow(settings, manifest, registry)
+    metrics = ShadowMetrics(registry, manifest.shadow.min_agreement)
+    if settings.shadow_stable_url is None:
+        return None
+    return Shadow(settings, manifest, metrics)
