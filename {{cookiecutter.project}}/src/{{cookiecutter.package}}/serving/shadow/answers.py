@@ -37,7 +37,11 @@ def read_answer(body: bytes, content_type: str | None) -> Answer | None:
 def _oip_answer(outputs: Any) -> Answer | None:
     if not isinstance(outputs, list):
         return None
-    tensors = {tensor.get("name"): tensor.get("data") for tensor in outputs if isinstance(tensor, dict)}
+    tensors = {
+        tensor["name"]: tensor.get("data")
+        for tensor in outputs
+        if isinstance(tensor, dict) and isinstance(tensor.get("name"), str)
+    }
     labels, values = tensors.get("label"), tensors.get("variable")
     if isinstance(labels, list):
         return "class", labels
