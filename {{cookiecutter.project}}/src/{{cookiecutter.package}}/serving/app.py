@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from prometheus_client import multiprocess
@@ -34,7 +34,10 @@ from .predict.routes import predict_router
 from .predict.rows import largest_body
 from .predict.schemas import predict_models
 from .settings import ServerSettings
-from .shadow.stage import Shadow, shadow_stage
+from .shadow.metrics import ShadowMetrics
+
+if TYPE_CHECKING:
+    from .shadow.stage import Shadow
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +57,7 @@ def _drain_on_sigterm(plane: Plane) -> None:
     signal.signal(signal.SIGTERM, handle)
 
 
-def _lifespan(plane: Plane, shadow: Shadow | None) -> Callable[[FastAPI], Any]:
+def _lifespan(plane: Plane, shadow: "Shadow | None") -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # uvicorn installs its signal handlers before startup, so ours wraps them.
@@ -92,7 +95,7 @@ def create_app(settings: ServerSettings | None = None) -> ServingApp:
     plane = DataPlane.load(settings)
     metrics = Metrics(plane.metrics.registry, settings.prometheus_multiproc_dir)
     name = plane.predictor.manifest.name if plane.predictor.manifest else "model"
-    shadow = shadow_stage(settings, plane.predictor.manifest, plane.metrics.registry)
+    shadow = _shadow_stage(plane)
     # The documentation pages load their scripts from a CDN; the k8s base turns them off.
     app = ServingApp(
         title=name,
@@ -133,6 +136,20 @@ def _add_apis(app: FastAPI, plane: Plane, name: str) -> HotRoutes:
         models += predict_models(plane.predictor.manifest, plane.settings.max_batch_rows)
     add_components(app, models)
     return hot
+
+
+def _shadow_stage(plane: Plane) -> "Shadow | None":
+    """The shadow stage when APP_SHADOW_STABLE_URL is set; its metrics whenever the model loaded."""
+    manifest = plane.predictor.manifest
+    if manifest is None:
+        return None
+    metrics = ShadowMetrics(plane.metrics.registry, manifest.shadow.min_agreement)
+    if plane.settings.shadow_stable_url is None:
+        return None
+    # Imported only here: httpx takes a tenth of a second to import, in every worker of every server.
+    from .shadow.stage import Shadow
+
+    return Shadow(plane.settings, manifest, metrics)
 
 
 def body_limit(plane: Plane) -> int:

@@ -16,7 +16,8 @@ from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.http.responses import json_reply
 from {{ cookiecutter.package }}.serving.monitoring.logs import request_id
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
-from {{ cookiecutter.package }}.serving.shadow.stage import Shadow, ShadowMetrics
+from {{ cookiecutter.package }}.serving.shadow.metrics import ShadowMetrics
+from {{ cookiecutter.package }}.serving.shadow.stage import Shadow
 
 from ...rows import typical_rows
 

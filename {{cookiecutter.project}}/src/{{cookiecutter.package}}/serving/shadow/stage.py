@@ -19,52 +19,20 @@ from dataclasses import dataclass
 
 import httpx
 import orjson
-from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from ...manifest import ModelManifest
 from ..http.responses import JSON, Reply
 from ..monitoring.logs import request_id
 from ..settings import ServerSettings
 from .answers import agree, incomparable, model_sha, read_answer
+from .metrics import ShadowMetrics
 
 log = logging.getLogger(__name__)
 
-SKIP_REASONS = ("busy", "same_model", "incomparable", "stable_error", "stable_timeout", "unreadable")
 # The headers that say how to read a body; the stable is asked with the body as it came.
 FORWARDED = ("content-type", "inference-header-content-length")
 # The stable serves another model version: OIP's versioned path would be a 404 there.
 VERSION = re.compile(r"/versions/[^/]+(?=/infer$)")
-
-
-class ShadowMetrics:
-    def __init__(self, registry: CollectorRegistry, min_agreement: float) -> None:
-        self.registry = registry
-        self.comparisons = Counter(
-            "model_shadow_comparisons", "Answers compared with the stable model's", registry=registry
-        )
-        self.agreements = Counter(
-            "model_shadow_agreements", "Compared answers the stable model agreed with", registry=registry
-        )
-        skipped = Counter(
-            "model_shadow_skipped", "Answers not compared, by reason", ["reason"], registry=registry
-        )
-        self.skipped = {reason: skipped.labels(reason) for reason in SKIP_REASONS}
-        self.min_agreement = Gauge(
-            "model_shadow_min_agreement",
-            "Share of compared answers that must agree (the manifest's shadow.min_agreement)",
-            multiprocess_mode="max",
-            registry=registry,
-        )
-        self.min_agreement.set(min_agreement)
-        # 1 until the stable's /model shows otherwise; the lowest live worker's value, so one that knows
-        # the stage is impossible says so.
-        self.comparable = Gauge(
-            "model_shadow_comparable",
-            "1 when the stable model's task and classes are this one's; 0 when the stage is skipped",
-            multiprocess_mode="livemin",
-            registry=registry,
-        )
-        self.comparable.set(1)
 
 
 @dataclass(frozen=True)
@@ -183,16 +151,3 @@ class Shadow:
                 transport=self.transport,
             )
         return self.client
-
-
-def shadow_stage(
-    settings: ServerSettings, manifest: ModelManifest | None, registry: CollectorRegistry
-) -> Shadow | None:
-    """The shadow stage when APP_SHADOW_STABLE_URL is set, else none. Its metrics are exported whenever a
-    model loaded, so that every server has the series the shadow-agreement analysis reads."""
-    if manifest is None:
-        return None
-    metrics = ShadowMetrics(registry, manifest.shadow.min_agreement)
-    if settings.shadow_stable_url is None:
-        return None
-    return Shadow(settings, manifest, metrics)
