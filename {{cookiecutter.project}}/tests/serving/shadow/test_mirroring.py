@@ -50,7 +50,8 @@ def pair(artifacts_dir: Path, canary_dir: Path) -> Iterator[tuple[LiveServer, Li
         live_server(
             artifacts_dir, port=port, APP_SHADOW_STABLE_URL=stable_url, APP_ACCESS_LOG="true"
         ) as stable,
-        live_server(canary_dir, APP_SHADOW_STABLE_URL=stable_url) as canary,
+        # Two workers: the counters add up and the gauges hold across them (multiprocess mode).
+        live_server(canary_dir, workers=2, APP_SHADOW_STABLE_URL=stable_url) as canary,
     ):
         yield stable, canary
 
