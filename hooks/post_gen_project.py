@@ -19,8 +19,10 @@ OWNED_PATHS = {
         "k8s/base/httproute.yaml",
         "k8s/base/gateway-api-transform.yaml",
         "k8s/overlays/production/services.yaml",
+        "k8s/overlays/production/analysistemplate-shadow.yaml",
         "k8s/platform",
         "tests/infra/test_gateway.py",
+        "tests/infra/test_shadow_analysis.py",
     ],
     "ingress": ["k8s/base/ingress.yaml", "tests/infra/test_ingress.py"],
 }

@@ -25,8 +25,10 @@ OPTION_PATHS = {
         "k8s/base/httproute.yaml",
         "k8s/base/gateway-api-transform.yaml",
         "k8s/overlays/production/services.yaml",
+        "k8s/overlays/production/analysistemplate-shadow.yaml",
         "k8s/platform",
         "tests/infra/test_gateway.py",
+        "tests/infra/test_shadow_analysis.py",
     ),
     ("traffic", "gateway-api"): ("k8s/base/ingress.yaml", "tests/infra/test_ingress.py"),
 }

@@ -102,7 +102,9 @@ def artifacts_dir(request: pytest.FixtureRequest, model_config: ModelConfig) -> 
         from {{ cookiecutter.package }}.model.export import export_model
         from {{ cookiecutter.package }}.model.train import train_model
 
-        train_model(model_config.data, model_config.train, artifacts, name="test-model")
+        train_model(
+            model_config.data, model_config.train, artifacts, name="test-model", shadow=model_config.shadow
+        )
         export_model(artifacts, model_config.gate.parity_tolerance)
 
     return shared_path(shared_dir(request.config), "artifacts", train_and_export)

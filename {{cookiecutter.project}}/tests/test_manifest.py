@@ -15,6 +15,7 @@ from {{ cookiecutter.package }}.manifest import (
     GateCheck,
     GateReport,
     ModelManifest,
+    Shadow,
     category_text,
     manifest_digest,
     read_gate,
@@ -22,11 +23,23 @@ from {{ cookiecutter.package }}.manifest import (
     require_manifest,
     write_manifest,
 )
+from {{ cookiecutter.package }}.model.config import ModelConfig
 
 
 def test_manifest_reads_back_as_written(manifest: ModelManifest, tmp_path: Path) -> None:
     assert write_manifest(tmp_path, manifest) == tmp_path / MANIFEST_FILE
     assert read_manifest(tmp_path) == manifest
+
+
+def test_the_shadow_thresholds_travel_with_the_model(
+    manifest: ModelManifest, model_config: ModelConfig
+) -> None:
+    assert manifest.shadow == model_config.shadow
+
+
+def test_a_manifest_written_before_the_shadow_stage_takes_its_defaults(manifest: ModelManifest) -> None:
+    document = manifest.model_dump(mode="json", exclude={"shadow"})
+    assert ModelManifest.model_validate(document).shadow == Shadow()
 
 
 def test_missing_manifest_says_to_train_first(tmp_path: Path) -> None:

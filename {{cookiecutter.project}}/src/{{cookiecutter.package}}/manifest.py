@@ -159,6 +159,17 @@ class InputTensor(NamedTuple):
     columns: list[str]
 
 
+class Shadow(BaseModel):
+    """model.toml [shadow]: how closely this model must agree with the stable one on the production
+    requests the canary is sent, before any weight moves to it (serving/shadow.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_agreement: float = Field(0.9, ge=0, le=1, strict=True, allow_inf_nan=False)
+    # Regressors: two values agree within this, relative to the larger of them (at least 1).
+    tolerance: float = Field(0.1, ge=0, strict=True, allow_inf_nan=False)
+
+
 class ModelManifest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -181,6 +192,8 @@ class ModelManifest(BaseModel):
     # exported ONNX graph's label output applies it.
     decision_threshold: float | None = None
     evaluation: Evaluation | None = None
+    # A manifest written before [shadow] existed gets the defaults.
+    shadow: Shadow = Field(default_factory=Shadow)
     data_source: str
     data_fingerprint: str = Field(description="sha256 of the training data in canonical form")
     library_versions: dict[str, str]

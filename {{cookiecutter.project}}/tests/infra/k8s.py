@@ -205,6 +205,14 @@ def only(objects: list[K8sObject], kind: str) -> K8sObject:
     return found
 
 
+def named_template(objects: list[K8sObject], name: str) -> K8sObject:
+    """The AnalysisTemplate called `name`: production may hold more than one."""
+    [found] = [
+        obj for obj in objects if obj["kind"] == "AnalysisTemplate" and obj["metadata"]["name"] == name
+    ]
+    return found
+
+
 def named(objects: list[K8sObject], kind: str, suffix: str) -> K8sObject:
     """The one object of `kind` named `<project>-<suffix>`."""
     name = f"{PROJECT}-{suffix}"

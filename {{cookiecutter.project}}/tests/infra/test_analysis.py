@@ -22,7 +22,7 @@ import pytest
 from .. import PROJECT_DIR
 from ..servers import free_port, live_server
 from .analysis import measurement_phase, prometheus_result, resolve_args
-from .k8s import OVERLAYS_DIR, K8sObject, only, render
+from .k8s import OVERLAYS_DIR, K8sObject, named_template, only, render
 from .prometheus import SCRAPE_SECONDS, prometheus, query, wait_until_scraped
 
 pytestmark = pytest.mark.slow
@@ -140,7 +140,7 @@ def test_each_state_gets_the_verdict_the_conditions_promise(
 ) -> None:
     """healthy passes; quiet (probes and /metrics only, no inference) is neither passed nor failed; a
     canary answering 5xx fails however fast it answers."""
-    template = only(production, "AnalysisTemplate")
+    template = named_template(production, "canary-health")
     metrics = resolve_args(template, {"canary-hash": state, "prometheus-address": prometheus_url})
     phases = {}
     for metric in metrics:

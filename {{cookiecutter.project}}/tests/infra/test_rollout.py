@@ -11,7 +11,7 @@ from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from .analysis import canary_replicas, measurement_phase, resolve_args
-from .k8s import ENTRY_KIND, OVERLAYS_DIR, K8sObject, describe, only, pod_spec, render
+from .k8s import ENTRY_KIND, OVERLAYS_DIR, K8sObject, describe, named_template, only, pod_spec, render
 
 INFERENCE_ROUTES = {"/predict", "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer"}
 
@@ -24,7 +24,7 @@ def production() -> list[K8sObject]:
 @pytest.fixture(scope="module")
 def metrics(production: list[K8sObject]) -> dict[str, K8sObject]:
     """The analysis metrics as an AnalysisRun for canary hash `abc123` holds them."""
-    [template] = [obj for obj in production if obj["metadata"]["name"] == "canary-health"]
+    template = named_template(production, "canary-health")
     return {metric["name"]: metric for metric in resolve_args(template, {"canary-hash": "abc123"})}
 
 

@@ -50,6 +50,10 @@ def test_missing_sections_take_defaults(tmp_path: Path) -> None:
         ("[gate]\nbeat_baseline = { roc_auc = 1.5 }\n", "gate.beat_baseline"),
         ("[train]\ndecision_threshold = 1.0\n", "train.decision_threshold"),
         ("[train]\ndecision_threshold = 0\n", "train.decision_threshold"),
+        ("[shadow]\nmin_agreement = 1.5\n", "shadow.min_agreement"),
+        ("[shadow]\nmin_agreement = true\n", "shadow.min_agreement"),
+        ("[shadow]\ntolerance = -0.1\n", "shadow.tolerance"),
+        ("[shadow]\nagreement = 0.9\n", "shadow.agreement"),
     ],
 )
 def test_bad_value_names_the_key(tmp_path: Path, text: str, key: str) -> None:

@@ -32,7 +32,9 @@ def build_candidate(
     parent_run: str | None = None,
 ) -> Candidate:
     """Every step of `make model` into `out`, then the registry; a failed gate registers nothing."""
-    manifest = train_model(config.data, config.train, out, gate=config.gate, dataset=dataset)
+    manifest = train_model(
+        config.data, config.train, out, gate=config.gate, dataset=dataset, shadow=config.shadow
+    )
     export_model(out, config.gate.parity_tolerance)
     # Not worse than the version production serves, once there is one.
     champion = str(registry.ModelRef(manifest.name, alias="production"))

@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import Failure
-from ..manifest import Task
+from ..manifest import Shadow, Task
 from .metrics import DEFAULT_SKILL, metric_problem
 
 CONFIG_FILE = Path("model.toml")
@@ -138,6 +138,7 @@ class ModelConfig(Section):
     data: DataConfig = Field(default_factory=DataConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
+    shadow: Shadow = Field(default_factory=Shadow)
 
 
 def load_config(path: Path) -> ModelConfig:

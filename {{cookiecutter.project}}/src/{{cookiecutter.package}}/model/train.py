@@ -21,6 +21,7 @@ from ..manifest import (
     PIPELINE_FILE,
     Evaluation,
     ModelManifest,
+    Shadow,
     SplitCounts,
     project_name,
     write_manifest,
@@ -48,6 +49,7 @@ def train_model(
     name: str | None = None,
     gate: GateConfig | None = None,
     dataset: Dataset | None = None,
+    shadow: Shadow | None = None,
 ) -> ModelManifest:
     """Train on `data` (or the dataset already read from it), write model.joblib, holdout.npz,
     metrics.json and manifest.json into `out`."""
@@ -86,6 +88,7 @@ def train_model(
             "baseline": baseline(dataset.task, y_train, y_test, classes),
             "decision_threshold": threshold,
             "evaluation": evaluation_of(y_train, y_test, labels, classes),
+            "shadow": shadow or Shadow(),
         }
     )
     write_manifest(out, manifest)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from prometheus_client import multiprocess
@@ -34,6 +34,10 @@ from .predict.routes import predict_router
 from .predict.rows import largest_body
 from .predict.schemas import predict_models
 from .settings import ServerSettings
+from .shadow.metrics import ShadowMetrics
+
+if TYPE_CHECKING:
+    from .shadow.stage import Shadow
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +57,14 @@ def _drain_on_sigterm(plane: Plane) -> None:
     signal.signal(signal.SIGTERM, handle)
 
 
-def _lifespan(plane: Plane) -> Callable[[FastAPI], Any]:
+def _lifespan(plane: Plane, shadow: "Shadow | None") -> Callable[[FastAPI], Any]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # uvicorn installs its signal handlers before startup, so ours wraps them.
         _drain_on_sigterm(plane)
         yield
+        if shadow is not None:
+            await shadow.close()
         if plane.settings.prometheus_multiproc_dir is not None:
             multiprocess.mark_process_dead(os.getpid(), str(plane.settings.prometheus_multiproc_dir))  # type: ignore[no-untyped-call]
 
@@ -89,11 +95,12 @@ def create_app(settings: ServerSettings | None = None) -> ServingApp:
     plane = DataPlane.load(settings)
     metrics = Metrics(plane.metrics.registry, settings.prometheus_multiproc_dir)
     name = plane.predictor.manifest.name if plane.predictor.manifest else "model"
+    shadow = _shadow_stage(plane)
     # The documentation pages load their scripts from a CDN; the k8s base turns them off.
     app = ServingApp(
         title=name,
         version=_package_version(),
-        lifespan=_lifespan(plane),
+        lifespan=_lifespan(plane, shadow),
         docs_url="/docs" if settings.api_docs else None,
         redoc_url="/redoc" if settings.api_docs else None,
         # Starlette's trailing-slash redirect builds its Location from the client's Host header.
@@ -106,7 +113,7 @@ def create_app(settings: ServerSettings | None = None) -> ServingApp:
     hot = _add_apis(app, plane, name)
     shedder = Shedder(metrics.registry, settings.max_concurrency, [route.path for route, _ in hot])
     guard = RequestGuard(
-        FastLane(app.framework, hot, shedder),
+        FastLane(app.framework, hot, shedder, shadow.observe if shadow is not None else None),
         metrics=metrics,
         max_body_bytes=body_limit(plane),
         timeout_s=settings.request_timeout_s,
@@ -129,6 +136,20 @@ def _add_apis(app: FastAPI, plane: Plane, name: str) -> HotRoutes:
         models += predict_models(plane.predictor.manifest, plane.settings.max_batch_rows)
     add_components(app, models)
     return hot
+
+
+def _shadow_stage(plane: Plane) -> "Shadow | None":
+    """The shadow stage when APP_SHADOW_STABLE_URL is set; its metrics whenever the model loaded."""
+    manifest = plane.predictor.manifest
+    if manifest is None:
+        return None
+    metrics = ShadowMetrics(plane.metrics.registry, manifest.shadow.min_agreement)
+    if plane.settings.shadow_stable_url is None:
+        return None
+    # Imported only here: httpx takes a tenth of a second to import, in every worker of every server.
+    from .shadow.stage import Shadow
+
+    return Shadow(plane.settings, manifest, metrics)
 
 
 def body_limit(plane: Plane) -> int:

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, HttpUrl
 
 from ..runtime.settings import RuntimeSettings
 from ..settings import AppSettings, cpu_limit, read_settings
@@ -75,6 +75,17 @@ class ServerSettings(RuntimeSettings, Workers):
     expose_library_versions: bool = Field(
         False, description="List the training libraries' versions in /model"
     )
+    shadow_stable_url: HttpUrl | None = Field(
+        None,
+        description="The stable model's Service: each inference answer is re-asked there and the two"
+        " compared (model_shadow_*); unset, off",
+    )
+    shadow_sample: float = Field(1.0, gt=0, le=1, description="Share of inference answers re-asked")
+    shadow_timeout_s: float = Field(2.0, gt=0, description="A re-ask slower than this is dropped")
+    shadow_max_in_flight: int = Field(
+        8, ge=1, le=256, description="Re-asks in flight per worker; more are dropped, counted as busy"
+    )
+    shadow_model_ttl_s: float = Field(30.0, gt=0, description="How long the stable's /model is trusted")
     otel_enabled: bool = False
     otel_endpoint: str = Field("http://localhost:4318", description="OTLP/HTTP collector for traces")
 

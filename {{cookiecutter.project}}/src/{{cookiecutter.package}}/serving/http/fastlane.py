@@ -8,7 +8,7 @@ unnoticed. A request marked to shed (shedding.py) is shed here, before any work.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import APIRouter
@@ -16,13 +16,15 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...runtime.dataplane import ModelNotReady
-from .responses import ApiError, Handler, error_reply, reply_headers
+from .responses import ApiError, Handler, Reply, error_reply, reply_headers
 from .shedding import OVERLOADED, Shedder
 
 log = logging.getLogger(__name__)
 
 _INTERNAL_ERROR = error_reply("internal error; the server log has the request id")
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+# Told of each request a hot route answered 200, once the answer is sent: (path, body, headers, reply).
+Observer = Callable[[str, bytes, Mapping[str, str], Reply], None]
 
 
 class HotRoutes(list[tuple[APIRoute, Handler]]):
@@ -45,8 +47,11 @@ class HotRoutes(list[tuple[APIRoute, Handler]]):
 
 
 class FastLane:
-    def __init__(self, app: ASGIApp, routes: HotRoutes, shedder: Shedder) -> None:
+    def __init__(
+        self, app: ASGIApp, routes: HotRoutes, shedder: Shedder, observe: Observer | None = None
+    ) -> None:
         self.app = app
+        self.observe = observe
         # Starlette's own pattern of each route, applied as Starlette applies it (`match`, whose `$` also
         # matches before a final newline: /predict%0A is /predict in both lanes), so that no spelling of
         # a hot path escapes the lane and its shedding.
@@ -72,13 +77,13 @@ class FastLane:
         receive: Receive,
         send: Send,
     ) -> None:
-        status, reply = 200, _INTERNAL_ERROR
+        status, reply, body, headers = 200, _INTERNAL_ERROR, b"", _headers(scope)
         try:
             body = await _read_body(receive)
             if OVERLOADED in scope:
                 await self.shedder.shed(route.path, send)
                 return
-            reply = handler(body, _headers(scope), params)
+            reply = handler(body, headers, params)
         except ApiError as error:
             status, reply = error.status, error_reply(error.message)
         except ModelNotReady as error:
@@ -88,6 +93,8 @@ class FastLane:
             status = 500
         await send({"type": "http.response.start", "status": status, "headers": reply_headers(reply)})
         await send({"type": "http.response.body", "body": reply[0]})
+        if status == 200 and self.observe is not None:
+            self.observe(scope["path"], body, headers, reply)
 
 
 async def _read_body(receive: Receive) -> bytes:

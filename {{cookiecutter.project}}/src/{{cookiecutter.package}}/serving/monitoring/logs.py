@@ -54,6 +54,8 @@ def configure_logging(level: str, json_lines: bool | None) -> None:
     access = logging.getLogger("uvicorn.access")
     access.handlers[:] = []
     access.propagate = False
+    # httpx logs every request at info: each re-ask of the shadow stage, which its counters already count.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class _AppHandler(logging.StreamHandler):  # type: ignore[type-arg]

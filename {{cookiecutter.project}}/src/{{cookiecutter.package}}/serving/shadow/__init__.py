@@ -1,0 +1,1 @@
+"""The shadow stage: inference answers re-asked of the stable model and compared (docs/monitoring.md)."""

@@ -1,0 +1,115 @@
+"""Reading the labels or values out of an answer, and when two answers agree."""
+
+import orjson
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from {{ cookiecutter.package }}.manifest import ModelManifest
+from {{ cookiecutter.package }}.serving.shadow.answers import (
+    agree,
+    incomparable,
+    model_sha,
+    read_answer,
+)
+
+JSON = "application/json"
+
+
+def body(document: object) -> bytes:
+    return orjson.dumps(document)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"label": "a", "probabilities": {"a": 0.9, "b": 0.1}}, ("class", ["a"])),
+        ({"predictions": [{"label": "a"}, {"label": "b"}]}, ("class", ["a", "b"])),
+        ({"value": 2.5}, ("value", [2.5])),
+        ({"predictions": [{"value": 1}, {"value": 2.5}]}, ("value", [1, 2.5])),
+        ({"outputs": [{"name": "label", "data": [1, 0]}, {"name": "probabilities"}]}, ("class", [1, 0])),
+        ({"outputs": [{"name": "variable", "data": [3.5]}]}, ("value", [3.5])),
+    ],
+    ids=["predict-one", "predict-batch", "value-one", "value-batch", "oip-label", "oip-variable"],
+)
+def test_read_answer_finds_the_labels_or_values(document: object, expected: tuple[str, list[object]]) -> None:
+    assert read_answer(body(document), JSON) == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (body({"outputs": [{"name": "probabilities", "data": [0.2, 0.8]}]}), JSON),
+        (body({"label": "a"}), "application/octet-stream"),
+        (body({"value": True}), JSON),
+        (body({"error": "model not ready"}), JSON),
+        (body([1, 2]), JSON),
+        (b"{not json", JSON),
+        (body({"label": "a"}), None),
+    ],
+    ids=["probabilities-only", "binary", "boolean-value", "error", "list", "not-json", "no-type"],
+)
+def test_read_answer_is_none_for_what_says_no_label_or_value(
+    content: bytes, content_type: str | None
+) -> None:
+    assert read_answer(content, content_type) is None
+
+
+# No deadline: a loaded test machine's first example may take longer than hypothesis's 200 ms.
+@settings(deadline=None)
+@given(st.binary(max_size=200))
+def test_read_answer_never_raises_on_any_bytes(content: bytes) -> None:
+    answer = read_answer(content, JSON)
+    assert answer is None or answer[0] in ("class", "value")
+
+
+KEYS = st.sampled_from(["label", "value", "predictions", "outputs", "name", "data"])
+SCALARS = st.none() | st.booleans() | st.floats() | st.text(max_size=3)
+# Documents shaped like answers, two levels deep: where a reader of answers could trip.
+DOCUMENTS = st.dictionaries(
+    KEYS,
+    SCALARS
+    | st.lists(st.dictionaries(KEYS, SCALARS | st.lists(SCALARS, max_size=2), max_size=2), max_size=2),
+    max_size=3,
+)
+
+
+@settings(deadline=None)
+@given(DOCUMENTS)
+@example({"outputs": [{"name": ["label"], "data": [1]}]})
+def test_read_answer_never_raises_on_any_json(document: object) -> None:
+    answer = read_answer(body(document), JSON)
+    assert answer is None or answer[0] in ("class", "value")
+
+
+def test_classes_agree_only_when_every_row_does() -> None:
+    assert agree(("class", ["a", "b"]), ("class", ["a", "b"]), 0.0)
+    assert not agree(("class", ["a", "b"]), ("class", ["a", "a"]), 0.0)
+
+
+def test_values_agree_within_the_tolerance_relative_to_the_larger() -> None:
+    assert agree(("value", [200.0]), ("value", [219.0]), 0.1)
+    assert not agree(("value", [200.0]), ("value", [225.0]), 0.1)
+    # Near zero the bar is the tolerance itself: relative to at least 1.
+    assert agree(("value", [0.0]), ("value", [0.05]), 0.1)
+    assert not agree(("value", [1.0]), ("value", [float("nan")]), 0.1)
+
+
+def test_answers_of_another_kind_or_length_do_not_compare() -> None:
+    assert agree(("class", ["a"]), ("value", [1.0]), 0.1) is None
+    assert agree(("class", ["a"]), ("class", ["a", "b"]), 0.1) is None
+
+
+def test_another_task_or_other_classes_make_the_models_incomparable(manifest: ModelManifest) -> None:
+    same = {"task": manifest.task, "classes": manifest.classes}
+    assert incomparable(manifest, same) is None
+    other_task = "regression" if manifest.task != "regression" else "binary"
+    assert "task" in str(incomparable(manifest, {**same, "task": other_task}))
+    assert "classes" in str(incomparable(manifest, {**same, "classes": ["x", "y", "z"]}))
+    assert incomparable(manifest, "not a document") is not None
+
+
+def test_model_sha_reads_the_onnx_section() -> None:
+    assert model_sha({"onnx": {"sha256": "ab"}}) == "ab"
+    assert model_sha({"onnx": None}) is None
+    assert model_sha([]) is None
