@@ -11,7 +11,6 @@ from pathlib import Path
 
 from ..cli_values import whole
 from ..errors import Failure
-from ..settings import read_settings
 from .monitoring.logs import configure_logging
 from .monitoring.tracing import require_tracing
 from .settings import ServerSettings, export_multiproc_dir, export_overrides
@@ -31,8 +30,7 @@ def add_serving_commands(commands: "argparse._SubParsersAction[argparse.Argument
 
 def run_serve(args: argparse.Namespace) -> int:
     options = {name: getattr(args, name) for name in ("host", "port", "workers")}
-    export_overrides({name: value for name, value in options.items() if value is not None})
-    settings = read_settings(ServerSettings)
+    settings = export_overrides({name: value for name, value in options.items() if value is not None})
     configure_logging(settings.log_level, settings.log_json)
     require_tracing(settings)
     made_here = settings.prometheus_multiproc_dir is None

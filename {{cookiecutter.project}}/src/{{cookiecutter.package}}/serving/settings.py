@@ -90,14 +90,16 @@ class ServerSettings(RuntimeSettings, Workers):
     otel_endpoint: str = Field("http://localhost:4318", description="OTLP/HTTP collector for traces")
 
 
-def export_overrides(values: dict[str, Any]) -> None:
-    """Put command-line values over the environment, for this process and the workers it starts.
+def export_overrides(values: dict[str, Any]) -> ServerSettings:
+    """Put command-line values over the environment, for this process and the workers it starts, and
+    return the settings they make.
 
     Raises a Failure naming the option or the variable, before changing anything, when a value is invalid.
     """
-    read_settings(ServerSettings, values)
+    settings = read_settings(ServerSettings, values)
     for name, value in values.items():
         os.environ[f"APP_{name.upper()}"] = str(value)
+    return settings
 
 
 def export_multiproc_dir(path: Path) -> None:
