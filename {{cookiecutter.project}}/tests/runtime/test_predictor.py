@@ -5,6 +5,7 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -154,10 +155,25 @@ def test_not_ready_answers_show_no_paths_or_library_text(client: TestClient, mod
         assert "INVALID_PROTOBUF" not in body
 
 
+def padded(name: str) -> Callable[[Path], None]:
+    """The file made larger than 1,024 bytes, the smallest limit allowed: a linear model's ONNX file
+    can be smaller. Trailing bytes no parser would take: only the size check may refuse it."""
+
+    def pad(directory: Path) -> None:
+        path = directory / name
+        path.write_bytes(path.read_bytes() + b" " * 1024)
+
+    return pad
+
+
 @pytest.mark.parametrize(
-    ("limit", "name"),
-    [({"max_model_bytes": 1024}, ONNX_FILE), ({"max_manifest_bytes": 1024}, MANIFEST_FILE)],
+    ("limit", "name", "model_dir"),
+    [
+        ({"max_model_bytes": 1024}, ONNX_FILE, padded(ONNX_FILE)),
+        ({"max_manifest_bytes": 1024}, MANIFEST_FILE, padded(MANIFEST_FILE)),
+    ],
     ids=["model", "manifest"],
+    indirect=["model_dir"],
 )
 def test_a_file_over_its_size_limit_is_refused_unread(
     settings: ServerSettings, caplog: pytest.LogCaptureFixture, limit: dict[str, int], name: str
