@@ -3,7 +3,15 @@ the shadow-agreement analysis reads; only a server with APP_SHADOW_STABLE_URL co
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-SKIP_REASONS = ("busy", "same_model", "incomparable", "stable_error", "stable_timeout", "unreadable")
+SKIP_REASONS = (
+    "busy",
+    "same_model",
+    "incomparable",
+    "stable_error",
+    "stable_timeout",
+    "unreadable",
+    "unsendable",
+)
 
 
 class ShadowMetrics:
