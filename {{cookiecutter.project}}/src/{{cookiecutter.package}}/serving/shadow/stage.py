@@ -1,5 +1,5 @@
 """Each inference answer of this pod re-asked of the stable model in the background, and the two compared,
-so that a canary shows how often it agrees with production before any traffic moves to it.
+so that a canary shows how often it agrees with production, row by row, before any traffic moves to it.
 
 Bounded whatever the traffic: at most `shadow_max_in_flight` re-asks per worker (more are dropped and
 counted as `busy`), each within `shadow_timeout_s`, none delaying or failing the client's answer. A
