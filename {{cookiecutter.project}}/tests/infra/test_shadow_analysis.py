@@ -42,6 +42,9 @@ class Pod:
     agreed: float = 1.9
     min_agreement: float = 0.9
     comparable: int = 1
+    # Answers skipped because the stable's task or classes differ, or it serves this very model.
+    incomparable: float = 0.0
+    same_model: float = 0.0
 
 
 PODS = {
@@ -52,7 +55,15 @@ PODS = {
     "disagreeing": Pod(errors=1.0, latency=1.0, agreed=1.5),
     # Under min-requests and min-comparisons in the window.
     "quiet": Pod(requests=0.1, compared=0.1, agreed=0.1),
-    "incomparable": Pod(compared=0, agreed=0, comparable=0),
+    "incomparable": Pod(compared=0, agreed=0, comparable=0, incomparable=2.0),
+    # A rollout that changes no model: the stable serves the canary's own model.
+    "same-model": Pod(compared=0, agreed=0, same_model=2.0),
+    # The attack: a worker that died with the gauge at 0 while the others compare, and agree on 25%.
+    "dead-worker-gauge": Pod(agreed=0.5, comparable=0),
+    # Incomparable skips beside comparisons (the stable changed during the window): judged on the rows.
+    "skips-beside-comparisons": Pod(agreed=0.5, comparable=0, incomparable=1.0),
+    # Too few comparisons to judge and some incomparable skips: neither.
+    "skips-beside-a-few-comparisons": Pod(compared=0.1, agreed=0.1, incomparable=1.0),
 }
 # error-ratio, p99-latency, agreement.
 EXPECTED = {
@@ -61,6 +72,10 @@ EXPECTED = {
     "disagreeing": ("Failed", "Failed", "Failed"),
     "quiet": ("Inconclusive", "Inconclusive", "Inconclusive"),
     "incomparable": ("Successful", "Successful", "Successful"),
+    "same-model": ("Successful", "Successful", "Successful"),
+    "dead-worker-gauge": ("Successful", "Successful", "Failed"),
+    "skips-beside-comparisons": ("Successful", "Successful", "Failed"),
+    "skips-beside-a-few-comparisons": ("Successful", "Successful", "Inconclusive"),
 }
 # (sample, labels, value: per second for a counter, as it is for a gauge)
 Series = list[tuple[str, str, float]]
@@ -94,6 +109,15 @@ def families(pod: Pod) -> list[tuple[str, str, Series]]:
         ("model_shadow_agreements", "counter", [("model_shadow_agreements_total", "", pod.agreed)]),
         ("model_shadow_min_agreement", "gauge", [("model_shadow_min_agreement", "", pod.min_agreement)]),
         ("model_shadow_comparable", "gauge", [("model_shadow_comparable", "", pod.comparable)]),
+        (
+            "model_shadow_skipped",
+            "counter",
+            [
+                ("model_shadow_skipped_total", 'reason="incomparable"', pod.incomparable),
+                ("model_shadow_skipped_total", 'reason="same_model"', pod.same_model),
+                ("model_shadow_skipped_total", 'reason="busy"', 1.0),
+            ],
+        ),
     ]
 
 
@@ -157,7 +181,8 @@ def test_each_canary_state_gets_the_verdict_the_conditions_promise(
     template: K8sObject, prometheus_at: tuple[str, int], canary: str
 ) -> None:
     """agreeing passes; lenient passes on its own lower threshold; disagreeing (erring, slow, at 0.75)
-    fails each metric; quiet is neither; incomparable passes the agreement and shows why."""
+    fails each metric; quiet is neither; incomparable and same-model pass the agreement (nothing to
+    compare); comparisons in the window are judged whatever the gauge or the skips say."""
     measured = measure(template, *prometheus_at, canary)
     assert (
         tuple(measured[name][0] for name in ("error-ratio", "p99-latency", "agreement")) == EXPECTED[canary]

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, HttpUrl
+from pydantic import AliasChoices, Field, HttpUrl, field_validator
 
 from ..runtime.settings import RuntimeSettings
 from ..settings import AppSettings, cpu_limit, read_settings
@@ -81,13 +81,23 @@ class ServerSettings(RuntimeSettings, Workers):
         " compared (model_shadow_*); unset, off",
     )
     shadow_sample: float = Field(1.0, gt=0, le=1, description="Share of inference answers re-asked")
-    shadow_timeout_s: float = Field(2.0, gt=0, description="A re-ask slower than this is dropped")
+    shadow_timeout_s: float = Field(2.0, gt=0, le=60, description="A re-ask slower than this is dropped")
     shadow_max_in_flight: int = Field(
         8, ge=1, le=256, description="Re-asks in flight per worker; more are dropped, counted as busy"
     )
-    shadow_model_ttl_s: float = Field(30.0, gt=0, description="How long the stable's /model is trusted")
+    shadow_model_ttl_s: float = Field(
+        30.0, gt=0, le=3600, description="How long the stable's /model is trusted"
+    )
     otel_enabled: bool = False
     otel_endpoint: str = Field("http://localhost:4318", description="OTLP/HTTP collector for traces")
+
+    @field_validator("shadow_stable_url")
+    @classmethod
+    def _plain_url(cls, url: HttpUrl | None) -> HttpUrl | None:
+        """The stable is a Service: credentials, a query or a fragment in its URL are a mistake."""
+        if url is not None and (url.username or url.password or url.query or url.fragment):
+            raise ValueError("the stable's URL takes no user, password, query or fragment")
+        return url
 
 
 def export_overrides(values: dict[str, Any]) -> ServerSettings:

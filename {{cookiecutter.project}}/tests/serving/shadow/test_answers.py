@@ -7,10 +7,12 @@ from hypothesis import strategies as st
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.shadow.answers import (
+    StableDocument,
     agree,
     incomparable,
-    model_sha,
+    known_labels,
     read_answer,
+    read_model,
 )
 
 JSON = "application/json"
@@ -82,17 +84,18 @@ def test_read_answer_never_raises_on_any_json(document: object) -> None:
     assert answer is None or answer[0] in ("class", "value")
 
 
-def test_classes_agree_only_when_every_row_does() -> None:
-    assert agree(("class", ["a", "b"]), ("class", ["a", "b"]), 0.0)
-    assert not agree(("class", ["a", "b"]), ("class", ["a", "a"]), 0.0)
+def test_agreement_counts_the_rows_that_agree() -> None:
+    assert agree(("class", ["a", "b"]), ("class", ["a", "b"]), 0.0) == 2
+    assert agree(("class", ["a", "b", "c"]), ("class", ["a", "a", "c"]), 0.0) == 2
+    assert agree(("class", ["a"]), ("class", ["b"]), 0.0) == 0
 
 
 def test_values_agree_within_the_tolerance_relative_to_the_larger() -> None:
-    assert agree(("value", [200.0]), ("value", [219.0]), 0.1)
-    assert not agree(("value", [200.0]), ("value", [225.0]), 0.1)
+    assert agree(("value", [200.0]), ("value", [219.0]), 0.1) == 1
+    assert agree(("value", [200.0]), ("value", [225.0]), 0.1) == 0
     # Near zero the bar is the tolerance itself: relative to at least 1.
-    assert agree(("value", [0.0]), ("value", [0.05]), 0.1)
-    assert not agree(("value", [1.0]), ("value", [float("nan")]), 0.1)
+    assert agree(("value", [0.0]), ("value", [0.05]), 0.1) == 1
+    assert agree(("value", [1.0]), ("value", [float("nan")]), 0.1) == 0
 
 
 def test_answers_of_another_kind_or_length_do_not_compare() -> None:
@@ -100,16 +103,59 @@ def test_answers_of_another_kind_or_length_do_not_compare() -> None:
     assert agree(("class", ["a"]), ("class", ["a", "b"]), 0.1) is None
 
 
+@pytest.mark.parametrize(
+    ("labels", "known"),
+    [
+        (["a", "b"], True),
+        ([0, 1], True),
+        ([None], False),
+        ([{"a": 1}], False),
+        (["z"], False),
+        ([2], False),
+        ([-1], False),
+        ([True], False),
+    ],
+    ids=["names", "indices", "null", "object", "unknown-name", "index-past-the-end", "negative", "boolean"],
+)
+def test_a_label_the_model_cannot_give_is_not_a_known_label(labels: list[object], known: bool) -> None:
+    assert known_labels(("class", labels), ["a", "b"]) is known
+
+
+def test_values_are_never_unknown_labels() -> None:
+    assert known_labels(("value", [1.0]), None)
+
+
+def document_of(manifest: ModelManifest, **changes: object) -> bytes:
+    return body({"onnx": {"sha256": "ab"}, "task": manifest.task, "classes": manifest.classes, **changes})
+
+
+def test_read_model_reads_the_sha_task_and_classes(manifest: ModelManifest) -> None:
+    assert read_model(document_of(manifest)) == StableDocument("ab", manifest.task, manifest.classes)
+    assert read_model(document_of(manifest, onnx=None)) == StableDocument(
+        None, manifest.task, manifest.classes
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        body([]),
+        body({"onnx": {"sha256": "ab"}}),
+        body({"task": 3, "classes": None}),
+        body({"task": "binary", "classes": {"a": 0}}),
+        body({"task": "binary", "classes": ["a", 1]}),
+        b"<html>",
+    ],
+    ids=["list", "no-task", "task-not-text", "classes-an-object", "classes-not-text", "not-json"],
+)
+def test_a_malformed_model_document_is_none_never_incomparable(content: bytes) -> None:
+    assert read_model(content) is None
+
+
 def test_another_task_or_other_classes_make_the_models_incomparable(manifest: ModelManifest) -> None:
-    same = {"task": manifest.task, "classes": manifest.classes}
+    same = StableDocument("ab", manifest.task, manifest.classes)
     assert incomparable(manifest, same) is None
     other_task = "regression" if manifest.task != "regression" else "binary"
-    assert "task" in str(incomparable(manifest, {**same, "task": other_task}))
-    assert "classes" in str(incomparable(manifest, {**same, "classes": ["x", "y", "z"]}))
-    assert incomparable(manifest, "not a document") is not None
-
-
-def test_model_sha_reads_the_onnx_section() -> None:
-    assert model_sha({"onnx": {"sha256": "ab"}}) == "ab"
-    assert model_sha({"onnx": None}) is None
-    assert model_sha([]) is None
+    assert "task" in str(incomparable(manifest, StableDocument("ab", other_task, manifest.classes)))
+    other_classes = StableDocument("ab", manifest.task, ["x", "y", "z"])
+    assert "classes" in str(incomparable(manifest, other_classes))

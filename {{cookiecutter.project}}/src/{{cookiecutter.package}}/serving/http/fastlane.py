@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 _INTERNAL_ERROR = error_reply("internal error; the server log has the request id")
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
-# Told of each request a hot route answered 200, once the answer is sent: (path, body, headers, reply).
-Observer = Callable[[str, bytes, Mapping[str, str], Reply], None]
+# Told of each request a hot route answered 200, once the answer is sent: (the route's path template,
+# its parameters, body, headers, reply).
+Observer = Callable[[str, Mapping[str, str], bytes, Mapping[str, str], Reply], None]
 
 
 class HotRoutes(list[tuple[APIRoute, Handler]]):
@@ -94,7 +95,7 @@ class FastLane:
         await send({"type": "http.response.start", "status": status, "headers": reply_headers(reply)})
         await send({"type": "http.response.body", "body": reply[0]})
         if status == 200 and self.observe is not None:
-            self.observe(scope["path"], body, headers, reply)
+            self.observe(route.path, params, body, headers, reply)
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -108,8 +109,9 @@ async def _read_body(receive: Receive) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-# The only headers the handlers read; decoding the others would be wasted work on every request.
-_WANTED = frozenset({b"content-type", b"inference-header-content-length"})
+# The only headers the handlers and the shadow stage read; decoding the others would be wasted work on
+# every request.
+_WANTED = frozenset({b"content-type", b"inference-header-content-length", b"x-shadow-reask"})
 
 
 def _headers(scope: Scope) -> dict[str, str]:

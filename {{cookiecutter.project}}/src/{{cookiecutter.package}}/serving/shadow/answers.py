@@ -1,5 +1,6 @@
 """What two models' answers to one request say, and whether the two agree."""
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
@@ -54,32 +55,64 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def agree(own: Answer, stable: Answer, tolerance: float) -> bool | None:
-    """Whether every row got the same class, or values within `tolerance` of the larger (at least 1);
-    None when the answers do not compare (another kind, another number of rows)."""
+def agree(own: Answer, stable: Answer, tolerance: float) -> int | None:
+    """How many rows got the same class, or values within `tolerance` of the larger (at least 1); None
+    when the answers do not compare (another kind, another number of rows)."""
     if own[0] != stable[0] or len(own[1]) != len(stable[1]):
         return None
+    pairs = zip(own[1], stable[1], strict=True)
     if own[0] == "class":
-        return own[1] == stable[1]
-    return all(
-        abs(mine - theirs) <= tolerance * max(1.0, abs(mine), abs(theirs))
-        for mine, theirs in zip(own[1], stable[1], strict=True)
+        return sum(1 for mine, theirs in pairs if mine == theirs)
+    return sum(
+        1 for mine, theirs in pairs if abs(mine - theirs) <= tolerance * max(1.0, abs(mine), abs(theirs))
     )
 
 
-def incomparable(own: ModelManifest, stable: Any) -> str | None:
-    """Why the stable model's answers cannot be compared with this one's (its /model document), or None."""
-    if not isinstance(stable, dict):
-        return "the stable's /model is no model document"
-    if stable.get("task") != own.task:
-        return f"the stable model's task is {stable.get('task')!r}, this one's {own.task!r}"
-    if stable.get("classes") != own.classes:
-        return f"the stable model's classes {stable.get('classes')!r} are not this one's {own.classes!r}"
-    return None
+def known_labels(answer: Answer, classes: list[str] | None) -> bool:
+    """Whether every label of a class answer is one of `classes`, by name (/predict) or by index (OIP);
+    a label the model cannot give says nothing of agreement."""
+    if answer[0] != "class":
+        return True
+    return bool(classes) and all(_is_class(label, classes or []) for label in answer[1])
 
 
-def model_sha(document: Any) -> str | None:
-    """The ONNX model's sha256 in a /model document."""
-    onnx = document.get("onnx") if isinstance(document, dict) else None
+def _is_class(label: Any, classes: list[str]) -> bool:
+    if isinstance(label, str):
+        return label in classes
+    return isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(classes)
+
+
+@dataclass(frozen=True)
+class StableDocument:
+    """What the stage reads of the stable's /model."""
+
+    sha256: str | None
+    task: str
+    classes: list[str] | None
+
+
+def read_model(content: bytes) -> StableDocument | None:
+    """The stable's /model document, or None when it is not one (another server, a broken stable)."""
+    try:
+        document = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("task"), str):
+        return None
+    classes = document.get("classes")
+    if classes is not None and not (
+        isinstance(classes, list) and all(isinstance(name, str) for name in classes)
+    ):
+        return None
+    onnx = document.get("onnx")
     sha = onnx.get("sha256") if isinstance(onnx, dict) else None
-    return sha if isinstance(sha, str) else None
+    return StableDocument(sha if isinstance(sha, str) else None, document["task"], classes)
+
+
+def incomparable(own: ModelManifest, stable: StableDocument) -> str | None:
+    """Why the stable model's answers cannot be compared with this one's, or None."""
+    if stable.task != own.task:
+        return f"the stable model's task is {stable.task!r}, this one's {own.task!r}"
+    if (stable.classes or None) != (own.classes or None):
+        return f"the stable model's classes {stable.classes!r} are not this one's {own.classes!r}"
+    return None
