@@ -59,6 +59,11 @@ def test_metrics_add_up_across_workers(two_workers: LiveServer) -> None:
     row = typical_rows(two_workers.manifest)[0]
     for _ in range(40):
         post(f"{two_workers.url}/predict", row)
+    # The guard counts a request once its answer is sent: the other worker may serve /metrics a moment
+    # before the last count lands in the shared files.
+    deadline = time.monotonic() + 5
+    while served_predictions(two_workers) < before + 40 and time.monotonic() < deadline:
+        time.sleep(0.01)
     for _ in range(5):
         assert served_predictions(two_workers) == before + 40
 
