@@ -78,7 +78,11 @@ class Wanted:
 
 def served_identity(base_url: str) -> Served:
     """What one answer of `base_url`/model reports; Failure when there is no answer."""
-    document = request_json(f"{base_url.rstrip('/')}/model")
+    return identity_of(base_url, request_json(f"{base_url.rstrip('/')}/model"))
+
+
+def identity_of(base_url: str, document: object) -> Served:
+    """What a /model document of `base_url` says the answering pod runs."""
     if not isinstance(document, dict):
         raise Failure(f"{base_url}/model answered {document!r}; expected a JSON object")
     onnx = document.get("onnx")

@@ -7,7 +7,7 @@ weight moves (k8s/overlays/production/rollout.yaml, setHeaderRoute)."""
 from typing import Any
 
 from ..errors import Failure
-from .served import fetch, request_json
+from .served import fetch, identity_of, request_json
 
 VARIANT_HEADER = "X-Model-Variant"
 
@@ -33,8 +33,7 @@ def smoke(base_url: str, variant: str | None = None, model_sha256: str | None = 
     headers = {VARIANT_HEADER: variant} if variant else {}
     fetch(f"{base}/readyz", headers=headers)
     model = request_json(f"{base}/model", headers=headers)
-    served = model.get("onnx", {}).get("sha256") if isinstance(model, dict) else None
-    if model_sha256 is not None and served != model_sha256:
+    if model_sha256 is not None and (served := identity_of(base, model).model_sha256) != model_sha256:
         raise Failure(f"{base}/model reports model {served!r}, not {model_sha256}")
     try:
         row = typical_row(model)
