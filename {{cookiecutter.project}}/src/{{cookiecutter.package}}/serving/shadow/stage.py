@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 FORWARDED = ("content-type", "inference-header-content-length")
 # Sent with every re-ask; a request carrying it is never re-asked.
 REASK = "x-shadow-reask"
+# What every request to the stable carries: the re-ask mark, and a refusal of compressed answers.
+STABLE_HEADERS = {REASK: "1", "accept-encoding": "identity"}
 # The stable serves another model version: OIP's versioned path would be a 404 there.
 VERSION = "/versions/{version}"
 PARAMETER = re.compile(r"\{(\w+)\}")
@@ -79,7 +81,7 @@ def _sendable(value: str) -> bool:
 
 def outgoing(headers: Mapping[str, str]) -> dict[str, str] | None:
     """The re-ask's headers, or None when one that says how to read the body cannot be sent as it came."""
-    sent = {REASK: "1", "accept-encoding": "identity"}
+    sent = dict(STABLE_HEADERS)
     for name in FORWARDED:
         if name in headers:
             if not _sendable(headers[name]):
@@ -165,8 +167,10 @@ class Shadow:
         if status != 200:
             return "stable_error"
         theirs = read_answer(content, kind)
-        agreed = agree(own, theirs, self.manifest.shadow.tolerance) if theirs is not None else None
-        if agreed is None or theirs is None or not known_labels(theirs, self.manifest.classes):
+        if theirs is None or not known_labels(theirs, self.manifest.classes):
+            return "unreadable"
+        agreed = agree(own, theirs, self.manifest.shadow.tolerance)
+        if agreed is None:
             return "unreadable"
         self.metrics.comparisons.inc(len(own[1]))
         self.metrics.agreements.inc(agreed)
@@ -176,7 +180,7 @@ class Shadow:
 
     async def _fetch(self, method: str, url: str, cap: int, **request: Any) -> tuple[int, str | None, bytes]:
         """Status, content type and body of the stable's answer, read unencoded and up to `cap` bytes."""
-        request.setdefault("headers", {REASK: "1", "accept-encoding": "identity"})
+        request.setdefault("headers", STABLE_HEADERS)
         async with self._client().stream(method, url, **request) as response:
             if response.headers.get("content-encoding", "identity").strip().lower() != "identity":
                 raise StableError("an encoded answer")
