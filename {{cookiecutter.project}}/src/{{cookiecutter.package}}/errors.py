@@ -4,6 +4,8 @@ Library code raises these where it knows what went wrong; `__main__` turns one i
 line and a non-zero exit, and the HTTP layers never see one (their inputs fail with their own errors).
 """
 
+from pathlib import Path
+
 
 class Failure(Exception):
     """A failure a person must act on: bad argument, missing file, failed gate. The message is the whole
@@ -30,3 +32,10 @@ class SourceError(Failure):
 def first_line(error: Exception) -> str:
     """The first line of an error's text (libraries' messages run to tracebacks), else its type."""
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def require_regular_file(path: Path) -> None:
+    """Refuse, unread, a path that exists but is no regular file: a directory, or a FIFO whose read would
+    wait for a writer forever. A missing path is left to the reader."""
+    if path.exists() and not path.is_file():
+        raise Failure(f"{path}: not a regular file")

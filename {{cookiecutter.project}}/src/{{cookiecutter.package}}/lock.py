@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import Failure
+from .errors import Failure, require_regular_file
 from .manifest import CARD_FILE, DATA_FILE, GATE_FILE, MANIFEST_FILE, METRICS_FILE
 
 LOCK_FILE = Path("model.lock")
@@ -50,8 +50,7 @@ class ModelLock(BaseModel):
 
 def read_lock(path: Path = LOCK_FILE) -> ModelLock | None:
     """The lock, checked field by field; None when the project has none (CI then trains)."""
-    if path.exists() and not path.is_file():  # a directory, or a FIFO that would block the read
-        raise Failure(f"{path}: not a regular file")
+    require_regular_file(path)
     try:
         return parse_lock(path.read_text(), str(path))
     except FileNotFoundError:

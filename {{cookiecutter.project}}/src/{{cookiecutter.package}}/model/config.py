@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import Failure
+from ..errors import Failure, require_regular_file
 from ..manifest import Shadow, Task
 from .metrics import DEFAULT_SKILL, metric_problem
 
@@ -143,8 +143,7 @@ class ModelConfig(Section):
 
 def load_config(path: Path) -> ModelConfig:
     """Read and check model.toml; a relative data source is taken relative to the file."""
-    if path.exists() and not path.is_file():  # a directory, or a FIFO that would block the read
-        raise Failure(f"{path}: not a regular file")
+    require_regular_file(path)
     try:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
