@@ -13,8 +13,8 @@ import yaml
 from baking import CHOICES, PROJECT_TEMPLATE, bake, default, project_env
 
 LEFTOVER_JINJA = re.compile(r"\{\{-? ?cookiecutter|\{%|%\}|\{#")
-# Paths owned by each boolean option; the post-generation hook deletes them when it is off.
-# The paths an answer leaves out of the bake.
+# The paths an answer leaves out of the bake, stated here apart from the post-generation hook's own
+# table, which is what this test checks.
 OPTION_PATHS = {
     ("include_preview", False): (
         "k8s/overlays/preview",
