@@ -1,12 +1,16 @@
 """Prometheus metrics: traffic by route and status, predictions by class or value, model identity, drift."""
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry
+from prometheus_client.mmap_dict import MmapedDict, mmap_key
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
+from {{ cookiecutter.package }}.serving.monitoring.metrics import Metrics
 
 from ...rows import typical_rows
 
@@ -83,3 +87,14 @@ def test_unseen_categories_are_counted_by_feature_never_by_value(
         assert sample(text, "model_unseen_categories_total", feature=feature.name) == 0
     series = [line for line in text.splitlines() if line.startswith("model_unseen_categories_total")]
     assert len(series) == len(manifest.categorical)
+
+
+def test_a_worker_file_not_yet_sized_leaves_the_scrape_whole(tmp_path: Path) -> None:
+    """A worker's file exists empty for a moment after creation, and for good if the worker dies in it
+    (prometheus/client_python issue 1199); the scrape of every other worker's values must not fail."""
+    written: Any = MmapedDict(str(tmp_path / "counter_101.db"))  # type: ignore[no-untyped-call]
+    written.write_value(mmap_key("jobs_total", "jobs_total", [], [], "Jobs"), 3.0, 0.0)
+    written.close()
+    (tmp_path / "counter_102.db").touch()
+    text = Metrics(CollectorRegistry(), tmp_path).render().decode()
+    assert sample(text, "jobs_total") == 3
