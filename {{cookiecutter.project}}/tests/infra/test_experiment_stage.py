@@ -315,3 +315,13 @@ def test_the_verdict_pod_is_locked_down_and_reaches_only_dns_and_prometheus(stag
     host, port = address.groups()
     assert host.split(".")[1] == peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
     assert [p["port"] for p in prometheus["ports"]] == [int(port)]
+
+
+def test_every_test_the_stage_s_docs_name_exists() -> None:
+    """docs/delivery.md names the test behind each gate of the stage; a renamed test fails here."""
+    delivery = (PROJECT_DIR / "docs" / "delivery.md").read_text()
+    section = delivery.split("### The A/B stage (opt-in)")[1].split("\n### ")[0]
+    named = set(re.findall(r"`(test_\w+)`", section))
+    assert len(named) >= 8
+    defined = set(re.findall(r"^def (test_\w+)\(", Path(__file__).read_text(), re.MULTILINE))
+    assert named <= defined
