@@ -214,7 +214,8 @@ def test_every_argument_is_supplied_and_every_reference_resolves(staged: list[K8
 
 
 def verdict_arguments(command: list[str]) -> list[str]:
-    assert command[:5] == ["python", "-m", "{{ cookiecutter.package }}", "experiment", "verdict"]
+    assert command[:3] == ["python", "-m", "{{ cookiecutter.package }}"]
+    assert command[3:5] == ["experiment", "verdict"]
     return command[3:]
 
 
