@@ -9,6 +9,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
+# A wrong answer's absolute error in mae terms: large enough against the diabetes bake's MDE of 3.
+ERROR = 10.0
+
+
 class Stub:
     """`values`: series name -> {version: value}; `status`/`body` replace the answer when set."""
 
@@ -23,7 +27,7 @@ class Stub:
         if query.startswith("model_info"):
             samples = [{"metric": labels, "value": [0, "1"]} for labels in self.info]
             return {"status": "success", "data": {"resultType": "vector", "result": samples}}
-        series = next((name for name in self.values if f"({name}{{" in query), None)
+        series = next((name for name in self.values if "(" + name + "{" in query), None)
         values = self.values.get(series or "", {})
         result = [{"metric": {"version": v}, "value": [0, str(x)]} for v, x in values.items()]
         return {"status": "success", "data": {"resultType": "vector", "result": result}}
@@ -55,11 +59,17 @@ def serve_stub(stub: Stub) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def arm_values(stub: Stub, outcomes: tuple[int, int], correct: tuple[int, int], traffic: tuple[int, int]) -> None:
-    """Accuracy counters of champion `a…` and challenger `b…`."""
+def arm_values(
+    stub: Stub, outcomes: tuple[float, float], correct: tuple[float, float], traffic: tuple[float, float]
+) -> None:
+    """Counters of champion `a…` and challenger `b…`, for accuracy and, alike, for mae: each wrong answer
+    is an absolute error of ERROR, so that the arm with more right answers is the better by either."""
     a, b = "a" * 12, "b" * 12
+    wrong = (outcomes[0] - correct[0], outcomes[1] - correct[1])
     stub.values = {
         "model_outcomes_total": {a: outcomes[0], b: outcomes[1]},
         "model_outcomes_correct_total": {a: correct[0], b: correct[1]},
+        "model_outcomes_absolute_error_total": {a: ERROR * wrong[0], b: ERROR * wrong[1]},
+        "model_outcomes_squared_error_total": {a: ERROR**2 * wrong[0], b: ERROR**2 * wrong[1]},
         "model_prediction_ids_total": {a: traffic[0], b: traffic[1]},
     }

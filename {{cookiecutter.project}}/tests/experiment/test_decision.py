@@ -11,7 +11,15 @@ PLAN = Experiment(metric="accuracy")
 
 
 def evidence(**changes: object) -> Evidence:
-    base = {"enough": True, "p": 0.5, "lower": -0.05, "upper": 0.05, "better": 1, "mismatch": False, "at_horizon": False}
+    base = {
+        "enough": True,
+        "p": 0.5,
+        "lower": -0.05,
+        "upper": 0.05,
+        "better": 1,
+        "mismatch": False,
+        "at_horizon": False,
+    }
     return Evidence(**{**base, **changes})  # type: ignore[arg-type]
 
 
@@ -29,7 +37,17 @@ def evidence(**changes: object) -> Evidence:
         ({"at_horizon": True}, Decision.ABORT),
         ({"at_horizon": True, "p": 0.01, "lower": 0.01, "upper": 0.03}, Decision.PROMOTE),
     ],
-    ids=["promote", "abort", "mae-promote", "mae-abort", "keep", "srm", "guard", "horizon", "decided-at-horizon"],
+    ids=[
+        "promote",
+        "abort",
+        "mae-promote",
+        "mae-abort",
+        "keep",
+        "srm",
+        "guard",
+        "horizon",
+        "decided-at-horizon",
+    ],
 )
 def test_each_row_of_the_table(changes: dict[str, object], decision: Decision) -> None:
     assert decide(evidence(**changes), PLAN)[0] is decision

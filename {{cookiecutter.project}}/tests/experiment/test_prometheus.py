@@ -11,6 +11,7 @@ from .stub import Stub, arm_values, serve_stub
 
 pytestmark = pytest.mark.timeout(30)
 VERSIONS = ("a" * 12, "b" * 12)
+SUCCESS = b'{"status":"success","data":'
 
 
 @pytest.fixture
@@ -54,9 +55,9 @@ def test_the_champion_is_found_by_its_pod_hash(stub: Stub, prometheus: Prometheu
         (503, b"overloaded", "Prometheus answered 503 for .*: overloaded"),
         (400, b'{"status":"error","error":"parse error"}', "answered 400 .*: parse error"),
         (200, b"<html>", "no JSON object"),
-        (200, b'{"status":"success","data":{"resultType":"matrix","result":[]}}', "'matrix', not a vector"),
-        (200, b'{"status":"success","data":{"resultType":"vector","result":[{"value":[0,"1"]}]}}', "malformed"),
-        (200, b'{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[0,"NaN"]}]}}', "malformed"),
+        (200, SUCCESS + b'{"resultType":"matrix","result":[]}}', "'matrix', not a vector"),
+        (200, SUCCESS + b'{"resultType":"vector","result":[{"value":[0,"1"]}]}}', "malformed"),
+        (200, SUCCESS + b'{"resultType":"vector","result":[{"metric":{},"value":[0,"NaN"]}]}}', "malformed"),
         (200, b'{"status":"error"}', "answered no data"),
         (200, b"[1, 2]", "no JSON object"),
     ],

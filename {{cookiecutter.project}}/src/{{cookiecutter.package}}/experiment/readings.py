@@ -24,11 +24,21 @@ METRIC_SERIES = {
     "business": Series("business", "model_outcomes_business_total", "model_outcomes_business_squared_total"),
 }
 # Rows routed by the split's weights only: not header-routed requests, nor the shadow stage's mirror.
-TRAFFIC = 'model_prediction_ids_total{source="split",%s}'
+TRAFFIC = "model_prediction_ids_total"
 
 
-def increase(selector: str, window_s: int) -> str:
-    return f"sum by (version) (increase({selector}[{window_s}s]))"
+def selector(series: str, *matchers: str) -> str:
+    """`series{a="x",b=~"y"}`, built without brace-doubled f-strings (this file is a template too)."""
+    return series + "{" + ",".join(matchers) + "}"
+
+
+def versions_matcher(versions: tuple[str, str]) -> str:
+    """The versions, checked as hex by the command line, so that they are safe in a regex matcher."""
+    return 'version=~"' + "|".join(versions) + '"'
+
+
+def increase(vector: str, window_s: int) -> str:
+    return f"sum by (version) (increase({vector}[{window_s}s]))"
 
 
 def read_arms(
@@ -36,14 +46,13 @@ def read_arms(
 ) -> tuple[Counters, Counters]:
     """Both arms' counters, in the order of `versions`; a version without outcomes yet has zeros."""
     series = METRIC_SERIES[metric]
-    matcher = f'version=~"{"|".join(versions)}"'
-    n = prometheus.by_version(
-        increase(f'model_outcomes_total{{kind="{series.kind}",{matcher}}}', window_s), at
-    )
-    total = prometheus.by_version(increase(f"{series.total}{{{matcher}}}", window_s), at)
-    squares = total if series.squares == series.total else prometheus.by_version(
-        increase(f"{series.squares}{{{matcher}}}", window_s), at
-    )  # fmt: skip
+    matcher = versions_matcher(versions)
+    kind = f'kind="{series.kind}"'
+    n = prometheus.by_version(increase(selector("model_outcomes_total", kind, matcher), window_s), at)
+    total = prometheus.by_version(increase(selector(series.total, matcher), window_s), at)
+    squares = total
+    if series.squares != series.total:
+        squares = prometheus.by_version(increase(selector(series.squares, matcher), window_s), at)
     return tuple(  # type: ignore[return-value]
         counters(n.get(version, 0.0), total.get(version, 0.0), squares.get(version, 0.0), metric)
         for version in versions
@@ -62,14 +71,14 @@ def counters(n: float, total: float, squares: float, metric: str) -> Counters:
 def read_traffic(
     prometheus: Prometheus, versions: tuple[str, str], window_s: int, at: float
 ) -> tuple[int, int]:
-    matcher = f'version=~"{"|".join(versions)}"'
-    rows = prometheus.by_version(increase(TRAFFIC % matcher, window_s), at)
+    query = increase(selector(TRAFFIC, 'source="split"', versions_matcher(versions)), window_s)
+    rows = prometheus.by_version(query, at)
     return round(rows.get(versions[0], 0.0)), round(rows.get(versions[1], 0.0))
 
 
 def version_of_pod_hash(prometheus: Prometheus, pod_hash: str, at: float) -> str:
     """The model version the pods of a ReplicaSet serve: `model_info`'s sha256, first 12 characters."""
-    query = f'model_info{{rollouts_pod_template_hash="{pod_hash}"}}'
+    query = selector("model_info", f'rollouts_pod_template_hash="{pod_hash}"')
     versions = {labels.get("sha256", "")[:12] for labels, _ in prometheus.vector(query, at)} - {""}
     if len(versions) != 1:
         found = ", ".join(sorted(versions)) or "none"
