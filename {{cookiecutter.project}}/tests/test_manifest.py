@@ -50,7 +50,9 @@ def test_the_experiment_plan_travels_with_the_model_its_metric_decided(
     assert manifest.experiment.metric == ("mae" if manifest.task == "regression" else "accuracy")
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("7d", 604800), ("1h30m", 5400), ("45s", 45), ("", None), ("1m1h", None)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("7d", 604800), ("1h30m", 5400), ("45s", 45), ("", None), ("1m1h", None)]
+)
 def test_durations_are_read_in_units_d_h_m_s(text: str, seconds: int | None) -> None:
     assert duration_seconds(text) == seconds
 

@@ -8,7 +8,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-
 # A wrong answer's absolute error in mae terms: large enough against the diabetes bake's MDE of 3.
 ERROR = 10.0
 

@@ -134,6 +134,7 @@ def test_an_experiment_metric_the_task_lacks_stops_training(tmp_path: Path) -> N
     from {{ cookiecutter.package }}.model.train import experiment_for
 
     config = load_config(write(tmp_path, "[experiment]\nmetric = 'mae'\n"))
-    with pytest.raises(Failure, match=r"\[experiment\] metric 'mae' does not fit a binary model; use accuracy or business"):
+    refusal = r"\[experiment\] metric 'mae' does not fit a binary model; use accuracy or business"
+    with pytest.raises(Failure, match=refusal):
         experiment_for(config.experiment, "binary")
     assert experiment_for(load_config(write(tmp_path, "")).experiment, "regression").metric == "mae"
