@@ -5,7 +5,11 @@ from collections.abc import Iterator
 import pytest
 
 from {{ cookiecutter.package }}.experiment.prometheus import Prometheus, PrometheusError
-from {{ cookiecutter.package }}.experiment.readings import read_arms, read_traffic, version_of_pod_hash
+from {{ cookiecutter.package }}.experiment.readings import (
+    read_arms,
+    read_traffic,
+    version_of_pod_hash,
+)
 
 from .stub import Stub, arm_values, serve_stub
 

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from {{ cookiecutter.package }}.experiment.sequential import Running, log_likelihood_ratio, look, mixture_variance, radius
+from {{ cookiecutter.package }}.experiment.sequential import (
+    Running,
+    log_likelihood_ratio,
+    look,
+    mixture_variance,
+    radius,
+)
 
 
 def balanced_log_lambda(difference: float, n: int, pair_variance: float, tau2: float) -> float:

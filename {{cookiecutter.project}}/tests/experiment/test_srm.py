@@ -2,7 +2,11 @@
 
 import pytest
 
-from {{ cookiecutter.package }}.experiment.srm import check_ratio, chi_square_p, log_bayes_factor
+from {{ cookiecutter.package }}.experiment.srm import (
+    check_ratio,
+    chi_square_p,
+    log_bayes_factor,
+)
 
 
 def test_a_55_45_split_at_large_n_is_a_mismatch() -> None:
