@@ -19,6 +19,7 @@ COMMANDS = [
     "score",
     *("render", "publish", "rollback", "register", "propose", "check-head", "rulesets", "url"),
     *("wait-for-revision", "wait-for-canary", "smoke"),
+    "experiment",
 ]
 
 
