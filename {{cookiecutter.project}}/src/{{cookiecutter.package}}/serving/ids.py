@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from typing import Annotated
 
+import orjson
 from prometheus_client import Counter
 from pydantic import Field
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 SOURCES = ("split", "header", "mirror")
 VARIANT = "x-model-variant"  # the production Rollout's header route to the canary
 MIRROR = "-shadow"  # what Envoy appends to a mirrored request's host
+NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
 UNSHARED = (
     f"prediction ids: {KEY_VARIABLE} is not set and this worker was started by another process (uvicorn"
@@ -75,11 +77,15 @@ class IdStamper:
         self.signer = keys.signer(version, Kind.CLASS if classifier else Kind.VALUE)
         self.counts = {source: counter.labels(version, source) for source in SOURCES}
 
-    def stamp(self, outputs: Outputs, headers: Mapping[str, str]) -> list[str]:
-        """An id per row, of its class index, or of its value exactly as the client gets it (float32
-        widened to the float64 that JSON and the binary tensor both give back)."""
+    def stamp(self, outputs: Outputs, headers: Mapping[str, str], as_text: bool = False) -> list[str]:
+        """An id per row, of its class index, or of its value exactly as the client reads it: the float64
+        /predict writes, or, `as_text`, the shortest text of the output's own type that OIP JSON writes."""
         labels = outputs.get(LABEL_OUTPUT)
-        values = labels.tolist() if labels is not None else outputs[VALUE_OUTPUT].ravel().tolist()
+        if labels is not None:
+            values = labels.tolist()
+        else:
+            floats = outputs[VALUE_OUTPUT].ravel()
+            values = orjson.loads(orjson.dumps(floats, option=NUMPY)) if as_text else floats.tolist()
         ids = self.signer.sign(int(time.time()), values)
         self.counts[source_of(headers)].inc(len(ids))
         return ids

@@ -33,10 +33,10 @@ class Plane(DataPlane[ServerSettings]):
         counter = self.metrics.prediction_ids
         self.stamper = IdStamper(self.id_keys, self.version, bool(manifest.classes), counter)
 
-    def stamp(self, outputs: Outputs, headers: Mapping[str, str]) -> list[str]:
+    def stamp(self, outputs: Outputs, headers: Mapping[str, str], as_text: bool = False) -> list[str]:
         """The ids of an answer of the model, one per row (see IdStamper)."""
         assert self.stamper is not None, "stamp() follows infer(), which needs a loaded model"
-        return self.stamper.stamp(outputs, headers)
+        return self.stamper.stamp(outputs, headers, as_text)
 
 
 def unready_reason(plane: Plane) -> str | None:

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ...manifest import VALUE_OUTPUT
 from ..http.bodies import Unprocessable, check_unique_keys, count_keys, decode_json
 from ..http.fastlane import HotRoutes
 from ..http.openapi import Error, body_schema
@@ -134,4 +135,6 @@ def _infer(plane: Plane, body: bytes, headers: Mapping[str, str], params: dict[s
     feed = read_feed(plane, document, body, raw)
     names = tensors.requested_outputs(plane, document["outputs"])
     outputs = plane.infer(feed)
-    return tensors.write_outputs(plane, outputs, names, document, plane.stamp(outputs, headers))
+    # A regressor's ids sign its value as the client reads it: from JSON text, or from raw bytes.
+    as_text = VALUE_OUTPUT in names and not binary.wants_binary(document, VALUE_OUTPUT)
+    return tensors.write_outputs(plane, outputs, names, document, plane.stamp(outputs, headers, as_text))
