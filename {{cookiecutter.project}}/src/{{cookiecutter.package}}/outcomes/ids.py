@@ -17,7 +17,7 @@ import re
 import secrets
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Literal
 
@@ -69,12 +69,16 @@ class IdRejected(ValueError):
 class SigningKey:
     key_id: int
     secret: bytes = b""
+    # The HMAC state after the key and the domain label: each tag copies it and hashes only the body,
+    # about half the cost of keying HMAC afresh for every id.
+    _keyed: "hmac.HMAC" = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.key_id <= 255:
             raise ValueError(f"a key id is 0 to 255, not {self.key_id}")
         if len(self.secret) < 32:
             raise ValueError(f"a prediction id key holds at least 32 bytes, this one {len(self.secret)}")
+        object.__setattr__(self, "_keyed", hmac.new(self.secret, DOMAIN, "sha256"))
 
     @classmethod
     def from_base64(cls, text: str, key_id: int) -> "SigningKey":
@@ -89,7 +93,9 @@ class SigningKey:
         return cls(key_id, secrets.token_bytes(32))
 
     def tag(self, body: bytes) -> bytes:
-        return hmac.digest(self.secret, DOMAIN + body, "sha256")[:_TAG_BYTES]
+        mac = self._keyed.copy()
+        mac.update(body)
+        return mac.digest()[:_TAG_BYTES]
 
 
 class IdKeys:
