@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from {{ cookiecutter.package }}.__main__ import build_parser
+from {{ cookiecutter.package }}.delivery import handover
 
 from .. import PROJECT_DIR
 from .analysis import (
@@ -326,3 +328,26 @@ def test_every_test_the_stage_s_docs_name_exists() -> None:
     assert len(named) >= 8
     defined = set(re.findall(r"^def (test_\w+)\(", Path(__file__).read_text(), re.MULTILINE))
     assert named <= defined
+
+
+def test_the_canary_watch_reads_the_split_from_the_rendered_stage_and_none_without_it(
+    default: list[K8sObject], staged: list[K8sObject]
+) -> None:
+    """`wait-for-canary --rendered` hands a canary over at this split (docs/delivery.md, "The hand-off")."""
+    assert handover.split_of(yaml.safe_dump_all(staged)) == steps_of(staged)[-2]["setWeight"]
+    assert handover.split_of(yaml.safe_dump_all(default)) is None
+
+
+def test_the_hand_off_holds_the_split_longer_than_any_canary_health_gate_can_last(
+    default: list[K8sObject],
+) -> None:
+    """The last canary-health gate runs at the split's weight (50%). Argo Rollouts measures a metric
+    after initialDelay, then every interval, `count` times (analysis_types.go:159-169); errors, up to
+    consecutiveErrorLimit of them, are bounded here as extra measurements. Held longer than that, the
+    weight is the experiment's, not a gate's."""
+    longest = max(
+        seconds(metric.get("initialDelay", "0s"))
+        + (metric["count"] + metric.get("consecutiveErrorLimit", 4)) * seconds(metric["interval"])
+        for metric in named_template(default, "canary-health")["spec"]["metrics"]
+    )
+    assert longest < handover.HOLD_S
