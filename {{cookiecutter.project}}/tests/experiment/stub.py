@@ -70,5 +70,5 @@ def arm_values(
         "model_outcomes_correct_total": {a: correct[0], b: correct[1]},
         "model_outcomes_absolute_error_total": {a: ERROR * wrong[0], b: ERROR * wrong[1]},
         "model_outcomes_squared_error_total": {a: ERROR**2 * wrong[0], b: ERROR**2 * wrong[1]},
-        "model_prediction_ids_total": {a: traffic[0], b: traffic[1]},
+        "model_prediction_requests_total": {a: traffic[0], b: traffic[1]},
     }

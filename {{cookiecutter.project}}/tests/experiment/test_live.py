@@ -48,6 +48,7 @@ class Truth:
 class Experiment:
     prometheus: str
     servers: dict[str, LiveServer]
+    models: dict[str, Path]
     versions: dict[str, str]
     truths: list[Truth]
     rng: random.Random
@@ -87,7 +88,8 @@ class Experiment:
             "--prometheus", self.prometheus,
             "--champion", self.versions[champion],
             "--challenger", self.versions[challenger],
-            "--since", since.isoformat(),
+            "--since", since.isoformat(timespec="seconds"),
+            "--artifacts", str(self.models[challenger]),
         ]  # fmt: skip
         return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
 
@@ -153,7 +155,7 @@ def experiment(
         wait_until_scraped(url, len(ARMS))
         versions = {arm: server.manifest.onnx.sha256[:12] for arm, server in servers.items() if server.manifest.onnx}
         features = [*servers["champion"].manifest.feature_names, *(c.name for c in servers["champion"].manifest.categorical)]
-        yield Experiment(url, servers, versions, truths(model_config, features), random.Random(2026))
+        yield Experiment(url, servers, models, versions, truths(model_config, features), random.Random(2026))
 
 
 def test_the_verdict_follows_the_truth_and_stops_a_broken_split(experiment: Experiment) -> None:

@@ -36,7 +36,7 @@ def test_counts_are_read_per_version_and_rounded(stub: Stub, prometheus: Prometh
     champion, challenger = read_arms(prometheus, "accuracy", VERSIONS, 3600, 0)
     assert (champion.n, champion.total, challenger.n, challenger.total) == (400, 360, 400, 381)
     assert read_traffic(prometheus, VERSIONS, 3600, 0) == (1000, 1000)
-    assert 'sum by (version) (increase(model_prediction_ids_total{source="split",' in stub.queries[-1]
+    assert 'sum by (version) (increase(model_prediction_requests_total{source="split",' in stub.queries[-1]
     assert stub.queries[-1].endswith("[3600s]))")
 
 

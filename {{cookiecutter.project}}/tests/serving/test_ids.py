@@ -101,9 +101,10 @@ def test_ids_are_counted_by_version_and_how_the_request_came(
     client.post("/predict", json=row, headers={"Host": "ml.example.com-shadow:8080"})
     metrics = client.get("/metrics").text
     version = manifest.onnx.sha256[:12]
-    for source, count in (("split", 2), ("header", 1), ("mirror", 2)):
+    for source, rows, requests in (("split", 2, 1), ("header", 1, 1), ("mirror", 2, 2)):
         labels = f'source="{source}",version="{version}"'
-        assert "model_prediction_ids_total{" + labels + "} " + f"{count}.0" in metrics
+        assert "model_prediction_ids_total{" + labels + "} " + f"{rows}.0" in metrics
+        assert "model_prediction_requests_total{" + labels + "} " + f"{requests}.0" in metrics
 
 
 def test_a_worker_spawned_without_a_key_refuses_to_start(

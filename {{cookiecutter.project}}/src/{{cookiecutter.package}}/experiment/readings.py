@@ -23,8 +23,9 @@ METRIC_SERIES = {
     "mae": Series("value", "model_outcomes_absolute_error_total", "model_outcomes_squared_error_total"),
     "business": Series("business", "model_outcomes_business_total", "model_outcomes_business_squared_total"),
 }
-# Rows routed by the split's weights only: not header-routed requests, nor the shadow stage's mirror.
-TRAFFIC = "model_prediction_ids_total"
+# Requests (the unit the split randomises) routed by the split's weights only: not header-routed
+# requests, nor the shadow stage's mirror.
+TRAFFIC = "model_prediction_requests_total"
 
 
 def selector(series: str, *matchers: str) -> str:

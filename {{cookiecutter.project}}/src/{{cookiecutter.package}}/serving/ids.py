@@ -27,7 +27,7 @@ from .shadow import REASK
 
 log = logging.getLogger(__name__)
 
-# How a request reached this pod, as model_prediction_ids_total counts it (the contract of issue 21).
+# How a request reached this pod, as model_prediction_ids_total and model_prediction_requests_total count it.
 SOURCES = ("split", "header", "mirror")
 VARIANT = "x-model-variant"  # the production Rollout's header route to the canary
 MIRROR = "-shadow"  # what Envoy appends to a mirrored request's host
@@ -73,9 +73,13 @@ def _say_made(workers: int) -> None:
 class IdStamper:
     """Signs an id for each row of the served model's answers, and counts them by how each request came."""
 
-    def __init__(self, keys: IdKeys, version: str, classifier: bool, counter: Counter) -> None:
+    def __init__(
+        self, keys: IdKeys, version: str, classifier: bool, counters: tuple[Counter, Counter]
+    ) -> None:
+        """`counters`: of rows and of requests, both by version and source."""
         self.signer = keys.signer(version, Kind.CLASS if classifier else Kind.VALUE)
-        self.counts = {source: counter.labels(version, source) for source in SOURCES}
+        rows, requests = counters
+        self.counts = {source: (rows.labels(version, source), requests.labels(version, source)) for source in SOURCES}
 
     def stamp(self, outputs: Outputs, headers: Mapping[str, str], as_text: bool = False) -> list[str]:
         """An id per row, of its class index, or of its value exactly as the client reads it: the float64
@@ -87,7 +91,9 @@ class IdStamper:
             floats = outputs[VALUE_OUTPUT].ravel()
             values = orjson.loads(orjson.dumps(floats, option=NUMPY)) if as_text else floats.tolist()
         ids = self.signer.sign(int(time.time()), values)
-        self.counts[source_of(headers)].inc(len(ids))
+        rows, requests = self.counts[source_of(headers)]
+        rows.inc(len(ids))
+        requests.inc()
         return ids
 
 

@@ -30,8 +30,8 @@ class Plane(DataPlane[ServerSettings]):
         if self.predictor.session is None or manifest is None or manifest.onnx is None:
             return
         self.version = manifest.onnx.sha256[:12]
-        counter = self.metrics.prediction_ids
-        self.stamper = IdStamper(self.id_keys, self.version, bool(manifest.classes), counter)
+        counters = (self.metrics.prediction_ids, self.metrics.prediction_requests)
+        self.stamper = IdStamper(self.id_keys, self.version, bool(manifest.classes), counters)
 
     def stamp(self, outputs: Outputs, headers: Mapping[str, str], as_text: bool = False) -> list[str]:
         """The ids of an answer of the model, one per row (see IdStamper)."""
