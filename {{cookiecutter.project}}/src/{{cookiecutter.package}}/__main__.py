@@ -10,11 +10,18 @@ from .batch.cli import add_batch_commands
 from .delivery.cli import add_delivery_commands
 from .errors import Failure, first_line
 from .model.cli import add_model_commands
+from .outcomes.cli import add_outcomes_commands
 from .serving.cli import add_serving_commands
 
 # Each area adds its own sub-commands; none imports scikit-learn at import time, so the serving
 # image (which has no scikit-learn) can run `serve`.
-COMMAND_GROUPS = (add_model_commands, add_serving_commands, add_batch_commands, add_delivery_commands)
+COMMAND_GROUPS = (
+    add_model_commands,
+    add_serving_commands,
+    add_batch_commands,
+    add_delivery_commands,
+    add_outcomes_commands,
+)
 
 
 class Parser(argparse.ArgumentParser):

@@ -15,6 +15,8 @@ from .ids import IdKeys, IdRejected, Kind, PredictionId
 from .labels import LabelTable
 from .metrics import MAX_CONFUSION_CLASSES, OutcomeKind, OutcomeMetrics
 
+# The most outcomes one request to /v1/outcomes may carry, and so the upload's largest batch.
+MAX_OUTCOMES = 1000
 # Per worker: about 100 bytes each (a hash in an OrderedDict), 6.5 MB in all.
 SEEN_IDS = 65_536
 
