@@ -16,7 +16,6 @@ from prometheus_client import multiprocess
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..runtime.dataplane import DataPlane
 from .http.admission import ADMISSION
 from .http.fastlane import FastLane, HotRoutes
 from .http.guard import RequestGuard
@@ -92,7 +91,7 @@ class ServingApp(FastAPI):
 def create_app(settings: ServerSettings | None = None) -> ServingApp:
     settings = settings or ServerSettings()
     configure_logging(settings.log_level, settings.log_json)
-    plane = DataPlane.load(settings)
+    plane = Plane.load(settings)
     metrics = Metrics(plane.metrics.registry, settings.prometheus_multiproc_dir)
     name = plane.predictor.manifest.name if plane.predictor.manifest else "model"
     shadow = _shadow_stage(plane)
