@@ -17,7 +17,7 @@ from .metrics import MAX_CONFUSION_CLASSES, OutcomeKind, OutcomeMetrics
 
 # The most outcomes one request to /v1/outcomes may carry, and so the upload's largest batch.
 MAX_OUTCOMES = 1000
-# Per worker: about 100 bytes each (a hash in an OrderedDict), 6.5 MB in all.
+# Per worker: about 125 bytes each (a hash in an OrderedDict), 8 MB in all (measured with tracemalloc).
 SEEN_IDS = 65_536
 
 

@@ -14,6 +14,7 @@ from ..http.responses import ApiError
 
 ITEM = f"an outcome is an object of prediction_id and one of {', '.join(KINDS)}"
 LABEL_TYPES = (str, int, float)
+BATCH = '{"outcomes": [...]}'
 _KIND: dict[str, OutcomeKind] = {kind: kind for kind in KINDS}
 
 
@@ -24,7 +25,7 @@ def read_outcomes(body: bytes, content_type: str | None) -> list[Outcome | Refus
         return [read_item(document)]
     items = document["outcomes"]
     if len(document) > 1 or not isinstance(items, list) or not items:
-        raise ApiError(422, f'send one outcome, or {{"outcomes": [...]}} holding 1 to {MAX_OUTCOMES}')
+        raise ApiError(422, f"send one outcome, or {BATCH} holding 1 to {MAX_OUTCOMES}")
     if len(items) > MAX_OUTCOMES:
         raise ApiError(413, f"{len(items)} outcomes in one request; send at most {MAX_OUTCOMES}")
     return [read_item(item) for item in items]
