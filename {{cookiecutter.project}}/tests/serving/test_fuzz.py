@@ -154,7 +154,7 @@ def strings_tensor(
 def status_of(handler: Handler, body: bytes, headers: dict[str, str], params: dict[str, str]) -> int:
     """The status the fast lane would send; any exception other than ApiError fails the test."""
     try:
-        content, _ = handler(body, headers, params)
+        content = handler(body, headers, params).body
     except ApiError as error:
         return error.status
     assert isinstance(content, bytes)

@@ -9,13 +9,29 @@ key refuses to start (`id_keys_of`) rather than sign ids its siblings reject.
 import base64
 import logging
 import multiprocessing
+import time
+from collections.abc import Mapping
+from typing import Annotated
+
+import orjson
+from prometheus_client import Counter
+from pydantic import Field
 
 from ..errors import Failure
-from ..outcomes.ids import IdKeys, SigningKey
+from ..manifest import LABEL_OUTPUT, VALUE_OUTPUT
+from ..outcomes.ids import IdKeys, Kind, SigningKey
 from ..outcomes.settings import KEY_VARIABLE, export_key
+from ..runtime.predictor import Outputs
 from .settings import ServerSettings
+from .shadow import REASK
 
 log = logging.getLogger(__name__)
+
+# How a request reached this pod, as model_prediction_ids_total counts it (the contract of issue 21).
+SOURCES = ("split", "header", "mirror")
+VARIANT = "x-model-variant"  # the production Rollout's header route to the canary
+MIRROR = "-shadow"  # what Envoy appends to a mirrored request's host
+NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
 UNSHARED = (
     f"prediction ids: {KEY_VARIABLE} is not set and this worker was started by another process (uvicorn"
@@ -52,3 +68,52 @@ def _say_made(workers: int) -> None:
         KEY_VARIABLE,
         shared,
     )
+
+
+class IdStamper:
+    """Signs an id for each row of the served model's answers, and counts them by how each request came."""
+
+    def __init__(self, keys: IdKeys, version: str, classifier: bool, counter: Counter) -> None:
+        self.signer = keys.signer(version, Kind.CLASS if classifier else Kind.VALUE)
+        self.counts = {source: counter.labels(version, source) for source in SOURCES}
+
+    def stamp(self, outputs: Outputs, headers: Mapping[str, str], as_text: bool = False) -> list[str]:
+        """An id per row, of its class index, or of its value exactly as the client reads it: the float64
+        /predict writes, or, `as_text`, the shortest text of the output's own type that OIP JSON writes."""
+        labels = outputs.get(LABEL_OUTPUT)
+        if labels is not None:
+            values = labels.tolist()
+        else:
+            floats = outputs[VALUE_OUTPUT].ravel()
+            values = orjson.loads(orjson.dumps(floats, option=NUMPY)) if as_text else floats.tolist()
+        ids = self.signer.sign(int(time.time()), values)
+        self.counts[source_of(headers)].inc(len(ids))
+        return ids
+
+
+def source_of(headers: Mapping[str, str]) -> str:
+    """`mirror` for a copy the Gateway mirrored (Envoy appends -shadow to the host, before or after its
+    port) or the shadow stage re-asked; `header` for a request routed by X-Model-Variant; else `split`."""
+    host = headers.get("host", "")
+    if REASK in headers or host.endswith(MIRROR) or host.rpartition(":")[0].endswith(MIRROR):
+        return "mirror"
+    return "header" if VARIANT in headers else "split"
+
+
+# How the OpenAPI documents the ids (outcomes/ids.py), which clients post back with the true outcome.
+ID_PATTERN = "^[A-Za-z0-9_-]{56}$"
+PredictionIds = Annotated[
+    list[Annotated[str, Field(pattern=ID_PATTERN)]],
+    Field(description="An id per row, signed: what was predicted, by which model version, and when"),
+]
+ID_HEADER = {
+    "X-Prediction-Id": {
+        "description": "The prediction id of an answer of one row (the same as in its body)",
+        "schema": {"type": "string", "pattern": ID_PATTERN},
+    }
+}
+
+
+def id_header(ids: list[str]) -> tuple[tuple[bytes, bytes], ...]:
+    """The X-Prediction-Id header of an answer of one row; none for more."""
+    return ((b"x-prediction-id", ids[0].encode()),) if len(ids) == 1 else ()
