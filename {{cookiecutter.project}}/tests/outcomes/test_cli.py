@@ -14,6 +14,7 @@ import pytest
 from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.outcomes.ids import IdKeys, Kind, SigningKey
 
+from ..rows import typical_rows
 from ..servers import LiveServer, free_port, live_server
 
 pytestmark = pytest.mark.slow
@@ -83,22 +84,29 @@ def test_refused_rows_are_named_and_exit_1(
     assert captured.err.startswith("  row 3: bad_signature: ")
 
 
-def test_an_outcome_posted_to_every_worker_is_counted_once_per_worker(server: LiveServer) -> None:
-    """Each worker remembers only the outcomes it took: a repeat to the other worker is counted again,
-    as docs/monitoring.md says. Both workers verify the same key's ids and add to the same counters."""
-    token, column, truth = an_id(server)
-    before = outcomes_counted(server)
+def test_an_outcome_lands_on_the_other_worker_than_its_prediction_and_the_counts_add_up(
+    server: LiveServer,
+) -> None:
+    """/predict's id, posted until both workers took it: one of them did not make the prediction, and
+    verified it all the same. Each worker remembers only the outcomes it took, so it is counted once per
+    worker (docs/monitoring.md) and the repeats as duplicates, summed over both."""
+    answer = httpx.post(f"{server.url}/predict", json=typical_rows(server.manifest)[0]).json()
+    token, column = answer["prediction_ids"][0], "label" if server.manifest.classes else "value"
+    outcome = {"prediction_id": token, column: answer.get("label", answer.get("value"))}
+    # Right by construction: the true outcome is what was predicted (a regressor's error exactly 0).
+    hits = "model_outcomes_correct_total" if column == "label" else "model_outcomes_absolute_error_total"
+    before, right = outcomes_counted(server), outcomes_counted(server, hits)
     rejected = outcomes_counted(server, "model_outcomes_rejected_total")
     posted = accepted = 0
     while accepted < 2 and posted < 200:
         # A connection each, so that the kernel hands them to either worker.
-        answer = httpx.post(f"{server.url}/v1/outcomes", json={"prediction_id": token, column: truth})
+        accepted += httpx.post(f"{server.url}/v1/outcomes", json=outcome).status_code == 200
         posted += 1
-        accepted += answer.status_code == 200
     assert accepted == 2, "all 200 connections went to one worker"
     assert settled(server, before + 2) == before + 2
     duplicates = rejected + posted - 2
     assert settled(server, duplicates, "model_outcomes_rejected_total") == duplicates
+    assert outcomes_counted(server, hits) == right + (2 if column == "label" else 0)
 
 
 def test_a_bad_file_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

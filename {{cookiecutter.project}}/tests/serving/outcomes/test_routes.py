@@ -7,10 +7,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.outcomes.ids import IdKeys, SigningKey
 from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
+from ...rows import typical_rows
 from .conftest import SETTINGS, Predicted, counted, sample
 
 PATH = "/v1/outcomes"
@@ -45,6 +47,18 @@ def test_a_right_and_a_wrong_outcome_are_counted_for_the_version(
         assert sample(text, "model_outcomes_absolute_error_total", version=version) == 30
         assert sample(text, "model_outcomes_squared_error_total", version=version) == 900
     assert sample(text, "model_outcome_delay_seconds_count", version=version) == 2
+
+
+def test_the_ids_predict_answers_with_take_outcomes(client: TestClient, manifest: ModelManifest) -> None:
+    answer = client.post("/predict", json={"rows": typical_rows(manifest, 3)}).json()
+    truths = [
+        {"label": p["label"]} if manifest.classes else {"value": p["value"]} for p in answer["predictions"]
+    ]
+    outcomes = [
+        {"prediction_id": token, **truth}
+        for token, truth in zip(answer["prediction_ids"], truths, strict=True)
+    ]
+    assert post(client, {"outcomes": outcomes})[1]["accepted"] == 3
 
 
 def test_a_business_outcome_is_counted_for_either_kind_of_model(
