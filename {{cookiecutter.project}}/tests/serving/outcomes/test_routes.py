@@ -136,9 +136,7 @@ def test_a_batch_records_its_good_outcomes_and_names_the_reason_of_each_refused_
     assert sample(text, "model_outcomes_rejected_total", reason="malformed") == 4
 
 
-def test_a_label_for_a_classifier_may_be_its_name_or_what_it_spells(
-    client: TestClient, predicted: Predicted
-) -> None:
+def test_a_label_of_no_class_or_for_a_regressor_is_refused(client: TestClient, predicted: Predicted) -> None:
     if predicted.kind != "label":
         label = {"prediction_id": predicted.id(), "label": "benign"}
         assert reasons(post(client, label)[1]) == ["kind_mismatch"]
