@@ -12,6 +12,7 @@ from .delivery.cli import add_delivery_commands
 from .errors import Failure, first_line
 from .experiment.cli import add_experiment_commands
 from .model.cli import add_model_commands
+from .outcomes.cli import add_outcomes_commands
 from .serving.cli import add_serving_commands
 
 # Each area adds its own sub-commands; none imports scikit-learn at import time, so the serving
@@ -22,6 +23,7 @@ COMMAND_GROUPS = (
     add_batch_commands,
     add_delivery_commands,
     add_experiment_commands,
+    add_outcomes_commands,
 )
 
 
