@@ -34,7 +34,7 @@ from ..infra.prometheus import SCRAPE_SECONDS, prometheus, query, wait_until, wa
 from ..servers import PACKAGE, LiveServer, free_port, live_server
 from ..training import project_table
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.live]
 
 KEY = base64.b64encode(bytes(range(32))).decode()
 ARMS = ("champion", "worse", "twin")
@@ -167,13 +167,17 @@ def experiment(
     models = {arm: plan_for_the_data(path, classifier, scale) for arm, path in trained.items()}
     ports = {arm: free_port() for arm in ARMS}
     with ExitStack() as stack:
-        url = stack.enter_context(prometheus(only(render(OVERLAYS_DIR / "production"), "ServiceMonitor"), ports, work))
+        url = stack.enter_context(
+            prometheus(only(render(OVERLAYS_DIR / "production"), "ServiceMonitor"), ports, work)
+        )
         servers = {
             arm: stack.enter_context(live_server(models[arm], port=ports[arm], APP_PREDICTION_ID_KEY=KEY))
             for arm in ARMS
         }
         wait_until_scraped(url, len(ARMS))
-        versions = {arm: server.manifest.onnx.sha256[:12] for arm, server in servers.items() if server.manifest.onnx}
+        versions = {
+            arm: server.manifest.onnx.sha256[:12] for arm, server in servers.items() if server.manifest.onnx
+        }
         manifest = servers["champion"].manifest
         features = [*manifest.feature_names, *(feature.name for feature in manifest.categorical)]
         yield Experiment(url, servers, models, versions, truths(features, classifier), random.Random(2026))

@@ -1,6 +1,5 @@
 """What the verdict reads from Prometheus: each arm's outcome counters and its share of the split traffic,
-as `sum by (version) (increase(<series>[<seconds since the start>s]))`, which survives counter resets
-(a restarted replica). increase() extrapolates to the window's edges, so counts are rounded."""
+counted since the start (see `increase`)."""
 
 import math
 from typing import NamedTuple
@@ -39,7 +38,16 @@ def versions_matcher(versions: tuple[str, str]) -> str:
 
 
 def increase(vector: str, window_s: int) -> str:
-    return f"sum by (version) (increase({vector}[{window_s}s]))"
+    """Each version's growth over the window, summed over the replicas' series.
+
+    increase() reads through counter resets (a restarted replica) but starts at a series' first sample:
+    a series born during the window, as every replica's series of a version it never served is, by the
+    first outcome it records, would lose everything it counted before its first scrape. Such a series
+    started at zero, so its whole value is its growth: `(increase(v) and v offset w) or v`. increase()
+    extrapolates to the window's edges, so counts are rounded.
+    """
+    window = f"{window_s}s"
+    return f"sum by (version) ((increase({vector}[{window}]) and {vector} offset {window}) or {vector})"
 
 
 def read_arms(

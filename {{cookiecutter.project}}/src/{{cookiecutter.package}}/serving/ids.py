@@ -79,7 +79,9 @@ class IdStamper:
         """`counters`: of rows and of requests, both by version and source."""
         self.signer = keys.signer(version, Kind.CLASS if classifier else Kind.VALUE)
         rows, requests = counters
-        self.counts = {source: (rows.labels(version, source), requests.labels(version, source)) for source in SOURCES}
+        self.counts = {
+            source: (rows.labels(version, source), requests.labels(version, source)) for source in SOURCES
+        }
 
     def stamp(self, outputs: Outputs, headers: Mapping[str, str], as_text: bool = False) -> list[str]:
         """An id per row, of its class index, or of its value exactly as the client reads it: the float64
