@@ -113,12 +113,13 @@ def test_a_bad_argument_exits_2_in_one_line(
     assert err.count("\n") == 1
 
 
-def test_the_same_version_twice_is_refused(artifacts_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_release_of_code_alone_passes_the_stage(
+    artifacts_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same model on both sides: nothing to compare, and the Job must not abort a code-only release."""
     arguments = verdict("http://127.0.0.1:9", artifacts_dir, "--challenger", CHAMPION)
-    assert main(arguments) == 2
-    assert (
-        capsys.readouterr().err == f"error: champion and challenger are the same model version, {CHAMPION}\n"
-    )
+    assert main(arguments) == 0
+    assert "same model version" in capsys.readouterr().out
 
 
 def test_the_challenger_defaults_to_the_model_in_artifacts(

@@ -88,13 +88,15 @@ class Experiment:
         wait_until(counted, f"{outcomes} outcomes in Prometheus")
         time.sleep(2 * SCRAPE_SECONDS)  # the prediction counters are scraped by then too
 
-    def verdict(self, champion: str, challenger: str, since: datetime) -> subprocess.CompletedProcess[str]:
+    def verdict(
+        self, champion: str, challenger: str, since: datetime | str
+    ) -> subprocess.CompletedProcess[str]:
         command = [
             sys.executable, "-m", PACKAGE, "experiment", "verdict",
             "--prometheus", self.prometheus,
             "--champion", self.versions[champion],
             "--challenger", self.versions[challenger],
-            "--since", since.isoformat(timespec="seconds"),
+            "--since", since if isinstance(since, str) else since.isoformat(timespec="seconds"),
             "--artifacts", str(self.models[challenger]),
         ]  # fmt: skip
         return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
@@ -197,6 +199,10 @@ def test_the_verdict_follows_the_truth_and_stops_a_broken_split(experiment: Expe
     assert abort.returncode == 4, abort.stdout + abort.stderr
     keep = experiment.verdict("champion", "twin", even_start)
     assert keep.returncode == 3, keep.stdout + keep.stderr
+    # The Job's first look (--since 0s) counts nothing yet: not each replica's traffic since it started.
+    first_look = experiment.verdict("champion", "worse", "0s")
+    assert first_look.returncode == 3, first_look.stdout + first_look.stderr
+    assert "too few outcomes" in first_look.stdout
 
     skewed_start = datetime.now(UTC)
     time.sleep(2 * SCRAPE_SECONDS)

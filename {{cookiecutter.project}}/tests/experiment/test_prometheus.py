@@ -41,7 +41,8 @@ def test_counts_are_read_per_version_and_rounded(stub: Stub, prometheus: Prometh
     # A series born in the window (a replica's first outcome of a version) counts from zero, not from its
     # first sample: test_live.py shows the difference against a real Prometheus.
     assert "[3600s]) and model_prediction_requests_total{" in query
-    assert " offset 3600s) or model_prediction_requests_total{" in query
+    assert " offset 3600s) or (model_prediction_requests_total{" in query
+    assert query.endswith(" offset 3600s))")
 
 
 def test_a_version_without_outcomes_has_zeros(stub: Stub, prometheus: Prometheus) -> None:

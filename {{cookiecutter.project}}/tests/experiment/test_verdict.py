@@ -67,9 +67,18 @@ def test_the_horizon_applies_on_horizon() -> None:
     assert judge(promote, same, (1000, 1000), NOW, 7 * 86400).decision is Decision.PROMOTE
 
 
-def test_max_samples_per_arm_is_a_horizon_too() -> None:
+def test_max_samples_per_arm_is_a_horizon_once_both_arms_reach_it() -> None:
+    """One arm's backlog (a day of the champion's outcomes arriving at once) ends nothing."""
     plan = ACCURACY.model_copy(update={"max_samples_per_arm": 1000})
-    verdict = judge(plan, arms(correct(1000, 0.9), correct(990, 0.9)), (1000, 1000), NOW, 60)
+    verdict = judge(plan, arms(correct(1000, 0.9), correct(1000, 0.9)), (1000, 1000), NOW, 60)
+    assert verdict.decision is Decision.ABORT
+    backlog = judge(plan, arms(correct(100_000, 0.9), correct(990, 0.9)), (1000, 1000), NOW, 60)
+    assert backlog.decision is Decision.KEEP_RUNNING
+
+
+def test_the_horizon_never_promotes_a_challenger_without_outcomes() -> None:
+    promote = ACCURACY.model_copy(update={"on_horizon": "promote"})
+    verdict = judge(promote, arms(correct(100_000, 0.9), correct(0, 0.9)), (1000, 1000), NOW, 7 * 86400)
     assert verdict.decision is Decision.ABORT
 
 

@@ -112,8 +112,8 @@ def test_the_stage_appends_its_split_and_verdict_after_the_canary_checks_and_cha
     assert before[-1]["analysis"]["templates"] == [{"templateName": "canary-health"}]
     assert after[: len(before)] == before
     added = after[len(before) :]
-    assert [list(step) for step in added] == [["setWeight"], ["analysis"]]
-    assert added[1]["analysis"]["templates"] == [{"templateName": TEMPLATE}]
+    assert [list(step) for step in added] == [["setHeaderRoute"], ["setWeight"], ["analysis"]]
+    assert added[2]["analysis"]["templates"] == [{"templateName": TEMPLATE}]
     extra = {describe(obj) for obj in staged} - {describe(obj) for obj in default}
     assert extra == {f"AnalysisTemplate/{TEMPLATE}", f"NetworkPolicy/{PROJECT}-experiment"}
     rollout = copy.deepcopy(only(staged, "Rollout"))
@@ -125,6 +125,19 @@ def test_the_stage_appends_its_split_and_verdict_after_the_canary_checks_and_cha
     rendered = {describe(obj): obj for obj in staged}
     changed = [describe(obj) for obj in default if rendered[describe(obj)] != obj]
     assert changed == [describe(only(default, "Rollout"))]
+
+
+def test_the_header_route_ends_before_the_split_so_every_arm_is_randomised(staged: list[K8sObject]) -> None:
+    """A request routed by X-Model-Variant would reach the challenger outside the split, and its outcome
+    would count in the challenger's arm. A setHeaderRoute without a match removes the managed routes
+    (plugin v0.15.0 pkg/plugin/httproute.go:75-77); the name must be one the Rollout manages."""
+    canary = only(staged, "Rollout")["spec"]["strategy"]["canary"]
+    header_steps = [index for index, step in enumerate(canary["steps"]) if "setHeaderRoute" in step]
+    removal = canary["steps"][header_steps[-1]]["setHeaderRoute"]
+    assert removal == {"name": "canary-header"}
+    assert {"name": "canary-header"} in canary["trafficRouting"]["managedRoutes"]
+    assert header_steps[-1] < len(canary["steps"]) - 2
+    assert "setWeight" in canary["steps"][header_steps[-1] + 1]
 
 
 @pytest.mark.parametrize("overlay", sorted(set(OVERLAYS) - {"production"}))

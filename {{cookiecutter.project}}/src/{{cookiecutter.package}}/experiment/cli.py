@@ -10,7 +10,7 @@ from ..errors import Failure
 from ..manifest import Experiment, duration_seconds, require_manifest
 from ..runtime.settings import RuntimeSettings
 from ..settings import read_settings
-from .decision import EXIT_CODES
+from .decision import EXIT_CODES, Decision
 from .prometheus import Prometheus
 from .readings import version_of_pod_hash
 from .report import render, write_record
@@ -105,7 +105,10 @@ def run_verdict(args: argparse.Namespace) -> int:
         now = datetime.now(UTC)
         champion = args.champion or version_of_pod_hash(prometheus, args.champion_pod_hash, now.timestamp())
         if champion == challenger:
-            raise Failure(f"champion and challenger are the same model version, {champion}")
+            # A release of code alone (same model): there is nothing to compare, and the stage must let it
+            # through rather than abort it.
+            print(f"champion and challenger are the same model version, {champion}: nothing to compare")
+            return EXIT_CODES[Decision.PROMOTE]
         setup = Setup(plan, (champion, challenger), args.since)
         verdict = (
             watch(prometheus, setup, args.interval)

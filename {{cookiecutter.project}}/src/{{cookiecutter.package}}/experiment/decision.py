@@ -43,8 +43,12 @@ def decide(evidence: Evidence, plan: Experiment) -> tuple[Decision, str]:
         if high < 0:
             return Decision.ABORT, "the challenger is worse"
     if evidence.at_horizon:
-        fallback = Decision.ABORT if plan.on_horizon == "abort" else Decision.PROMOTE
-        return fallback, f"horizon reached without a difference; on_horizon = {plan.on_horizon}"
+        # A challenger is never promoted on no evidence: an arm short of outcomes at the horizon aborts.
+        promote = plan.on_horizon == "promote" and evidence.enough
+        fallback = Decision.PROMOTE if promote else Decision.ABORT
+        return fallback, f"horizon reached without a difference; on_horizon = {plan.on_horizon}" + (
+            "" if promote or plan.on_horizon == "abort" else ", but too few outcomes to promote"
+        )
     if not evidence.enough:
         return Decision.KEEP_RUNNING, "too few outcomes per arm for a verdict"
     delta = plan.minimum_detectable_effect

@@ -79,11 +79,12 @@ def read_bounded(answer: httpx.Response) -> bytes:
 
 
 def sample(item: Any, query: str) -> tuple[dict[str, str], float]:
-    """One `{"metric": {...}, "value": [time, "text"]}` of a vector, its value finite."""
+    """One `{"metric": {...}, "value": [time, "text"]}` of a vector, its value finite and not negative."""
     try:
         labels, (_, text) = item["metric"], item["value"]
         value = float(text)
-        if not isinstance(labels, dict) or not isinstance(text, str) or not math.isfinite(value):
+        # Every series read is a count or a sum of counts: a negative one is no answer to trust.
+        if not isinstance(labels, dict) or not isinstance(text, str) or not math.isfinite(value) or value < 0:
             raise ValueError
     except (KeyError, TypeError, ValueError):
         raise PrometheusError(

@@ -43,11 +43,14 @@ def increase(vector: str, window_s: int) -> str:
     increase() reads through counter resets (a restarted replica) but starts at a series' first sample:
     a series born during the window, as every replica's series of a version it never served is, by the
     first outcome it records, would lose everything it counted before its first scrape. Such a series
-    started at zero, so its whole value is its growth: `(increase(v) and v offset w) or v`. increase()
-    extrapolates to the window's edges, so counts are rounded.
+    started at zero, so its whole value is its growth. A series that existed at the start but has too
+    few samples in a short window (the first look) has no increase() and must count nothing, not its
+    value since its replica started: hence `(increase(v) and v offset w) or (v unless v offset w)`.
+    increase() extrapolates to the window's edges, so counts are rounded.
     """
     window = f"{window_s}s"
-    return f"sum by (version) ((increase({vector}[{window}]) and {vector} offset {window}) or {vector})"
+    existing = f"(increase({vector}[{window}]) and {vector} offset {window})"
+    return f"sum by (version) ({existing} or ({vector} unless {vector} offset {window}))"
 
 
 def read_arms(

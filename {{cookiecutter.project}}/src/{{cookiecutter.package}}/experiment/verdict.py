@@ -68,7 +68,7 @@ def judge(
         s2 = a.variance / a.n + b.variance / b.n
         tau2 = float(mixture_variance(delta, (a.variance + b.variance) / plan.max_samples_per_arm))
         running = look(running, effect, s2, tau2, plan.alpha)
-    at_horizon = elapsed_s >= plan.horizon_s or max(a.n, b.n) >= plan.max_samples_per_arm
+    at_horizon = elapsed_s >= plan.horizon_s or min(a.n, b.n) >= plan.max_samples_per_arm
     better = -1 if plan.metric == "mae" else 1
     evidence = Evidence(enough, running.p, running.lower, running.upper, better, ratio.mismatch, at_horizon)
     decision, reason = decide(evidence, plan)
