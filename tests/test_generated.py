@@ -24,8 +24,9 @@ GENERATED_COMBINATIONS: list[dict[str, Any]] = [
     },
     {"dataset": "penguins", "estimator": "gradient_boosting"},
 ]
-# Bakes that also run `make test-cluster` (the training path against moto and `mlflow server`), about a
-# minute each: the default binary model here; a regression and a categorical one among the user-data bakes.
+# Bakes that also run `make test-cluster` (the training path against moto and `mlflow server`) and
+# `make test-live` (an A/B experiment against a real Prometheus), about a minute and a half each: the
+# default binary model here; a regression and a categorical one among the user-data bakes.
 WITH_CLUSTER_TESTS = [0]
 
 
@@ -47,7 +48,8 @@ def make(project: Path, *targets: str) -> subprocess.CompletedProcess[str]:
 def test_baked_project_passes_its_own_checks_and_tests(tmp_path: Path, answers: dict[str, Any]) -> None:
     project = bake(tmp_path, **answers)
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    cluster = ["test-cluster"] if GENERATED_COMBINATIONS.index(answers) in WITH_CLUSTER_TESTS else []
+    with_cluster = GENERATED_COMBINATIONS.index(answers) in WITH_CLUSTER_TESTS
+    cluster = ["test-cluster", "test-live"] if with_cluster else []
     result = make(project, "install", "check", "test", *cluster)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-4000:]
 
@@ -71,7 +73,7 @@ def test_a_project_pointed_at_user_data_passes_its_own_checks_and_tests(
             ["uv", "run", "--frozen", "python", "-c", convert], cwd=project, env=project_env(), check=True
         )
         (project / "data" / f"{case.name}.csv").unlink()
-    cluster = ["test-cluster"] if case.cluster else []
+    cluster = ["test-cluster", "test-live"] if case.cluster else []
     result = make(project, "test", *cluster, "train", "export", "validate")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-4000:]
     assert "gate: beat the baseline" in result.stdout

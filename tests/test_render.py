@@ -27,8 +27,10 @@ OPTION_PATHS = {
         "k8s/overlays/production/services.yaml",
         "k8s/overlays/production/analysistemplate-shadow.yaml",
         "k8s/platform",
+        "k8s/components/experiment",
         "tests/infra/test_gateway.py",
         "tests/infra/test_shadow_analysis.py",
+        "tests/infra/test_experiment_stage.py",
     ),
     ("traffic", "gateway-api"): ("k8s/base/ingress.yaml", "tests/infra/test_ingress.py"),
 }

@@ -103,7 +103,12 @@ def artifacts_dir(request: pytest.FixtureRequest, model_config: ModelConfig) -> 
         from {{ cookiecutter.package }}.model.train import train_model
 
         train_model(
-            model_config.data, model_config.train, artifacts, name="test-model", shadow=model_config.shadow
+            model_config.data,
+            model_config.train,
+            artifacts,
+            name="test-model",
+            shadow=model_config.shadow,
+            experiment=model_config.experiment,
         )
         export_model(artifacts, model_config.gate.parity_tolerance)
 

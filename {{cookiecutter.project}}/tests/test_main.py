@@ -12,13 +12,16 @@ from {{ cookiecutter.package }}.__main__ import build_parser, main
 
 from .servers import PACKAGE
 
-# Every area's commands, in the order `--help` lists them: the model's, serving's, batch's, delivery's.
+# Every area's commands, in the order `--help` lists them: the model's, serving's, batch's, delivery's,
+# outcomes'.
 COMMANDS = [
     *("train", "export", "validate", "card", "track", "retrain", "tune", "fetch"),
     "serve",
     "score",
     *("render", "publish", "rollback", "register", "propose", "check-head", "rulesets", "url"),
     *("wait-for-revision", "wait-for-canary", "smoke"),
+    "experiment",
+    "outcomes",
 ]
 
 

@@ -17,6 +17,7 @@ from {{ cookiecutter.package }}.manifest import (
     ModelManifest,
     Shadow,
     category_text,
+    duration_seconds,
     manifest_digest,
     read_gate,
     read_manifest,
@@ -40,6 +41,20 @@ def test_the_shadow_thresholds_travel_with_the_model(
 def test_a_manifest_written_before_the_shadow_stage_takes_its_defaults(manifest: ModelManifest) -> None:
     document = manifest.model_dump(mode="json", exclude={"shadow"})
     assert ModelManifest.model_validate(document).shadow == Shadow()
+
+
+def test_the_experiment_plan_travels_with_the_model_its_metric_decided(
+    manifest: ModelManifest, model_config: ModelConfig
+) -> None:
+    assert manifest.experiment == model_config.experiment.for_task(manifest.task)
+    assert manifest.experiment.metric == ("mae" if manifest.task == "regression" else "accuracy")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("7d", 604800), ("1h30m", 5400), ("45s", 45), ("", None), ("1m1h", None)]
+)
+def test_durations_are_read_in_units_d_h_m_s(text: str, seconds: int | None) -> None:
+    assert duration_seconds(text) == seconds
 
 
 def test_missing_manifest_says_to_train_first(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Command line: `python -m <package> COMMAND`; each area (model, serving, batch, delivery) adds its own."""
+"""Command line: `python -m <package> COMMAND`; each area (model, serving, batch, delivery, experiment) adds
+its own."""
 
 import argparse
 import io
@@ -9,12 +10,21 @@ from typing import NoReturn
 from .batch.cli import add_batch_commands
 from .delivery.cli import add_delivery_commands
 from .errors import Failure, first_line
+from .experiment.cli import add_experiment_commands
 from .model.cli import add_model_commands
+from .outcomes.cli import add_outcomes_commands
 from .serving.cli import add_serving_commands
 
 # Each area adds its own sub-commands; none imports scikit-learn at import time, so the serving
 # image (which has no scikit-learn) can run `serve`.
-COMMAND_GROUPS = (add_model_commands, add_serving_commands, add_batch_commands, add_delivery_commands)
+COMMAND_GROUPS = (
+    add_model_commands,
+    add_serving_commands,
+    add_batch_commands,
+    add_delivery_commands,
+    add_experiment_commands,
+    add_outcomes_commands,
+)
 
 
 class Parser(argparse.ArgumentParser):

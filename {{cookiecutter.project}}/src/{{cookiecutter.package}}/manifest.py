@@ -5,14 +5,23 @@ import hashlib
 import json
 import math
 import numbers
+import re
 from datetime import datetime
 from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from .errors import Failure
 
@@ -27,6 +36,8 @@ ONNX_FILE = "model.onnx"
 GATE_FILE = "gate.json"
 CARD_FILE = "MODEL_CARD.md"
 DATA_FILE = "data.json"
+# The A/B experiment's verdict, when one ran: `experiment verdict --record` writes it, card reads it.
+EXPERIMENT_FILE = "experiment.json"
 # The model's input tensors: numeric features as [rows, numeric] float32 (NaN for a missing value),
 # categorical ones as [rows, categorical] strings ("" for a missing value). A model has only the
 # tensors it has features for.
@@ -170,6 +181,72 @@ class Shadow(BaseModel):
     tolerance: float = Field(0.1, ge=0, strict=True, allow_inf_nan=False)
 
 
+ExperimentMetric = Literal["accuracy", "mae", "business"]
+# The metric each task is compared on when model.toml names none; a business outcome fits any task.
+TASK_METRICS: dict[Task, tuple[ExperimentMetric, ...]] = {
+    "binary": ("accuracy", "business"),
+    "multiclass": ("accuracy", "business"),
+    "regression": ("mae", "business"),
+}
+_DURATION = re.compile(r"(?:([0-9]{1,6})d)?(?:([0-9]{1,6})h)?(?:([0-9]{1,6})m)?(?:([0-9]{1,8})s)?")
+
+
+def duration_seconds(text: str) -> int | None:
+    """Seconds in a duration such as `7d`, `90m` or `1h30m` (units d, h, m, s, in that order); None when
+    `text` is no such duration."""
+    match = _DURATION.fullmatch(text)
+    if not text or match is None:
+        return None
+    days, hours, minutes, secs = (int(part or 0) for part in match.groups())
+    return ((days * 24 + hours) * 60 + minutes) * 60 + secs
+
+
+class Experiment(BaseModel):
+    """model.toml [experiment]: the A/B stage's test of this model (the challenger) against the stable one
+    (experiment/; docs/experiments.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # None: the task's first metric (accuracy, or mae for a regressor); training fills it in.
+    metric: ExperimentMetric | None = None
+    # Absolute, in the metric's unit: the smallest difference worth detecting.
+    minimum_detectable_effect: float = Field(0.02, gt=0, strict=True, allow_inf_nan=False)
+    alpha: float = Field(0.05, gt=0, le=0.5, strict=True, allow_inf_nan=False)
+    # The plug-in variance needs a few dozen outcomes before its normal approximation means anything.
+    minimum_samples_per_arm: int = Field(200, ge=30, strict=True)
+    max_duration: str = "7d"
+    max_samples_per_arm: int = Field(100_000, ge=30, strict=True)
+    on_horizon: Literal["abort", "promote"] = "abort"
+    srm_alpha: float = Field(0.001, gt=0, le=0.5, strict=True, allow_inf_nan=False)
+    split: int = Field(50, ge=1, le=99, strict=True)
+
+    @field_validator("max_duration")
+    @classmethod
+    def a_duration(cls, text: str) -> str:
+        if not duration_seconds(text):
+            raise ValueError("a duration above zero such as 7d, 12h or 1h30m (units d, h, m, s)")
+        return text
+
+    @model_validator(mode="after")
+    def samples_in_order(self) -> Self:
+        if self.max_samples_per_arm < self.minimum_samples_per_arm:
+            raise ValueError("max_samples_per_arm is below minimum_samples_per_arm")
+        return self
+
+    @property
+    def horizon_s(self) -> int:
+        return duration_seconds(self.max_duration) or 0
+
+    def for_task(self, task: Task) -> "Experiment":
+        """The metric decided for a model of `task`; a ValueError when the one named does not fit it."""
+        if self.metric is None:
+            return self.model_copy(update={"metric": TASK_METRICS[task][0]})
+        if self.metric not in TASK_METRICS[task]:
+            fits = " or ".join(TASK_METRICS[task])
+            raise ValueError(f"metric {self.metric!r} does not fit a {task} model; use {fits}")
+        return self
+
+
 class ModelManifest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -194,6 +271,8 @@ class ModelManifest(BaseModel):
     evaluation: Evaluation | None = None
     # A manifest written before [shadow] existed gets the defaults.
     shadow: Shadow = Field(default_factory=Shadow)
+    # A manifest written before [experiment] existed gets the defaults (its metric: the task's).
+    experiment: Experiment = Field(default_factory=Experiment)
     data_source: str
     data_fingerprint: str = Field(description="sha256 of the training data in canonical form")
     library_versions: dict[str, str]

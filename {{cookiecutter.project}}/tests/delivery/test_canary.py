@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from {{ cookiecutter.package }}.delivery import canary
+from {{ cookiecutter.package }}.delivery import canary, handover
 from {{ cookiecutter.package }}.delivery.served import DEFAULT_SAMPLES, Served, Wanted
 from {{ cookiecutter.package }}.errors import Failure
 
@@ -57,9 +57,13 @@ def production() -> Iterator[tuple[str, FakeTime]]:
         yield url, Production.time
 
 
-def watch(url: str, time: FakeTime, answerer: Answerer, timeout_s: float = 3000) -> Served | None:
+def watch(
+    url: str, time: FakeTime, answerer: Answerer, timeout_s: float = 3000, split: int | None = None
+) -> Served | canary.HandedOver | None:
     Production.answerer[:] = [answerer]
-    return canary.wait_for_canary(url, WANTED, timeout_s, 900, SAMPLES, sleep=time.sleep, clock=time.clock)
+    return canary.wait_for_canary(
+        url, WANTED, timeout_s, 900, SAMPLES, sleep=time.sleep, clock=time.clock, split=split
+    )
 
 
 def timeline(*spans: tuple[float, Callable[[int], dict[str, str] | None]]) -> Answerer:
@@ -136,3 +140,49 @@ def test_gives_up_at_the_timeout_while_the_canary_is_still_running(production: t
     url, time = production
     with pytest.raises(Failure, match="did not hold full weight"):
         watch(url, time, timeline((10**9, share(0.5))), timeout_s=600)
+
+
+# The default production steps as a watch sees them: 5% (a quarter, at SAMPLES answers a round), 25%,
+# then 50% for the last canary-health gate and, with the A/B stage, 50% again for the experiment.
+STEPS = ((60, share(0)), (300, share(0.25)))
+
+
+def test_a_canary_holding_the_split_past_its_health_gates_is_handed_over(
+    production: tuple[str, FakeTime],
+) -> None:
+    url, time = production
+    assert watch(url, time, timeline(*STEPS, (10**9, share(0.5))), split=50) == canary.HandedOver(50)
+    assert 300 + handover.HOLD_S <= time.now <= 300 + handover.HOLD_S + handover.CHUNK_S + 2 * canary.POLL_S
+
+
+def test_the_last_health_gate_at_the_split_s_weight_is_not_taken_for_the_experiment(
+    production: tuple[str, FakeTime],
+) -> None:
+    """Shorter than HOLD_S at 50%, then every answer new: a promotion, never a hand-off."""
+    url, time = production
+    answers = timeline(*STEPS, (300 + handover.HOLD_S / 2, share(0.5)), (10**9, share(1)))
+    assert watch(url, time, answers, split=50) is None
+
+
+def test_a_share_off_the_split_starts_the_hold_again(production: tuple[str, FakeTime]) -> None:
+    url, time = production
+    dip = (300 + handover.HOLD_S / 2, 300 + handover.HOLD_S / 2 + 2 * handover.CHUNK_S)
+    answers = timeline(*STEPS, (dip[0], share(0.5)), (dip[1], share(0.25)), (10**9, share(0.5)))
+    assert watch(url, time, answers, split=50) == canary.HandedOver(50)
+    assert time.now >= dip[1] + handover.HOLD_S
+
+
+def test_a_canary_aborted_during_the_hold_still_fails_and_is_rolled_back(
+    production: tuple[str, FakeTime],
+) -> None:
+    url, time = production
+    with pytest.raises(Failure, match="aborted the canary"):
+        watch(url, time, timeline(*STEPS, (400, share(0.5)), (10**9, share(0))), split=50)
+
+
+def test_without_the_stage_a_canary_at_50_percent_is_never_handed_over(
+    production: tuple[str, FakeTime],
+) -> None:
+    url, time = production
+    with pytest.raises(Failure, match="did not hold full weight"):
+        watch(url, time, timeline(*STEPS, (10**9, share(0.5))), timeout_s=300 + 2 * handover.HOLD_S)

@@ -5,6 +5,8 @@
   returned nothing (metricproviders/prometheus/prometheus.go:174-183).
 - With both conditions set, a measurement is Failed when the failure condition holds, Successful when
   only the success condition does, and Inconclusive when neither does (utils/evaluate/evaluate.go:18-58).
+- A Job metric's measurement follows its Job's conditions (metricproviders/job/job.go:188-212), and a
+  metric's run phase follows its measurements and limits (analysis/analysis.go:580-687).
 - Conditions are expr v1.15.5 expressions; this evaluates the subset our templates use, with the same
   short-circuit `and`/`or` (expr compiler/compiler.go:399-406). `not` is allowed only before a call,
   where Python's and expr's precedence agree (expr parser/operator/operator.go: unary `not` binds
@@ -101,3 +103,54 @@ def prometheus_result(response: dict[str, Any]) -> list[float]:
     assert response["status"] == "success", response
     assert response["data"]["resultType"] == "vector", response
     return [float(sample["value"][1]) for sample in response["data"]["result"]]
+
+
+# A step analysis's run phase, as the Rollout acts on it (rollout/analysis.go:404-443).
+STEP_OUTCOMES = {"Successful": "next step", "Failed": "abort", "Error": "abort", "Inconclusive": "pause"}
+
+
+def job_measurement_phase(condition_types: list[str]) -> str:
+    """A Job metric's measurement from its Job's condition types: Complete is Successful, Failed is
+    Failed, neither keeps it Running (job.go:198-207). There is no Inconclusive."""
+    phase = "Running"
+    for condition in condition_types:
+        phase = {"Complete": "Successful", "Failed": "Failed"}.get(condition, phase)
+    return phase
+
+
+def job_conditions(exit_codes: list[int], backoff_limit: int) -> list[str]:
+    """A Job's conditions once its pods (restartPolicy: Never, one at a time) exited with these codes:
+    Complete on a zero exit, Failed once more pods failed than backoffLimit (kubernetes.io, Job,
+    "Pod backoff failure policy")."""
+    for failures, code in enumerate(exit_codes, start=1):
+        if code == 0:
+            return ["Complete"]
+        if failures > backoff_limit:
+            return ["Failed"]
+    return []
+
+
+def metric_phase(metric: K8sObject, measurements: list[str]) -> str:
+    """A metric's phase from its measurements' phases, in order, for metrics without
+    consecutiveSuccessLimit or dryRun (analysis/analysis.go:580-687; the count from
+    Metric.EffectiveCount, pkg/apis/rollouts/v1alpha1/analysis_types.go:159-169)."""
+    if not measurements:
+        return "Pending"
+    if measurements[-1] in ("Pending", "Running"):
+        return "Running"
+    phase = ""
+    if metric.get("failureLimit", 0) >= 0 and measurements.count("Failed") > metric.get("failureLimit", 0):
+        phase = "Failed"
+    if measurements.count("Inconclusive") > metric.get("inconclusiveLimit", 0):
+        phase = "Inconclusive"
+    errors_in_a_row = next(
+        (index for index, phase in enumerate(reversed(measurements)) if phase != "Error"), len(measurements)
+    )
+    if errors_in_a_row > metric.get("consecutiveErrorLimit", 4):
+        phase = "Error"
+    if phase:
+        return phase
+    # Errors are not counted (analysis.go:385-404).
+    count = metric.get("count") or (1 if "interval" not in metric else None)
+    done = len([m for m in measurements if m != "Error"])
+    return "Successful" if count is not None and done >= count else "Running"

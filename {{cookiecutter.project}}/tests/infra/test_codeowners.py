@@ -42,6 +42,9 @@ OWNED = [
     # The training Jobs, their service account (the data's role) and their egress.
     "k8s/components/training/kustomization.yaml",
     "k8s/components/training/serviceaccount.yaml",
+    # The A/B stage and the verdict that promotes a challenger with no person looking (issue 21, attack).
+    "k8s/components/experiment/analysistemplate.yaml",
+    "src/{{ cookiecutter.package }}/experiment/decision.py",
 ]
 
 

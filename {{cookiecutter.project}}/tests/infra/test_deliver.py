@@ -55,7 +55,7 @@ def test_a_superseded_delivery_skips_every_step_after_its_publish_and_every_job_
         assert "outputs.superseded == ''" in condition or condition.startswith("failure()"), step
     assert f"steps.{publish_id}.outputs.superseded" in jobs[job_id]["outputs"]["superseded"]
     later = next(name for name, job in jobs.items() if job_id in job.get("needs", []))
-    assert jobs[later]["if"] == f"needs.{job_id}.outputs.superseded == ''"
+    assert jobs[later]["if"].startswith(f"needs.{job_id}.outputs.superseded == ''")
 
 
 def test_the_dockerfile_has_the_batch_target_the_build_pushes() -> None:
@@ -140,10 +140,41 @@ def test_production_batch_workloads_move_only_after_the_canary_is_promoted() -> 
     steps = {step.get("id"): step for step in load("deliver")["jobs"]["canary"]["steps"]}
     assert "HOLD_BATCH=1" in steps["pin"]["run"]
     assert "HOLD_BATCH" not in steps["promote-batch"]["run"]
-    assert (
-        steps["promote-batch"]["if"]
-        == "steps.wait.outcome == 'success' && steps.wait.outputs.superseded == ''"
-    )
+    assert steps["promote-batch"]["if"] == PROMOTED
+
+
+# The canary job's steps that finish a promoted delivery: only after a watch that saw the promotion
+# itself, neither superseded nor handed over to the A/B stage.
+PROMOTED = (
+    "steps.wait.outcome == 'success' && steps.wait.outputs.superseded == '' "
+    "&& steps.wait.outputs.handed-over == ''"
+)
+
+
+def test_a_canary_handed_over_to_the_a_b_stage_defers_batch_registry_and_release_and_is_not_rolled_back() -> (
+    None
+):
+    """The watch records handed-over=<split> and succeeds: `failure()` is false, so the rollback does
+    not run (expressions, status check functions); every step after it, and promote, wait for a re-run
+    of this job that sees the promotion (docs/delivery.md, "The hand-off")."""
+    jobs = load("deliver")["jobs"]
+    canary = jobs["canary"]
+    ids = [step.get("id", step.get("name")) for step in canary["steps"]]
+    for step in canary["steps"][ids.index("wait") + 1 :]:
+        assert step["if"] in (PROMOTED, "failure() && steps.wait.outcome == 'failure'"), step
+    assert canary["outputs"]["handed-over"] == expression("steps.wait.outputs.handed-over")
+    assert "needs.canary.outputs.handed-over == ''" in jobs["promote"]["if"]
+    wait = canary["steps"][ids.index("wait")]["run"]
+    assert 'RECORD="$GITHUB_OUTPUT"' in wait
+    assert 'SUMMARY="$GITHUB_STEP_SUMMARY"' in wait
+    runs = [step.get("run", "") for step in canary["steps"]]
+    render = next(i for i, run in enumerate(runs) if run.startswith("make render "))
+    assert render < ids.index("wait"), "the watch reads the stage from this run's production render"
+
+
+def test_the_watch_target_reads_the_stage_from_the_production_render() -> None:
+    recipe = (PROJECT_DIR / "Makefile").read_text().split("\nwait-for-canary:")[1].split("\n\n")[0]
+    assert "--rendered build/rendered/production" in recipe
 
 
 def test_probes_match_the_image_digest_and_the_model_not_only_the_commit() -> None:

@@ -29,8 +29,12 @@ GATEWAY = OVERLAYS_DIR.parent / "platform" / "gateway.yaml"
 NAMESPACE_NAME = "kubernetes.io/metadata.name"
 PUBLIC = [
     "/predict", "/v2", "/v2/", "/v2/models/m/infer", "/v2/health/ready", "/model", "/readyz", "/openapi.json",
+    "/v1/outcomes",
 ]  # fmt: skip
-PRIVATE = ["/metrics", "/docs", "/redoc", "/healthz", "/", "/predict/", "/predictx", "/v2x", "/model/x"]
+PRIVATE = [
+    "/metrics", "/docs", "/redoc", "/healthz", "/", "/predict/", "/predictx", "/v2x", "/model/x", "/v1",
+    "/v1/outcomes/x",
+]  # fmt: skip
 # The fields of the plugin's configuration (pkg/plugin/types.go:40-95 at v0.15.0); the Rollout CRD
 # does not check them (its `plugins` preserves unknown fields), so a misspelt key would be ignored.
 PLUGIN_FIELDS = {

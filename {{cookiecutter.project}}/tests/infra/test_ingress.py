@@ -8,8 +8,12 @@ from .k8s import OVERLAYS, OVERLAYS_DIR, K8sObject, render
 
 PUBLIC = [
     "/predict", "/v2", "/v2/", "/v2/models/m/infer", "/v2/health/ready", "/model", "/readyz", "/openapi.json",
+    "/v1/outcomes",
 ]  # fmt: skip
-PRIVATE = ["/metrics", "/docs", "/redoc", "/healthz", "/", "/predict/", "/predictx", "/v2x", "/model/x"]
+PRIVATE = [
+    "/metrics", "/docs", "/redoc", "/healthz", "/", "/predict/", "/predictx", "/v2x", "/model/x", "/v1",
+    "/v1/outcomes/x",
+]  # fmt: skip
 
 
 def matches(rule: K8sObject, path: str) -> bool:

@@ -217,3 +217,19 @@ def test_analysis_queries_use_only_metrics_the_server_exports(
     for name, labels in selectors:
         assert name in exported, f"{name} is not on /metrics"
         assert labels - SCRAPE_LABELS <= exported[name], f"{name} lacks labels {labels - exported[name]}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_prediction_id_key_comes_from_its_secret_required_but_in_previews(overlay: str) -> None:
+    """A replica with a key of its own signs ids no other replica verifies: staging and production wait
+    for the Secret; a preview, one pod in a namespace made for the pull request, makes its key at start."""
+    deployments = [obj for obj in render(OVERLAYS_DIR / overlay) if obj["kind"] == "Deployment"]
+    [server] = [c for obj in deployments for c in containers(obj) if c["name"] == "server"]
+    refs = {item["name"]: item["valueFrom"]["secretKeyRef"] for item in server["env"]}
+    assert {ref["name"] for ref in refs.values()} == {f"{PROJECT}-prediction-ids"}
+    assert {name: (ref["key"], ref["optional"]) for name, ref in refs.items()} == {
+        "APP_PREDICTION_ID_KEY": ("current", overlay == "preview"),
+        "APP_PREDICTION_ID_KEY_ID": ("current-id", overlay == "preview"),
+        "APP_PREDICTION_ID_PREVIOUS_KEY": ("previous", True),
+        "APP_PREDICTION_ID_PREVIOUS_KEY_ID": ("previous-id", True),
+    }

@@ -54,6 +54,16 @@ def test_missing_sections_take_defaults(tmp_path: Path) -> None:
         ("[shadow]\nmin_agreement = true\n", "shadow.min_agreement"),
         ("[shadow]\ntolerance = -0.1\n", "shadow.tolerance"),
         ("[shadow]\nagreement = 0.9\n", "shadow.agreement"),
+        ("[experiment]\nmetric = 'auc'\n", "experiment.metric"),
+        ("[experiment]\nminimum_detectable_effect = 0\n", "experiment.minimum_detectable_effect"),
+        ("[experiment]\nalpha = 1.5\n", "experiment.alpha"),
+        ("[experiment]\nminimum_samples_per_arm = 10\n", "experiment.minimum_samples_per_arm"),
+        ("[experiment]\nmax_duration = '7 days'\n", "experiment.max_duration"),
+        ("[experiment]\nmax_duration = '0s'\n", "experiment.max_duration"),
+        ("[experiment]\non_horizon = 'pause'\n", "experiment.on_horizon"),
+        ("[experiment]\nsplit = 100\n", "experiment.split"),
+        ("[experiment]\nsrm_alpha = true\n", "experiment.srm_alpha"),
+        ("[experiment]\nmax_samples_per_arm = 100\n", "experiment"),
     ],
 )
 def test_bad_value_names_the_key(tmp_path: Path, text: str, key: str) -> None:
@@ -118,3 +128,13 @@ def test_train_params_and_column_lists_load_as_written(tmp_path: Path) -> None:
 def test_a_misspelt_gate_metric_is_named_with_a_suggestion(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(Failure, match=re.escape(message)):
         load_config(write(tmp_path, text))
+
+
+def test_an_experiment_metric_the_task_lacks_stops_training(tmp_path: Path) -> None:
+    from {{ cookiecutter.package }}.model.train import experiment_for
+
+    config = load_config(write(tmp_path, "[experiment]\nmetric = 'mae'\n"))
+    refusal = r"\[experiment\] metric 'mae' does not fit a binary model; use accuracy or business"
+    with pytest.raises(Failure, match=refusal):
+        experiment_for(config.experiment, "binary")
+    assert experiment_for(load_config(write(tmp_path, "")).experiment, "regression").metric == "mae"

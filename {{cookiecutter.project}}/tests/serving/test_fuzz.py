@@ -20,11 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from {{ cookiecutter.package }}.manifest import read_manifest
-from {{ cookiecutter.package }}.runtime.dataplane import DataPlane
 from {{ cookiecutter.package }}.serving.http.responses import ApiError, Handler
 from {{ cookiecutter.package }}.serving.oip.binary import HEADER
 from {{ cookiecutter.package }}.serving.oip.datatypes import DATATYPES, INPUT_DATATYPES
 from {{ cookiecutter.package }}.serving.oip.routes import infer_handler
+from {{ cookiecutter.package }}.serving.plane import Plane
 from {{ cookiecutter.package }}.serving.predict.routes import predict_handler
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
@@ -99,7 +99,7 @@ def target(artifacts_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Tar
     model_dir = Path(shutil.copytree(artifacts_dir, tmp_path_factory.mktemp("fuzz") / "model"))
     integer_coded(model_dir)
     planes = [
-        DataPlane.load(
+        Plane.load(
             ServerSettings(model_dir=model_dir, workers=1, max_batch_rows=MAX_ROWS, strict_categories=strict)
         )
         for strict in (False, True)
@@ -154,7 +154,7 @@ def strings_tensor(
 def status_of(handler: Handler, body: bytes, headers: dict[str, str], params: dict[str, str]) -> int:
     """The status the fast lane would send; any exception other than ApiError fails the test."""
     try:
-        content, _ = handler(body, headers, params)
+        content = handler(body, headers, params).body
     except ApiError as error:
         return error.status
     assert isinstance(content, bytes)

@@ -97,3 +97,22 @@ def test_deeply_nested_parameters_are_no_server_error(client: TestClient, manife
         f"/v2/models/{manifest.name}/infer", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code in (200, 400)
+
+
+def test_outcomes_refuse_what_would_cost_the_server_and_count_nothing(client: TestClient) -> None:
+    """Outcome bodies that aim at memory or the parser: each refused whole, with a short 4xx, or item by
+    item; no outcome is counted."""
+    valid = json.dumps({"prediction_id": "A" * 56, "label": "1"})
+    for body, status in [
+        ('{"outcomes": [' + ",".join([valid] * 5000) + "]}", 413),
+        (valid.replace('"1"', json.dumps("x" * 5_000_000)), 413),
+        ("[" * 2000 + "]" * 2000, 400),
+        (valid.replace('"1"', "[" * 500 + "]" * 500), 422),
+    ]:
+        response = client.post("/v1/outcomes", content=body, headers={"content-type": "application/json"})
+        assert response.status_code == status, response.text[:200]
+        assert len(response.content) < 2000
+    counts = [
+        line for line in client.get("/metrics").text.splitlines() if line.startswith("model_outcomes_total{")
+    ]
+    assert all(line.endswith(" 0.0") for line in counts)

@@ -3,9 +3,8 @@ stalled admission, which only the HTTP layer knows of."""
 
 from pathlib import Path
 
-from {{ cookiecutter.package }}.runtime.dataplane import DataPlane
 from {{ cookiecutter.package }}.serving.http.admission import ADMISSION, Slot
-from {{ cookiecutter.package }}.serving.plane import STALLED, unready_reason
+from {{ cookiecutter.package }}.serving.plane import STALLED, Plane, unready_reason
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 
@@ -17,7 +16,7 @@ def stall_admission() -> list[Slot | None]:
 
 
 def test_a_stalled_admission_makes_a_ready_model_unready(artifacts_dir: Path) -> None:
-    plane = DataPlane.load(ServerSettings(model_dir=artifacts_dir, workers=1))
+    plane = Plane.load(ServerSettings(model_dir=artifacts_dir, workers=1))
     assert unready_reason(plane) is None
     slots = stall_admission()
     try:
@@ -32,5 +31,5 @@ def test_a_stalled_admission_makes_a_ready_model_unready(artifacts_dir: Path) ->
 
 
 def test_a_model_that_did_not_load_gives_its_own_reason(tmp_path: Path) -> None:
-    plane = DataPlane.load(ServerSettings(model_dir=tmp_path, workers=1))
+    plane = Plane.load(ServerSettings(model_dir=tmp_path, workers=1))
     assert unready_reason(plane) == "model files are missing: run `make model`"

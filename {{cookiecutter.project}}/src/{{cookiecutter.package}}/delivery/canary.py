@@ -9,8 +9,10 @@ pods it replaces.
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..errors import Failure
+from .handover import SplitHold
 from .served import DEFAULT_SAMPLES, Served, Wanted, served_identity
 
 POLL_S = 10.0
@@ -20,6 +22,13 @@ GONE_FOR_S = 120.0
 # 20 answers at 75% weight is all new by chance 0.75**20 = 0.3% of the time; 13 rounds in a row,
 # 260 answers, about 1e-32.
 SUSTAIN_S = 120.0
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    """The canary passed its health gates and holds the experiment's split: Argo Rollouts' verdict ends it."""
+
+    split: int
 
 
 def served_identities(base_url: str, samples: int) -> list[Served]:
@@ -41,11 +50,14 @@ def wait_for_canary(
     samples: int = DEFAULT_SAMPLES,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> Served | None:
+    split: int | None = None,
+) -> Served | HandedOver | None:
     """Return None once every answer reports `wanted` for SUSTAIN_S, or what a newer delivery serves
-    once it took over (Argo Rollouts replaces a canary by the newer one); raise as soon as the canary
-    is gone, never came, or the timeout passed."""
+    once it took over (Argo Rollouts replaces a canary by the newer one), or, with an experiment
+    stage at `split` percent, HandedOver once the canary held that share for handover.HOLD_S; raise
+    as soon as the canary is gone, never came, or the timeout passed."""
     start = clock()
+    hold = None if split is None else SplitHold(split)
     last_seen: float | None = None
     all_new_since: float | None = None
     before: set[Served] | None = None
@@ -64,6 +76,8 @@ def wait_for_canary(
             all_new_since = now
         if all_new_since is not None and now - all_new_since >= SUSTAIN_S:
             return None
+        if hold is not None and hold.add(now, new, len(answers)):
+            return HandedOver(hold.percent)
         last_seen = now if new else last_seen
         unseen_for = None if last_seen is None else now - last_seen
         check_progress(

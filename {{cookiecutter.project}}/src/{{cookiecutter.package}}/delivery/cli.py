@@ -117,6 +117,11 @@ def add_watch_commands(commands: Commands) -> None:
     command.add_argument(
         "--appear-within", type=seconds, default=900.0, help="Seconds for the canary to appear (default 900)"
     )
+    command.add_argument(
+        "--rendered",
+        type=Path,
+        help="The production render (make render): with an A/B stage, hand a canary holding its split over",
+    )
     add_outputs(command)
     command.set_defaults(handler=handlers.run_wait_for_canary)
 

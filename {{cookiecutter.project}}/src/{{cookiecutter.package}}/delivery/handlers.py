@@ -150,12 +150,23 @@ def run_wait_for_revision(args: argparse.Namespace) -> int:
 
 
 def run_wait_for_canary(args: argparse.Namespace) -> int:
-    from .canary import SUSTAIN_S, wait_for_canary
+    from .canary import SUSTAIN_S, HandedOver, wait_for_canary
+    from .handover import HOLD_S, rendered_split
 
-    newer = wait_for_canary(args.url, wanted_of(args), args.timeout, args.appear_within)
-    if newer is not None:
-        message = f"production: superseded by {newer.short()}: a newer delivery replaced this canary"
-        report_superseded(args, str(newer.revision), message)
+    split = None if args.rendered is None else rendered_split(args.rendered)
+    outcome = wait_for_canary(args.url, wanted_of(args), args.timeout, args.appear_within, split=split)
+    if isinstance(outcome, HandedOver):
+        message = (
+            f"production: handed over: {args.revision[:12]} has held the experiment's {outcome.split}% split "
+            f"for {HOLD_S:g}s after its health gates; Argo Rollouts' verdict promotes or aborts it"
+        )
+        append(args.record, f"handed-over={outcome.split}\n")
+        append(args.summary, f"**Handed over** to the A/B stage: {message}\n")
+        print(message)
+        return 0
+    if outcome is not None:
+        message = f"production: superseded by {outcome.short()}: a newer delivery replaced this canary"
+        report_superseded(args, str(outcome.revision), message)
         return 0
     print(f"{args.url} served {args.revision} on every answer for {SUSTAIN_S:g}s: the canary was promoted")
     return 0

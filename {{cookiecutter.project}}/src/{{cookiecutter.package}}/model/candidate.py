@@ -33,7 +33,13 @@ def build_candidate(
 ) -> Candidate:
     """Every step of `make model` into `out`, then the registry; a failed gate registers nothing."""
     manifest = train_model(
-        config.data, config.train, out, gate=config.gate, dataset=dataset, shadow=config.shadow
+        config.data,
+        config.train,
+        out,
+        gate=config.gate,
+        dataset=dataset,
+        shadow=config.shadow,
+        experiment=config.experiment,
     )
     export_model(out, config.gate.parity_tolerance)
     # Not worse than the version production serves, once there is one.

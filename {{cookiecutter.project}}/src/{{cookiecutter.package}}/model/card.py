@@ -4,20 +4,37 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..manifest import CARD_FILE, DATA_FILE, GateReport, ModelManifest, read_gate, require_manifest
+from ..errors import Failure
+from ..manifest import (
+    CARD_FILE,
+    DATA_FILE,
+    EXPERIMENT_FILE,
+    GateReport,
+    ModelManifest,
+    read_gate,
+    require_manifest,
+)
 from .checks import markdown_table, plain
 from .performance import classes_section, metrics_section, split_section
 
 
 def write_card(artifacts: Path) -> Path:
     path = artifacts / CARD_FILE
-    listing = artifacts / DATA_FILE
-    data = json.loads(listing.read_text()) if listing.is_file() else None
-    path.write_text(render_card(require_manifest(artifacts), read_gate(artifacts), data))
+    data, experiment = (read_json(artifacts / name) for name in (DATA_FILE, EXPERIMENT_FILE))
+    path.write_text(render_card(require_manifest(artifacts), read_gate(artifacts), data, experiment))
     return path
 
 
-def render_card(manifest: ModelManifest, gate: GateReport | None, data: dict[str, Any] | None = None) -> str:
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def render_card(
+    manifest: ModelManifest,
+    gate: GateReport | None,
+    data: dict[str, Any] | None = None,
+    experiment: dict[str, Any] | None = None,
+) -> str:
     sections = [
         overview(manifest) + data_read(data),
         features_table(manifest),
@@ -28,6 +45,7 @@ def render_card(manifest: ModelManifest, gate: GateReport | None, data: dict[str
         classes_section(manifest),
         onnx_section(manifest),
         gate_section(gate),
+        experiment_section(experiment),
         limits(manifest),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
@@ -161,6 +179,35 @@ def gate_section(gate: GateReport | None) -> str:
         return "## Validation gate\n\nNot run yet: run `make validate`."
     verdict = "passed" if gate.passed else "FAILED"
     return f"## Validation gate ({verdict})\n\n{markdown_table(gate.checks)}"
+
+
+def experiment_section(record: dict[str, Any] | None) -> str:
+    """The A/B experiment's verdict, as `experiment verdict --record` wrote it (docs/experiments.md)."""
+    if record is None:
+        return ""
+    try:
+        plan, srm, (champion, challenger) = record["plan"], record["srm"], record["arms"]
+        lower, upper = (shown(bound, "unbounded") for bound in record["ci"])
+        arms = "; ".join(
+            f"{arm['role']} `{arm['version']}` {shown(arm['estimate'])} on {arm['outcomes']} outcomes"
+            for arm in (champion, challenger)
+        )
+        lines = [
+            f"- Decision: **{record['decision']}** ({record['reason']}), {record['time']}",
+            f"- {record['metric']}: {arms}",
+            f"- Effect (challenger - champion): {shown(record['effect'])}, always-valid "
+            f"{100 * (1 - plan['alpha']):g}% CI [{lower}, {upper}], p {plain(record['p'])}",
+            f"- Sample ratio (split {plan['split']}%): anytime p {plain(srm['p_anytime'])}, "
+            f"chi-square p {plain(srm['p_chi_square'])}",
+        ]
+    except (KeyError, TypeError, ValueError) as error:
+        raise Failure(f"{EXPERIMENT_FILE}: not a verdict record ({error!r}); record it again") from None
+    return "## A/B experiment\n\n" + "\n".join(lines)
+
+
+def shown(value: float | None, missing: str = "n/a") -> str:
+    """A recorded number; JSON's null where there was none (no outcomes yet, an unbounded side)."""
+    return missing if value is None else plain(value)
 
 
 def limits(manifest: ModelManifest) -> str:

@@ -81,7 +81,14 @@ def run_train(args: argparse.Namespace) -> int:
     data_file = Path(config.data.source)
     if data_file.is_file() and (warning := uncommitted_warning(data_file)) is not None:
         print(f"warning: {warning}", file=sys.stderr)
-    manifest = train_model(config.data, config.train, args.out, gate=config.gate, shadow=config.shadow)
+    manifest = train_model(
+        config.data,
+        config.train,
+        args.out,
+        gate=config.gate,
+        shadow=config.shadow,
+        experiment=config.experiment,
+    )
     if config.data.categorical is None and manifest.categorical:
         names = ", ".join(feature.name for feature in manifest.categorical)
         print(f"categorical features (string columns; set [data] categorical to choose): {names}")

@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import Failure, require_regular_file
-from ..manifest import Shadow, Task
+from ..manifest import Experiment, Shadow, Task
 from .metrics import DEFAULT_SKILL, metric_problem
 
 CONFIG_FILE = Path("model.toml")
@@ -139,6 +139,7 @@ class ModelConfig(Section):
     train: TrainConfig = Field(default_factory=TrainConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
     shadow: Shadow = Field(default_factory=Shadow)
+    experiment: Experiment = Field(default_factory=Experiment)
 
 
 def load_config(path: Path) -> ModelConfig:

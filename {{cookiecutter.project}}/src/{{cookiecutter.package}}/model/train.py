@@ -20,9 +20,11 @@ from ..manifest import (
     METRICS_FILE,
     PIPELINE_FILE,
     Evaluation,
+    Experiment,
     ModelManifest,
     Shadow,
     SplitCounts,
+    Task,
     project_name,
     write_manifest,
 )
@@ -50,6 +52,7 @@ def train_model(
     gate: GateConfig | None = None,
     dataset: Dataset | None = None,
     shadow: Shadow | None = None,
+    experiment: Experiment | None = None,
 ) -> ModelManifest:
     """Train on `data` (or the dataset already read from it), write model.joblib, holdout.npz,
     metrics.json and manifest.json into `out`."""
@@ -60,6 +63,7 @@ def train_model(
     threshold = decision_threshold(dataset, train)
     if gate is not None:
         gate.check_task(dataset.task)
+    experiment = experiment_for(experiment or Experiment(), dataset.task)
     features = dataset.features
     pipeline = pipeline_for(
         train.estimator,
@@ -89,10 +93,18 @@ def train_model(
             "decision_threshold": threshold,
             "evaluation": evaluation_of(y_train, y_test, labels, classes),
             "shadow": shadow or Shadow(),
+            "experiment": experiment,
         }
     )
     write_manifest(out, manifest)
     return manifest
+
+
+def experiment_for(experiment: Experiment, task: Task) -> Experiment:
+    try:
+        return experiment.for_task(task)
+    except ValueError as error:
+        raise Failure(f"model.toml [experiment] {error}; edit it") from None
 
 
 def write_listing(out: Path, dataset: Dataset) -> None:

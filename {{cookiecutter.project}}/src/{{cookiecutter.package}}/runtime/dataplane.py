@@ -7,7 +7,7 @@ answers with a 503.
 
 import logging
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Self, TypeVar
 
 from prometheus_client import CollectorRegistry
 
@@ -39,7 +39,7 @@ class DataPlane(Generic[S]):
     draining: bool = False
 
     @classmethod
-    def load(cls, settings: S) -> "DataPlane[S]":
+    def load(cls, settings: S) -> Self:
         """Load the model now, so that a worker is ready as soon as it accepts connections."""
         predictor = Predictor()
         limits = FileLimits(settings.max_model_bytes, settings.max_manifest_bytes)

@@ -46,6 +46,22 @@ class ModelMetrics:
             ["feature"],
             registry=r,
         )
+        # Per model version, never per id; `source` tells the weighted split's rows from those a header
+        # routed or a mirror copied, so an experiment's arms count only the split (serving/ids.py).
+        self.prediction_ids = Counter(
+            "model_prediction_ids",
+            "Rows answered with a prediction id, by model version and how the request was routed here",
+            ["version", "source"],
+            registry=r,
+        )
+        # The unit the split randomises is the request, so the sample-ratio check counts requests: a client
+        # that sends batches would make row counts vary far more than a binomial allows.
+        self.prediction_requests = Counter(
+            "model_prediction_requests",
+            "Requests answered with prediction ids, by model version and how the request was routed here",
+            ["version", "source"],
+            registry=r,
+        )
         self.values = Histogram(
             "model_prediction_value", "Predicted values", buckets=VALUE_BUCKETS, registry=r
         )

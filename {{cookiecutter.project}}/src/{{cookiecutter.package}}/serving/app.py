@@ -16,7 +16,6 @@ from prometheus_client import multiprocess
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..runtime.dataplane import DataPlane
 from .http.admission import ADMISSION
 from .http.fastlane import FastLane, HotRoutes
 from .http.guard import RequestGuard
@@ -29,6 +28,8 @@ from .monitoring.tracing import trace_requests
 from .oip.routes import oip_router
 from .oip.schemas import InferenceRequest
 from .operations import add_operations_routes
+from .outcomes import routes as outcomes
+from .outcomes.schemas import MODELS as OUTCOME_MODELS
 from .plane import Plane
 from .predict.routes import predict_router
 from .predict.rows import largest_body
@@ -92,7 +93,7 @@ class ServingApp(FastAPI):
 def create_app(settings: ServerSettings | None = None) -> ServingApp:
     settings = settings or ServerSettings()
     configure_logging(settings.log_level, settings.log_json)
-    plane = DataPlane.load(settings)
+    plane = Plane.load(settings)
     metrics = Metrics(plane.metrics.registry, settings.prometheus_multiproc_dir)
     name = plane.predictor.manifest.name if plane.predictor.manifest else "model"
     shadow = _shadow_stage(plane)
@@ -131,7 +132,8 @@ def _add_apis(app: FastAPI, plane: Plane, name: str) -> HotRoutes:
     oip_routes = oip_router(plane, hot, name, _package_version())
     app.include_router(predict_routes)
     app.include_router(oip_routes)
-    models: list[type[BaseModel]] = [InferenceRequest]
+    app.include_router(outcomes.outcomes_router(plane))
+    models: list[type[BaseModel]] = [InferenceRequest, *OUTCOME_MODELS]
     if plane.predictor.manifest is not None:
         models += predict_models(plane.predictor.manifest, plane.settings.max_batch_rows)
     add_components(app, models)
@@ -153,12 +155,14 @@ def _shadow_stage(plane: Plane) -> "Shadow | None":
 
 
 def body_limit(plane: Plane) -> int:
-    """The body limit: as set, or what the largest batch of this model takes (64 KiB unloaded)."""
+    """The body limit: as set, or what the largest batch of this model, or of outcomes, takes (64 KiB
+    unloaded)."""
     if plane.settings.max_body_bytes is not None:
         return plane.settings.max_body_bytes
     if plane.predictor.manifest is None:
         return 64 * 1024
-    return largest_body(plane.predictor.manifest, plane.settings.max_batch_rows)
+    predictions = largest_body(plane.predictor.manifest, plane.settings.max_batch_rows)
+    return max(predictions, outcomes.largest_body(plane.predictor.manifest.classes))
 
 
 def _package_version() -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..cli_values import whole
 from ..errors import Failure
+from .ids import share_start_key
 from .monitoring.logs import configure_logging
 from .monitoring.tracing import require_tracing
 from .settings import ServerSettings, export_multiproc_dir, export_overrides
@@ -33,6 +34,7 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = export_overrides({name: value for name, value in options.items() if value is not None})
     configure_logging(settings.log_level, settings.log_json)
     require_tracing(settings)
+    share_start_key(settings)
     made_here = settings.prometheus_multiproc_dir is None
     metrics_dir = prepare_metrics_dir(settings)
     try:

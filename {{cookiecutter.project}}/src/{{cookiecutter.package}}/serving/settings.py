@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, HttpUrl, field_validator
 
+from ..outcomes.settings import PredictionIdSettings
 from ..runtime.settings import RuntimeSettings
 from ..settings import AppSettings, cpu_limit, read_settings
 
@@ -25,7 +26,7 @@ class Workers(AppSettings):
     workers: int = Field(default_factory=cpu_limit, ge=1, description="uvicorn worker processes")
 
 
-class ServerSettings(RuntimeSettings, Workers):
+class ServerSettings(RuntimeSettings, PredictionIdSettings, Workers):
     """The HTTP server: where it listens, its limits and timeouts, its logs, metrics and traces."""
 
     host: str = "127.0.0.1"

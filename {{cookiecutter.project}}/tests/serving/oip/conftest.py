@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
-from {{ cookiecutter.package }}.runtime.dataplane import DataPlane
 from {{ cookiecutter.package }}.serving.plane import Plane
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
@@ -20,4 +19,4 @@ def infer_path(manifest: ModelManifest) -> str:
 @pytest.fixture(scope="module")
 def plane(artifacts_dir: Path) -> Plane:
     """The session's model, loaded with a batch limit of four rows."""
-    return DataPlane.load(ServerSettings(model_dir=artifacts_dir, workers=1, max_batch_rows=4))
+    return Plane.load(ServerSettings(model_dir=artifacts_dir, workers=1, max_batch_rows=4))

@@ -77,7 +77,7 @@ def test_outputs_are_written_as_json_or_as_raw_bytes(plane: Plane, manifest: Mod
     name = plane.predictor.output_names[-1]
     values = np.array([[0.25], [0.5]], dtype=np.float32)
     document: dict[str, Any] = {"id": "7", "outputs": None, "parameters": {}}
-    body, json_length = write_outputs(plane, {name: values}, [name], document)
+    body, json_length, _ = write_outputs(plane, {name: values}, [name], document, ["a", "b"])
     assert json_length is None
     answer = json.loads(body)
     assert (answer["model_name"], answer["model_version"], answer["id"]) == (
@@ -86,8 +86,9 @@ def test_outputs_are_written_as_json_or_as_raw_bytes(plane: Plane, manifest: Mod
         "7",
     )
     assert answer["outputs"] == [{"name": name, "datatype": "FP32", "shape": [2, 1], "data": [0.25, 0.5]}]
+    assert answer["parameters"] == {"prediction_ids": ["a", "b"]}
     binary = {**document, "parameters": {"binary_data_output": True}}
-    body, json_length = write_outputs(plane, {name: values}, [name], binary)
+    body, json_length, _ = write_outputs(plane, {name: values}, [name], binary, ["a", "b"])
     assert json_length is not None
     header = json.loads(body[:json_length])
     assert header["outputs"][0]["parameters"] == {"binary_data_size": 8}

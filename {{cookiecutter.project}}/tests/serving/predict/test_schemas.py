@@ -1,5 +1,6 @@
 """The /predict models built from the manifest: a row is one required field per feature and nothing
-else, a batch holds at most the row limit, and a prediction carries the model's classes or its value."""
+else, a batch holds at most the row limit, a prediction carries the model's classes or its value, and
+every answer its rows' ids."""
 
 import pytest
 from pydantic import ValidationError
@@ -24,7 +25,7 @@ def test_a_row_takes_every_feature_by_name_and_nothing_else(manifest: ModelManif
 
 
 def test_a_batch_holds_one_row_up_to_the_limit(manifest: ModelManifest) -> None:
-    _, rows, _, _ = predict_models(manifest, max_rows=5)
+    _, rows, *_ = predict_models(manifest, max_rows=5)
     rows.model_validate({"rows": typical_rows(manifest, 5)})
     for count in (0, 6):
         with pytest.raises(ValidationError):
@@ -32,7 +33,7 @@ def test_a_batch_holds_one_row_up_to_the_limit(manifest: ModelManifest) -> None:
 
 
 def test_a_prediction_carries_the_classes_or_the_value(manifest: ModelManifest) -> None:
-    _, _, prediction, _ = predict_models(manifest, max_rows=5)
+    _, _, prediction, *_ = predict_models(manifest, max_rows=5)
     schema = prediction.model_json_schema(by_alias=True)
     if not manifest.classes:
         assert list(schema["properties"]) == ["value"]
@@ -41,3 +42,11 @@ def test_a_prediction_carries_the_classes_or_the_value(manifest: ModelManifest) 
     assert schema["properties"]["label"]["enum"] == manifest.classes
     probabilities = schema["$defs"]["Probabilities"]["properties"]
     assert list(probabilities) == manifest.classes
+
+
+def test_every_answer_carries_an_id_per_row(manifest: ModelManifest) -> None:
+    *_, answer, predictions = predict_models(manifest, max_rows=5)
+    for model in (answer, predictions):
+        schema = model.model_json_schema(by_alias=True)
+        assert "prediction_ids" in schema["required"]
+        assert schema["properties"]["prediction_ids"]["items"]["pattern"] == "^[A-Za-z0-9_-]{56}$"

@@ -16,11 +16,8 @@ from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.http.responses import json_reply
 from {{ cookiecutter.package }}.serving.monitoring.logs import request_id
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
-from {{ cookiecutter.package }}.serving.shadow.stage import (
-    MODEL_BYTES,
-    REASK,
-    Shadow,
-)
+from {{ cookiecutter.package }}.serving.shadow import REASK
+from {{ cookiecutter.package }}.serving.shadow.stage import MODEL_BYTES, Shadow
 
 from ...rows import typical_rows
 from .stables import (

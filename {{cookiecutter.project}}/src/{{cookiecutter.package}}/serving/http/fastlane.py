@@ -109,9 +109,11 @@ async def _read_body(receive: Receive) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-# The only headers the handlers and the shadow stage read; decoding the others would be wasted work on
-# every request.
-_WANTED = frozenset({b"content-type", b"inference-header-content-length", b"x-shadow-reask"})
+# The only headers the handlers and the shadow stage read (the last three tell how the request was routed,
+# for the ids' counter); decoding the others would be wasted work on every request.
+_WANTED = frozenset(
+    {b"content-type", b"inference-header-content-length", b"x-shadow-reask", b"host", b"x-model-variant"}
+)
 
 
 def _headers(scope: Scope) -> dict[str, str]:

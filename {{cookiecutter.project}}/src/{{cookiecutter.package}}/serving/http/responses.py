@@ -5,7 +5,7 @@ sends it straight over ASGI with `reply_headers`. Both lanes therefore answer by
 """
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from fastapi import FastAPI, Request
@@ -16,8 +16,17 @@ from starlette.responses import Response
 from ...runtime.dataplane import ModelNotReady
 
 JSON = "application/json"
-# A response body, and the length of its JSON header when binary tensor data follows it.
-Reply = tuple[bytes, int | None]
+
+
+class Reply(NamedTuple):
+    """A response body, the length of its JSON header when binary tensor data follows it, and the
+    reply's own headers beyond the content headers (names lower case)."""
+
+    body: bytes
+    json_length: int | None = None
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+
 # (body, headers with lower-case names, path parameters) -> Reply: what the hot routes run.
 Handler = Callable[[bytes, Mapping[str, str], dict[str, str]], Reply]
 
@@ -31,8 +40,8 @@ class ApiError(Exception):
         self.message = message
 
 
-def json_reply(content: Any) -> Reply:
-    return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), None
+def json_reply(content: Any, headers: tuple[tuple[bytes, bytes], ...] = ()) -> Reply:
+    return Reply(orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), None, headers)
 
 
 def error_reply(message: str) -> Reply:
@@ -40,18 +49,19 @@ def error_reply(message: str) -> Reply:
 
 
 def reply_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
-    """The raw ASGI headers of a reply, for the fast lane: content headers and the length."""
-    return [*_content_headers(reply), (b"content-length", str(len(reply[0])).encode())]
+    """The raw ASGI headers of a reply, for the fast lane: content headers, its own, and the length."""
+    return [*_content_headers(reply), *reply.headers, (b"content-length", str(len(reply.body)).encode())]
 
 
 def respond(reply: Reply, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     """The reply as a Starlette response (which sets the length), for routes, handlers and middleware."""
-    content = {key.decode(): value.decode() for key, value in _content_headers(reply)}
-    return Response(reply[0], status, headers={**content, **(headers or {})})
+    own = [*_content_headers(reply), *reply.headers]
+    content = {key.decode(): value.decode() for key, value in own}
+    return Response(reply.body, status, headers={**content, **(headers or {})})
 
 
 def _content_headers(reply: Reply) -> list[tuple[bytes, bytes]]:
-    json_length = reply[1]
+    json_length = reply.json_length
     if json_length is None:
         return [(b"content-type", b"application/json")]
     return [

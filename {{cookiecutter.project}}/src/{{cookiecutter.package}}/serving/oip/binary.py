@@ -82,7 +82,9 @@ def raw_bytes(values: np.ndarray) -> bytes:
     return b"".join(struct.pack("<I", len(item)) + item for item in encoded)
 
 
-def join(response: dict[str, Any], parts: list[bytes]) -> Reply:
+def join(
+    response: dict[str, Any], parts: list[bytes], headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> Reply:
     """The JSON header followed by the raw tensor bytes, with the header's length."""
-    header, _ = json_reply(response)
-    return header + b"".join(parts), len(header)
+    header = json_reply(response).body
+    return Reply(header + b"".join(parts), len(header), headers)

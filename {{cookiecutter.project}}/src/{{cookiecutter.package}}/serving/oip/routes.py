@@ -6,10 +6,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ...manifest import VALUE_OUTPUT
 from ..http.bodies import Unprocessable, check_unique_keys, count_keys, decode_json
 from ..http.fastlane import HotRoutes
 from ..http.openapi import Error, body_schema
 from ..http.responses import ApiError, Handler, Reply, json_reply, respond
+from ..ids import ID_HEADER
 from ..plane import Plane, unready_reason
 from . import binary, metadata, tensors
 from .feed import read_feed
@@ -72,7 +74,8 @@ def _add_model_routes(router: APIRouter, plane: Plane) -> None:
 def _add_infer_routes(router: APIRouter, hot: HotRoutes, handle: Handler, description: str) -> None:
     """The fast lane answers these two; the routes document them and serve when it is absent."""
     extra = body_schema("InferenceRequest")
-    ok: dict[int | str, dict[str, Any]] = {200: {"model": InferenceResponse}, **ERRORS}
+    answered = {"model": InferenceResponse, "headers": ID_HEADER}
+    ok: dict[int | str, dict[str, Any]] = {200: answered, **ERRORS}
 
     @hot.post(
         router,
@@ -131,4 +134,7 @@ def _infer(plane: Plane, body: bytes, headers: Mapping[str, str], params: dict[s
     check_unique_keys(header, count_keys(document, opaque="data"))
     feed = read_feed(plane, document, body, raw)
     names = tensors.requested_outputs(plane, document["outputs"])
-    return tensors.write_outputs(plane, plane.infer(feed), names, document)
+    outputs = plane.infer(feed)
+    # A regressor's ids sign its value as the client reads it: from JSON text, or from raw bytes.
+    as_text = VALUE_OUTPUT in names and not binary.wants_binary(document, VALUE_OUTPUT)
+    return tensors.write_outputs(plane, outputs, names, document, plane.stamp(outputs, headers, as_text))

@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ..ids import PredictionIds
 from .datatypes import INPUT_DATATYPES
 
 
@@ -47,8 +48,13 @@ class TensorOutput(BaseModel):
     data: list[Any]
 
 
+class ResponseParameters(BaseModel):
+    prediction_ids: PredictionIds
+
+
 class InferenceResponse(BaseModel):
     model_name: str
     model_version: str
-    id: str | None = None
+    id: str | None = Field(None, description="The request's id, as it sent it")
+    parameters: ResponseParameters
     outputs: list[TensorOutput]

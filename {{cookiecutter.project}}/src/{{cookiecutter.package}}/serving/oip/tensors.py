@@ -8,6 +8,7 @@ from ...runtime.columns import as_values
 from ...runtime.predictor import Outputs
 from ..http.bodies import Unprocessable
 from ..http.responses import ApiError, Reply, json_reply
+from ..ids import id_header
 from ..plane import Plane
 from . import binary
 from .datatypes import datatype_of, fits
@@ -69,8 +70,9 @@ def requested_outputs(plane: Plane, requested: Any) -> list[str]:
     return [str(name) for name in names]
 
 
-def write_outputs(plane: Plane, outputs: Outputs, names: list[str], document: Any) -> Reply:
-    """The response body, with raw tensor bytes after the JSON for outputs asked for in binary."""
+def write_outputs(plane: Plane, outputs: Outputs, names: list[str], document: Any, ids: list[str]) -> Reply:
+    """The response body, with raw tensor bytes after the JSON for outputs asked for in binary, and the
+    rows' prediction ids in its `parameters` (the spec keeps `id` for the request's)."""
     manifest = plane.manifest
     tensors, parts = [], []
     for name in names:
@@ -86,7 +88,10 @@ def write_outputs(plane: Plane, outputs: Outputs, names: list[str], document: An
         else:
             tensor["data"] = values.ravel() if values.dtype.kind in "fiu" else values.ravel().tolist()
         tensors.append(tensor)
-    response = {"model_name": manifest.name, "model_version": manifest.version, "outputs": tensors}
+    response: dict[str, Any] = {"model_name": manifest.name, "model_version": manifest.version}
     if document.get("id") is not None:
         response["id"] = document["id"]
-    return binary.join(response, parts) if parts else json_reply(response)
+    response["parameters"] = {"prediction_ids": ids}
+    response["outputs"] = tensors
+    headers = id_header(ids)
+    return binary.join(response, parts, headers) if parts else json_reply(response, headers)

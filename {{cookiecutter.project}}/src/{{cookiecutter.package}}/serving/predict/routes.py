@@ -10,6 +10,7 @@ from ..http.bodies import Unprocessable
 from ..http.fastlane import HotRoutes
 from ..http.openapi import REF, Error, body_schema
 from ..http.responses import JSON, ApiError, Handler, Reply, respond
+from ..ids import ID_HEADER
 from ..plane import Plane
 from .rows import RowReader, format_predictions
 
@@ -26,7 +27,8 @@ def predict_handler(plane: Plane) -> Handler:
             feed, batch = reader.read(body, headers.get("content-type"))
         except Unprocessable as error:
             raise ApiError(422, str(error)) from None
-        return format_predictions(plane.manifest.classes, plane.infer(feed), batch)
+        outputs = plane.infer(feed)
+        return format_predictions(plane.manifest.classes, outputs, batch, plane.stamp(outputs, headers))
 
     return handle
 
@@ -36,10 +38,11 @@ def predict_router(plane: Plane, hot: HotRoutes) -> APIRouter:
     handle = predict_handler(plane)
     router = APIRouter(tags=["Predictions"])
     errors: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (400, 413, 415, 422, 503)}
-    refs = [{"$ref": REF.format(model=name)} for name in ("Prediction", "Predictions")]
+    refs = [{"$ref": REF.format(model=name)} for name in ("Answer", "Predictions")]
     ok = {
-        "description": "One prediction, or predictions in row order",
+        "description": "One prediction, or predictions in row order; each row's id in prediction_ids",
         "content": {JSON: {"schema": {"oneOf": refs}}},
+        "headers": ID_HEADER,
     }
 
     @hot.post(

@@ -9,6 +9,7 @@ from ...runtime.columns import Columns, Feed, InputError, as_values
 from ...runtime.predictor import Outputs
 from ..http.bodies import Unprocessable, check_unique_keys, decode_json
 from ..http.responses import ApiError, Reply, json_reply
+from ..ids import id_header
 
 # JSON bytes per feature value beyond its name: the longest float64 repr ("-2.2250738585072014e-308"),
 # ": " and ", ", and the newline and indent of a pretty-printed body.
@@ -93,9 +94,10 @@ class RowReader:
         return f"{where}: {'; '.join(parts)}"
 
 
-def format_predictions(classes: list[str] | None, outputs: Outputs, batch: bool) -> Reply:
-    """One prediction object for a single row, or {"predictions": [...]} for a batch. The label is the
-    model's own label output, which applies a binary model's decision threshold (export.py)."""
+def format_predictions(classes: list[str] | None, outputs: Outputs, batch: bool, ids: list[str]) -> Reply:
+    """One prediction object for a single row, or {"predictions": [...]} for a batch, with the rows'
+    `prediction_ids` (and, for one row, its X-Prediction-Id header). The label is the model's own label
+    output, which applies a binary model's decision threshold (export.py)."""
     predictions: list[dict[str, Any]]
     if classes:
         probabilities = outputs[PROBABILITIES_OUTPUT]
@@ -106,4 +108,5 @@ def format_predictions(classes: list[str] | None, outputs: Outputs, batch: bool)
         ]
     else:
         predictions = [{"value": value} for value in outputs[VALUE_OUTPUT].ravel().tolist()]
-    return json_reply({"predictions": predictions} if batch else predictions[0])
+    answer = {"predictions": predictions} if batch else predictions[0]
+    return json_reply({**answer, "prediction_ids": ids}, id_header(ids))

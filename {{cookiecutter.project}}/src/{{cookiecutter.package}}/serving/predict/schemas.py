@@ -5,10 +5,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ...manifest import CategoricalFeature, ModelManifest
+from ..ids import PredictionIds
 
 
 def predict_models(manifest: ModelManifest, max_rows: int) -> list[type[BaseModel]]:
-    """Row, Rows, Prediction and Predictions for this model's features and task."""
+    """Row, Rows, Prediction (a row's), Answer (one row's, with its id) and Predictions for this model."""
     # Fields are named f0, f1, ... with the feature names as aliases: names need not be identifiers.
     # Every field is required, and null stands for a missing value. A number is any number float32
     # holds, whatever the type its column held in training (which the description gives); a column
@@ -31,8 +32,11 @@ def predict_models(manifest: ModelManifest, max_rows: int) -> list[type[BaseMode
     row: Any = create_model("Row", __config__=ConfigDict(extra="forbid"), **fields)
     rows = create_model("Rows", rows=(list[row], Field(min_length=1, max_length=max_rows)))
     prediction: Any = _prediction_model(manifest)
-    predictions = create_model("Predictions", predictions=(list[prediction], ...))
-    return [row, rows, prediction, predictions]
+    answer = create_model("Answer", __base__=prediction, prediction_ids=(PredictionIds, ...))
+    predictions = create_model(
+        "Predictions", predictions=(list[prediction], ...), prediction_ids=(PredictionIds, ...)
+    )
+    return [row, rows, prediction, answer, predictions]
 
 
 def _prediction_model(manifest: ModelManifest) -> type[BaseModel]:

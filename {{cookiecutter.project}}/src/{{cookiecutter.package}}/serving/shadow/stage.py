@@ -32,6 +32,7 @@ from ...manifest import ModelManifest
 from ..http.responses import JSON, Reply
 from ..monitoring.logs import request_id
 from ..settings import ServerSettings
+from . import REASK
 from .answers import (
     agree,
     incomparable,
@@ -45,8 +46,6 @@ log = logging.getLogger(__name__)
 
 # The headers that say how to read a body; the stable is asked with the body as it came.
 FORWARDED = ("content-type", "inference-header-content-length")
-# Sent with every re-ask; a request carrying it is never re-asked.
-REASK = "x-shadow-reask"
 # What every request to the stable carries: the re-ask mark, and a refusal of compressed answers.
 STABLE_HEADERS = {REASK: "1", "accept-encoding": "identity"}
 # The stable serves another model version: OIP's versioned path would be a 404 there.

@@ -1,0 +1,52 @@
+"""A true label as clients send it, matched to the index of one of the model's classes.
+
+/predict answers with the class names of the manifest, which training wrote as text (`str(label)`:
+"malignant", "1", "True", "1.0"). Clients send them back as they hold them: that text, or the number or
+boolean a warehouse column holds. A name matches as written; otherwise any spelling of the same number
+or boolean matches ("1", 1, 1.0 and "1.0" are one class; true and "True" another).
+"""
+
+import math
+
+
+class LabelTable:
+    """The classes of a model by every spelling a client may use for them."""
+
+    def __init__(self, classes: list[str]) -> None:
+        self.classes = classes
+        self.names = {name: index for index, name in enumerate(classes)}
+        spellings: dict[str, list[int]] = {}
+        for index, name in enumerate(classes):
+            key = _canonical(name)
+            if key is not None:
+                spellings.setdefault(key, []).append(index)
+        # Two classes spelled alike ("1" and "1.0") are told apart by their exact names only.
+        self.spellings = {key: indices[0] for key, indices in spellings.items() if len(indices) == 1}
+
+    def index(self, label: object) -> int | None:
+        """The class index of a label, or None when it names no class of the model."""
+        if isinstance(label, str) and label in self.names:
+            return self.names[label]
+        key = _canonical(label)
+        return None if key is None else self.spellings.get(key)
+
+
+def _canonical(label: object) -> str | None:
+    """One spelling per number or boolean; None for other text and for what is no label at all."""
+    if isinstance(label, bool):
+        return "true" if label else "false"
+    if isinstance(label, int):
+        return str(label)
+    if isinstance(label, float):
+        if not math.isfinite(label):
+            return None
+        return str(int(label)) if label.is_integer() else repr(label)
+    if isinstance(label, str) and len(label) <= 64:
+        text = label.strip().lower()
+        if text in ("true", "false"):
+            return text
+        try:
+            return _canonical(float(text))
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,169 @@
+"""`experiment verdict`: its exit codes, its one-line refusals, --watch, and --record read by the card."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package }}.__main__ import main
+from {{ cookiecutter.package }}.experiment.prometheus import Prometheus
+from {{ cookiecutter.package }}.experiment.watch import Setup, watch
+from {{ cookiecutter.package }}.manifest import EXPERIMENT_FILE, Experiment
+from {{ cookiecutter.package }}.model.card import render_card, write_card
+
+from ..test_main import exit_code
+from .stub import Stub, arm_values, serve_stub
+
+pytestmark = pytest.mark.timeout(60)
+CHAMPION, CHALLENGER = "a" * 12, "b" * 12
+
+
+@pytest.fixture
+def stub() -> Stub:
+    return Stub()
+
+
+@pytest.fixture
+def url(stub: Stub) -> Iterator[str]:
+    with serve_stub(stub) as address:
+        yield address
+
+
+def verdict(url: str, artifacts: Path, *extra: str) -> list[str]:
+    return [
+        *("experiment", "verdict", "--prometheus", url, "--champion", CHAMPION, "--challenger", CHALLENGER),
+        *("--since", "1h", "--artifacts", str(artifacts), *extra),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "correct", "traffic", "code", "decision"),
+    [
+        ((5000, 5000), (4500, 4700), (5000, 5000), 0, "decision: promote (the challenger is better)"),
+        ((5000, 5000), (4700, 4500), (5000, 5000), 4, "decision: abort (the challenger is worse)"),
+        ((300, 300), (270, 272), (300, 300), 3, "decision: keep running"),
+        ((5000, 5000), (4500, 4700), (5500, 4500), 5, "decision: stop: sample ratio mismatch"),
+    ],
+    ids=["promote", "abort", "keep-running", "srm"],
+)
+def test_each_decision_has_its_exit_code(
+    stub: Stub, url: str, artifacts_dir: Path, capsys: pytest.CaptureFixture[str],
+    outcomes: tuple[int, int], correct: tuple[int, int], traffic: tuple[int, int], code: int, decision: str,
+) -> None:  # fmt: skip
+    arm_values(stub, outcomes, correct, traffic)
+    assert main(verdict(url, artifacts_dir)) == code
+    out = capsys.readouterr().out
+    assert decision in out
+    assert f"challenger  {CHALLENGER}" in out
+
+
+def test_the_record_is_json_and_the_model_card_shows_it(
+    stub: Stub, url: str, artifacts_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arm_values(stub, (5000, 5000), (4500, 4700), (5000, 5000))
+    record = artifacts_copy / EXPERIMENT_FILE
+    assert main(verdict(url, artifacts_copy, "--record", str(record))) == 0
+    document = json.loads(record.read_text())
+    assert document["decision"] == "promote"
+    assert [arm["outcomes"] for arm in document["arms"]] == [5000, 5000]
+    lower, upper = document["ci"]
+    assert not lower <= 0 <= upper  # the interval excludes no difference
+    card = write_card(artifacts_copy).read_text()
+    assert "## A/B experiment" in card
+    assert f"- Decision: **promote** (the challenger is better), {document['time']}" in card
+
+
+def test_no_record_no_experiment_section(artifacts_dir: Path) -> None:
+    from {{ cookiecutter.package }}.manifest import read_manifest
+
+    assert "A/B experiment" not in render_card(read_manifest(artifacts_dir), None)
+
+
+def test_an_unreachable_prometheus_exits_6_in_one_line(
+    artifacts_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve_stub(Stub()) as url:
+        pass
+    assert main(verdict(url, artifacts_dir)) == 6
+    err = capsys.readouterr().err
+    assert err.startswith("error: Prometheus at ")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (["--champion", "main"], "'main': expected a model sha256"),
+        (["--since", "yesterday"], "'yesterday': expected an RFC 3339 time with offset, or a duration"),
+        (["--since", "2026-01-01T00:00:00"], "expected an RFC 3339 time with offset"),
+        (["--since", "2999-01-01T00:00:00Z"], "cannot start in the future"),
+        (["--interval", "0"], "--interval: '0': expected a whole number from 1"),
+        (["--prometheus", "prometheus:9090"], "expected an http:// or https:// URL"),
+        (["--champion-pod-hash", "abc"], "not allowed with argument --champion"),
+    ],
+)
+def test_a_bad_argument_exits_2_in_one_line(
+    artifacts_dir: Path, capsys: pytest.CaptureFixture[str], change: list[str], message: str
+) -> None:
+    assert exit_code([*verdict("http://127.0.0.1:9", artifacts_dir), *change]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_a_release_of_code_alone_passes_the_stage(
+    artifacts_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same model on both sides: nothing to compare, and the Job must not abort a code-only release."""
+    arguments = verdict("http://127.0.0.1:9", artifacts_dir, "--challenger", CHAMPION)
+    assert main(arguments) == 0
+    assert "same model version" in capsys.readouterr().out
+
+
+def test_the_challenger_defaults_to_the_model_in_artifacts(
+    stub: Stub, url: str, artifacts_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = verdict(url, artifacts_dir)
+    arguments.remove("--challenger")
+    arguments.remove(CHALLENGER)
+    assert main(arguments) == 3
+    assert 'version=~"aaaaaaaaaaaa|' in stub.queries[0]
+
+
+def test_watch_returns_at_the_first_decision(stub: Stub, url: str, artifacts_dir: Path) -> None:
+    arm_values(stub, (5000, 5000), (4500, 4700), (5000, 5000))
+    assert main(verdict(url, artifacts_dir, "--watch", "--interval", "1")) == 0
+
+
+def test_watch_ends_at_the_horizon_with_on_horizon(stub: Stub, url: str) -> None:
+    arm_values(stub, (1000, 1000), (900, 900), (1000, 1000))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    now = [start]
+
+    def sleep(seconds: float) -> None:
+        now[0] += timedelta(seconds=seconds)
+
+    plan = Experiment(metric="accuracy", max_duration="1d")
+    prometheus = Prometheus(url)
+    try:
+        result = watch(prometheus, Setup(plan, (CHAMPION, CHALLENGER), start), 3600, sleep, lambda: now[0])
+    finally:
+        prometheus.close()
+    assert (result.decision.value, result.elapsed_s) == ("abort", 86400)
+
+
+def test_watch_gives_up_after_failed_looks_in_a_row(stub: Stub, url: str) -> None:
+    stub.status, stub.body = 503, b"down"
+    prometheus = Prometheus(url)
+    sleeps: list[float] = []
+    with pytest.raises(Exception, match="answered 503"):
+        watch(
+            prometheus,
+            Setup(Experiment(metric="accuracy"), (CHAMPION, CHALLENGER), datetime.now(UTC)),
+            5,
+            sleeps.append,
+        )
+    prometheus.close()
+    assert sleeps == [5, 5]
