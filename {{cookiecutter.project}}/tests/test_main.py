@@ -165,3 +165,13 @@ def test_every_command_writes_its_output_a_whole_line_at_a_time() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.endswith("\nTrue")
+
+
+def test_the_commands_load_no_model_runtime_until_one_runs() -> None:
+    """The serving image prints onnxruntime's own warnings on a read-only root: `score` there must say
+    what it needs in one line (test_image.py), so building the parser imports neither onnxruntime nor
+    scikit-learn."""
+    runtimes = "{'onnxruntime', 'sklearn'}"
+    code = f"import sys, {PACKAGE}.__main__; print(sorted(set(sys.modules) & {runtimes}))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import time
 from collections.abc import Mapping
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 from prometheus_client import Counter
@@ -21,9 +21,11 @@ from ..errors import Failure
 from ..manifest import LABEL_OUTPUT, VALUE_OUTPUT
 from ..outcomes.ids import IdKeys, Kind, SigningKey
 from ..outcomes.settings import KEY_VARIABLE, export_key
-from ..runtime.predictor import Outputs
 from .settings import ServerSettings
 from .shadow import REASK
+
+if TYPE_CHECKING:  # onnxruntime, which `serve`'s parent and every other command never load
+    from ..runtime.predictor import Outputs
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ class IdStamper:
             source: (rows.labels(version, source), requests.labels(version, source)) for source in SOURCES
         }
 
-    def stamp(self, outputs: Outputs, headers: Mapping[str, str], as_text: bool = False) -> list[str]:
+    def stamp(self, outputs: "Outputs", headers: Mapping[str, str], as_text: bool = False) -> list[str]:
         """An id per row, of its class index, or of its value exactly as the client reads it: the float64
         /predict writes, or, `as_text`, the shortest text of the output's own type that OIP JSON writes."""
         labels = outputs.get(LABEL_OUTPUT)
