@@ -10,7 +10,12 @@ import pytest
 from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.experiment.prometheus import Prometheus
 from {{ cookiecutter.package }}.experiment.watch import Setup, watch
-from {{ cookiecutter.package }}.manifest import EXPERIMENT_FILE, Experiment
+from {{ cookiecutter.package }}.manifest import (
+    EXPERIMENT_FILE,
+    Experiment,
+    read_manifest,
+    write_manifest,
+)
 from {{ cookiecutter.package }}.model.card import render_card, write_card
 
 from ..test_main import exit_code
@@ -23,6 +28,16 @@ CHAMPION, CHALLENGER = "a" * 12, "b" * 12
 @pytest.fixture
 def stub() -> Stub:
     return Stub()
+
+
+@pytest.fixture
+def planned(artifacts_copy: Path) -> Path:
+    """The model with the MDE the stub's counters are sized for, whatever target the project trains on."""
+    manifest = read_manifest(artifacts_copy)
+    effect = 3.0 if manifest.experiment.metric == "mae" else 0.02
+    plan = manifest.experiment.model_copy(update={"minimum_detectable_effect": effect})
+    write_manifest(artifacts_copy, manifest.model_copy(update={"experiment": plan}))
+    return artifacts_copy
 
 
 @pytest.fixture
@@ -49,11 +64,11 @@ def verdict(url: str, artifacts: Path, *extra: str) -> list[str]:
     ids=["promote", "abort", "keep-running", "srm"],
 )
 def test_each_decision_has_its_exit_code(
-    stub: Stub, url: str, artifacts_dir: Path, capsys: pytest.CaptureFixture[str],
+    stub: Stub, url: str, planned: Path, capsys: pytest.CaptureFixture[str],
     outcomes: tuple[int, int], correct: tuple[int, int], traffic: tuple[int, int], code: int, decision: str,
 ) -> None:  # fmt: skip
     arm_values(stub, outcomes, correct, traffic)
-    assert main(verdict(url, artifacts_dir)) == code
+    assert main(verdict(url, planned)) == code
     out = capsys.readouterr().out
     assert decision in out
     assert f"challenger  {CHALLENGER}" in out
@@ -75,18 +90,17 @@ def test_the_record_is_json_and_the_model_card_shows_it(
     assert f"- Decision: **promote** (the challenger is better), {document['time']}" in card
 
 
-def test_no_record_no_experiment_section(artifacts_dir: Path) -> None:
-    from {{ cookiecutter.package }}.manifest import read_manifest
+def test_no_record_no_experiment_section(planned: Path) -> None:
 
-    assert "A/B experiment" not in render_card(read_manifest(artifacts_dir), None)
+    assert "A/B experiment" not in render_card(read_manifest(planned), None)
 
 
 def test_an_unreachable_prometheus_exits_6_in_one_line(
-    artifacts_dir: Path, capsys: pytest.CaptureFixture[str]
+    planned: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with serve_stub(Stub()) as url:
         pass
-    assert main(verdict(url, artifacts_dir)) == 6
+    assert main(verdict(url, planned)) == 6
     err = capsys.readouterr().err
     assert err.startswith("error: Prometheus at ")
     assert err.count("\n") == 1
@@ -105,36 +119,34 @@ def test_an_unreachable_prometheus_exits_6_in_one_line(
     ],
 )
 def test_a_bad_argument_exits_2_in_one_line(
-    artifacts_dir: Path, capsys: pytest.CaptureFixture[str], change: list[str], message: str
+    planned: Path, capsys: pytest.CaptureFixture[str], change: list[str], message: str
 ) -> None:
-    assert exit_code([*verdict("http://127.0.0.1:9", artifacts_dir), *change]) == 2
+    assert exit_code([*verdict("http://127.0.0.1:9", planned), *change]) == 2
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
 
 
-def test_a_release_of_code_alone_passes_the_stage(
-    artifacts_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_release_of_code_alone_passes_the_stage(planned: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The same model on both sides: nothing to compare, and the Job must not abort a code-only release."""
-    arguments = verdict("http://127.0.0.1:9", artifacts_dir, "--challenger", CHAMPION)
+    arguments = verdict("http://127.0.0.1:9", planned, "--challenger", CHAMPION)
     assert main(arguments) == 0
     assert "same model version" in capsys.readouterr().out
 
 
 def test_the_challenger_defaults_to_the_model_in_artifacts(
-    stub: Stub, url: str, artifacts_dir: Path, capsys: pytest.CaptureFixture[str]
+    stub: Stub, url: str, planned: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    arguments = verdict(url, artifacts_dir)
+    arguments = verdict(url, planned)
     arguments.remove("--challenger")
     arguments.remove(CHALLENGER)
     assert main(arguments) == 3
     assert 'version=~"aaaaaaaaaaaa|' in stub.queries[0]
 
 
-def test_watch_returns_at_the_first_decision(stub: Stub, url: str, artifacts_dir: Path) -> None:
+def test_watch_returns_at_the_first_decision(stub: Stub, url: str, planned: Path) -> None:
     arm_values(stub, (5000, 5000), (4500, 4700), (5000, 5000))
-    assert main(verdict(url, artifacts_dir, "--watch", "--interval", "1")) == 0
+    assert main(verdict(url, planned, "--watch", "--interval", "1")) == 0
 
 
 def test_watch_ends_at_the_horizon_with_on_horizon(stub: Stub, url: str) -> None:
