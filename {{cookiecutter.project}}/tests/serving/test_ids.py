@@ -137,17 +137,6 @@ def test_a_bad_key_setting_is_one_line_and_exit_2(
     assert words in line
 
 
-def worker_key(pid: int) -> IdKeys:
-    """The key a worker process holds, read from its environment as the parent handed it over."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    keys = set()
-    for child in children:
-        environment = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
-        keys |= {item.split(b"=", 1)[1] for item in environment if item.startswith(b"APP_PREDICTION_ID_KEY=")}
-    [key] = keys
-    return IdKeys(SigningKey.from_base64(key.decode(), 0))
-
-
 @pytest.mark.slow
 def test_an_id_one_worker_made_verifies_with_the_key_the_other_holds(two_workers: LiveServer) -> None:
     keys = worker_keys(two_workers.process.pid)
