@@ -75,17 +75,17 @@ def test_each_decision_has_its_exit_code(
 
 
 def test_the_record_is_json_and_the_model_card_shows_it(
-    stub: Stub, url: str, artifacts_copy: Path, capsys: pytest.CaptureFixture[str]
+    stub: Stub, url: str, planned: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     arm_values(stub, (5000, 5000), (4500, 4700), (5000, 5000))
-    record = artifacts_copy / EXPERIMENT_FILE
-    assert main(verdict(url, artifacts_copy, "--record", str(record))) == 0
+    record = planned / EXPERIMENT_FILE
+    assert main(verdict(url, planned, "--record", str(record))) == 0
     document = json.loads(record.read_text())
     assert document["decision"] == "promote"
     assert [arm["outcomes"] for arm in document["arms"]] == [5000, 5000]
     lower, upper = document["ci"]
     assert not lower <= 0 <= upper  # the interval excludes no difference
-    card = write_card(artifacts_copy).read_text()
+    card = write_card(planned).read_text()
     assert "## A/B experiment" in card
     assert f"- Decision: **promote** (the challenger is better), {document['time']}" in card
 
