@@ -19,8 +19,9 @@ from . import PROJECT_DIR
 from .sharing import SHARED, shared_dir, shared_path, shared_server, stop_servers
 from .stores import Stores, start_object_store, start_tracking_server
 
-# The app in process (`client` and what builds it), for the serving, runtime and batch tests alike.
-pytest_plugins = ("tests.apps",)
+# The app in process (`client` and what builds it), for the serving, runtime and batch tests alike, and
+# the shared real servers.
+pytest_plugins = ("tests.apps", "tests.servers")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,4 +1,8 @@
-"""The server as a real process on a free local port, and raw sockets to hold a request in flight."""
+"""The server as a real process on a free local port, and raw sockets to hold a request in flight.
+
+A pytest plugin of the root conftest: `server` and `two_workers`, started once per test process and
+shared by every area's tests that only send them requests.
+"""
 
 import os
 import signal
@@ -12,9 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
 
 PACKAGE = "{{ cookiecutter.package }}"
+# Installed for training, absent from the serving image: a prelude that makes them unimportable starts a
+# server as the image would run it.
+TRAINING_ONLY = ("sklearn", "pandas", "skl2onnx", "onnx", "pyarrow")
+BLOCK_TRAINING = f"import sys\nsys.modules.update(dict.fromkeys({TRAINING_ONLY!r}))"
 
 
 def free_port() -> int:
@@ -135,3 +145,18 @@ def read_response(connection: socket.socket) -> tuple[int, bytes]:
         chunks.append(chunk)
     head, _, payload = b"".join(chunks).partition(b"\r\n\r\n")
     return int(head.split()[1]), payload
+
+
+@pytest.fixture(scope="session")
+def server(artifacts_dir: Path) -> Iterator[LiveServer]:
+    """`python -m <package> serve` with the default settings, with the training libraries unimportable
+    as in the serving image."""
+    with live_server(artifacts_dir, prelude=BLOCK_TRAINING) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def two_workers(artifacts_dir: Path) -> Iterator[LiveServer]:
+    """The same with --workers 2, and no APP_PREDICTION_ID_KEY: the workers share the key `serve` made."""
+    with live_server(artifacts_dir, workers=2) as running:
+        yield running

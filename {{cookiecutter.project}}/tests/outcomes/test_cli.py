@@ -1,9 +1,8 @@
-"""`outcomes` against a real server of two workers on loopback: a file's outcomes posted in batches and
-counted once whichever worker takes them; a refused one and a broken server exit 1, a bad file 2."""
+"""`outcomes` against a real server of two workers on loopback: a file of the outcomes of its own
+predictions posted in batches and counted once whichever worker takes them; a refused one and a broken
+server exit 1, a bad file 2."""
 
-import base64
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -12,36 +11,25 @@ import pyarrow.parquet as pq
 import pytest
 
 from {{ cookiecutter.package }}.__main__ import main
-from {{ cookiecutter.package }}.outcomes.ids import IdKeys, Kind, SigningKey
 
 from ..rows import typical_rows
-from ..servers import LiveServer, free_port, live_server
+from ..servers import LiveServer, free_port
 
 pytestmark = pytest.mark.slow
-KEYS = IdKeys(SigningKey(5, bytes(range(1, 33))))
 KINDS = "label, value, business"
 
 
-@pytest.fixture(scope="module")
-def server(artifacts_dir: Path) -> Iterator[LiveServer]:
-    key = base64.b64encode(bytes(range(1, 33))).decode()
-    with live_server(
-        artifacts_dir, workers=2, APP_PREDICTION_ID_KEY=key, APP_PREDICTION_ID_KEY_ID="5"
-    ) as running:
-        yield running
-
-
-def version_of(server: LiveServer) -> str:
-    assert server.manifest.onnx is not None
-    return server.manifest.onnx.sha256[:12]
-
-
-def an_id(server: LiveServer) -> tuple[str, str, object]:
-    """A fresh id of the served model, the outcome column it takes, and a true outcome for it."""
-    when = int(time.time()) - 5
-    if server.manifest.classes:
-        return KEYS.sign(version_of(server), Kind.CLASS, when, 0), "label", server.manifest.classes[0]
-    return KEYS.sign(version_of(server), Kind.VALUE, when, 100.0), "value", 90.0
+def predicted(server: LiveServer, count: int) -> tuple[list[str], str, list[object]]:
+    """`count` ids from /predict, the outcome column they take, and true outcomes: what was predicted."""
+    ids: list[str] = []
+    outcomes: list[object] = []
+    column = "label" if server.manifest.classes else "value"
+    for start in range(0, count, 1000):
+        rows = typical_rows(server.manifest, min(1000, count - start))
+        answer = httpx.post(f"{server.url}/predict", json={"rows": rows}, timeout=30).json()
+        ids += answer["prediction_ids"]
+        outcomes += [prediction[column] for prediction in answer["predictions"]]
+    return ids, column, outcomes
 
 
 def outcomes_counted(server: LiveServer, series: str = "model_outcomes_total") -> float:
@@ -58,35 +46,35 @@ def settled(server: LiveServer, expected: float, series: str = "model_outcomes_t
 
 
 def test_a_file_is_posted_in_batches_and_counted_once(
-    server: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    two_workers: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rows = [an_id(server) for _ in range(2500)]
-    column = rows[0][1]
+    ids, column, outcomes = predicted(two_workers, 2500)
     path = tmp_path / "outcomes.parquet"
-    ids = [token for token, _, _ in rows]
-    pq.write_table(pa.table({"prediction_id": ids, column: [truth for _, _, truth in rows]}), path)
-    before = outcomes_counted(server)
-    assert main(["outcomes", "--input", str(path), "--url", server.url]) == 0
+    pq.write_table(pa.table({"prediction_id": ids, column: outcomes}), path)
+    before = outcomes_counted(two_workers)
+    assert main(["outcomes", "--input", str(path), "--url", two_workers.url]) == 0
     assert capsys.readouterr().out == "outcomes: 2500 accepted, 0 refused, 0 skipped (no outcome)\n"
-    assert settled(server, before + 2500) == before + 2500
+    assert settled(two_workers, before + 2500) == before + 2500
 
 
 def test_refused_rows_are_named_and_exit_1(
-    server: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    two_workers: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    token, column, truth = an_id(server)
-    forged = IdKeys(SigningKey(5, bytes(32))).sign(version_of(server), Kind.CLASS, int(time.time()), 0)
+    [token], column, [truth] = predicted(two_workers, 1)
+    forged = token[:-1] + ("B" if token.endswith("A") else "A")  # the last byte of its tag changed
     path = tmp_path / "outcomes.csv"
     path.write_text(f"prediction_id,{column},note\n{token},{truth},a\n{forged},{truth},b\n{token},,c\n")
-    assert main(["outcomes", "--input", str(path), "--url", server.url, "--batch-size", "1"]) == 1
+    url = two_workers.url
+    assert main(["outcomes", "--input", str(path), "--url", url, "--batch-size", "1"]) == 1
     captured = capsys.readouterr()
     assert captured.out == "outcomes: 1 accepted, 1 refused (bad_signature 1), 1 skipped (no outcome)\n"
     assert captured.err.startswith("  row 3: bad_signature: ")
 
 
 def test_an_outcome_lands_on_the_other_worker_than_its_prediction_and_the_counts_add_up(
-    server: LiveServer,
+    two_workers: LiveServer,
 ) -> None:
+    server = two_workers
     """/predict's id, posted until both workers took it: one of them did not make the prediction, and
     verified it all the same. Each worker remembers only the outcomes it took, so it is counted once per
     worker (docs/monitoring.md) and the repeats as duplicates, summed over both."""

@@ -87,33 +87,42 @@ def test_a_64_mb_header_costs_the_server_little_time(quiet_server: LiveServer) -
     assert spent < 1.0
 
 
+@pytest.fixture(scope="module")
+def impatient_server(artifacts_dir: Path) -> Iterator[LiveServer]:
+    """One server with a 1 s header timeout and a 1 s keep-alive timeout, for the tests of each: a
+    connection with a request under way is timed by the first, an idle kept-alive one by the second."""
+    with live_server(
+        artifacts_dir, APP_HEADER_TIMEOUT_S="1", APP_KEEPALIVE_TIMEOUT_S="1", APP_LOG_LEVEL="warning"
+    ) as server:
+        yield server
+
+
 @pytest.mark.slow
-def test_slow_and_idle_connections_are_closed(artifacts_dir: Path) -> None:
-    with live_server(artifacts_dir, APP_HEADER_TIMEOUT_S="1", APP_LOG_LEVEL="warning") as server:
-        slow = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(50)]
-        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(50)]
-        for connection in slow:
-            connection.sendall(b"GET /healthz HTTP/1.1\r\nX-Slow: ")
-        time.sleep(0.5)
-        for connection in slow:
-            connection.sendall(b"a")
-        slow_answers = [read_status(connection, 5) for connection in slow]
-        idle_answers = [read_status(connection, 5) for connection in idle]
+def test_slow_and_idle_connections_are_closed(impatient_server: LiveServer) -> None:
+    port = impatient_server.port
+    slow = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
+    for connection in slow:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nX-Slow: ")
+    time.sleep(0.5)
+    for connection in slow:
+        connection.sendall(b"a")
+    slow_answers = [read_status(connection, 5) for connection in slow]
+    idle_answers = [read_status(connection, 5) for connection in idle]
     assert slow_answers == [408] * 50
     assert idle_answers == ["closed"] * 50
 
 
 @pytest.mark.slow
-def test_a_kept_alive_connection_closes_after_the_keepalive_timeout(artifacts_dir: Path) -> None:
-    with live_server(artifacts_dir, APP_KEEPALIVE_TIMEOUT_S="1") as server:
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
-        connection.request("GET", "/healthz")
-        assert connection.getresponse().read() == b'{"status":"ok"}'
-        started = time.monotonic()
-        assert connection.sock is not None
-        assert connection.sock.recv(1) == b""
-        assert 0.5 < time.monotonic() - started < 3
-        connection.close()
+def test_a_kept_alive_connection_closes_after_the_keepalive_timeout(impatient_server: LiveServer) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", impatient_server.port, timeout=5)
+    connection.request("GET", "/healthz")
+    assert connection.getresponse().read() == b'{"status":"ok"}'
+    started = time.monotonic()
+    assert connection.sock is not None
+    assert connection.sock.recv(1) == b""
+    assert 0.5 < time.monotonic() - started < 3
+    connection.close()
 
 
 def pipeline_without_reading(port: int, seconds: float) -> None:
