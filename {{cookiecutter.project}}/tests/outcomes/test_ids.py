@@ -14,6 +14,7 @@ from {{ cookiecutter.package }}.outcomes.ids import (
     Kind,
     PredictionId,
     SigningKey,
+    label_digest,
     require_version,
 )
 
@@ -22,7 +23,8 @@ VERSION = "0123456789ab"
 KEYS = IdKeys(SigningKey(7, bytes(range(32))))
 
 versions = st.text("0123456789abcdef", min_size=12, max_size=12)
-class_indices = st.integers(0, 2**64 - 1)
+CLASSES = ["benign", "malignant", "unsure"]
+class_lists = st.lists(st.text(max_size=8), min_size=1, max_size=5)
 values = st.floats(allow_nan=False)
 
 
@@ -39,12 +41,28 @@ def reason(keys: IdKeys, token: object, now: float = NOW) -> str:
 
 
 @settings(max_examples=200, deadline=None)
-@given(version=versions, index=class_indices, issued=st.integers(NOW - 86400, NOW))
-def test_a_class_id_round_trips(version: str, index: int, issued: int) -> None:
-    token = KEYS.sign(version, Kind.CLASS, issued, index)
+@given(version=versions, issued=st.integers(NOW - 86400, NOW), classes=class_lists, data=st.data())
+def test_a_class_id_round_trips_with_the_name_of_its_class(
+    version: str, issued: int, classes: list[str], data: st.DataObject
+) -> None:
+    index = data.draw(st.integers(0, len(classes) - 1))
+    token = KEYS.sign(version, Kind.CLASS, issued, index, classes)
     assert len(token) == TOKEN_LENGTH
     pid = KEYS.verify(token, now=NOW)
-    assert (pid.version, pid.kind, pid.issued_at, pid.value) == (version, Kind.CLASS, issued, index)
+    assert (pid.version, pid.kind, pid.issued_at, pid.label) == (
+        version,
+        Kind.CLASS,
+        issued,
+        label_digest(classes[index]),
+    )
+
+
+def test_a_class_is_named_by_its_name_whatever_its_index() -> None:
+    """The same class at another index (another version's order) is the same label; spellings differ."""
+    first = KEYS.verify(KEYS.sign(VERSION, Kind.CLASS, NOW, 0, ["benign", "malignant"]), now=NOW)
+    second = KEYS.verify(KEYS.sign(VERSION, Kind.CLASS, NOW, 1, ["malignant", "benign"]), now=NOW)
+    assert first.label == second.label == label_digest("benign")
+    assert len({label_digest(name) for name in ["1", "1.0", " 1", "True", "true", ""]}) == 6
 
 
 @settings(max_examples=200, deadline=None)
@@ -56,7 +74,7 @@ def test_a_value_id_carries_the_exact_float_returned(value: float) -> None:
 
 
 def test_ids_of_the_same_prediction_differ_by_their_nonce() -> None:
-    first, second = (KEYS.verify(KEYS.sign(VERSION, Kind.CLASS, NOW, 1), now=NOW) for _ in range(2))
+    first, second = (KEYS.verify(KEYS.sign(VERSION, Kind.CLASS, NOW, 1, CLASSES), now=NOW) for _ in range(2))
     assert first.nonce != second.nonce
 
 
@@ -65,14 +83,14 @@ def test_ids_of_the_same_prediction_differ_by_their_nonce() -> None:
 def test_any_flipped_bit_is_refused(position: int, bit: int) -> None:
     """Every bit is covered by the tag, the tag's own bits included; a flip in the format or key id byte
     is refused before the tag is checked."""
-    token = flip(KEYS.sign(VERSION, Kind.CLASS, NOW, 2), position, bit)
+    token = flip(KEYS.sign(VERSION, Kind.CLASS, NOW, 2, CLASSES), position, bit)
     assert reason(KEYS, token) in {"bad_signature", "malformed", "unknown_key"}
 
 
 @settings(max_examples=200, deadline=None)
 @given(cut=st.integers(0, TOKEN_LENGTH - 1), extra=st.text("A-_9", min_size=1, max_size=8))
 def test_a_truncated_or_extended_id_is_malformed(cut: int, extra: str) -> None:
-    token = KEYS.sign(VERSION, Kind.CLASS, NOW, 2)
+    token = KEYS.sign(VERSION, Kind.CLASS, NOW, 2, CLASSES)
     assert reason(KEYS, token[:cut]) == "malformed"
     assert reason(KEYS, token + extra) == "malformed"
 
@@ -85,33 +103,35 @@ def test_junk_is_malformed_never_an_error(junk: object) -> None:
 
 def test_characters_outside_base64url_are_refused_not_skipped() -> None:
     """The standard decoder would drop '!' and '=' silently and decode what is left."""
-    token = KEYS.sign(VERSION, Kind.CLASS, NOW, 2)
+    token = KEYS.sign(VERSION, Kind.CLASS, NOW, 2, CLASSES)
     assert reason(KEYS, token[:-2] + "!=") == "malformed"
     assert reason(KEYS, token[:-1] + "+") == "malformed"
 
 
 def test_an_id_signed_with_another_secret_is_a_forgery() -> None:
     forger = IdKeys(SigningKey(7, b"x" * 32))
-    assert reason(KEYS, forger.sign(VERSION, Kind.CLASS, NOW, 1)) == "bad_signature"
+    assert reason(KEYS, forger.sign(VERSION, Kind.CLASS, NOW, 1, CLASSES)) == "bad_signature"
 
 
 def test_the_previous_key_verifies_during_a_rotation_and_not_after() -> None:
     old = IdKeys(SigningKey(1, b"o" * 32))
-    token = old.sign(VERSION, Kind.CLASS, NOW, 1)
+    token = old.sign(VERSION, Kind.CLASS, NOW, 1, CLASSES)
     rotated = IdKeys(SigningKey(2, b"n" * 32), previous=SigningKey(1, b"o" * 32))
-    assert rotated.verify(token, now=NOW).value == 1
+    assert rotated.verify(token, now=NOW).label == label_digest(CLASSES[1])
     assert reason(IdKeys(SigningKey(2, b"n" * 32)), token) == "unknown_key"
 
 
 def test_ids_are_refused_once_older_than_the_maximum_age_or_from_the_future() -> None:
     keys = IdKeys(SigningKey(0, b"k" * 32), max_age=3600, clock_skew=60)
-    assert keys.verify(keys.sign(VERSION, Kind.CLASS, NOW - 3600, 0), now=NOW).issued_at == NOW - 3600
-    assert reason(keys, keys.sign(VERSION, Kind.CLASS, NOW - 3601, 0)) == "expired"
-    assert reason(keys, keys.sign(VERSION, Kind.CLASS, NOW + 61, 0)) == "future"
+    assert (
+        keys.verify(keys.sign(VERSION, Kind.CLASS, NOW - 3600, 0, CLASSES), now=NOW).issued_at == NOW - 3600
+    )
+    assert reason(keys, keys.sign(VERSION, Kind.CLASS, NOW - 3601, 0, CLASSES)) == "expired"
+    assert reason(keys, keys.sign(VERSION, Kind.CLASS, NOW + 61, 0, CLASSES)) == "future"
 
 
 def test_a_kind_from_a_newer_release_is_malformed_not_an_error() -> None:
-    token = KEYS.sign(VERSION, Kind.CLASS, NOW, 0)
+    token = KEYS.sign(VERSION, Kind.CLASS, NOW, 0, CLASSES)
     raw = bytearray(base64.urlsafe_b64decode(token))[:26]
     raw[2] = 9
     key = KEYS.current

@@ -37,8 +37,10 @@ def counted(recorder: OutcomeRecorder) -> Iterator[tuple[str, float]]:
                 yield found.name, found.value
 
 
-def class_id(index: int, version: str = SERVED, issued_at: int = NOW - 3600) -> str:
-    return KEYS.sign(version, Kind.CLASS, issued_at, index)
+def class_id(
+    index: int, version: str = SERVED, issued_at: int = NOW - 3600, classes: list[str] = CLASSES
+) -> str:
+    return KEYS.sign(version, Kind.CLASS, issued_at, index, classes)
 
 
 def refusal(recorder: OutcomeRecorder, outcome: Outcome) -> str:
@@ -81,12 +83,25 @@ def test_a_version_never_served_here_is_recorded_under_its_own_label(recorder: O
     assert sample(recorder, "model_outcomes_correct_total", version=SERVED) == 0
 
 
+def test_a_version_that_orders_the_classes_otherwise_is_judged_by_class_name(
+    recorder: OutcomeRecorder,
+) -> None:
+    """A retrain that read the target as text sorts it otherwise: index 0 is "unsure" there, "benign" here."""
+    reordered = ["unsure", "malignant", "benign"]
+    recorder.record(Outcome(class_id(0, version=OTHER, classes=reordered), "label", "unsure"), NOW)
+    recorder.record(Outcome(class_id(0, version=OTHER, classes=reordered), "label", "benign"), NOW)
+    assert sample(recorder, "model_outcomes_correct_total", version=OTHER) == 1
+    confusion = "model_outcomes_confusion_total"
+    assert sample(recorder, confusion, version=OTHER, actual="unsure", predicted="unsure") == 1
+    assert sample(recorder, confusion, version=OTHER, actual="benign", predicted="unsure") == 1
+
+
 def forged() -> str:
-    return IdKeys(SigningKey(1, bytes(32))).sign(SERVED, Kind.CLASS, NOW, 1)
+    return IdKeys(SigningKey(1, bytes(32))).sign(SERVED, Kind.CLASS, NOW, 1, CLASSES)
 
 
 def unknown_key() -> str:
-    return IdKeys(SigningKey(9, bytes(32))).sign(SERVED, Kind.CLASS, NOW, 0)
+    return IdKeys(SigningKey(9, bytes(32))).sign(SERVED, Kind.CLASS, NOW, 0, CLASSES)
 
 
 def tampered() -> str:
@@ -106,7 +121,7 @@ def tampered() -> str:
         (lambda: Outcome(KEYS.sign(SERVED, Kind.VALUE, NOW, 1.0), "label", "benign"), "kind_mismatch"),
         (lambda: Outcome(class_id(0), "value", 1.0), "kind_mismatch"),
         (lambda: Outcome(class_id(0), "label", "cancer"), "unknown_label"),
-        (lambda: Outcome(class_id(7), "label", "benign"), "unknown_class"),
+        (lambda: Outcome(class_id(0, classes=["cancer"]), "label", "benign"), "unknown_class"),
         (lambda: Outcome(class_id(0), "business", -1), "malformed"),
         (lambda: Outcome(class_id(0), "business", float("inf")), "malformed"),
         (lambda: Outcome(class_id(0), "business", True), "malformed"),
@@ -151,6 +166,6 @@ def test_the_served_version_has_its_series_before_any_outcome(recorder: OutcomeR
 def test_many_classes_have_no_confusion() -> None:
     classes = [str(index) for index in range(21)]
     recorder = OutcomeRecorder(OutcomeMetrics(CollectorRegistry()), KEYS, classes)
-    recorder.record(Outcome(class_id(3), "label", 3), NOW)
+    recorder.record(Outcome(class_id(3, classes=classes), "label", 3), NOW)
     assert sample(recorder, "model_outcomes_correct_total", version=SERVED) == 1
     assert not [name for name, _ in counted(recorder) if "confusion" in name]

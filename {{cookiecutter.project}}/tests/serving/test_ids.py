@@ -15,7 +15,13 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.errors import Failure
 from {{ cookiecutter.package }}.manifest import ModelManifest
-from {{ cookiecutter.package }}.outcomes.ids import IdKeys, Kind, PredictionId, SigningKey
+from {{ cookiecutter.package }}.outcomes.ids import (
+    IdKeys,
+    Kind,
+    PredictionId,
+    SigningKey,
+    label_digest,
+)
 from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.ids import share_start_key
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
@@ -44,7 +50,7 @@ def predicted(pid: PredictionId, manifest: ModelManifest) -> Any:
     """What the id says was predicted, as the answer spells it: a label, or the exact value."""
     if manifest.classes:
         assert pid.kind is Kind.CLASS
-        return manifest.classes[int(pid.value)]
+        return {label_digest(name): name for name in manifest.classes}[pid.label]
     assert pid.kind is Kind.VALUE
     return pid.value
 
@@ -86,8 +92,11 @@ def test_oip_keeps_the_request_id_and_puts_the_ids_in_parameters(
     assert answer["id"] == "r-1"
     outputs = {output["name"]: output["data"] for output in answer["outputs"]}
     pids = [verified(token, manifest) for token in answer["parameters"]["prediction_ids"]]
-    expected = outputs["label"] if manifest.classes else outputs["variable"]
-    assert [pid.value for pid in pids] == expected
+    if manifest.classes:
+        expected = [manifest.classes[index] for index in outputs["label"]]
+    else:
+        expected = outputs["variable"]
+    assert [predicted(pid, manifest) for pid in pids] == expected
 
 
 def test_ids_are_counted_by_version_and_how_the_request_came(

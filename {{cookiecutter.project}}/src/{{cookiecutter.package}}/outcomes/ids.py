@@ -6,17 +6,22 @@ padding (42 bytes are exactly 56 characters of 6 bits, so each id has one spelli
 
     format 1 | key id 1 | kind 1 | model version 6 | issued at 5 | nonce 4 | value 8 | tag 16
 
+A class's value is the first 8 bytes of the SHA-256 of the class's name, not its index: a replica whose
+model lists the classes in another order (a retrain that read the target in another form) still judges
+a label outcome right. A regressor's value is its output as a float64.
+
 The tag is HMAC-SHA-256 over a domain label and the 26 bytes before it, truncated to its leftmost 128
 bits (FIPS 198-1 section 5; RFC 2104 section 5 asks for at least half the hash's length).
 """
 
 import base64
+import hashlib
 import hmac
 import itertools
 import re
 import secrets
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Literal
@@ -30,7 +35,6 @@ _TOKEN = re.compile("[A-Za-z0-9_-]{56}")  # TOKEN_LENGTH characters
 _VERSION = re.compile(r"[0-9a-f]{12}")
 _HEAD = struct.Struct(">BBB6s")  # the body's first four fields, fixed for a server's model and key
 _NONCE = struct.Struct(">I")
-_CLASS = struct.Struct(">Q")
 _VALUE = struct.Struct(">d")
 # Unique per process; a random start keeps two replicas' ids apart.
 _nonces = itertools.count(secrets.randbits(32))
@@ -39,7 +43,7 @@ Reason = Literal["malformed", "unknown_key", "bad_signature", "expired", "future
 
 
 class Kind(IntEnum):
-    """What the value holds: a class index into the model's classes, or a regressor's output."""
+    """What the value holds: the predicted class's name (label_digest), or a regressor's output."""
 
     CLASS = 0
     VALUE = 1
@@ -54,7 +58,10 @@ class PredictionId:
     kind: Kind
     issued_at: int
     nonce: int
-    value: int | float
+    # A regressor's output; 0 for a class, whose name is in `label`.
+    value: float
+    # A class's label_digest(); b"" for a regressor's.
+    label: bytes = b""
 
 
 class IdRejected(ValueError):
@@ -115,13 +122,15 @@ class IdKeys:
         self.max_age = max_age
         self.clock_skew = clock_skew
 
-    def sign(self, version: str, kind: Kind, issued_at: int, value: int | float) -> str:
-        """A new id for one predicted value (a class index or a regressor's output)."""
-        return self.signer(version, kind).sign(issued_at, [value])[0]
+    def sign(
+        self, version: str, kind: Kind, issued_at: int, value: int | float, classes: Sequence[str] = ()
+    ) -> str:
+        """A new id for one predicted value: an index into `classes`, or a regressor's output."""
+        return self.signer(version, kind, classes).sign(issued_at, [value])[0]
 
-    def signer(self, version: str, kind: Kind) -> "Signer":
+    def signer(self, version: str, kind: Kind, classes: Sequence[str] = ()) -> "Signer":
         """Signs ids of one model version and kind with the current key: what a server holds."""
-        return Signer(self.current, version, kind)
+        return Signer(self.current, version, kind, classes)
 
     def verify(self, token: object, now: float) -> PredictionId:
         """The id's content, once its spelling, key, tag and age are all right; else IdRejected."""
@@ -137,8 +146,10 @@ class IdKeys:
             raise IdRejected("bad_signature", "prediction id signature does not match: altered or forged")
         if kind not in _KINDS:  # signed by a key of ours, so only a newer release could have written it
             raise IdRejected("malformed", f"unknown prediction id kind {kind}")
-        pid = PredictionId(version.hex(), Kind(kind), int.from_bytes(issued_at, "big"), nonce, 0)
-        return self._in_date(replace(pid, value=_unpack_value(pid.kind, packed)), now)
+        pid = PredictionId(version.hex(), Kind(kind), int.from_bytes(issued_at, "big"), nonce, 0.0)
+        if pid.kind is Kind.CLASS:
+            return self._in_date(replace(pid, label=packed), now)
+        return self._in_date(replace(pid, value=float(_VALUE.unpack(packed)[0])), now)
 
     def _in_date(self, pid: PredictionId, now: float) -> PredictionId:
         if pid.issued_at > now + self.clock_skew:
@@ -153,10 +164,14 @@ class IdKeys:
 class Signer:
     """The ids of one model version and kind, its bytes that never change packed once."""
 
-    def __init__(self, key: SigningKey, version: str, kind: Kind) -> None:
+    def __init__(self, key: SigningKey, version: str, kind: Kind, classes: Sequence[str] = ()) -> None:
         self._head = _HEAD.pack(FORMAT, key.key_id, kind, bytes.fromhex(require_version(version)))
         self._key = key
-        self._pack = _CLASS.pack if kind is Kind.CLASS else _VALUE.pack
+        self._pack: Callable[[int | float], bytes] = _VALUE.pack
+        if kind is Kind.CLASS:
+            # The values are indices into `classes`, as the graph's label output holds them.
+            digests = [label_digest(name) for name in classes]
+            self._pack = lambda index: digests[int(index)]
 
     def sign(self, issued_at: int, values: Iterable[int | float]) -> list[str]:
         """An id per value, in order, each with a nonce of its own."""
@@ -167,6 +182,11 @@ class Signer:
             body = head + nonce(next(_nonces) & 0xFFFFFFFF) + pack(value)
             tokens.append(base64.urlsafe_b64encode(body + tag(body)).decode("ascii"))
         return tokens
+
+
+def label_digest(name: str) -> bytes:
+    """A class name as an id holds it: the first 8 bytes of its UTF-8 SHA-256."""
+    return hashlib.sha256(name.encode()).digest()[:8]
 
 
 def require_version(version: str) -> str:
@@ -180,7 +200,3 @@ def _decode(token: object) -> bytes:
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise IdRejected("malformed", f"a prediction id is {TOKEN_LENGTH} base64url characters")
     return base64.urlsafe_b64decode(token)
-
-
-def _unpack_value(kind: Kind, packed: bytes) -> int | float:
-    return int(_CLASS.unpack(packed)[0]) if kind is Kind.CLASS else float(_VALUE.unpack(packed)[0])

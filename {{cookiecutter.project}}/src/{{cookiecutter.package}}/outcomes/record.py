@@ -11,7 +11,7 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from .ids import IdKeys, IdRejected, Kind, PredictionId
+from .ids import IdKeys, IdRejected, Kind, PredictionId, label_digest
 from .labels import LabelTable
 from .metrics import MAX_CONFUSION_CLASSES, OutcomeKind, OutcomeMetrics
 
@@ -44,6 +44,7 @@ class OutcomeRecorder:
         self.metrics = metrics
         self.keys = keys
         self.labels = LabelTable(classes or [])
+        self.by_digest = {label_digest(name): index for index, name in enumerate(classes or [])}
         self.confusion = bool(classes) and len(classes or []) <= MAX_CONFUSION_CLASSES
         self.seen: OrderedDict[int, None] = OrderedDict()
 
@@ -86,9 +87,10 @@ class OutcomeRecorder:
         if actual is None:
             names = ", ".join(repr(name) for name in classes[:10])
             raise Refused("unknown_label", f"label {str(truth)[:40]!r} is none of the classes {names}")
-        predicted = int(pid.value)
-        if predicted >= len(classes):
-            raise Refused("unknown_class", f"the id's class index {predicted} is no class of this model")
+        # By name, not index: the version that predicted may list the classes in another order.
+        predicted = self.by_digest.get(pid.label)
+        if predicted is None:
+            raise Refused("unknown_class", "the id's predicted class is none of this model's classes")
         if actual == predicted:
             self.metrics.correct.labels(pid.version).inc()
         if self.confusion:

@@ -76,10 +76,12 @@ class IdStamper:
     """Signs an id for each row of the served model's answers, and counts them by how each request came."""
 
     def __init__(
-        self, keys: IdKeys, version: str, classifier: bool, counters: tuple[Counter, Counter]
+        self, keys: IdKeys, version: str, classes: list[str] | None, counters: tuple[Counter, Counter]
     ) -> None:
-        """`counters`: of rows and of requests, both by version and source."""
-        self.signer = keys.signer(version, Kind.CLASS if classifier else Kind.VALUE)
+        """`classes`: the model's, None for a regressor; `counters`: of rows and of requests, both by
+        version and source."""
+        kind = Kind.VALUE if classes is None else Kind.CLASS
+        self.signer = keys.signer(version, kind, classes or ())
         rows, requests = counters
         self.counts = {
             source: (rows.labels(version, source), requests.labels(version, source)) for source in SOURCES

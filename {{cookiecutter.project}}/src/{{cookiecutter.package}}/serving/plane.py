@@ -31,7 +31,7 @@ class Plane(DataPlane[ServerSettings]):
             return
         self.version = manifest.onnx.sha256[:12]
         counters = (self.metrics.prediction_ids, self.metrics.prediction_requests)
-        self.stamper = IdStamper(self.id_keys, self.version, bool(manifest.classes), counters)
+        self.stamper = IdStamper(self.id_keys, self.version, manifest.classes or None, counters)
 
     def stamp(self, outputs: Outputs, headers: Mapping[str, str], as_text: bool = False) -> list[str]:
         """The ids of an answer of the model, one per row (see IdStamper)."""

@@ -29,13 +29,14 @@ class Predicted:
     kind: str
     right: object
     wrong: object
+    classes: list[str] | None = None
 
     def id(self, version: str | None = None, issued_at: int | None = None, keys: IdKeys = KEYS) -> str:
         """A fresh id of this prediction (each has its own nonce)."""
         kind = Kind.CLASS if self.kind == "label" else Kind.VALUE
         value = 1 if self.kind == "label" else 100.0
         when = int(time.time()) - 60 if issued_at is None else issued_at
-        return keys.sign(version or self.version, kind, when, value)
+        return keys.sign(version or self.version, kind, when, value, self.classes or ())
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def predicted(manifest: ModelManifest) -> Predicted:
     assert manifest.onnx is not None
     version = manifest.onnx.sha256[:12]
     if manifest.classes:
-        return Predicted(version, "label", manifest.classes[1], manifest.classes[0])
+        return Predicted(version, "label", manifest.classes[1], manifest.classes[0], manifest.classes)
     return Predicted(version, "value", 100.0, 130.0)
 
 

@@ -24,22 +24,28 @@ TRUTHS = (
 
 
 @pytest.fixture(scope="module")
-def handler(artifacts_dir: Path) -> tuple[Handler, str]:
+def handler(artifacts_dir: Path) -> tuple[Handler, str, list[str]]:
     plane = Plane.load(ServerSettings(model_dir=artifacts_dir, workers=1, **SETTINGS))
     assert plane.version is not None
-    return outcomes_handler(plane), plane.version
+    assert plane.predictor.manifest is not None
+    return outcomes_handler(plane), plane.version, plane.predictor.manifest.classes or []
 
 
 @st.composite
-def outcome_bodies(draw: st.DrawFn, version: str) -> bytes:
-    """Outcomes of ids of either kind, old or new, of this version or another, each damaged at will."""
+def outcome_bodies(draw: st.DrawFn, version: str, classes: list[str]) -> bytes:
+    """Outcomes of ids of either kind, old or new, of this version or another, of this class list or
+    another, each damaged at will."""
     count = draw(st.integers(1, 4))
     outcomes: list[dict[str, Any]] = []
     for _ in range(count):
         kind = draw(st.sampled_from(list(Kind)))
-        value = draw(st.integers(0, 5)) if kind is Kind.CLASS else draw(st.floats(-1e300, 1e300))
+        # A class of this model's list, or of another model's.
+        listed = draw(st.sampled_from([classes, ["0", "1", "other"]] if classes else [["0", "1", "other"]]))
+        value = (
+            draw(st.integers(0, len(listed) - 1)) if kind is Kind.CLASS else draw(st.floats(-1e300, 1e300))
+        )
         issued = draw(st.integers(0, 2**40 - 1) | st.just(1_800_000_000))
-        token = KEYS.sign(draw(st.just(version) | st.just("0" * 12)), kind, issued, value)
+        token = KEYS.sign(draw(st.just(version) | st.just("0" * 12)), kind, issued, value, listed)
         outcomes.append(
             {"prediction_id": token, draw(st.sampled_from(["label", "value", "business"])): draw(TRUTHS)}
         )
@@ -66,6 +72,8 @@ def status_of(handle: Handler, body: bytes) -> int:
 
 @given(data=st.data())
 @FUZZ
-def test_no_outcome_request_gets_a_server_error(handler: tuple[Handler, str], data: st.DataObject) -> None:
-    handle, version = handler
-    assert status_of(handle, data.draw(outcome_bodies(version))) in (200, 400, 413, 422)
+def test_no_outcome_request_gets_a_server_error(
+    handler: tuple[Handler, str, list[str]], data: st.DataObject
+) -> None:
+    handle, version, classes = handler
+    assert status_of(handle, data.draw(outcome_bodies(version, classes))) in (200, 400, 413, 422)
