@@ -22,7 +22,7 @@ import re
 import secrets
 import struct
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
 
@@ -146,10 +146,9 @@ class IdKeys:
             raise IdRejected("bad_signature", "prediction id signature does not match: altered or forged")
         if kind not in _KINDS:  # signed by a key of ours, so only a newer release could have written it
             raise IdRejected("malformed", f"unknown prediction id kind {kind}")
-        pid = PredictionId(version.hex(), Kind(kind), int.from_bytes(issued_at, "big"), nonce, 0.0)
-        if pid.kind is Kind.CLASS:
-            return self._in_date(replace(pid, label=packed), now)
-        return self._in_date(replace(pid, value=float(_VALUE.unpack(packed)[0])), now)
+        value, label = (0.0, packed) if kind == Kind.CLASS else (float(_VALUE.unpack(packed)[0]), b"")
+        issued = int.from_bytes(issued_at, "big")
+        return self._in_date(PredictionId(version.hex(), Kind(kind), issued, nonce, value, label), now)
 
     def _in_date(self, pid: PredictionId, now: float) -> PredictionId:
         if pid.issued_at > now + self.clock_skew:
