@@ -130,6 +130,15 @@ def test_ids_are_refused_once_older_than_the_maximum_age_or_from_the_future() ->
     assert reason(keys, keys.sign(VERSION, Kind.CLASS, NOW + 61, 0, CLASSES)) == "future"
 
 
+def test_an_id_of_the_index_layout_is_malformed_not_read_as_a_class_name() -> None:
+    """Format 1 held a class's index where format 2 holds its name's digest: the byte tells them apart."""
+    raw = bytearray(base64.urlsafe_b64decode(KEYS.sign(VERSION, Kind.CLASS, NOW, 1, CLASSES)))[:26]
+    raw[0] = 1
+    raw[18:26] = (1).to_bytes(8, "big")
+    tagged = base64.urlsafe_b64encode(bytes(raw) + KEYS.current.tag(bytes(raw))).decode()
+    assert reason(KEYS, tagged) == "malformed"
+
+
 def test_a_kind_from_a_newer_release_is_malformed_not_an_error() -> None:
     token = KEYS.sign(VERSION, Kind.CLASS, NOW, 0, CLASSES)
     raw = bytearray(base64.urlsafe_b64decode(token))[:26]

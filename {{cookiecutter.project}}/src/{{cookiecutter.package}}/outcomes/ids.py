@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
 
-FORMAT = 1
+# 2: a class's value is its name's digest. Format 1 held the class's index; its ids are refused as
+# malformed rather than read as a name.
+FORMAT = 2
 DOMAIN = b"ml-template/prediction-id/v1\x00"
 TOKEN_LENGTH = 56
 _TAG_BYTES = 16

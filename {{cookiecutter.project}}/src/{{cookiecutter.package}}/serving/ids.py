@@ -88,8 +88,9 @@ class IdStamper:
         }
 
     def stamp(self, outputs: "Outputs", headers: Mapping[str, str], as_text: bool = False) -> list[str]:
-        """An id per row, of its class index, or of its value exactly as the client reads it: the float64
-        /predict writes, or, `as_text`, the shortest text of the output's own type that OIP JSON writes."""
+        """An id per row, of its class (the graph's label index, signed as the class's name), or of its
+        value exactly as the client reads it: the float64 /predict writes, or, `as_text`, the shortest
+        text of the output's own type that OIP JSON writes."""
         labels = outputs.get(LABEL_OUTPUT)
         if labels is not None:
             values = labels.tolist()
