@@ -14,9 +14,9 @@ from {{ cookiecutter.package }}.outcomes.ids import (
     Kind,
     PredictionId,
     SigningKey,
-    label_digest,
     require_version,
 )
+from {{ cookiecutter.package }}.outcomes.labels import LabelTable
 
 NOW = 1_800_000_000
 VERSION = "0123456789ab"
@@ -53,7 +53,7 @@ def test_a_class_id_round_trips_with_the_name_of_its_class(
         version,
         Kind.CLASS,
         issued,
-        label_digest(classes[index]),
+        LabelTable(classes).digests[index],
     )
 
 
@@ -61,8 +61,17 @@ def test_a_class_is_named_by_its_name_whatever_its_index() -> None:
     """The same class at another index (another version's order) is the same label; spellings differ."""
     first = KEYS.verify(KEYS.sign(VERSION, Kind.CLASS, NOW, 0, ["benign", "malignant"]), now=NOW)
     second = KEYS.verify(KEYS.sign(VERSION, Kind.CLASS, NOW, 1, ["malignant", "benign"]), now=NOW)
-    assert first.label == second.label == label_digest("benign")
-    assert len({label_digest(name) for name in ["1", "1.0", " 1", "True", "true", ""]}) == 6
+    assert first.label == second.label == LabelTable(["benign"]).digests[0]
+
+
+def test_a_class_is_the_number_it_spells_unless_another_class_spells_it_too() -> None:
+    """A retrain that read the target as doubles names the classes "0.0" and "1.0": the same two classes.
+    One model that holds both "1" and "1.0" keeps them apart by their exact names."""
+    integers, doubles = LabelTable(["0", "1"]), LabelTable(["1.0", "0.0"])
+    assert integers.digests == doubles.digests[::-1]
+    apart = LabelTable(["1", "1.0", " 1", "True", "true", ""])
+    assert len(set(apart.digests)) == 6
+    assert not set(apart.digests) & set(integers.digests)
 
 
 @settings(max_examples=200, deadline=None)
@@ -117,7 +126,7 @@ def test_the_previous_key_verifies_during_a_rotation_and_not_after() -> None:
     old = IdKeys(SigningKey(1, b"o" * 32))
     token = old.sign(VERSION, Kind.CLASS, NOW, 1, CLASSES)
     rotated = IdKeys(SigningKey(2, b"n" * 32), previous=SigningKey(1, b"o" * 32))
-    assert rotated.verify(token, now=NOW).label == label_digest(CLASSES[1])
+    assert rotated.verify(token, now=NOW).label == LabelTable(CLASSES).digests[1]
     assert reason(IdKeys(SigningKey(2, b"n" * 32)), token) == "unknown_key"
 
 

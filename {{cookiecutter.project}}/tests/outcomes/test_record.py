@@ -96,6 +96,22 @@ def test_a_version_that_orders_the_classes_otherwise_is_judged_by_class_name(
     assert sample(recorder, confusion, version=OTHER, actual="benign", predicted="unsure") == 1
 
 
+def test_a_version_that_spells_the_classes_as_doubles_is_judged_by_the_number() -> None:
+    """The champion read the target as integers, the challenger as doubles: "1.0" is the class "1"."""
+    metrics = OutcomeMetrics(CollectorRegistry())
+    integers = OutcomeRecorder(metrics, KEYS, ["0", "1"])
+    integers.record(Outcome(class_id(1, version=OTHER, classes=["0.0", "1.0"]), "label", 1), NOW)
+    integers.record(Outcome(class_id(0, version=OTHER, classes=["0.0", "1.0"]), "label", "1"), NOW)
+    assert sample(integers, "model_outcomes_correct_total", version=OTHER) == 1
+    assert sample(integers, "model_outcomes_confusion_total", version=OTHER, actual="1", predicted="0") == 1
+    # A model holding both "1" and "1.0" cannot tell which of the two another version's 1 means.
+    both = OutcomeRecorder(OutcomeMetrics(CollectorRegistry()), KEYS, ["1", "1.0"])
+    integer_one = class_id(1, version=OTHER, classes=["0", "1"])
+    assert refusal(both, Outcome(integer_one, "label", "1")) == "unknown_class"
+    both.record(Outcome(class_id(1, version=OTHER, classes=["1", "1.0"]), "label", "1.0"), NOW)
+    assert sample(both, "model_outcomes_correct_total", version=OTHER) == 1
+
+
 def forged() -> str:
     return IdKeys(SigningKey(1, bytes(32))).sign(SERVED, Kind.CLASS, NOW, 1, CLASSES)
 

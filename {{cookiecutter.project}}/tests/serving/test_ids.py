@@ -20,8 +20,8 @@ from {{ cookiecutter.package }}.outcomes.ids import (
     Kind,
     PredictionId,
     SigningKey,
-    label_digest,
 )
+from {{ cookiecutter.package }}.outcomes.labels import LabelTable
 from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.ids import share_start_key
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
@@ -50,7 +50,7 @@ def predicted(pid: PredictionId, manifest: ModelManifest) -> Any:
     """What the id says was predicted, as the answer spells it: a label, or the exact value."""
     if manifest.classes:
         assert pid.kind is Kind.CLASS
-        return {label_digest(name): name for name in manifest.classes}[pid.label]
+        return manifest.classes[LabelTable(manifest.classes).by_digest[pid.label]]
     assert pid.kind is Kind.VALUE
     return pid.value
 

@@ -6,16 +6,16 @@ padding (42 bytes are exactly 56 characters of 6 bits, so each id has one spelli
 
     format 1 | key id 1 | kind 1 | model version 6 | issued at 5 | nonce 4 | value 8 | tag 16
 
-A class's value is the first 8 bytes of the SHA-256 of the class's name, not its index: a replica whose
-model lists the classes in another order (a retrain that read the target in another form) still judges
-a label outcome right. A regressor's value is its output as a float64.
+A class's value is its digest (labels.py), 8 bytes of the SHA-256 of the class's name or of the number
+it spells, not its index: a replica whose model lists or spells the classes otherwise (a retrain that
+read the target in another form) still judges a label outcome right. A regressor's value is its output
+as a float64.
 
 The tag is HMAC-SHA-256 over a domain label and the 26 bytes before it, truncated to its leftmost 128
 bits (FIPS 198-1 section 5; RFC 2104 section 5 asks for at least half the hash's length).
 """
 
 import base64
-import hashlib
 import hmac
 import itertools
 import re
@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
 
-# 2: a class's value is its name's digest. Format 1 held the class's index; its ids are refused as
-# malformed rather than read as a name.
+from .labels import LabelTable
+
+# 2: a class's value is its digest. Format 1 held the class's index; its ids are refused as malformed
+# rather than read as a class.
 FORMAT = 2
 DOMAIN = b"ml-template/prediction-id/v1\x00"
 TOKEN_LENGTH = 56
@@ -45,7 +47,7 @@ Reason = Literal["malformed", "unknown_key", "bad_signature", "expired", "future
 
 
 class Kind(IntEnum):
-    """What the value holds: the predicted class's name (label_digest), or a regressor's output."""
+    """What the value holds: the predicted class's digest (LabelTable.digests), or a regressor's output."""
 
     CLASS = 0
     VALUE = 1
@@ -60,9 +62,9 @@ class PredictionId:
     kind: Kind
     issued_at: int
     nonce: int
-    # A regressor's output; 0 for a class, whose name is in `label`.
+    # A regressor's output; 0 for a class, whose digest is in `label`.
     value: float
-    # A class's label_digest(); b"" for a regressor's.
+    # A class's digest (LabelTable.digests); b"" for a regressor's.
     label: bytes = b""
 
 
@@ -171,7 +173,7 @@ class Signer:
         self._pack: Callable[[int | float], bytes] = _VALUE.pack
         if kind is Kind.CLASS:
             # The values are indices into `classes`, as the graph's label output holds them.
-            digests = [label_digest(name) for name in classes]
+            digests = LabelTable(classes).digests
             self._pack = lambda index: digests[int(index)]
 
     def sign(self, issued_at: int, values: Iterable[int | float]) -> list[str]:
@@ -183,11 +185,6 @@ class Signer:
             body = head + nonce(next(_nonces) & 0xFFFFFFFF) + pack(value)
             tokens.append(base64.urlsafe_b64encode(body + tag(body)).decode("ascii"))
         return tokens
-
-
-def label_digest(name: str) -> bytes:
-    """A class name as an id holds it: the first 8 bytes of its UTF-8 SHA-256."""
-    return hashlib.sha256(name.encode()).digest()[:8]
 
 
 def require_version(version: str) -> str:

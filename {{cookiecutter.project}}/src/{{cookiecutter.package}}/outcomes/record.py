@@ -11,7 +11,7 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from .ids import IdKeys, IdRejected, Kind, PredictionId, label_digest
+from .ids import IdKeys, IdRejected, Kind, PredictionId
 from .labels import LabelTable
 from .metrics import MAX_CONFUSION_CLASSES, OutcomeKind, OutcomeMetrics
 
@@ -44,7 +44,6 @@ class OutcomeRecorder:
         self.metrics = metrics
         self.keys = keys
         self.labels = LabelTable(classes or [])
-        self.by_digest = {label_digest(name): index for index, name in enumerate(classes or [])}
         self.confusion = bool(classes) and len(classes or []) <= MAX_CONFUSION_CLASSES
         self.seen: OrderedDict[int, None] = OrderedDict()
 
@@ -87,8 +86,8 @@ class OutcomeRecorder:
         if actual is None:
             names = ", ".join(repr(name) for name in classes[:10])
             raise Refused("unknown_label", f"label {str(truth)[:40]!r} is none of the classes {names}")
-        # By name, not index: the version that predicted may list the classes in another order.
-        predicted = self.by_digest.get(pid.label)
+        # By digest, not index: the version that predicted may list or spell the classes otherwise.
+        predicted = self.labels.by_digest.get(pid.label)
         if predicted is None:
             raise Refused("unknown_class", "the id's predicted class is none of this model's classes")
         if actual == predicted:

@@ -6,11 +6,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from {{ cookiecutter.package }}.manifest import ModelManifest
+from {{ cookiecutter.package }}.outcomes.labels import LabelTable
 from {{ cookiecutter.package }}.serving.shadow.answers import (
     StableDocument,
     agree,
+    by_class,
     incomparable,
-    known_labels,
     read_answer,
     read_model,
 )
@@ -117,12 +118,19 @@ def test_answers_of_another_kind_or_length_do_not_compare() -> None:
     ],
     ids=["names", "indices", "null", "object", "unknown-name", "index-past-the-end", "negative", "boolean"],
 )
-def test_a_label_the_model_cannot_give_is_not_a_known_label(labels: list[object], known: bool) -> None:
-    assert known_labels(("class", labels), ["a", "b"]) is known
+def test_a_label_the_model_cannot_give_reads_as_no_class(labels: list[object], known: bool) -> None:
+    assert (by_class(("class", labels), LabelTable(["a", "b"])) is not None) is known
 
 
-def test_values_are_never_unknown_labels() -> None:
-    assert known_labels(("value", [1.0]), None)
+def test_classes_compare_whatever_the_order_or_spelling_of_either_model() -> None:
+    """By name from /predict, by index from OIP: "1" of one model is "1.0" of a retrain read as doubles."""
+    ours, theirs = LabelTable(["0", "1"]), LabelTable(["1.0", "0.0"])
+    assert by_class(("class", ["1", 0]), ours) == by_class(("class", [0, "0.0"]), theirs)
+    assert by_class(("class", ["1"]), ours) != by_class(("class", ["0.0"]), theirs)
+
+
+def test_values_read_as_they_are() -> None:
+    assert by_class(("value", [1.0]), LabelTable([])) == ("value", [1.0])
 
 
 def document_of(manifest: ModelManifest, **changes: object) -> bytes:
@@ -159,3 +167,10 @@ def test_another_task_or_other_classes_make_the_models_incomparable(manifest: Mo
     assert "task" in str(incomparable(manifest, StableDocument("ab", other_task, manifest.classes)))
     other_classes = StableDocument("ab", manifest.task, ["x", "y", "z"])
     assert "classes" in str(incomparable(manifest, other_classes))
+
+
+def test_the_same_classes_in_another_order_or_spelling_compare(manifest: ModelManifest) -> None:
+    classes = manifest.classes or []
+    assert incomparable(manifest, StableDocument("ab", manifest.task, classes[::-1])) is None
+    doubles = [f"{float(name)}" if name.isdigit() else name for name in classes]
+    assert incomparable(manifest, StableDocument("ab", manifest.task, doubles)) is None

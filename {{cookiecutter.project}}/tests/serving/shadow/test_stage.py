@@ -164,6 +164,22 @@ def test_a_label_the_model_cannot_give_is_unreadable_not_a_disagreement(
     assert counted(shadow, "model_shadow_skipped_total", reason="unreadable") == 1
 
 
+def test_a_stable_that_orders_the_classes_otherwise_is_compared_by_class(
+    manifest: ModelManifest, artifacts_dir: Path
+) -> None:
+    """OIP answers carry class indices: the stable's are read against its own list of classes."""
+    if not manifest.classes:
+        pytest.skip("a regressor's answers have no classes")
+    reordered = manifest.classes[::-1]
+    theirs = {"outputs": [{"name": "label", "data": [len(reordered) - 1, 0]}]}
+    shadow = shadow_of(manifest, artifacts_dir, stable(manifest, theirs, [], classes=reordered))
+    mine = {"outputs": [{"name": "label", "data": [0, 0]}]}
+    observe(shadow, [mine], "/v2/models/{name}/infer", {"name": "m"})
+    assert counted(shadow, "model_shadow_comparable") == 1
+    assert counted(shadow, "model_shadow_comparisons_total") == 2
+    assert counted(shadow, "model_shadow_agreements_total") == 1
+
+
 @pytest.mark.parametrize(
     "document",
     [["not", "an", "object"], {"onnx": {"sha256": "x"}}, {"task": "binary", "classes": {"a": 0}}],

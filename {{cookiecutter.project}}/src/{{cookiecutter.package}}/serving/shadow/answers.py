@@ -6,6 +6,7 @@ from typing import Any, Literal
 import orjson
 
 from ...manifest import ModelManifest
+from ...outcomes.labels import LabelTable
 from ..http.responses import JSON
 
 # The labels of a classifier's answer (class names from /predict, indices from OIP), or the values of
@@ -68,18 +69,27 @@ def agree(own: Answer, stable: Answer, tolerance: float) -> int | None:
     )
 
 
-def known_labels(answer: Answer, classes: list[str] | None) -> bool:
-    """Whether every label of a class answer is one of `classes`, by name (/predict) or by index (OIP);
-    a label the model cannot give says nothing of agreement."""
+def by_class(answer: Answer, classes: LabelTable) -> Answer | None:
+    """A class answer with each label as its class's digest, read by name (/predict) or by index (OIP),
+    so that two models that list or spell the same classes otherwise compare; None when a label is none
+    of the model's classes (it says nothing of agreement). Any other answer as it is."""
     if answer[0] != "class":
-        return True
-    return bool(classes) and all(_is_class(label, classes or []) for label in answer[1])
+        return answer
+    digests = []
+    for label in answer[1]:
+        index = _class_index(label, classes)
+        if index is None:
+            return None
+        digests.append(classes.digests[index])
+    return "class", digests
 
 
-def _is_class(label: Any, classes: list[str]) -> bool:
+def _class_index(label: Any, classes: LabelTable) -> int | None:
     if isinstance(label, str):
-        return label in classes
-    return isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(classes)
+        return classes.names.get(label)
+    if isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(classes.classes):
+        return label
+    return None
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,7 @@ def incomparable(own: ModelManifest, stable: StableDocument) -> str | None:
     """Why the stable model's answers cannot be compared with this one's, or None."""
     if stable.task != own.task:
         return f"the stable model's task is {stable.task!r}, this one's {own.task!r}"
-    if (stable.classes or None) != (own.classes or None):
+    # As sets of digests: the same classes in another order or spelling ("1.0" for "1") compare.
+    if set(LabelTable(stable.classes or []).digests) != set(LabelTable(own.classes or []).digests):
         return f"the stable model's classes {stable.classes!r} are not this one's {own.classes!r}"
     return None

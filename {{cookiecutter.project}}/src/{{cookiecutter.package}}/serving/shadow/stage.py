@@ -5,7 +5,7 @@ Bounded whatever the traffic: at most `shadow_max_in_flight` re-asks per worker 
 counted as `busy`), each within `shadow_timeout_s`, none delaying or failing the client's answer. A
 stable that errs or is slow is a skip with its reason, never a disagreement. The stable's model is read
 from its /model and trusted for `shadow_model_ttl_s`: the same model (this pod is a stable one, or no
-rollout runs) is a skip, `same_model`; another task or other classes make comparing impossible, which
+rollout runs) is a skip, `same_model`; another task or class set makes comparing impossible, which
 `model_shadow_comparable` 0 says and one log line explains. A /model that is no model document is the
 stable's error, never a reason to skip the stage; a failed read is remembered for a second.
 
@@ -29,17 +29,12 @@ from urllib.parse import quote
 import httpx
 
 from ...manifest import ModelManifest
+from ...outcomes.labels import LabelTable
 from ..http.responses import JSON, Reply
 from ..monitoring.logs import request_id
 from ..settings import ServerSettings
 from . import REASK
-from .answers import (
-    agree,
-    incomparable,
-    known_labels,
-    read_answer,
-    read_model,
-)
+from .answers import agree, by_class, incomparable, read_answer, read_model
 from .metrics import ShadowMetrics
 
 log = logging.getLogger(__name__)
@@ -67,6 +62,7 @@ class StableModel:
     problem: str | None  # what makes the models incomparable, for the log
     read_at: float
     ttl: float
+    classes: LabelTable | None = None  # the stable's, once its answers compare with this pod's
 
 
 def reask_path(route: str, params: Mapping[str, str]) -> str:
@@ -103,6 +99,7 @@ class Shadow:
         self.url = str(settings.shadow_stable_url).rstrip("/")
         self.settings = settings
         self.manifest = manifest
+        self.classes = LabelTable(manifest.classes or [])
         self.metrics = metrics
         self.transport = transport
         self.client: httpx.AsyncClient | None = None
@@ -166,7 +163,11 @@ class Shadow:
         if status != 200:
             return "stable_error"
         theirs = read_answer(content, kind)
-        if theirs is None or not known_labels(theirs, self.manifest.classes):
+        stable = self.stable
+        if theirs is None or stable is None or stable.classes is None:
+            return "unreadable"
+        own, theirs = by_class(own, self.classes), by_class(theirs, stable.classes)
+        if own is None or theirs is None:
             return "unreadable"
         agreed = agree(own, theirs, self.manifest.shadow.tolerance)
         if agreed is None:
@@ -218,7 +219,9 @@ class Shadow:
         self.metrics.comparable.set(0 if problem else 1)
         if problem is not None and (known is None or known.problem != problem):
             log.warning("shadow stage skipped: %s", problem)
-        return StableModel("incomparable" if problem else None, problem, now, ttl)
+        if problem is not None:
+            return StableModel("incomparable", problem, now, ttl)
+        return StableModel(None, None, now, ttl, LabelTable(document.classes or []))
 
     def _stale(self, known: StableModel) -> bool:
         return time.monotonic() - known.read_at > known.ttl
