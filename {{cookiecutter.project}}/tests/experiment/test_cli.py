@@ -141,7 +141,52 @@ def test_the_challenger_defaults_to_the_model_in_artifacts(
     arguments.remove("--challenger")
     arguments.remove(CHALLENGER)
     assert main(arguments) == 3
-    assert 'version=~"aaaaaaaaaaaa|' in stub.queries[0]
+    assert any('version=~"aaaaaaaaaaaa|' in query for query in stub.queries)
+
+
+def reported(stub: Stub, **classes: str) -> None:
+    """model_info of each version named (champion, challenger) with its class set."""
+    versions = {"champion": CHAMPION, "challenger": CHALLENGER}
+    stub.info = [{"sha256": versions[arm] + "0" * 52, "classes": value} for arm, value in classes.items()]
+
+
+@pytest.fixture
+def on_accuracy(planned: Path) -> Path:
+    if read_manifest(planned).experiment.metric != "accuracy":
+        pytest.skip("only accuracy depends on the classes each version predicts")
+    return planned
+
+
+def test_versions_that_predict_other_classes_exit_2_in_one_line(
+    stub: Stub, url: str, on_accuracy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A replica refuses the outcomes of a class its model lacks, which are the other version's wrong
+    answers: accuracies over two class sets do not compare, however clear the counters look."""
+    arm_values(stub, (5000, 5000), (4500, 4700), (5000, 5000))
+    reported(stub, champion="0123456789ab", challenger="ba9876543210")
+    assert main(verdict(url, on_accuracy)) == 2
+    err = capsys.readouterr().err
+    assert f"champion {CHAMPION} and challenger {CHALLENGER} predict other sets of classes" in err
+    assert err.count("\n") == 1
+
+
+def test_versions_that_predict_one_class_set_are_judged(
+    stub: Stub, url: str, on_accuracy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arm_values(stub, (5000, 5000), (4500, 4700), (5000, 5000))
+    reported(stub, champion="0123456789ab", challenger="0123456789ab")
+    assert main(verdict(url, on_accuracy)) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_version_that_does_not_report_its_classes_is_judged_with_a_warning(
+    stub: Stub, url: str, on_accuracy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A champion built before model_info said its classes must not block its successor's experiment."""
+    arm_values(stub, (5000, 5000), (4500, 4700), (5000, 5000))
+    reported(stub, challenger="0123456789ab")
+    assert main(verdict(url, on_accuracy)) == 0
+    assert f"does not say the classes of {CHAMPION}" in capsys.readouterr().err
 
 
 def test_watch_returns_at_the_first_decision(stub: Stub, url: str, planned: Path) -> None:

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from {{ cookiecutter.package }}.labels import LabelTable
 from {{ cookiecutter.package }}.outcomes.ids import (
     TOKEN_LENGTH,
     IdKeys,
@@ -16,7 +17,6 @@ from {{ cookiecutter.package }}.outcomes.ids import (
     SigningKey,
     require_version,
 )
-from {{ cookiecutter.package }}.outcomes.labels import LabelTable
 
 NOW = 1_800_000_000
 VERSION = "0123456789ab"

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 from prometheus_client import CollectorRegistry
 
+from {{ cookiecutter.package }}.labels import LabelTable
 from {{ cookiecutter.package }}.manifest import (
     CATEGORICAL_INPUT,
     LABEL_OUTPUT,
@@ -39,7 +40,8 @@ def test_a_classifier_counts_each_predicted_class(manifest: ModelManifest) -> No
     assert counts == [1.0, 1.0, 3.0]
     sha = manifest.onnx.sha256 if manifest.onnx else ""
     identity = {"name": manifest.name, "version": manifest.version, "sha256": sha, "task": "multiclass"}
-    assert sample(registry, "model_info", **identity, git_revision="abc123") == 1.0
+    classes = LabelTable(["c", "b", "a"]).set_digest()
+    assert sample(registry, "model_info", **identity, git_revision="abc123", classes=classes) == 1.0
 
 
 def test_a_regressor_observes_each_value(manifest: ModelManifest) -> None:

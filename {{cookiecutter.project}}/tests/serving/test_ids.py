@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.__main__ import main
 from {{ cookiecutter.package }}.errors import Failure
+from {{ cookiecutter.package }}.labels import LabelTable
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.outcomes.ids import (
     IdKeys,
@@ -21,7 +22,6 @@ from {{ cookiecutter.package }}.outcomes.ids import (
     PredictionId,
     SigningKey,
 )
-from {{ cookiecutter.package }}.outcomes.labels import LabelTable
 from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.ids import share_start_key
 from {{ cookiecutter.package }}.serving.settings import ServerSettings

@@ -2,6 +2,7 @@
 
 import argparse
 import re
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from ..runtime.settings import RuntimeSettings
 from ..settings import read_settings
 from .decision import EXIT_CODES, Decision
 from .prometheus import Prometheus
-from .readings import version_of_pod_hash
+from .readings import class_sets, version_of_pod_hash
 from .report import render, write_record
 from .verdict import History
 from .watch import Setup, look_once, watch
@@ -29,7 +30,8 @@ def add_experiment_commands(commands: "argparse._SubParsersAction[argparse.Argum
     verdict = actions.add_parser(
         "verdict",
         help="Compare the champion's and the challenger's outcomes; exit 0 promote, 3 keep running, 4 abort,"
-        " 5 sample ratio mismatch, 2 usage, 6 Prometheus unreachable or malformed",
+        " 5 sample ratio mismatch, 2 usage or versions with other classes, 6 Prometheus unreachable or"
+        " malformed",
     )
     verdict.add_argument("--prometheus", type=http_url, required=True, help="Prometheus base URL")
     champion = verdict.add_mutually_exclusive_group(required=True)
@@ -95,6 +97,20 @@ def challenger_plan(args: argparse.Namespace) -> tuple[Experiment, str | None]:
     return plan, manifest.onnx.sha256[:12] if manifest.onnx else None
 
 
+def require_one_class_set(prometheus: Prometheus, versions: tuple[str, str], at: float) -> None:
+    """Accuracies compare only between versions that predict the same classes: a replica refuses the
+    outcomes whose truth is a class its model lacks, and those are the other version's wrong answers."""
+    found = class_sets(prometheus, versions, at)
+    if len(found) < 2:
+        missing = ", ".join(version for version in versions if version not in found)
+        print(f"warning: model_info does not say the classes of {missing}; not compared", file=sys.stderr)
+    elif found[versions[0]] != found[versions[1]]:
+        raise Failure(
+            f"champion {versions[0]} and challenger {versions[1]} predict other sets of classes: their"
+            " accuracies do not compare (docs/experiments.md)"
+        )
+
+
 def run_verdict(args: argparse.Namespace) -> int:
     plan, own_version = challenger_plan(args)
     challenger = args.challenger or own_version
@@ -110,6 +126,8 @@ def run_verdict(args: argparse.Namespace) -> int:
             print(f"champion and challenger are the same model version, {champion}: nothing to compare")
             return EXIT_CODES[Decision.PROMOTE]
         setup = Setup(plan, (champion, challenger), args.since)
+        if plan.metric == "accuracy":
+            require_one_class_set(prometheus, setup.versions, now.timestamp())
         verdict = (
             watch(prometheus, setup, args.interval)
             if args.watch

@@ -88,6 +88,18 @@ def read_traffic(
     return round(rows.get(versions[0], 0.0)), round(rows.get(versions[1], 0.0))
 
 
+def class_sets(prometheus: Prometheus, versions: tuple[str, str], at: float) -> dict[str, set[str]]:
+    """The class sets (model_info's `classes`) each version's replicas report. A version that is not
+    scraped, or whose server is too old to say, is missing."""
+    query = selector("model_info", 'sha256=~"(' + "|".join(versions) + ').*"')
+    found: dict[str, set[str]] = {}
+    for labels, _ in prometheus.vector(query, at):
+        version, classes = labels.get("sha256", "")[:12], labels.get("classes", "")
+        if version in versions and classes:
+            found.setdefault(version, set()).add(classes)
+    return found
+
+
 def version_of_pod_hash(prometheus: Prometheus, pod_hash: str, at: float) -> str:
     """The model version the pods of a ReplicaSet serve: `model_info`'s sha256, first 12 characters."""
     query = selector("model_info", f'rollouts_pod_template_hash="{pod_hash}"')

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
 
-from .labels import LabelTable
+from ..labels import LabelTable
 
 # 2: a class's value is its digest. Format 1 held the class's index; its ids are refused as malformed
 # rather than read as a class.

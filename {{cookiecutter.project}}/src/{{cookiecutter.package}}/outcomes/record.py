@@ -11,8 +11,8 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from ..labels import LabelTable
 from .ids import IdKeys, IdRejected, Kind, PredictionId
-from .labels import LabelTable
 from .metrics import MAX_CONFUSION_CLASSES, OutcomeKind, OutcomeMetrics
 
 # The most outcomes one request to /v1/outcomes may carry, and so the upload's largest batch.

@@ -8,6 +8,7 @@ import time
 import numpy as np
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from ..labels import LabelTable
 from ..manifest import LABEL_OUTPUT, VALUE_OUTPUT, ModelManifest
 from .columns import Feed
 from .drift import DriftWindow
@@ -29,7 +30,7 @@ class ModelMetrics:
         self.info = Gauge(
             "model_info",
             "The model being served (value 1)",
-            ["name", "version", "sha256", "task", "git_revision"],
+            ["name", "version", "sha256", "task", "git_revision", "classes"],
             multiprocess_mode="max",
             registry=r,
         )
@@ -94,7 +95,9 @@ class ModelMonitor:
         self.drift = [metrics.drift.labels(name) for name in self.names]
         self.refreshed = 0.0
         sha = manifest.onnx.sha256 if manifest.onnx else ""
-        metrics.info.labels(manifest.name, manifest.version, sha, manifest.task, git_revision).set(1)
+        classes = LabelTable(manifest.classes or []).set_digest()
+        info = (manifest.name, manifest.version, sha, manifest.task, git_revision, classes)
+        metrics.info.labels(*info).set(1)
 
     def observe(self, feed: Feed, outputs: Outputs) -> None:
         """Record one request: its input tensors, and the model's labels [n] or values [n, 1]."""

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 from prometheus_client.mmap_dict import MmapedDict, mmap_key
 
+from {{ cookiecutter.package }}.labels import LabelTable
 from {{ cookiecutter.package }}.manifest import ModelManifest
 from {{ cookiecutter.package }}.serving.monitoring.metrics import Metrics
 
@@ -50,10 +51,14 @@ def test_predictions_are_counted_by_class_or_value(client: TestClient, manifest:
     assert counted == 3
 
 
-def test_model_info_carries_version_sha_and_revision(client: TestClient, manifest: ModelManifest) -> None:
+def test_model_info_carries_version_sha_revision_and_classes(
+    client: TestClient, manifest: ModelManifest
+) -> None:
     text = client.get("/metrics").text
     sha = manifest.onnx.sha256 if manifest.onnx else ""
-    assert sample(text, "model_info", version=manifest.version, sha256=sha, git_revision="abc1234") == 1
+    classes = LabelTable(manifest.classes or []).set_digest()
+    labels = {"version": manifest.version, "sha256": sha, "git_revision": "abc1234", "classes": classes}
+    assert sample(text, "model_info", **labels) == 1
 
 
 def test_drift_is_exported_for_every_feature(client: TestClient, manifest: ModelManifest) -> None:

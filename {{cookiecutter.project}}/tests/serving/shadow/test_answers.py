@@ -5,8 +5,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from {{ cookiecutter.package }}.labels import LabelTable
 from {{ cookiecutter.package }}.manifest import ModelManifest
-from {{ cookiecutter.package }}.outcomes.labels import LabelTable
 from {{ cookiecutter.package }}.serving.shadow.answers import (
     StableDocument,
     agree,

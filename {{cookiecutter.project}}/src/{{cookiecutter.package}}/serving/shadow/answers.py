@@ -5,8 +5,8 @@ from typing import Any, Literal
 
 import orjson
 
+from ...labels import LabelTable
 from ...manifest import ModelManifest
-from ...outcomes.labels import LabelTable
 from ..http.responses import JSON
 
 # The labels of a classifier's answer (class names from /predict, indices from OIP), or the values of

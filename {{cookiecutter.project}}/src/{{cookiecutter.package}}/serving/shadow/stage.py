@@ -28,8 +28,8 @@ from urllib.parse import quote
 
 import httpx
 
+from ...labels import LabelTable
 from ...manifest import ModelManifest
-from ...outcomes.labels import LabelTable
 from ..http.responses import JSON, Reply
 from ..monitoring.logs import request_id
 from ..settings import ServerSettings

@@ -2,7 +2,7 @@
 
 import pytest
 
-from {{ cookiecutter.package }}.outcomes.labels import LabelTable
+from {{ cookiecutter.package }}.labels import LabelTable
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,13 @@ class LabelTable:
         key = _canonical(label)
         return None if key is None else self.spellings.get(key)
 
+    def set_digest(self) -> str:
+        """The class set whatever its order or spelling, as 12 hex digits; "" for a model with no classes.
+        Two versions whose outcomes compare have the same."""
+        if not self.digests:
+            return ""
+        return hashlib.sha256(b"".join(sorted(self.digests))).hexdigest()[:12]
+
     def _digest(self, name: str) -> bytes:
         """A class's identity: the first DIGEST_BYTES of the SHA-256 of its number, or of its name."""
         key = _canonical(name)
