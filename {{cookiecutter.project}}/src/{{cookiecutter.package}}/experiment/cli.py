@@ -2,7 +2,6 @@
 
 import argparse
 import re
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,11 +11,6 @@ from ..manifest import Experiment, duration_seconds, require_manifest
 from ..runtime.settings import RuntimeSettings
 from ..settings import read_settings
 from .decision import EXIT_CODES, Decision
-from .prometheus import Prometheus
-from .readings import class_sets, version_of_pod_hash
-from .report import render, write_record
-from .verdict import History
-from .watch import Setup, look_once, watch
 
 _VERSION = re.compile(r"[0-9a-f]{12,64}")
 _POD_HASH = re.compile(r"[0-9a-z]{1,32}")
@@ -97,21 +91,15 @@ def challenger_plan(args: argparse.Namespace) -> tuple[Experiment, str | None]:
     return plan, manifest.onnx.sha256[:12] if manifest.onnx else None
 
 
-def require_one_class_set(prometheus: Prometheus, versions: tuple[str, str], at: float) -> None:
-    """Accuracies compare only between versions that predict the same classes: a replica refuses the
-    outcomes whose truth is a class its model lacks, and those are the other version's wrong answers."""
-    found = class_sets(prometheus, versions, at)
-    if len(found) < 2:
-        missing = ", ".join(version for version in versions if version not in found)
-        print(f"warning: model_info does not say the classes of {missing}; not compared", file=sys.stderr)
-    elif found[versions[0]] != found[versions[1]]:
-        raise Failure(
-            f"champion {versions[0]} and challenger {versions[1]} predict other sets of classes: their"
-            " accuracies do not compare (docs/experiments.md)"
-        )
-
-
 def run_verdict(args: argparse.Namespace) -> int:
+    # Imported here: the Prometheus client's httpx takes a tenth of a second to import, which `serve` and
+    # every other command would pay.
+    from .prometheus import Prometheus
+    from .readings import require_one_class_set, version_of_pod_hash
+    from .report import render, write_record
+    from .verdict import History
+    from .watch import Setup, look_once, watch
+
     plan, own_version = challenger_plan(args)
     challenger = args.challenger or own_version
     if challenger is None:

@@ -2,8 +2,10 @@
 counted since the start (see `increase`)."""
 
 import math
+import sys
 from typing import NamedTuple
 
+from ..errors import Failure
 from .arms import Counters
 from .prometheus import Prometheus, PrometheusError
 
@@ -98,6 +100,20 @@ def class_sets(prometheus: Prometheus, versions: tuple[str, str], at: float) -> 
         if version in versions and classes:
             found.setdefault(version, set()).add(classes)
     return found
+
+
+def require_one_class_set(prometheus: Prometheus, versions: tuple[str, str], at: float) -> None:
+    """Accuracies compare only between versions that predict the same classes: a replica refuses the
+    outcomes whose truth is a class its model lacks, and those are the other version's wrong answers."""
+    found = class_sets(prometheus, versions, at)
+    if len(found) < 2:
+        missing = ", ".join(version for version in versions if version not in found)
+        print(f"warning: model_info does not say the classes of {missing}; not compared", file=sys.stderr)
+    elif found[versions[0]] != found[versions[1]]:
+        raise Failure(
+            f"champion {versions[0]} and challenger {versions[1]} predict other sets of classes: their"
+            " accuracies do not compare (docs/experiments.md)"
+        )
 
 
 def version_of_pod_hash(prometheus: Prometheus, pod_hash: str, at: float) -> str:
