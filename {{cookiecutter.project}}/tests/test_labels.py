@@ -25,6 +25,15 @@ from {{ cookiecutter.package }}.labels import LabelTable
         (["a", "b"], None, None),
         (["a", "b"], ["a"], None),
         (["0", "1"], float("nan"), None),
+        (["10", "cat"], "1_0", None),
+        (["1", "cat"], "\u0661", None),
+        (["3", "cat"], "\uff13", None),
+        (["9007199254740993", "x"], 9007199254740993, 0),
+        (["9007199254740993", "x"], 9007199254740992, None),
+        (["9007199254740993", "x"], "9007199254740992", None),
+        (["300000000", "x"], "3e8", 0),
+        (["0", "x"], "1e-400", None),
+        (["0", "x"], "-0.0", 0),
     ],
 )
 def test_a_label_names_its_class_by_name_or_by_value(
@@ -35,3 +44,20 @@ def test_a_label_names_its_class_by_name_or_by_value(
 
 def test_long_text_is_no_number() -> None:
     assert LabelTable(["1"]).index("1" + " " * 100) is None
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (["1_0", "cat"], ["10", "cat"]),
+        (["\u0661", "x"], ["1", "x"]),
+        (["9007199254740993"], ["9007199254740992"]),
+    ],
+    ids=["underscore", "arabic-indic-digit", "past-2**53"],
+)
+def test_only_ascii_decimals_are_numbers_so_other_names_stay_other_classes(
+    first: list[str], second: list[str]
+) -> None:
+    """float() reads "1_0" as 10 and "\u0661" as 1, and rounds integers past 2**53: none may merge classes."""
+    assert LabelTable(first).digests[0] != LabelTable(second).digests[0]
+    assert LabelTable(first).set_digest() != LabelTable(second).set_digest()

@@ -15,9 +15,17 @@ model stay two classes).
 
 import hashlib
 import math
+import re
 from collections.abc import Sequence
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 
 DIGEST_BYTES = 8
+# Text longer than this is never a number; it also bounds the digits a decimal is read with.
+MAX_NUMBER_TEXT = 64
+# ASCII decimal notation only, as a CSV or JSON writer spells a number.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?")
+# Room for every digit of such text, an int64 and a float's repr, so that nothing is rounded.
+_EXACT = Context(prec=MAX_NUMBER_TEXT + 4, Emax=MAX_EMAX, Emin=MIN_EMIN)
 # Prefixed to a number's spelling before hashing: 0xFF is in no UTF-8 text, so no class name hashes alike.
 _NUMBER_DOMAIN = b"\xff"
 
@@ -60,21 +68,27 @@ class LabelTable:
 
 
 def _canonical(label: object) -> str | None:
-    """One spelling per number or boolean; None for other text and for what is no label at all."""
+    """One spelling per number or boolean; None for other text and for what is no label at all.
+
+    Numbers are read exactly, as decimals: float() would also read "1_0", an Arabic-Indic or a full-width
+    digit as numbers, and round integers past 2**53 so that two distinct ids of a target merge.
+    """
     if isinstance(label, bool):
         return "true" if label else "false"
     if isinstance(label, int):
-        return str(label)
+        return _decimal(Decimal(label)) if abs(label) < 10**MAX_NUMBER_TEXT else None
     if isinstance(label, float):
-        if not math.isfinite(label):
-            return None
-        return str(int(label)) if label.is_integer() else repr(label)
-    if isinstance(label, str) and len(label) <= 64:
-        text = label.strip().lower()
+        # repr is the shortest text that reads back as this float: 0.1 is "0.1", as a client writes it.
+        return _decimal(Decimal(repr(label))) if math.isfinite(label) else None
+    if isinstance(label, str) and len(label) <= MAX_NUMBER_TEXT:
+        text = label.strip(" \t\r\n").lower()
         if text in ("true", "false"):
             return text
-        try:
-            return _canonical(float(text))
-        except ValueError:
-            return None
+        return _decimal(Decimal(text)) if _NUMBER.fullmatch(text) else None
     return None
+
+
+def _decimal(number: Decimal) -> str:
+    """A number's one spelling, its normal form: "1" for 1.0 and 10e-1, "1E+1" for 10; every zero "0"."""
+    normal = number.normalize(_EXACT)
+    return "0" if normal.is_zero() else str(normal)

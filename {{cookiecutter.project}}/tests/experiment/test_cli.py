@@ -170,6 +170,16 @@ def test_versions_that_predict_other_classes_exit_2_in_one_line(
     assert err.count("\n") == 1
 
 
+def test_replicas_of_one_version_that_report_two_class_sets_exit_2(
+    stub: Stub, url: str, on_accuracy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arm_values(stub, (5000, 5000), (4500, 4700), (5000, 5000))
+    reported(stub, champion="0123456789ab", challenger="0123456789ab")
+    stub.info.append({"sha256": CHALLENGER + "0" * 52, "classes": "ba9876543210"})
+    assert main(verdict(url, on_accuracy)) == 2
+    assert f"{CHALLENGER}: 0123456789ab, ba9876543210" in capsys.readouterr().err
+
+
 def test_versions_that_predict_one_class_set_are_judged(
     stub: Stub, url: str, on_accuracy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

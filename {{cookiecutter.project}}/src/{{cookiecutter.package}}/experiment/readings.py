@@ -109,6 +109,9 @@ def require_one_class_set(prometheus: Prometheus, versions: tuple[str, str], at:
     if len(found) < 2:
         missing = ", ".join(version for version in versions if version not in found)
         print(f"warning: model_info does not say the classes of {missing}; not compared", file=sys.stderr)
+    elif any(len(sets) > 1 for sets in found.values()):
+        sets = "; ".join(f"{version}: {', '.join(sorted(found[version]))}" for version in sorted(found))
+        raise Failure(f"the replicas of one version report more than one class set ({sets})")
     elif found[versions[0]] != found[versions[1]]:
         raise Failure(
             f"champion {versions[0]} and challenger {versions[1]} predict other sets of classes: their"

@@ -119,11 +119,20 @@ def read_model(content: bytes) -> StableDocument | None:
     return StableDocument(sha if isinstance(sha, str) else None, document["task"], classes)
 
 
-def incomparable(own: ModelManifest, stable: StableDocument) -> str | None:
+def incomparable(
+    own: ModelManifest, own_classes: LabelTable, stable: StableDocument, stable_classes: LabelTable
+) -> str | None:
     """Why the stable model's answers cannot be compared with this one's, or None."""
     if stable.task != own.task:
         return f"the stable model's task is {stable.task!r}, this one's {own.task!r}"
     # As sets of digests: the same classes in another order or spelling ("1.0" for "1") compare.
-    if set(LabelTable(stable.classes or []).digests) != set(LabelTable(own.classes or []).digests):
-        return f"the stable model's classes {stable.classes!r} are not this one's {own.classes!r}"
+    if set(stable_classes.digests) != set(own_classes.digests):
+        return f"the stable model's classes ({some(stable_classes)}) are not this one's ({some(own_classes)})"
     return None
+
+
+def some(classes: LabelTable, shown: int = 5) -> str:
+    """A few of the classes, for one log line: a stable's /model may list thousands."""
+    names = ", ".join(repr(name[:40]) for name in classes.classes[:shown])
+    more = len(classes.classes) - shown
+    return f"{names} and {more} more" if more > 0 else names

@@ -215,13 +215,14 @@ class Shadow:
             self.manifest.onnx.sha256 if self.manifest.onnx else None
         ):
             return StableModel("same_model", None, now, ttl)
-        problem = incomparable(self.manifest, document)
+        classes = LabelTable(document.classes or [])
+        problem = incomparable(self.manifest, self.classes, document, classes)
         self.metrics.comparable.set(0 if problem else 1)
         if problem is not None and (known is None or known.problem != problem):
             log.warning("shadow stage skipped: %s", problem)
         if problem is not None:
             return StableModel("incomparable", problem, now, ttl)
-        return StableModel(None, None, now, ttl, LabelTable(document.classes or []))
+        return StableModel(None, None, now, ttl, classes)
 
     def _stale(self, known: StableModel) -> bool:
         return time.monotonic() - known.read_at > known.ttl
