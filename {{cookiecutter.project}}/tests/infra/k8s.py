@@ -1,6 +1,7 @@
 """Render the k8s objects with kustomize and validate them against Kubernetes and CRD schemas."""
 
 import copy
+import functools
 import os
 import re
 import shutil
@@ -17,6 +18,10 @@ from jsonschema import Draft7Validator
 from prometheus_client.parser import text_string_to_metric_families
 
 from .. import PROJECT_DIR
+
+# kubernetes_validate reads its schema files again for every object it validates, the definitions a
+# megabyte of JSON each time: read each once per test process (7 objects: 73 ms, then 9 ms).
+kubernetes_validate.utils.schema_contents = functools.cache(kubernetes_validate.utils.schema_contents)
 
 K8sObject = dict[str, Any]
 

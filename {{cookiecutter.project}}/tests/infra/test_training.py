@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }}.model.config import load_config
-from {{ cookiecutter.package }}.model.search import expand
 
 from .. import PROJECT_DIR
 from .argocd import argocd_objects, project_of, project_permits
@@ -83,6 +82,9 @@ def test_each_shard_of_the_search_runs_its_trials_under_the_job_s_uid(objects: l
     config = load_config(PROJECT_DIR / "model.toml")
     if config.train.search is None:
         pytest.skip("model.toml has no [train.search]: the tuning Job's shards have no trials to cover")
+    # Imported here: it loads scikit-learn, which each test process would pay to collect this file.
+    from {{ cookiecutter.package }}.model.search import expand
+
     assert job["completions"] == shards <= len(expand(config.train.search, config.train.seed))
     assert 2 <= job["parallelism"] <= shards
     assert (job["backoffLimitPerIndex"], job["maxFailedIndexes"]) == (1, 0)
