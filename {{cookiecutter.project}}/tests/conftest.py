@@ -17,6 +17,7 @@ from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
 from {{ cookiecutter.package }}.model.config import ModelConfig, load_config
 
 from . import PROJECT_DIR
+from .scheduling import grouped_scheduler, write_module_groups
 from .sharing import SHARED, shared_dir, shared_path, shared_server, stop_servers
 from .stores import Stores, start_object_store, start_tracking_server
 
@@ -47,12 +48,23 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput["shared"] = str(node.config.stash[SHARED])
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The modules that start processes (those with a test marked slow) first, each kept whole: `make test`
-    hands whole modules to its workers in this order, so the longest start early and none is left to
-    run alone at the end (a default bake: the last worker ended 14 s after the first, then 3 s)."""
+    hands whole modules to its workers in this order (tests/scheduling.py), so the longest start early
+    and none is left to run alone at the end (a default bake: the last worker ended 14 s after the
+    first, then 3 s)."""
     slow = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow)
+    if hasattr(config, "workerinput"):
+        write_module_groups(items, shared_dir(config))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope`, with the users of a session server kept on one worker (tests/scheduling.py)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    return grouped_scheduler(config, log, config.stash[SHARED])
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,11 +21,7 @@ import pytest
 
 from {{ cookiecutter.package }}.manifest import ModelManifest, read_manifest
 
-PACKAGE = "{{ cookiecutter.package }}"
-# Installed for training, absent from the serving image: a prelude that makes them unimportable starts a
-# server as the image would run it.
-TRAINING_ONLY = ("sklearn", "pandas", "skl2onnx", "onnx", "pyarrow")
-BLOCK_TRAINING = f"import sys\nsys.modules.update(dict.fromkeys({TRAINING_ONLY!r}))"
+from .zygote import BLOCK_TRAINING, PACKAGE, ForkedServer
 
 
 def free_port() -> int:
@@ -37,11 +34,19 @@ def free_port() -> int:
 class LiveServer:
     url: str
     port: int
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | ForkedServer
     manifest: ModelManifest
+    log_path: Path
+    output: str | None = None
 
     def log(self) -> str:
-        return self.process.stdout.read().decode() if self.process.stdout else ""
+        """All the server wrote to stdout and stderr, once it has exited (reading its output to the end
+        waits so)."""
+        if self.output is None:
+            self.process.wait(timeout=30)
+            self.output = self.log_path.read_text(errors="replace")
+            self.log_path.unlink(missing_ok=True)
+        return self.output
 
     def peak_rss_mib(self) -> float:
         """The most memory the process has held since it started, or since reset_peak_rss() (Linux)."""
@@ -73,16 +78,17 @@ def wait_until_ready(url: str, timeout_s: float = 20.0, path: str = "/readyz") -
 def live_server(
     model_dir: Path,
     workers: int = 1,
-    prelude: str = "",
     up_path: str = "/readyz",
     port: int | None = None,
+    fresh: bool = False,
     **env: str,
 ) -> Iterator[LiveServer]:
     """`python -m <package> serve` on `port` (a free one by default) of 127.0.0.1, stopped with SIGTERM
-    afterwards.
+    afterwards, as the serving image runs it: without the training libraries.
 
-    `prelude` is Python run first in the server process, for example to block an import. The server
-    counts as started once `up_path` answers 200: /healthz for one that is not meant to become ready.
+    The server is a fork of the zygote (tests/zygote.py), or with `fresh` a new interpreter run from
+    the command line. It counts as started once `up_path` answers 200: /healthz for one that is not
+    meant to become ready.
     """
     port = port or free_port()
     environment = {
@@ -95,29 +101,45 @@ def live_server(
         **env,
     }
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"{prelude}\nimport runpy\nrunpy.run_module({PACKAGE!r}, run_name='__main__')",
-            "serve",
-        ],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    descriptor, log = tempfile.mkstemp(prefix=f"{PACKAGE}-serve-", suffix=".log")
+    os.close(descriptor)
+    process = _interpreter(environment, Path(log)) if fresh else ForkedServer(environment, Path(log))
+    server = LiveServer(f"http://127.0.0.1:{port}", port, process, read_manifest(model_dir), Path(log))
     try:
-        wait_until_ready(url, path=up_path)
-        yield LiveServer(url, port, process, read_manifest(model_dir))
+        try:
+            wait_until_ready(server.url, path=up_path)
+        except TimeoutError as error:
+            _stop(process)
+            raise TimeoutError(f"{error}; it wrote:\n{server.log()[-3000:]}") from None
+        yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _stop(process)
+        server.log()
+
+
+def _interpreter(environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"{BLOCK_TRAINING}\nimport runpy\nrunpy.run_module({PACKAGE!r}, run_name='__main__')",
+                "serve",
+            ],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stop(process: subprocess.Popen[bytes] | ForkedServer) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def start_request(port: int, path: str, body: bytes, sent: int) -> socket.socket:
@@ -149,9 +171,9 @@ def read_response(connection: socket.socket) -> tuple[int, bytes]:
 
 @pytest.fixture(scope="session")
 def server(artifacts_dir: Path) -> Iterator[LiveServer]:
-    """`python -m <package> serve` with the default settings, with the training libraries unimportable
-    as in the serving image."""
-    with live_server(artifacts_dir, prelude=BLOCK_TRAINING) as running:
+    """`python -m <package> serve` with the default settings, a new interpreter started from the command
+    line as in the serving image."""
+    with live_server(artifacts_dir, fresh=True) as running:
         yield running
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from {{ cookiecutter.package }}.__main__ import build_parser, main
 
-from .servers import PACKAGE
+from .zygote import PACKAGE
 
 # Every area's commands, in the order `--help` lists them: the model's, serving's, batch's, delivery's,
 # outcomes'.

@@ -14,7 +14,7 @@ import pytest
 from {{ cookiecutter.package }}.__main__ import main
 
 from .. import PROJECT_DIR
-from ..servers import PACKAGE
+from ..zygote import PACKAGE
 
 
 def refusal(capsys: pytest.CaptureFixture[str], arguments: list[str]) -> list[str]:

@@ -33,8 +33,9 @@ from {{ cookiecutter.package }}.model.config import ModelConfig
 
 from ..infra.k8s import OVERLAYS_DIR, only, render
 from ..infra.prometheus import SCRAPE_SECONDS, prometheus, query, wait_until, wait_until_scraped
-from ..servers import PACKAGE, LiveServer, free_port, live_server
+from ..servers import LiveServer, free_port, live_server
 from ..training import project_table
+from ..zygote import PACKAGE
 
 pytestmark = [pytest.mark.slow, pytest.mark.live]
 

@@ -20,7 +20,8 @@ from {{ cookiecutter.package }}.serving.cli import prepare_metrics_dir
 from {{ cookiecutter.package }}.serving.settings import ServerSettings
 
 from ..rows import typical_rows
-from ..servers import BLOCK_TRAINING, PACKAGE, LiveServer, free_port, wait_until_ready
+from ..servers import LiveServer, free_port, wait_until_ready
+from ..zygote import BLOCK_TRAINING, PACKAGE
 
 
 def post(url: str, body: object) -> dict[str, object]:

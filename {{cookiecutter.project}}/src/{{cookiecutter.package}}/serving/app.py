@@ -1,6 +1,7 @@
 """create_app(): the FastAPI app with health, model, metrics, /predict and OIP v2 routes, all built from one
 ServerSettings, and the layers in front of it: tracing, the request guard and the fast lane."""
 
+import functools
 import logging
 import os
 import signal
@@ -133,11 +134,16 @@ def _add_apis(app: FastAPI, plane: Plane, name: str) -> HotRoutes:
     app.include_router(predict_routes)
     app.include_router(oip_routes)
     app.include_router(outcomes.outcomes_router(plane))
+    add_components(app, functools.partial(_documented_models, plane))
+    return hot
+
+
+def _documented_models(plane: Plane) -> list[type[BaseModel]]:
+    """The bodies the routes read as raw bytes (see http/bodies.py), as models for the OpenAPI document."""
     models: list[type[BaseModel]] = [InferenceRequest, *OUTCOME_MODELS]
     if plane.predictor.manifest is not None:
         models += predict_models(plane.predictor.manifest, plane.settings.max_batch_rows)
-    add_components(app, models)
-    return hot
+    return models
 
 
 def _shadow_stage(plane: Plane) -> "Shadow | None":
@@ -165,7 +171,9 @@ def body_limit(plane: Plane) -> int:
     return max(predictions, outcomes.largest_body(plane.predictor.manifest.classes))
 
 
+@functools.cache
 def _package_version() -> str:
+    """The installed distribution's version; importlib.metadata scans site-packages for it (2 ms)."""
     try:
         return version(__package__.split(".")[0] if __package__ else "")
     except (PackageNotFoundError, ValueError):

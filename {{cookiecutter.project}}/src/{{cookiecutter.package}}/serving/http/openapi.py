@@ -4,6 +4,8 @@ The routes read raw bytes for speed (see bodies.py), so the models of the reques
 bodies describe the contract to clients and to schemathesis without standing on the hot path.
 """
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,14 +28,22 @@ def body_schema(*names: str) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {JSON: {"schema": schema}}}}
 
 
-def add_components(app: FastAPI, models: list[type[BaseModel]]) -> None:
-    """Put models that no route parameter mentions into the document's components."""
-    _, document = models_json_schema([(model, "validation") for model in models], ref_template=REF)
+def add_components(app: FastAPI, models: Callable[[], list[type[BaseModel]]]) -> None:
+    """Put models that no route parameter mentions into the document's components.
+
+    `models` is called on the first request for the document, not at start: their schemas take two
+    thirds of the time create_app() takes, and only /openapi.json (or /docs) reads them.
+    """
     generate = app.openapi
+
+    @functools.cache
+    def components() -> dict[str, Any]:
+        _, document = models_json_schema([(model, "validation") for model in models()], ref_template=REF)
+        return dict(document.get("$defs", {}))
 
     def openapi() -> dict[str, Any]:
         schema = generate()
-        schema.setdefault("components", {}).setdefault("schemas", {}).update(document.get("$defs", {}))
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(components())
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
