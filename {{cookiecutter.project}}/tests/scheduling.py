@@ -1,6 +1,6 @@
 """How `make test` hands modules to its xdist workers: whole modules (loadscope), except that the modules
-using a fixture every worker would otherwise start for itself (ONE_WORKER_FIXTURES) go to one worker
-together, so that the fixture runs once in the run.
+using a fixture of ONE_WORKER_FIXTURES go to one worker together, so that what the fixture costs each
+worker that uses it is paid once.
 
 The controller schedules by node id alone, and only the workers see fixtures: each worker writes the
 modules' groups to the run's shared directory as it collects, before it reports its collection, and the
@@ -14,8 +14,13 @@ from typing import Any
 
 import pytest
 
-# A fixture of session scope that starts a process, and the group its users join.
-ONE_WORKER_FIXTURES = {"server": "session servers", "two_workers": "session servers"}
+# A fixture, and the group its users join: a session server (started once a worker), and MLflow's
+# database (its users import MLflow: 2.5 s of CPU a worker).
+ONE_WORKER_FIXTURES = {
+    "server": "session servers",
+    "two_workers": "session servers",
+    "empty_mlflow_db": "MLflow",
+}
 GROUPS_FILE = "module-groups.json"
 
 
