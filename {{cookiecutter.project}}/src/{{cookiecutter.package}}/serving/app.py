@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .http.admission import ADMISSION
 from .http.fastlane import FastLane, HotRoutes
 from .http.guard import RequestGuard
-from .http.openapi import add_components
+from .http.openapi import Error, add_components
 from .http.responses import install_handlers
 from .http.shedding import Shedder
 from .monitoring.logs import configure_logging
@@ -140,7 +140,7 @@ def _add_apis(app: FastAPI, plane: Plane, name: str) -> HotRoutes:
 
 def _documented_models(plane: Plane) -> list[type[BaseModel]]:
     """The bodies the routes read as raw bytes (see http/bodies.py), as models for the OpenAPI document."""
-    models: list[type[BaseModel]] = [InferenceRequest, *OUTCOME_MODELS]
+    models: list[type[BaseModel]] = [Error, InferenceRequest, *OUTCOME_MODELS]
     if plane.predictor.manifest is not None:
         models += predict_models(plane.predictor.manifest, plane.settings.max_batch_rows)
     return models

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from ...manifest import VALUE_OUTPUT
 from ..http.bodies import Unprocessable, check_unique_keys, count_keys, decode_json
 from ..http.fastlane import HotRoutes
-from ..http.openapi import Error, body_schema
+from ..http.openapi import body_schema, error_responses
 from ..http.responses import ApiError, Handler, Reply, json_reply, respond
 from ..ids import ID_HEADER
 from ..plane import Plane, unready_reason
@@ -20,7 +20,7 @@ from .schemas import InferenceResponse
 
 # Errors any model route may answer with. The OIP REST spec documents 400 for a request the server
 # cannot take (KServe and Triton answer so), where /predict answers 422.
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (400, 404, 413, 415, 503)}
+ERRORS = error_responses(400, 404, 413, 415, 503)
 
 
 def oip_router(plane: Plane, hot: HotRoutes, server_name: str, server_version: str) -> APIRouter:
@@ -43,7 +43,7 @@ def _add_server_routes(router: APIRouter, plane: Plane, name: str, version: str)
     async def server_live() -> Response:
         return respond(json_reply({"live": True}))
 
-    @router.get("/health/ready", summary="Server readiness", responses={503: {"model": Error}})
+    @router.get("/health/ready", summary="Server readiness", responses=error_responses(503))
     async def server_ready() -> Response:
         ready = unready_reason(plane) is None
         return respond(json_reply({"ready": ready}), 200 if ready else 503)

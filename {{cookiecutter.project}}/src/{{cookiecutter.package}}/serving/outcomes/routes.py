@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from ...outcomes.metrics import OutcomeMetrics
 from ...outcomes.record import MAX_OUTCOMES, Outcome, OutcomeRecorder, Refused
-from ..http.openapi import REF, Error
+from ..http.openapi import REF, error_responses
 from ..http.responses import JSON, Reply, json_reply, respond
 from ..plane import Plane
 from .reading import read_outcomes
@@ -76,7 +76,7 @@ def outcomes_router(plane: Plane) -> APIRouter:
     responses: dict[int | str, dict[str, Any]] = {
         200: {"description": "Every outcome recorded", **results},
         422: {"description": "Some outcomes refused, each with its reason; the others recorded", **results},
-        **{code: {"model": Error} for code in (400, 413, 415, 503)},
+        **error_responses(400, 413, 415, 503),
     }
 
     @router.post(

@@ -1,14 +1,13 @@
 """POST /predict: the documented route, a hot one, and the handler that both lanes call."""
 
 from collections.abc import Mapping
-from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..http.bodies import Unprocessable
 from ..http.fastlane import HotRoutes
-from ..http.openapi import REF, Error, body_schema
+from ..http.openapi import REF, body_schema, error_responses
 from ..http.responses import JSON, ApiError, Handler, Reply, respond
 from ..ids import ID_HEADER
 from ..plane import Plane
@@ -37,7 +36,7 @@ def predict_router(plane: Plane, hot: HotRoutes) -> APIRouter:
     """The documented /predict route, declared hot with its handler."""
     handle = predict_handler(plane)
     router = APIRouter(tags=["Predictions"])
-    errors: dict[int | str, dict[str, Any]] = {code: {"model": Error} for code in (400, 413, 415, 422, 503)}
+    errors = error_responses(400, 413, 415, 422, 503)
     refs = [{"$ref": REF.format(model=name)} for name in ("Answer", "Predictions")]
     ok = {
         "description": "One prediction, or predictions in row order; each row's id in prediction_ids",
