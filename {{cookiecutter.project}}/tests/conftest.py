@@ -29,8 +29,9 @@ pytest_plugins = ("tests.apps", "tests.servers")
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`--numprocesses auto` (make test) starts one worker more than there are CPUs: many tests wait
-    on servers they started, and the spare worker fills that time (a default bake's suite on 2 CPUs:
-    59-77 s with 2 workers, 56 s with 3). PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set."""
+    on servers they started, and the spare worker fills that time (a default bake's suite on 2 CPUs,
+    run in turns: 66 and 69 s with 2 workers, 61 and 59 s with 3). PYTEST_XDIST_AUTO_NUM_WORKERS still
+    decides when set."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

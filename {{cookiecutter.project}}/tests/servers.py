@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,15 +62,20 @@ class LiveServer:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wait_until_ready(url: str, timeout_s: float = 20.0, path: str = "/readyz") -> None:
+def wait_until_ready(
+    url: str, timeout_s: float = 20.0, path: str = "/readyz", running: Callable[[], bool] = lambda: True
+) -> None:
+    """Until `path` answers 200; a server that is no longer `running` has failed to start."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and running():
         try:
             with urllib.request.urlopen(f"{url}{path}", timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.05)
+    if not running():
+        raise RuntimeError(f"the server for {url} exited before it was ready")
     raise TimeoutError(f"{url} did not become ready within {timeout_s}s")
 
 
@@ -107,10 +112,10 @@ def live_server(
     server = LiveServer(f"http://127.0.0.1:{port}", port, process, read_manifest(model_dir), Path(log))
     try:
         try:
-            wait_until_ready(server.url, path=up_path)
-        except TimeoutError as error:
+            wait_until_ready(server.url, path=up_path, running=lambda: process.poll() is None)
+        except (RuntimeError, TimeoutError) as error:
             _stop(process)
-            raise TimeoutError(f"{error}; it wrote:\n{server.log()[-3000:]}") from None
+            raise RuntimeError(f"{error}; it wrote:\n{server.log()[-3000:]}") from None
         yield server
     finally:
         _stop(process)
