@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from {{ cookiecutter.package }}.delivery.kustomize import documents
 from {{ cookiecutter.package }}.delivery.promotions import Promotion, publish
 from {{ cookiecutter.package }}.delivery.render import render_environment
 from {{ cookiecutter.package }}.delivery.rollbacks import rollback
@@ -61,7 +61,7 @@ def deliver(repo: Path, env: str, promotion: Promotion) -> str:
 def deployed(repo: Path, env: str) -> list[dict[str, Any]]:
     """The objects Argo CD would apply from the environment's branch on the remote."""
     text = git(repo.parent / "remote.git", "show", f"env/{env}:manifests.yaml")
-    return [document for document in yaml.safe_load_all(text) if document]
+    return documents(text)
 
 
 def config_literals(objects: list[dict[str, Any]]) -> dict[str, str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from {{ cookiecutter.package }}.delivery.kustomize import documents
 from {{ cookiecutter.package }}.delivery.render import render_environment
 from {{ cookiecutter.package }}.errors import Failure
 
@@ -39,7 +40,7 @@ def test_render_reads_the_commit_not_the_working_tree(repo: Path) -> None:
         f"# Rendered by `render --env staging` from k8s/overlays/staging at commit {source}\n"
     )
     assert "by kustomize v5." in text
-    objects = [document for document in yaml.safe_load_all(text) if document]
+    objects = documents(text)
     [config] = [obj for obj in objects if obj["kind"] == "ConfigMap"]
     assert config["data"]["APP_LOG_LEVEL"] == "debug"
     [deployment] = [obj for obj in objects if obj["kind"] == "Deployment"]
@@ -86,7 +87,7 @@ def commit_component(repo: Path, env: str, batch_entry: bool = True, component: 
 def images(path: Path) -> dict[str, str]:
     """kind -> the image of its first container, in a rendered file."""
     found = {}
-    for obj in (document for document in yaml.safe_load_all(path.read_text()) if document):
+    for obj in documents(path.read_text()):
         spec = obj["spec"]["jobTemplate"]["spec"] if obj["kind"] == "CronJob" else obj.get("spec", {})
         if isinstance(spec.get("template"), dict):
             found[obj["kind"]] = spec["template"]["spec"]["containers"][0]["image"]
@@ -125,7 +126,7 @@ def test_render_pins_the_training_image_with_the_server_s(repo: Path) -> None:
     the server (they register candidates and serve nothing, so no canary holds them back)."""
     source = commit_component(repo, "production", component="training")
     render_environment(repo, "production", source, DIGEST, repo / "out", BATCH_DIGEST, TRAIN_DIGEST)
-    objects = [obj for obj in yaml.safe_load_all((repo / "out" / "manifests.yaml").read_text()) if obj]
+    objects = documents((repo / "out" / "manifests.yaml").read_text())
     trainers = {
         container["image"]
         for obj in objects

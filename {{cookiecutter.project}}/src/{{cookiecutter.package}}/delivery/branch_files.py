@@ -15,6 +15,7 @@ import yaml
 
 from ..errors import Failure
 from .gitops import blobs_at, git, write_blob
+from .kustomize import documents
 from .render import BATCH_FILE, MANIFESTS_FILE
 
 RETAINED_FILE = "retained.yaml"
@@ -28,10 +29,6 @@ RETAINED_HEADER = """\
 # Config that pods of the previous renders still read: kept until two newer renders replaced it, so
 # that Argo CD does not prune it under a running stable version. Written by `publish`; do not edit.
 """
-
-
-def documents(text: str) -> list[dict[str, Any]]:
-    return [document for document in yaml.safe_load_all(text) if document]
 
 
 def object_key(obj: dict[str, Any]) -> tuple[object, object, object]:

@@ -4,9 +4,8 @@ canary that holds that split has passed its health gates and is Argo Rollouts' t
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import Failure
+from .kustomize import documents
 from .render import MANIFESTS_FILE
 
 # The annotation k8s/components/experiment puts on the Rollout: the verdict analysis's template name.
@@ -24,7 +23,7 @@ HOLD_S = 600.0
 
 def split_of(manifests: str) -> int | None:
     """The challenger's weight in the experiment stage of the rendered Rollout; None without a stage."""
-    for document in yaml.safe_load_all(manifests):
+    for document in documents(manifests):
         if not isinstance(document, dict) or document.get("kind") != "Rollout":
             continue
         template = ((document.get("metadata") or {}).get("annotations") or {}).get(STAGE_ANNOTATION)

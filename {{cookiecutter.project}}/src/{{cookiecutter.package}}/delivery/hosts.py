@@ -7,11 +7,9 @@ terminates TLS for its host."""
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import Failure
 from .environments import PREVIEW, PREVIEW_HOST_OF
-from .kustomize import kustomize
+from .kustomize import documents, kustomize
 from .overlays import overlay_file
 
 # A preview lives under the staging host, one sub-domain per pull request (see argocd/preview-appset.yaml).
@@ -21,7 +19,7 @@ PREVIEW_PREFIX = "pr-{number}."
 def overlay_objects(root: Path, env: str) -> list[dict[str, Any]]:
     """The overlay as kustomize builds it, images unpinned: only its HTTPRoute or Ingress is read here."""
     built = kustomize(overlay_file(root, env).parent)
-    return [document for document in yaml.safe_load_all(built) if document]
+    return documents(built)
 
 
 def ingresses(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,12 +1,30 @@
-"""The kustomize every render runs: the pinned release CI installs, else the copy inside kubectl."""
+"""The kustomize every render runs (the pinned release CI installs, else the copy inside kubectl), and
+how delivery reads YAML: kustomize's output and the overlays' files."""
 
 import re
 import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from ..errors import Failure
+
+# libyaml's loader where PyYAML is built with it (its wheels are): the pure-Python one takes ten times
+# as long over a rendered overlay. Both build the same objects.
+LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+def load_yaml(text: str) -> Any:
+    """One YAML document, as yaml.safe_load reads it."""
+    return yaml.load(text, Loader=LOADER)  # noqa: S506  # LOADER is a SafeLoader, libyaml's or PyYAML's
+
+
+def documents(text: str) -> list[dict[str, Any]]:
+    """The documents of a YAML stream (kustomize's output), the empty ones left out."""
+    return [document for document in yaml.load_all(text, Loader=LOADER) if document]
 
 
 def kustomize_command() -> list[str]:

@@ -4,10 +4,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from ..errors import Failure
 from .environments import check_environment
+from .kustomize import load_yaml
 
 OVERLAYS_DIR = Path("k8s/overlays")
 DIGEST_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
@@ -44,7 +43,7 @@ def image_names(root: Path, env: str) -> ImageNames:
     """The overlay's one server entry and its optional `-batch` and `-train` entries, as kustomize
     outputs them."""
     path = overlay_file(root, env)
-    entries = (yaml.safe_load(path.read_text()) or {}).get("images") or []
+    entries = (load_yaml(path.read_text()) or {}).get("images") or []
     names = {str(entry["name"]): str(entry.get("newName", entry["name"])) for entry in entries}
     servers = [name for name in names if not name.endswith((BATCH_SUFFIX, TRAIN_SUFFIX))]
     if len(servers) != 1:

@@ -12,7 +12,7 @@ import yaml
 
 from ..errors import Failure
 from .environments import check_delivered
-from .kustomize import kustomize, kustomize_version
+from .kustomize import kustomize, kustomize_version, load_yaml
 from .overlays import OVERLAYS_DIR, ImageNames, check_digest, image_names
 
 MANIFESTS_FILE = "manifests.yaml"
@@ -100,7 +100,7 @@ def split_batch(manifests: str, batch_image: str | None) -> tuple[str, str]:
     kept: list[str] = []
     batch: list[str] = []
     for text in (part for part in DOCUMENT_SEPARATOR.split(manifests) if part.strip()):
-        images = images_of(yaml.safe_load(text) or {})
+        images = images_of(load_yaml(text) or {})
         unpinned = [image for image in images if "@sha256:" not in image]
         if unpinned:
             raise Failure(f"image {unpinned[0]} is not pinned: name it in the overlay's `images:`")
