@@ -13,9 +13,10 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-import yaml
 from jsonschema import Draft7Validator
 from prometheus_client.parser import text_string_to_metric_families
+
+from {{ cookiecutter.package }}.delivery.kustomize import documents
 
 from .. import PROJECT_DIR
 
@@ -37,8 +38,8 @@ CUSTOM_GROUPS = frozenset(
 )
 # How requests enter the cluster (the template's `traffic` answer): the kind that routes them, and the
 # namespace they come from, which the NetworkPolicy admits.
-ENTRY_KIND = "{{ 'HTTPRoute' if cookiecutter.traffic == 'gateway-api' else 'Ingress' }}"
-ENTRY_NAMESPACE = "{{ cookiecutter.gateway_proxy_namespace if cookiecutter.traffic == 'gateway-api' else 'ingress-nginx' }}"
+ENTRY_KIND = "HTTPRoute"
+ENTRY_NAMESPACE = "gateway-system"
 # The server pods of the same namespace as a NetworkPolicy peer: in production on the Gateway API, a
 # canary asks the stable pods what they answer (the shadow stage's agreement).
 SERVER_PODS = {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "server"}}}
@@ -81,9 +82,7 @@ def load_documents(path: Path) -> list[K8sObject]:
 
 
 def parse_documents(text: str) -> list[K8sObject]:
-    # libyaml, which PyYAML's wheels include, reads the large CRD files several times faster.
-    loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-    return [document for document in yaml.load_all(text, Loader=loader) if document]
+    return documents(text)
 
 
 def api_group(obj: K8sObject) -> str:

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
+from {{ cookiecutter.package }}.delivery.kustomize import load_yaml
+
 from .. import PROJECT_DIR
 
 GITHUB = PROJECT_DIR / ".github"
@@ -31,7 +33,7 @@ def expression(text: str) -> str:
 
 
 def load(name: str) -> dict[str, Any]:
-    workflow: dict[Any, Any] = yaml.safe_load(WORKFLOWS[name].read_text())
+    workflow: dict[Any, Any] = load_yaml(WORKFLOWS[name].read_text())
     # YAML 1.1 reads the key `on` as the boolean True.
     workflow["on"] = workflow.pop(True)
     return workflow
