@@ -21,7 +21,8 @@ ONE_WORKER_FIXTURES = {
     "two_workers": "session servers",
     "empty_mlflow_db": "MLflow",
 }
-GROUPS_FILE = "module-groups.json"
+# Not *.json: sharing.stop_servers reads each *.json of the directory as a server it started.
+GROUPS_FILE = "module-groups"
 
 
 def module_of(nodeid: str) -> str:

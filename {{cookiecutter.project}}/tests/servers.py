@@ -106,10 +106,11 @@ def live_server(
         **env,
     }
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    manifest = read_manifest(model_dir)  # before the server starts: nothing would stop it if this failed
     descriptor, log = tempfile.mkstemp(prefix=f"{PACKAGE}-serve-", suffix=".log")
     os.close(descriptor)
     process = _interpreter(environment, Path(log)) if fresh else ForkedServer(environment, Path(log))
-    server = LiveServer(f"http://127.0.0.1:{port}", port, process, read_manifest(model_dir), Path(log))
+    server = LiveServer(f"http://127.0.0.1:{port}", port, process, manifest, Path(log))
     try:
         try:
             wait_until_ready(server.url, path=up_path, running=lambda: process.poll() is None)

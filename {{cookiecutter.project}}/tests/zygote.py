@@ -4,7 +4,9 @@ runs it (tests/serving_image.py), and forks each server a test starts (multiproc
 A new interpreter spends a second of CPU importing FastAPI, pydantic, numpy and onnxruntime before it
 serves, and the suite starts about twenty servers; a fork of the zygote starts in milliseconds. The
 fork runs `python -m <package> serve` as the command line would, with the environment it is given and
-its output in a file.
+its output in a file. What is read at import or at interpreter start (PYTHON* variables,
+PROMETHEUS_DISABLE_CREATED_SERIES, OTEL_PYTHON_*, thread counts of OpenMP and OpenBLAS) comes from the
+zygote's environment instead: a server that needs such a variable starts fresh (servers.live_server).
 """
 
 import multiprocessing
@@ -43,6 +45,9 @@ def _serve(environment: dict[str, str], log: str) -> None:
     os.environ.update(environment)
     from importlib import import_module
 
+    # Preloaded already, unless something else started this process's forkserver before the zygote's
+    # first fork: the preload is then ignored, and the training libraries must still be unimportable.
+    import_module("tests.serving_image")
     sys.exit(import_module(f"{PACKAGE}.__main__").main(["serve"]))
 
 
