@@ -38,8 +38,8 @@ CUSTOM_GROUPS = frozenset(
 )
 # How requests enter the cluster (the template's `traffic` answer): the kind that routes them, and the
 # namespace they come from, which the NetworkPolicy admits.
-ENTRY_KIND = "HTTPRoute"
-ENTRY_NAMESPACE = "gateway-system"
+ENTRY_KIND = "{{ 'HTTPRoute' if cookiecutter.traffic == 'gateway-api' else 'Ingress' }}"
+ENTRY_NAMESPACE = "{{ cookiecutter.gateway_proxy_namespace if cookiecutter.traffic == 'gateway-api' else 'ingress-nginx' }}"
 # The server pods of the same namespace as a NetworkPolicy peer: in production on the Gateway API, a
 # canary asks the stable pods what they answer (the shadow stage's agreement).
 SERVER_PODS = {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "server"}}}
